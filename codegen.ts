@@ -1,0 +1,47 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+/**
+ * The SDL in `schema/` is the source of truth. From it we generate:
+ * - the resolver types the server is written against,
+ * - the printed schema that frontend teams point their own codegen at,
+ * - a typed client (client preset) for the example operations in `operations/`.
+ */
+const config: CodegenConfig = {
+  schema: 'schema/*.graphql',
+  documents: 'operations/*.graphql',
+  ignoreNoDocuments: false,
+  emitLegacyCommonJSImports: false,
+  generates: {
+    'generated/resolvers-types.ts': {
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        strictScalars: true,
+        // A nullable field may also resolve to a promise of null (a loader's "not found").
+        maybeValue: 'T | null | Promise<T | null>',
+        inputMaybeValue: 'T | null',
+        scalars: { ID: 'string' },
+        contextType: '../server/context.js#GraphContext',
+        mappers: {
+          User: '../datasources/personal-datasource.js#UserRef',
+          PersonalInfo: '../datasources/personal-datasource.js#PersonalUser',
+          ProfessionalInfo: '../datasources/professional-datasource.js#Profile',
+          Order: '../datasources/orders-datasource.js#OrderRecord',
+          OrderItem: '../datasources/orders-datasource.js#OrderItemRecord',
+        },
+      },
+    },
+    'generated/schema.graphql': {
+      plugins: ['schema-ast'],
+      config: { includeDirectives: true },
+    },
+    'generated/client/': {
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: { useTypeImports: true, enumsAsTypes: true, scalars: { ID: 'string' } },
+    },
+  },
+};
+
+export default config;

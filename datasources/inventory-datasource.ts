@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { HttpDataSource } from './http-datasource.js';
+import { idList } from './url.js';
+
+const stockSchema = z.object({
+  productId: z.string(),
+  available: z.number().int(),
+});
+
+export type Stock = z.infer<typeof stockSchema>;
+
+export class InventoryDataSource extends HttpDataSource {
+  protected readonly forwardsAuthorization = false;
+
+  private readonly stock = this.batchLoader((productIds) =>
+    this.getBatch(`/stock?${idList('productIds', productIds)}`, 'stock', stockSchema, (s) => s.productId, 'productId'),
+  );
+
+  /** Units of the product in stock, or `null` when inventory does not know the product. */
+  async available(productId: string): Promise<number | null> {
+    const stock = await this.stock.load(productId);
+    return stock === null ? null : stock.available;
+  }
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { HttpDataSource } from './http-datasource.js';
+import { path, idList } from './url.js';
+
+const orderItemSchema = z.object({
+  productId: z.string(),
+  quantity: z.number().int(),
+  unitPriceCents: z.number().int(),
+});
+
+const orderSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  status: z.enum(['PLACED', 'CANCELLED']),
+  items: z.array(orderItemSchema),
+  totalCents: z.number().int(),
+  currency: z.string(),
+  createdAt: z.string(),
+});
+
+const orderPageSchema = z.object({
+  orders: z.array(orderSchema),
+  nextCursor: z.string().nullable(),
+});
+
+/** An order as the orders service holds it; the graph's `Order` resolves `user` from `userId`. */
+export type OrderRecord = z.infer<typeof orderSchema>;
+export type OrderItemRecord = z.infer<typeof orderItemSchema>;
+
+/** One page of a user's orders, in the graph's connection shape. */
+export interface OrderPage {
+  nodes: OrderRecord[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+interface PageKey {
+  userId: string;
+  limit: number;
+  cursor: string | null;
+}
+
+export class OrdersDataSource extends HttpDataSource {
+  protected readonly forwardsAuthorization = true;
+
+  private readonly ordersById = this.batchLoader((ids) =>
+    ids.length === 1
+      ? this.getJson(path`/orders/${ids[0]!}`, orderSchema, { notFound: 'null' }).then(
+          (order) => new Map(order === null ? [] : [[ids[0]!, order]]),
+        )
+      : this.getBatch(`/orders?${idList('ids', ids)}`, 'orders', orderSchema, (o) => o.id, 'id'),
+  );
+
+  // No batch form for a user's orders: one call per (user, page).
+  private readonly pages = this.singleLoader(
+    async ({ userId, limit, cursor }: PageKey): Promise<OrderPage> => {
+      const query = new URLSearchParams({ limit: String(limit) });
+      if (cursor !== null) query.set('cursor', cursor);
+      const page = await this.getJson(`${path`/users/${userId}/orders`}?${query}`, orderPageSchema);
+      return { nodes: page.orders, pageInfo: { hasNextPage: page.nextCursor !== null, endCursor: page.nextCursor } };
+    },
+    ({ userId, limit, cursor }) => JSON.stringify([userId, limit, cursor]),
+  );
+
+  /** The order, or `null` when the orders service does not know the id. */
+  order(id: string): Promise<OrderRecord | null> {
+    return this.ordersById.load(id);
+  }
+
+  /** A page of the user's orders, newest first. */
+  ordersOfUser(userId: string, limit: number, cursor: string | null): Promise<OrderPage> {
+    return this.pages.load({ userId, limit, cursor });
+  }
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { HttpDataSource } from './http-datasource.js';
+import { path, idList } from './url.js';
+
+const personalUserSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  birthDate: z.string().nullable(),
+  avatarUrl: z.string().nullable(),
+  city: z.string().nullable(),
+});
+
+/** A user as the personal service holds it; also the `PersonalInfo` of the graph. */
+export type PersonalUser = z.infer<typeof personalUserSchema>;
+
+/**
+ * What a `User` of the graph is made of: the personal record, since the personal service
+ * decides whether a user exists. Other services are asked by the user's fields.
+ */
+export type UserRef = PersonalUser;
+
+/** The owner of users. Its answer decides whether a user exists. */
+export class PersonalDataSource extends HttpDataSource {
+  protected readonly forwardsAuthorization = true;
+
+  private readonly users = this.batchLoader((ids) =>
+    ids.length === 1
+      ? this.getJson(path`/users/${ids[0]!}`, personalUserSchema, { notFound: 'null' }).then(
+          (user) => new Map(user === null ? [] : [[ids[0]!, user]]),
+        )
+      : this.getBatch(`/users?${idList('ids', ids)}`, 'users', personalUserSchema, (u) => u.id, 'id'),
+  );
+
+  /** The user, or `null` when the personal service does not know the id. */
+  user(id: string): Promise<PersonalUser | null> {
+    return this.users.load(id);
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * A small HTTP server for one demo service: routing, JSON, `Idempotency-Key` replay, and
+ * the latency and fault settings a person can change while it runs
+ * (`GET`/`PUT /_demo/settings`).
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+
+export const FAULTS = ['none', 'error', 'hang', 'reset', 'bad-json'] as const;
+export type Fault = (typeof FAULTS)[number];
+
+export const demoSettingsSchema = z
+  .object({
+    /** Delay before every answer, in ms. */
+    latencyMs: z.number().int().min(0).max(60_000),
+    /** `error` answers `errorStatus`; `hang` never answers; `reset` drops the connection; `bad-json` answers 200 with a broken body. */
+    fault: z.enum(FAULTS),
+    errorStatus: z.number().int().min(400).max(599),
+  })
+  .strict();
+
+export type DemoSettings = z.infer<typeof demoSettingsSchema>;
+
+export interface DemoRequest {
+  method: string;
+  params: string[];
+  query: URLSearchParams;
+  /** The parsed JSON body; `undefined` when there was none or it was not JSON. */
+  body: unknown;
+  headers: IncomingMessage['headers'];
+}
+
+export interface DemoResponse {
+  status: number;
+  body?: unknown;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE';
+  pattern: RegExp;
+  /** Writes replay their first answer for a repeated `Idempotency-Key`. */
+  idempotent?: boolean;
+  handle: (request: DemoRequest) => DemoResponse;
+}
+
+export interface DemoServer {
+  readonly name: string;
+  readonly url: string;
+  readonly settings: DemoSettings;
+  /** Requests received, by `METHOD /path` without the query: what the benchmark counts. */
+  readonly calls: Map<string, number>;
+  configure(patch: Partial<DemoSettings>): DemoSettings;
+  close(): Promise<void>;
+}
+
+export const errorBody = (code: string, message: string, extra: object = {}): object => ({ error: { code, message, ...extra } });
+
+export async function startDemoServer(
+  name: string,
+  routes: readonly Route[],
+  initial: Partial<DemoSettings> = {},
+  port = 0,
+  host = '127.0.0.1',
+): Promise<DemoServer> {
+  const settings: DemoSettings = { latencyMs: 0, fault: 'none', errorStatus: 503, ...initial };
+  const calls = new Map<string, number>();
+  const replays = new Map<string, { fingerprint: string; response: DemoResponse }>();
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const url = new URL(req.url ?? '/', 'http://demo');
+      if (url.pathname === '/_demo/settings') return control(req.method ?? 'GET', raw, res);
+      const key = `${req.method} ${url.pathname}`;
+      calls.set(key, (calls.get(key) ?? 0) + 1);
+      const answer = () => serve(req, res, url, raw);
+      if (settings.latencyMs > 0) setTimeout(answer, settings.latencyMs);
+      else answer();
+    });
+  });
+
+  function control(method: string, raw: string, res: ServerResponse): void {
+    if (method === 'PUT') {
+      const patch = demoSettingsSchema.partial().safeParse(safeJson(raw));
+      if (!patch.success) return send(res, { status: 400, body: errorBody('BAD_SETTINGS', z.prettifyError(patch.error)) });
+      configure(patch.data);
+    }
+    send(res, { status: 200, body: settings });
+  }
+
+  function serve(req: IncomingMessage, res: ServerResponse, url: URL, raw: string): void {
+    switch (settings.fault) {
+      case 'hang':
+        return; // the socket stays open until the client gives up or the server closes
+      case 'reset':
+        req.socket.destroy();
+        return;
+      case 'error':
+        return send(res, { status: settings.errorStatus, body: errorBody('DEMO_FAULT', `${name} is configured to fail`) });
+      case 'bad-json':
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"this is": not json');
+        return;
+      case 'none':
+        break;
+    }
+    const method = req.method ?? 'GET';
+    for (const route of routes) {
+      const match = route.method === method ? route.pattern.exec(url.pathname) : null;
+      if (match === null) continue;
+      const request: DemoRequest = {
+        method,
+        params: match.slice(1).map((p) => decodeURIComponent(p)),
+        query: url.searchParams,
+        body: safeJson(raw),
+        headers: req.headers,
+      };
+      return send(res, route.idempotent === true ? replayable(route, request, `${method} ${url.pathname} ${raw}`) : route.handle(request));
+    }
+    send(res, { status: 404, body: errorBody('NOT_FOUND', `no route for ${method} ${url.pathname}`) });
+  }
+
+  function replayable(route: Route, request: DemoRequest, content: string): DemoResponse {
+    const key = request.headers['idempotency-key'];
+    if (typeof key !== 'string' || key === '') {
+      return { status: 400, body: errorBody('IDEMPOTENCY_KEY_REQUIRED', 'writes take an Idempotency-Key header') };
+    }
+    const fingerprint = createHash('sha256').update(content).digest('hex');
+    const earlier = replays.get(key);
+    if (earlier !== undefined) {
+      return earlier.fingerprint === fingerprint
+        ? earlier.response
+        : { status: 422, body: errorBody('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key came with another request') };
+    }
+    const response = route.handle(request);
+    replays.set(key, { fingerprint, response });
+    return response;
+  }
+
+  function configure(patch: Partial<DemoSettings>): DemoSettings {
+    Object.assign(settings, demoSettingsSchema.partial().parse(patch));
+    return { ...settings };
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+
+  return {
+    name,
+    url: `http://${host}:${address.port}`,
+    settings,
+    calls,
+    configure,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function send(res: ServerResponse, { status, body }: DemoResponse): void {
+  if (body === undefined) {
+    res.writeHead(status).end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function safeJson(raw: string): unknown {
+  if (raw === '') return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+}

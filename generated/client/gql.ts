@@ -1,0 +1,58 @@
+/* eslint-disable */
+import * as types from './graphql.js';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "query OrderDetails($id: ID!) {\n  order(id: $id) {\n    id\n    status\n    totalCents\n    currency\n    createdAt\n    items {\n      productId\n      quantity\n      unitPriceCents\n      available\n    }\n    user {\n      id\n      personal {\n        name\n        email\n      }\n    }\n  }\n}": typeof types.OrderDetailsDocument,
+    "query Profile($id: ID!) {\n  user(id: $id) {\n    id\n    personal {\n      name\n      email\n      city\n      birthDate\n      avatarUrl\n    }\n    professional {\n      company\n      title\n      skills\n      yearsOfExperience\n    }\n    orders(first: 3) {\n      nodes {\n        id\n        status\n        totalCents\n        currency\n        createdAt\n        items {\n          productId\n          quantity\n          unitPriceCents\n          available\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": typeof types.ProfileDocument,
+    "query Team($ids: [ID!]!) {\n  users(ids: $ids) {\n    id\n    personal {\n      name\n      city\n    }\n    professional {\n      title\n      company\n    }\n  }\n}": typeof types.TeamDocument,
+};
+const documents: Documents = {
+    "query OrderDetails($id: ID!) {\n  order(id: $id) {\n    id\n    status\n    totalCents\n    currency\n    createdAt\n    items {\n      productId\n      quantity\n      unitPriceCents\n      available\n    }\n    user {\n      id\n      personal {\n        name\n        email\n      }\n    }\n  }\n}": types.OrderDetailsDocument,
+    "query Profile($id: ID!) {\n  user(id: $id) {\n    id\n    personal {\n      name\n      email\n      city\n      birthDate\n      avatarUrl\n    }\n    professional {\n      company\n      title\n      skills\n      yearsOfExperience\n    }\n    orders(first: 3) {\n      nodes {\n        id\n        status\n        totalCents\n        currency\n        createdAt\n        items {\n          productId\n          quantity\n          unitPriceCents\n          available\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": types.ProfileDocument,
+    "query Team($ids: [ID!]!) {\n  users(ids: $ids) {\n    id\n    personal {\n      name\n      city\n    }\n    professional {\n      title\n      company\n    }\n  }\n}": types.TeamDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query OrderDetails($id: ID!) {\n  order(id: $id) {\n    id\n    status\n    totalCents\n    currency\n    createdAt\n    items {\n      productId\n      quantity\n      unitPriceCents\n      available\n    }\n    user {\n      id\n      personal {\n        name\n        email\n      }\n    }\n  }\n}"): (typeof documents)["query OrderDetails($id: ID!) {\n  order(id: $id) {\n    id\n    status\n    totalCents\n    currency\n    createdAt\n    items {\n      productId\n      quantity\n      unitPriceCents\n      available\n    }\n    user {\n      id\n      personal {\n        name\n        email\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Profile($id: ID!) {\n  user(id: $id) {\n    id\n    personal {\n      name\n      email\n      city\n      birthDate\n      avatarUrl\n    }\n    professional {\n      company\n      title\n      skills\n      yearsOfExperience\n    }\n    orders(first: 3) {\n      nodes {\n        id\n        status\n        totalCents\n        currency\n        createdAt\n        items {\n          productId\n          quantity\n          unitPriceCents\n          available\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}"): (typeof documents)["query Profile($id: ID!) {\n  user(id: $id) {\n    id\n    personal {\n      name\n      email\n      city\n      birthDate\n      avatarUrl\n    }\n    professional {\n      company\n      title\n      skills\n      yearsOfExperience\n    }\n    orders(first: 3) {\n      nodes {\n        id\n        status\n        totalCents\n        currency\n        createdAt\n        items {\n          productId\n          quantity\n          unitPriceCents\n          available\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Team($ids: [ID!]!) {\n  users(ids: $ids) {\n    id\n    personal {\n      name\n      city\n    }\n    professional {\n      title\n      company\n    }\n  }\n}"): (typeof documents)["query Team($ids: [ID!]!) {\n  users(ids: $ids) {\n    id\n    personal {\n      name\n      city\n    }\n    professional {\n      title\n      company\n    }\n  }\n}"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

@@ -1,0 +1,336 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { UserRef, PersonalUser } from '../datasources/personal-datasource.js';
+import type { Profile } from '../datasources/professional-datasource.js';
+import type { OrderRecord, OrderItemRecord } from '../datasources/orders-datasource.js';
+import type { GraphContext } from '../server/context.js';
+export type Maybe<T> = T | null | Promise<T | null>;
+export type InputMaybe<T> = T | null;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+};
+
+/** An order held by the orders service. */
+export type Order = {
+  __typename?: 'Order';
+  /** When the order was placed, ISO-8601. */
+  createdAt: Scalars['String']['output'];
+  /** ISO-4217 currency code of the prices. */
+  currency: Scalars['String']['output'];
+  /** The order's id. */
+  id: Scalars['ID']['output'];
+  /** What was ordered. */
+  items: Array<OrderItem>;
+  /** Whether the order stands or was cancelled. */
+  status: OrderStatus;
+  /** Total price in cents of `currency`. */
+  totalCents: Scalars['Int']['output'];
+  /** The user who placed the order; `null` when the personal service does not know them. */
+  user?: Maybe<User>;
+};
+
+/** A page of orders. */
+export type OrderConnection = {
+  __typename?: 'OrderConnection';
+  /** The orders on this page, newest first. */
+  nodes: Array<Order>;
+  /** Where this page ends and whether another follows. */
+  pageInfo: PageInfo;
+};
+
+/** One line of an order. */
+export type OrderItem = {
+  __typename?: 'OrderItem';
+  /** Units in stock right now, from the inventory service; `null` when unknown or when inventory fails. */
+  available?: Maybe<Scalars['Int']['output']>;
+  /** The product ordered. */
+  productId: Scalars['ID']['output'];
+  /** How many units were ordered. */
+  quantity: Scalars['Int']['output'];
+  /** Price of one unit in cents, when the order was placed. */
+  unitPriceCents: Scalars['Int']['output'];
+};
+
+/** Where an order stands. */
+export type OrderStatus =
+  /** Cancelled after it was placed. */
+  | 'CANCELLED'
+  /** Placed and not cancelled. */
+  | 'PLACED';
+
+/** Cursor pagination state of a connection. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** Pass as `after` to fetch the next page; `null` when there is none. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether another page follows this one. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** Personal details held by the personal service. */
+export type PersonalInfo = {
+  __typename?: 'PersonalInfo';
+  /** URL of the user's avatar image, when there is one. */
+  avatarUrl?: Maybe<Scalars['String']['output']>;
+  /** Date of birth as `YYYY-MM-DD`, when known. */
+  birthDate?: Maybe<Scalars['String']['output']>;
+  /** City of residence, when known. */
+  city?: Maybe<Scalars['String']['output']>;
+  /** E-mail address. */
+  email: Scalars['String']['output'];
+  /** Full name. */
+  name: Scalars['String']['output'];
+};
+
+/** A user's professional profile, held by the professional service. */
+export type ProfessionalInfo = {
+  __typename?: 'ProfessionalInfo';
+  /** Current employer. */
+  company: Scalars['String']['output'];
+  /** Skills the user lists. */
+  skills: Array<Scalars['String']['output']>;
+  /** Current job title. */
+  title: Scalars['String']['output'];
+  /** Years of professional experience. */
+  yearsOfExperience: Scalars['Int']['output'];
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** One order by id. `null` (without an error) when the orders service does not know the id. */
+  order?: Maybe<Order>;
+  /**
+   * One user by id. `null` (without an error) when the personal service does not know the id.
+   * The user's other fields are fetched concurrently with the personal record.
+   */
+  user?: Maybe<User>;
+  /**
+   * Several users at once, in the order of `ids`: `null` at the place of an unknown id.
+   * At most 100 ids; duplicates are fetched once. Every nested field is batched across the list.
+   */
+  users: Array<Maybe<User>>;
+};
+
+
+export type QueryOrderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryUserArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryUsersArgs = {
+  ids: Array<Scalars['ID']['input']>;
+};
+
+/**
+ * A person known to the personal service, joined with what the other services know about them.
+ * Each field other than `id` comes from its own service and is `null` with an error when that service fails.
+ */
+export type User = {
+  __typename?: 'User';
+  /** The user's opaque id, as the personal service knows it. */
+  id: Scalars['ID']['output'];
+  /**
+   * The user's orders, newest first, from the orders service.
+   * `first` is between 1 and 100; `after` is the `endCursor` of the previous page.
+   */
+  orders?: Maybe<OrderConnection>;
+  /** Personal details, from the personal service. */
+  personal?: Maybe<PersonalInfo>;
+  /**
+   * Professional profile, from the professional service.
+   * `null` without an error when the user has no profile; `null` with an error when the service fails.
+   */
+  professional?: Maybe<ProfessionalInfo>;
+};
+
+
+/**
+ * A person known to the personal service, joined with what the other services know about them.
+ * Each field other than `id` comes from its own service and is `null` with an error when that service fails.
+ */
+export type UserOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = {
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Order: ResolverTypeWrapper<OrderRecord>;
+  OrderConnection: ResolverTypeWrapper<Omit<OrderConnection, 'nodes'> & { nodes: Array<ResolversTypes['Order']> }>;
+  OrderItem: ResolverTypeWrapper<OrderItemRecord>;
+  OrderStatus: OrderStatus;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
+  PersonalInfo: ResolverTypeWrapper<PersonalUser>;
+  ProfessionalInfo: ResolverTypeWrapper<Profile>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  User: ResolverTypeWrapper<UserRef>;
+};
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = {
+  Boolean: Scalars['Boolean']['output'];
+  ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
+  Order: OrderRecord;
+  OrderConnection: Omit<OrderConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Order']> };
+  OrderItem: OrderItemRecord;
+  PageInfo: PageInfo;
+  PersonalInfo: PersonalUser;
+  ProfessionalInfo: Profile;
+  Query: Record<PropertyKey, never>;
+  String: Scalars['String']['output'];
+  User: UserRef;
+};
+
+export type OrderResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order']> = {
+  createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['OrderItem']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
+  totalCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+};
+
+export type OrderConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['OrderConnection'] = ResolversParentTypes['OrderConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['Order']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type OrderItemResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['OrderItem'] = ResolversParentTypes['OrderItem']> = {
+  available?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  productId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unitPriceCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type PageInfoResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type PersonalInfoResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['PersonalInfo'] = ResolversParentTypes['PersonalInfo']> = {
+  avatarUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  birthDate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ProfessionalInfoResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ProfessionalInfo'] = ResolversParentTypes['ProfessionalInfo']> = {
+  company?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  skills?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  yearsOfExperience?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type QueryResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
+  users?: Resolver<Array<Maybe<ResolversTypes['User']>>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'ids'>>;
+};
+
+export type UserResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  orders?: Resolver<Maybe<ResolversTypes['OrderConnection']>, ParentType, ContextType, RequireFields<UserOrdersArgs, 'first'>>;
+  personal?: Resolver<Maybe<ResolversTypes['PersonalInfo']>, ParentType, ContextType>;
+  professional?: Resolver<Maybe<ResolversTypes['ProfessionalInfo']>, ParentType, ContextType>;
+};
+
+export type Resolvers<ContextType = GraphContext> = {
+  Order?: OrderResolvers<ContextType>;
+  OrderConnection?: OrderConnectionResolvers<ContextType>;
+  OrderItem?: OrderItemResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
+  PersonalInfo?: PersonalInfoResolvers<ContextType>;
+  ProfessionalInfo?: ProfessionalInfoResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  User?: UserResolvers<ContextType>;
+};
+

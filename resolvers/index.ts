@@ -1,0 +1,7 @@
+import type { Resolvers } from '../generated/resolvers-types.js';
+import { Query } from './Query.js';
+import { User } from './User.js';
+import { Order } from './Order.js';
+import { OrderItem } from './OrderItem.js';
+
+export const resolvers: Resolvers = { Query, User, Order, OrderItem };

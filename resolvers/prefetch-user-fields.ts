@@ -1,0 +1,69 @@
+/**
+ * Starts the loads of a user's selected fields together with the personal lookup.
+ *
+ * Whether a user exists is known only when the personal service answers, and GraphQL
+ * resolves a user's fields only after that. Waiting would make a profile cost
+ * personal + max(professional, orders); starting every selected load at once makes it
+ * cost the slowest of the three. The loads go through the request's DataLoaders, so the
+ * field resolvers later pick up the very same promises; when the user turns out not to
+ * exist, their answers are simply dropped.
+ */
+import {
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
+  getArgumentValues,
+  getDirectiveValues,
+  Kind,
+  type FieldNode,
+  type GraphQLObjectType,
+  type GraphQLResolveInfo,
+  type SelectionSetNode,
+} from 'graphql';
+import type { GraphContext } from '../server/context.js';
+import { isValidPageSize } from './orders-args.js';
+
+export function prefetchUserFields(context: GraphContext, info: GraphQLResolveInfo, userIds: readonly string[]): void {
+  const userType = info.schema.getType('User') as GraphQLObjectType;
+  for (const node of selectedFields(info)) {
+    switch (node.name.value) {
+      case 'professional':
+        for (const id of userIds) ignoreFailure(context.professional.profile(id));
+        break;
+      case 'orders': {
+        const { first, after } = getArgumentValues(userType.getFields().orders!, node, info.variableValues) as {
+          first: number;
+          after?: string | null;
+        };
+        // An invalid page size is reported by the field resolver; nothing to fetch.
+        if (!isValidPageSize(first)) break;
+        for (const id of userIds) ignoreFailure(context.orders.ordersOfUser(id, first, after ?? null));
+        break;
+      }
+    }
+  }
+}
+
+/** The fields selected under the current field, through fragments, honouring @skip and @include. */
+function selectedFields(info: GraphQLResolveInfo): FieldNode[] {
+  const found: FieldNode[] = [];
+  const visit = (selectionSet: SelectionSetNode | undefined): void => {
+    for (const selection of selectionSet?.selections ?? []) {
+      if (!isIncluded(selection, info.variableValues)) continue;
+      if (selection.kind === Kind.FIELD) found.push(selection);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet);
+      else visit(info.fragments[selection.name.value]?.selectionSet);
+    }
+  };
+  for (const node of info.fieldNodes) visit(node.selectionSet);
+  return found;
+}
+
+function isIncluded(node: Parameters<typeof getDirectiveValues>[1], variables: GraphQLResolveInfo['variableValues']): boolean {
+  if (getDirectiveValues(GraphQLSkipDirective, node, variables)?.if === true) return false;
+  return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
+}
+
+// The field resolver reports the failure at its own path; here it must not surface as unhandled.
+function ignoreFailure(load: Promise<unknown>): void {
+  load.catch(() => undefined);
+}

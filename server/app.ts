@@ -1,0 +1,78 @@
+/**
+ * Builds the graph server: the process-lifetime upstreams, the schema, the yoga app and
+ * a Node request listener with the health endpoints. No `listen` here (see main.ts).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { createYoga, type YogaLogger } from 'graphql-yoga';
+import { createUpstream } from '../datasources/http-datasource.js';
+import { resolvers } from '../resolvers/index.js';
+import { SERVICE_NAMES, type Config, type ServiceName } from './config.js';
+import { createContext, type Upstreams } from './context.js';
+import { graphiqlOptions } from './graphiql.js';
+import { readGraphQLFiles } from './project-files.js';
+import { assignRequestId } from './request-id.js';
+
+export interface AppOptions {
+  readonly config: Config;
+  /** Where each upstream service is: from the config, or the embedded demo services. */
+  readonly urls: Readonly<Record<ServiceName, string>>;
+  readonly logger: YogaLogger;
+  /**
+   * Extra routes served before the graph (the demo controls); answers true when it handled the request.
+   */
+  readonly extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
+}
+
+export interface App {
+  readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
+  /** From now on `/readyz` answers 503 so that load balancers stop sending traffic. */
+  drain(): void;
+  /** Closes the upstream pools; call after the HTTP server has finished its requests. */
+  close(): Promise<void>;
+}
+
+export function createApp({ config, urls, logger, extraRoutes }: AppOptions): App {
+  const upstreams = Object.fromEntries(
+    SERVICE_NAMES.map((service) => [service, createUpstream(service, urls[service], config.upstreams[service], logger)]),
+  ) as Record<ServiceName, ReturnType<typeof createUpstream>> satisfies Upstreams;
+
+  const schema = makeExecutableSchema({ typeDefs: [...readGraphQLFiles('schema').values()], resolvers });
+
+  const yoga = createYoga({
+    schema,
+    logging: logger,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: graphiqlOptions(),
+    // Never echo a thrown bug's message or stack, whatever NODE_ENV says.
+    maskedErrors: { isDev: false },
+    context: ({ request }) => createContext(upstreams, request),
+  });
+
+  let draining = false;
+
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') return reply(res, 200, { status: 'ok' });
+    if (path === '/readyz') return reply(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ready' });
+    if (extraRoutes?.(req, res)) return;
+    if (draining) res.setHeader('connection', 'close');
+    assignRequestId(req, res);
+    void yoga(req, res);
+  };
+
+  return {
+    listener,
+    drain: () => {
+      draining = true;
+    },
+    close: async () => {
+      await Promise.all(Object.values(upstreams).map((upstream) => upstream.pool.close()));
+    },
+  };
+}
+
+function reply(res: ServerResponse, status: number, body: object): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}

@@ -1,0 +1,43 @@
+/**
+ * The three lifetimes of the graph.
+ *
+ * - Process: `Upstreams` (one keep-alive pool and settings per service) and the logger,
+ *   built once by `createApp`.
+ * - Request: `GraphContext`, built here for every GraphQL request: the request id, the
+ *   forwarded headers, the client's abort signal, and data sources whose DataLoaders
+ *   cache and batch for this request only.
+ * - Call: one HTTP exchange and its time limit, inside `HttpDataSource`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ServiceName } from './config.js';
+import type { RequestScope, Upstream } from '../datasources/http-datasource.js';
+import { PersonalDataSource } from '../datasources/personal-datasource.js';
+import { ProfessionalDataSource } from '../datasources/professional-datasource.js';
+import { OrdersDataSource } from '../datasources/orders-datasource.js';
+import { InventoryDataSource } from '../datasources/inventory-datasource.js';
+
+export type Upstreams = Readonly<Record<ServiceName, Upstream>>;
+
+export interface GraphContext {
+  readonly requestId: string;
+  readonly personal: PersonalDataSource;
+  readonly professional: ProfessionalDataSource;
+  readonly orders: OrdersDataSource;
+  readonly inventory: InventoryDataSource;
+}
+
+export function createContext(upstreams: Upstreams, request: Request): GraphContext {
+  const scope: RequestScope = {
+    // The HTTP layer has already replaced a missing or unsafe id (see request-id.ts).
+    requestId: request.headers.get('x-request-id') ?? randomUUID(),
+    authorization: request.headers.get('authorization') ?? undefined,
+    signal: request.signal,
+  };
+  return {
+    requestId: scope.requestId,
+    personal: new PersonalDataSource(upstreams.personal, scope),
+    professional: new ProfessionalDataSource(upstreams.professional, scope),
+    orders: new OrdersDataSource(upstreams.orders, scope),
+    inventory: new InventoryDataSource(upstreams.inventory, scope),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Run-time controls of the embedded demo services, served by the graph server only when
+ * it runs on them: `GET /demo/settings` shows each service's latency and fault,
+ * `PUT /demo/settings` with `{"professional": {"fault": "error", "errorStatus": 503}}`
+ * changes them, so that a person can watch partial results in GraphiQL.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { SERVICE_NAMES, type ServiceName } from './config.js';
+import { demoSettingsSchema } from '../demo/demo-server.js';
+import type { DemoServices } from '../demo/services.js';
+
+const patchSchema = z.partialRecord(z.enum(SERVICE_NAMES), demoSettingsSchema.partial());
+
+export function demoRoutes(demo: DemoServices): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const current = () => Object.fromEntries(SERVICE_NAMES.map((name) => [name, demo.servers[name].settings]));
+  return (req, res) => {
+    if ((req.url ?? '').split('?')[0] !== '/demo/settings') return false;
+    if (req.method === 'GET') {
+      json(res, 200, current());
+      return true;
+    }
+    if (req.method !== 'PUT' && req.method !== 'POST') {
+      json(res, 405, { error: 'use GET or PUT' });
+      return true;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        return json(res, 400, { error: 'the body must be JSON' });
+      }
+      const patch = patchSchema.safeParse(body);
+      if (!patch.success) return json(res, 400, { error: z.prettifyError(patch.error) });
+      for (const [name, settings] of Object.entries(patch.data)) demo.servers[name as ServiceName].configure(settings);
+      json(res, 200, current());
+    });
+    return true;
+  };
+}
+
+function json(res: ServerResponse, status: number, body: object): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
