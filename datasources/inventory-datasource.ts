@@ -4,7 +4,7 @@ import { idList } from './url.js';
 
 const stockSchema = z.object({
   productId: z.string(),
-  available: z.number().int(),
+  available: z.int32(),
 });
 
 export type Stock = z.infer<typeof stockSchema>;

@@ -4,8 +4,8 @@ import { path, idList } from './url.js';
 
 const orderItemSchema = z.object({
   productId: z.string(),
-  quantity: z.number().int(),
-  unitPriceCents: z.number().int(),
+  quantity: z.int32(),
+  unitPriceCents: z.int32(),
 });
 
 const orderSchema = z.object({
@@ -13,7 +13,7 @@ const orderSchema = z.object({
   userId: z.string(),
   status: z.enum(['PLACED', 'CANCELLED']),
   items: z.array(orderItemSchema),
-  totalCents: z.number().int(),
+  totalCents: z.int32(),
   currency: z.string(),
   createdAt: z.string(),
 });

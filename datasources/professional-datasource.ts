@@ -7,7 +7,7 @@ const profileSchema = z.object({
   company: z.string(),
   title: z.string(),
   skills: z.array(z.string()),
-  yearsOfExperience: z.number().int(),
+  yearsOfExperience: z.int32(),
 });
 
 /** A professional profile; also the `ProfessionalInfo` of the graph. */

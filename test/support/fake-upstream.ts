@@ -1,0 +1,114 @@
+/**
+ * Fake upstream services for the tests: real HTTP servers on 127.0.0.1:0 that record
+ * every request and answer as each test tells them, faults included. They follow
+ * `../shared/upstreams.md` and nothing of the graph's own code.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  /** Path and query as received, e.g. `/users?ids=u1,u2`. */
+  url: string;
+  pathname: string;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+export type Handler = (request: RecordedRequest, res: ServerResponse) => void | Promise<void>;
+
+export interface FakeUpstream {
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  /** Requests received but not answered yet. */
+  inFlight(): number;
+  /** Replaces the handler from now on. */
+  handle(handler: Handler): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeUpstream(handler: Handler): Promise<FakeUpstream> {
+  const requests: RecordedRequest[] = [];
+  let current = handler;
+  let open = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://fake');
+      const recorded: RecordedRequest = {
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        pathname: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      requests.push(recorded);
+      open++;
+      res.once('close', () => open--);
+      Promise.resolve(current(recorded, res)).catch((error: unknown) => {
+        if (!res.headersSent) json(res, 500, { error: { code: 'FAKE_FAILED', message: String(error) } });
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    inFlight: () => open,
+    handle: (next) => {
+      current = next;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+export function notFound(res: ServerResponse): void {
+  json(res, 404, { error: { code: 'NOT_FOUND', message: 'not found' } });
+}
+
+/**
+ * Resolves when `count` parties have arrived. Lets a fake hold its answers until every
+ * request a test expects in parallel has reached it: if the graph made them one after
+ * the other, the barrier would never open and the test would fail, not flake.
+ */
+export class Barrier {
+  private arrived = 0;
+  private readonly opened: Promise<void>;
+  private open!: () => void;
+
+  constructor(private readonly count: number) {
+    this.opened = new Promise((resolve) => {
+      this.open = resolve;
+    });
+  }
+
+  arrive(): Promise<void> {
+    if (++this.arrived >= this.count) this.open();
+    return this.opened;
+  }
+
+  get arrivals(): number {
+    return this.arrived;
+  }
+}
+
+/** A promise with its resolve function, for a test to release a held answer. */
+export function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}

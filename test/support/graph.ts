@@ -1,0 +1,48 @@
+/**
+ * Starts the graph server in the test process, on 127.0.0.1:0, with a literal
+ * configuration pointing at the given upstreams: the same `createApp` that `npm start` uses.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger } from 'graphql-yoga';
+import { createApp } from '../../server/app.js';
+import { loadConfig, SERVICE_NAMES, type ServiceName } from '../../server/config.js';
+
+export interface GraphResponse {
+  status: number;
+  headers: Headers;
+  body: { data?: Record<string, unknown> | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
+}
+
+export interface GraphServer {
+  readonly url: string;
+  query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphResponse>;
+  close(): Promise<void>;
+}
+
+export async function startGraph(urls: Record<ServiceName, string>, env: Record<string, string> = {}): Promise<GraphServer> {
+  const urlEnv = Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_API_URL`, urls[name]]));
+  const config = loadConfig({ ...urlEnv, ...env });
+  const app = createApp({ config, urls, logger: createLogger('silent') });
+  const server = createServer(app.listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    async query(query, variables = {}, headers = {}) {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, headers: response.headers, body: (await response.json()) as GraphResponse['body'] };
+    },
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await app.close();
+    },
+  };
+}
