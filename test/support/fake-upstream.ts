@@ -16,7 +16,8 @@ export interface RecordedRequest {
   body: string;
 }
 
-export type Handler = (request: RecordedRequest, res: ServerResponse) => void | Promise<void>;
+/** Answers one request; what it returns is awaited (when a promise) and otherwise ignored. */
+export type Handler = (request: RecordedRequest, res: ServerResponse) => unknown;
 
 export interface FakeUpstream {
   readonly url: string;
