@@ -44,7 +44,6 @@ let stopping = false;
 function shutdown(signal: string): void {
   if (stopping) return;
   stopping = true;
-  logger.info(`${signal}: finishing ${inFlight.size} request(s) in flight, then exiting`);
   app.drain();
   // Answers still to come close their connection instead of keeping it alive.
   for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
@@ -60,6 +59,7 @@ function shutdown(signal: string): void {
     process.exit(0);
   });
   server.closeIdleConnections();
+  logger.info(`${signal}: no longer listening; finishing ${inFlight.size} request(s) in flight`);
 }
 
 process.on('SIGTERM', () => shutdown('SIGTERM'));

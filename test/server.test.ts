@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SERVICE_NAMES } from '../server/config.js';
+import { contractHandlers, startContractFakes, type Fakes } from './support/contract-fakes.js';
+import { deferred } from './support/fake-upstream.js';
+import { spawnServer, startServerProcess, type ServerProcess } from './support/server-process.js';
+
+let fakes: Fakes | undefined;
+let server: ServerProcess | undefined;
+
+afterEach(async () => {
+  if (server !== undefined && server.child.exitCode === null) {
+    server.child.kill('SIGKILL');
+    await server.exited;
+  }
+  await fakes?.close();
+  server = undefined;
+  fakes = undefined;
+});
+
+const urlEnv = (urls: Record<string, string>) => Object.fromEntries(SERVICE_NAMES.map((s) => [`${s.toUpperCase()}_API_URL`, urls[s]!]));
+
+const post = (url: string, query: string) =>
+  fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+
+describe('the server process', () => {
+  it('serves health, readiness, GraphiQL and GraphQL, and refuses a mutation over GET', async () => {
+    fakes = await startContractFakes();
+    const started = await startServerProcess(urlEnv(fakes.urls));
+    server = started.server;
+    const { url } = started;
+
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+
+    const page = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('GraphiQL');
+    expect(html).toContain('query Profile'); // the example operations are preloaded
+
+    const answer = await post(url, '{ user(id: "u1") { personal { name } } }');
+    expect(await answer.json()).toEqual({ data: { user: { personal: { name: 'Ada Lovelace' } } } });
+
+    const mutation = await fetch(`${url}/graphql?query=${encodeURIComponent('mutation { placeOrder }')}`);
+    expect(mutation.status).toBe(405);
+  });
+
+  it('on SIGTERM stops listening, finishes the request in flight, then exits 0', async () => {
+    const arrived = deferred();
+    const release = deferred();
+    fakes = await startContractFakes({
+      professional: async (request, res) => {
+        arrived.resolve();
+        await release.promise;
+        contractHandlers.professional(request, res);
+      },
+    });
+    const started = await startServerProcess(urlEnv(fakes.urls));
+    server = started.server;
+
+    const inFlight = post(started.url, '{ user(id: "u1") { personal { name } professional { title } } }');
+    await arrived.promise;
+    server.child.kill('SIGTERM');
+    await server.waitFor(/SIGTERM: no longer listening; finishing 1 request/);
+
+    await expect(fetch(`${started.url}/healthz`)).rejects.toThrow();
+
+    release.resolve();
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ data: { user: { personal: { name: 'Ada Lovelace' }, professional: { title: 'Programmer' } } } });
+    expect(await server.exited).toBe(0);
+  });
+});
+
+describe('configuration', () => {
+  it('stops the start with a message naming a bad value', async () => {
+    server = spawnServer({ UPSTREAM_TIMEOUT_MS: 'soon' });
+    expect(await server.exited).toBe(2);
+    expect(server.output()).toContain('Configuration error: UPSTREAM_TIMEOUT_MS="soon" is not valid');
+  });
+
+  it('refuses a bad URL', async () => {
+    server = spawnServer({ ...urlEnv({ personal: 'x', professional: 'x', orders: 'x', inventory: 'x', notifications: 'x' }), PERSONAL_API_URL: 'ftp://example' });
+    expect(await server.exited).toBe(2);
+    expect(server.output()).toContain('PERSONAL_API_URL="ftp://example" is not valid');
+  });
+
+  it('refuses a mix of real and demo services', async () => {
+    server = spawnServer({ PERSONAL_API_URL: 'http://127.0.0.1:9' });
+    expect(await server.exited).toBe(2);
+    expect(server.output()).toContain('PROFESSIONAL_API_URL, ORDERS_API_URL, INVENTORY_API_URL, NOTIFICATIONS_API_URL must be set as well');
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * Runs the real entry point (`server/main.ts`, as `npm start` does after its build) in a
+ * child process, for what only a process shows: start-up, configuration errors, signals.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  /** Everything the process wrote so far, stdout and stderr interleaved. */
+  output(): string;
+  /** Resolves with the first match of `pattern` in the output, as soon as it appears. */
+  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number | null>;
+}
+
+export function spawnServer(env: Record<string, string>): ServerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: root,
+    // Only what the test gives, so that the machine's own *_API_URL cannot leak in.
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    for (const waiter of [...waiters]) {
+      const match = output.match(waiter.pattern);
+      if (match) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(match);
+      }
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => output,
+    waitFor: (pattern) =>
+      new Promise((resolve, reject) => {
+        const match = output.match(pattern);
+        if (match) return resolve(match);
+        waiters.push({ pattern, resolve });
+        void exited.then((code) => reject(new Error(`the server exited (${code}) before printing ${pattern}:\n${output}`)));
+      }),
+    exited,
+  };
+}
+
+/** Starts the server and resolves with its base URL once it listens. */
+export async function startServerProcess(env: Record<string, string>): Promise<{ server: ServerProcess; url: string }> {
+  const server = spawnServer({ PORT: '0', HOST: '127.0.0.1', ...env });
+  const [, port] = await server.waitFor(/GraphQL on http:\/\/localhost:(\d+)\/graphql/);
+  return { server, url: `http://127.0.0.1:${port}` };
+}
