@@ -1,0 +1,91 @@
+/**
+ * `npm run bench`: the read path over the demo services at 50 ms latency each.
+ *
+ * Measures, in one run:
+ * - the floor: one direct call to one demo service (50 ms plus loopback),
+ * - the profile query (personal, professional and orders of one user) against that floor:
+ *   concurrent fan-out makes it cost the slowest call, not the sum of three,
+ * - the upstream calls made by `users(ids: [100 ids]) { personal { name } professional { title } }`.
+ *
+ * Everything runs on 127.0.0.1; every loop is bounded.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { createLogger } from 'graphql-yoga';
+import { request } from 'undici';
+import { createApp } from '../server/app.js';
+import { loadConfig, SERVICE_NAMES } from '../server/config.js';
+import { startDemoServices } from '../demo/services.js';
+import { FAULTY_PROFILE_USERS } from '../demo/data.js';
+
+const LATENCY_MS = 50;
+const RUNS = 30;
+
+const demo = await startDemoServices({ settings: { latencyMs: LATENCY_MS } });
+const env = Object.fromEntries(SERVICE_NAMES.map((s) => [`${s.toUpperCase()}_API_URL`, demo.urls[s]]));
+const app = createApp({ config: loadConfig(env), urls: demo.urls, logger: createLogger('silent') });
+const server = createServer(app.listener);
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const graphql = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+
+async function query(text: string, variables: Record<string, unknown> = {}): Promise<void> {
+  const { statusCode, body } = await request(graphql, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: text, variables }),
+  });
+  const answer = (await body.json()) as { errors?: unknown[] };
+  if (statusCode !== 200 || answer.errors !== undefined) throw new Error(`unexpected answer: ${JSON.stringify(answer)}`);
+}
+
+/** Median wall time in ms of `RUNS` sequential runs, after two warm-ups. */
+async function median(run: () => Promise<void>): Promise<number> {
+  await run();
+  await run();
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const start = performance.now();
+    await run();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+const totalCalls = () => SERVICE_NAMES.reduce((sum, s) => sum + [...demo.servers[s].calls.values()].reduce((a, b) => a + b, 0), 0);
+const callsBy = () => Object.fromEntries(SERVICE_NAMES.map((s) => [s, [...demo.servers[s].calls.values()].reduce((a, b) => a + b, 0)]));
+const resetCalls = () => SERVICE_NAMES.forEach((s) => demo.servers[s].calls.clear());
+
+try {
+  const floor = await median(async () => {
+    const { body } = await request(`${demo.urls.personal}/users/u1`);
+    await body.dump();
+  });
+
+  // A different user each run, so that nothing is answered from a cache; not the ones made to fail.
+  const users = [...demo.data.users.keys()].filter((id) => !FAULTY_PROFILE_USERS.includes(id));
+  let next = 0;
+  const profile = await median(() =>
+    query('query($id: ID!) { user(id: $id) { personal { name email } professional { title company } orders(first: 5) { nodes { id totalCents } } } }', { id: users[next++]! }),
+  );
+
+  const ids = Array.from({ length: 100 }, (_, i) => `u${i + 101}`);
+  resetCalls();
+  const listStart = performance.now();
+  await query('query($ids: [ID!]!) { users(ids: $ids) { personal { name } professional { title } } }', { ids });
+  const listTime = performance.now() - listStart;
+  const listCalls = callsBy();
+
+  console.log(`demo services at ${LATENCY_MS} ms latency each, ${RUNS} runs, median`);
+  console.log(`floor: one direct upstream call           ${floor.toFixed(1)} ms`);
+  console.log(`profile: personal + professional + orders  ${profile.toFixed(1)} ms  = ${(profile / floor).toFixed(2)} x the floor (sequential calls would be ~3 x)`);
+  console.log(`users(100 ids) { personal professional }:  ${totalCalls()} upstream calls ${JSON.stringify(listCalls)} in ${listTime.toFixed(1)} ms`);
+} finally {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+  await app.close();
+  await demo.close();
+}
