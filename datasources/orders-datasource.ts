@@ -55,7 +55,11 @@ export class OrdersDataSource extends HttpDataSource {
     async ({ userId, limit, cursor }: PageKey): Promise<OrderPage> => {
       const query = new URLSearchParams({ limit: String(limit) });
       if (cursor !== null) query.set('cursor', cursor);
-      const page = await this.getJson(`${path`/users/${userId}/orders`}?${query}`, orderPageSchema);
+      // The user exists (personal said so); an orders service that does not know them holds no order of theirs.
+      const page = (await this.getJson(`${path`/users/${userId}/orders`}?${query}`, orderPageSchema, { notFound: 'null' })) ?? {
+        orders: [],
+        nextCursor: null,
+      };
       return { nodes: page.orders, pageInfo: { hasNextPage: page.nextCursor !== null, endCursor: page.nextCursor } };
     },
     ({ userId, limit, cursor }) => JSON.stringify([userId, limit, cursor]),

@@ -2,17 +2,23 @@ import { z } from 'zod';
 import { HttpDataSource } from './http-datasource.js';
 import { path, idList } from './url.js';
 
+// A field the contract allows to be null may also be left out: read as null either way.
+const optional = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? null);
+
 const personalUserSchema = z.object({
   id: z.string(),
   name: z.string(),
   email: z.string(),
-  birthDate: z.string().nullable(),
-  avatarUrl: z.string().nullable(),
-  city: z.string().nullable(),
+  birthDate: optional,
+  avatarUrl: optional,
+  city: optional,
 });
 
 /** A user as the personal service holds it; also the `PersonalInfo` of the graph. */
-export type PersonalUser = z.infer<typeof personalUserSchema>;
+export type PersonalUser = z.output<typeof personalUserSchema>;
 
 /**
  * What a `User` of the graph is made of: the personal record, since the personal service

@@ -77,6 +77,20 @@ describe('a user with everything', () => {
     expect(body).toEqual({ data: { user: { id: 'u2', professional: null } } });
   });
 
+  it('reads optional personal fields left out as null', async () => {
+    fakes.personal.handle((_, res) => json(res, 200, { id: 'u9', name: 'Min', email: 'min@example.com' }));
+    const { body } = await graph.query('{ user(id: "u9") { personal { name birthDate avatarUrl city } } }');
+    expect(body).toEqual({ data: { user: { personal: { name: 'Min', birthDate: null, avatarUrl: null, city: null } } } });
+  });
+
+  it('has no orders, without an error, when the orders service does not know the user', async () => {
+    const { body } = await graph.query('{ user(id: "u1") { orders { nodes { id } pageInfo { hasNextPage endCursor } } } }');
+    expect(body.data).toEqual({ user: { orders: { nodes: [{ id: 'o2' }, { id: 'o1' }], pageInfo: { hasNextPage: false, endCursor: null } } } });
+    fakes.orders.handle((_, res) => json(res, 404, { error: { code: 'NOT_FOUND', message: 'no such user' } }));
+    const unknown = await graph.query('{ user(id: "u1") { orders { nodes { id } pageInfo { hasNextPage endCursor } } } }');
+    expect(unknown.body).toEqual({ data: { user: { orders: { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } } } } });
+  });
+
   it('encodes ids in paths so that they cannot escape their segment', async () => {
     await graph.query('{ user(id: "../admin?x=1") { id professional { title } } }');
     expect(calls(fakes.personal)).toEqual(['GET /users/..%2Fadmin%3Fx%3D1']);
