@@ -15,6 +15,7 @@ import type { YogaLogger } from 'graphql-yoga';
 import { z } from 'zod';
 import type { ServiceName, UpstreamSettings } from '../server/config.js';
 import { UpstreamError, type UpstreamErrorCode } from '../server/errors.js';
+import { idList } from './url.js';
 
 /** Batch endpoints take at most this many ids per call (upstream contract). */
 export const MAX_BATCH_SIZE = 100;
@@ -129,6 +130,20 @@ export abstract class HttpDataSource {
       },
       { maxBatchSize: MAX_BATCH_SIZE },
     );
+  }
+
+  /**
+   * A loader for a resource served both as `GET {collection}/{id}` and as
+   * `GET {collection}?ids=a,b` answering `{[envelope]: [...]}`: a lone key takes the
+   * single form (a 404 is `null`), more keys the batch form.
+   */
+  protected entityLoader<T extends { id: string }>(collection: string, envelope: string, schema: z.ZodType<T>): DataLoader<string, T | null> {
+    return this.batchLoader(async (ids) => {
+      if (ids.length > 1) return this.getBatch(`${collection}?${idList('ids', ids)}`, envelope, schema, (item) => item.id, 'id');
+      const id = ids[0]!;
+      const item = await this.getJson(`${collection}/${encodeURIComponent(id)}`, schema, { notFound: 'null' });
+      return new Map(item === null ? [] : [[id, item]]);
+    });
   }
 
   /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HttpDataSource } from './http-datasource.js';
-import { path, idList } from './url.js';
+import { path } from './url.js';
 
 const orderItemSchema = z.object({
   productId: z.string(),
@@ -42,13 +42,7 @@ interface PageKey {
 export class OrdersDataSource extends HttpDataSource {
   protected readonly forwardsAuthorization = true;
 
-  private readonly ordersById = this.batchLoader((ids) =>
-    ids.length === 1
-      ? this.getJson(path`/orders/${ids[0]!}`, orderSchema, { notFound: 'null' }).then(
-          (order) => new Map(order === null ? [] : [[ids[0]!, order]]),
-        )
-      : this.getBatch(`/orders?${idList('ids', ids)}`, 'orders', orderSchema, (o) => o.id, 'id'),
-  );
+  private readonly ordersById = this.entityLoader('/orders', 'orders', orderSchema);
 
   // No batch form for a user's orders: one call per (user, page).
   private readonly pages = this.singleLoader(

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { HttpDataSource } from './http-datasource.js';
-import { path, idList } from './url.js';
 
 // A field the contract allows to be null may also be left out: read as null either way.
 const optional = z
@@ -30,13 +29,7 @@ export type UserRef = PersonalUser;
 export class PersonalDataSource extends HttpDataSource {
   protected readonly forwardsAuthorization = true;
 
-  private readonly users = this.batchLoader((ids) =>
-    ids.length === 1
-      ? this.getJson(path`/users/${ids[0]!}`, personalUserSchema, { notFound: 'null' }).then(
-          (user) => new Map(user === null ? [] : [[ids[0]!, user]]),
-        )
-      : this.getBatch(`/users?${idList('ids', ids)}`, 'users', personalUserSchema, (u) => u.id, 'id'),
-  );
+  private readonly users = this.entityLoader('/users', 'users', personalUserSchema);
 
   /** The user, or `null` when the personal service does not know the id. */
   user(id: string): Promise<PersonalUser | null> {

@@ -35,7 +35,7 @@ export interface App {
 export function createApp({ config, urls, logger, extraRoutes }: AppOptions): App {
   const upstreams = Object.fromEntries(
     SERVICE_NAMES.map((service) => [service, createUpstream(service, urls[service], config.upstreams[service], logger)]),
-  ) as Record<ServiceName, ReturnType<typeof createUpstream>> satisfies Upstreams;
+  ) as Upstreams;
 
   const schema = makeExecutableSchema({ typeDefs: [...readGraphQLFiles('schema').values()], resolvers });
 
@@ -54,6 +54,7 @@ export function createApp({ config, urls, logger, extraRoutes }: AppOptions): Ap
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/') return void res.writeHead(302, { location: '/graphql' }).end();
     if (path === '/healthz') return reply(res, 200, { status: 'ok' });
     if (path === '/readyz') return reply(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ready' });
     if (extraRoutes?.(req, res)) return;
