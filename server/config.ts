@@ -111,3 +111,32 @@ export function loadConfig(env: Env = process.env): Config {
     upstreams: Object.freeze(upstreams),
   });
 }
+
+/** Settings of `npm run demo`, the demo services on their own. */
+export interface DemoServicesConfig {
+  /** Port of personal; the others follow in contract order. @default 4001 (`DEMO_PORT_BASE`) */
+  readonly portBase: number;
+  /** @default "127.0.0.1" (`DEMO_HOST`) */
+  readonly host: string;
+  /** @default 0 (`DEMO_LATENCY_MS`) */
+  readonly latencyMs: number;
+}
+
+export function loadDemoServicesConfig(env: Env = process.env): DemoServicesConfig {
+  return Object.freeze({
+    portBase: read(env, 'DEMO_PORT_BASE', integer(1, 65_535 - SERVICE_NAMES.length), 4001),
+    host: read(env, 'DEMO_HOST', z.string().min(1), '127.0.0.1'),
+    latencyMs: read(env, 'DEMO_LATENCY_MS', integer(0, 60_000), 0),
+  });
+}
+
+/** For entry points: the loaded configuration, or the reason it is bad on stderr and exit code 2. */
+export function configOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.exit(2);
+  }
+}

@@ -6,22 +6,12 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from 'graphql-yoga';
-import { ConfigError, loadConfig, SERVICE_NAMES, type Config, type ServiceName } from './config.js';
+import { configOrExit, loadConfig, SERVICE_NAMES, type ServiceName } from './config.js';
 import { createApp } from './app.js';
 import { demoRoutes } from './demo-routes.js';
 import { startDemoServices } from '../demo/services.js';
 
-function configOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`Configuration error: ${error.message}\n`);
-    process.exit(2);
-  }
-}
-
-const config = configOrExit();
+const config = configOrExit(() => loadConfig());
 const logger = createLogger(config.logLevel);
 const demo = config.demo ? await startDemoServices({ settings: { latencyMs: config.demoLatencyMs } }) : undefined;
 const urls = demo?.urls ?? (Object.fromEntries(SERVICE_NAMES.map((s) => [s, config.upstreams[s].url!])) as Record<ServiceName, string>);
