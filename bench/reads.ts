@@ -2,9 +2,9 @@
  * `npm run bench`: the read path over the demo services at 50 ms latency each.
  *
  * Measures, in one run:
- * - the floor: one direct call to one demo service (50 ms plus loopback),
- * - the profile query (personal, professional and orders of one user) against that floor:
- *   concurrent fan-out makes it cost the slowest call, not the sum of three,
+ * - the floor: the profile's three upstream calls made directly, one after another and all at once,
+ * - the profile query (personal, professional and orders of one user) through the graph against
+ *   them: concurrent fan-out makes it cost the slowest call, not the sum of three,
  * - the upstream calls made by `users(ids: [100 ids]) { personal { name } professional { title } }`.
  *
  * Everything runs on 127.0.0.1; every loop is bounded.
@@ -58,9 +58,18 @@ const callsBy = () => Object.fromEntries(SERVICE_NAMES.map((s) => [s, [...demo.s
 const resetCalls = () => SERVICE_NAMES.forEach((s) => demo.servers[s].calls.clear());
 
 try {
-  const floor = await median(async () => {
-    const { body } = await request(`${demo.urls.personal}/users/u1`);
+  const direct = async (url: string) => {
+    const { body } = await request(url);
     await body.dump();
+  };
+  const profileCalls = [`${demo.urls.personal}/users/u1`, `${demo.urls.professional}/profiles/u1`, `${demo.urls.orders}/users/u1/orders?limit=5`];
+  const floor = await median(() => direct(profileCalls[0]!));
+  // The same three calls made directly: one after another, and all at once (the floor of a fan-out).
+  const sequential = await median(async () => {
+    for (const url of profileCalls) await direct(url);
+  });
+  const parallel = await median(async () => {
+    await Promise.all(profileCalls.map(direct));
   });
 
   // A different user each run, so that nothing is answered from a cache; not the ones made to fail.
@@ -78,9 +87,11 @@ try {
   const listCalls = callsBy();
 
   console.log(`demo services at ${LATENCY_MS} ms latency each, ${RUNS} runs, median`);
-  console.log(`floor: one direct upstream call           ${floor.toFixed(1)} ms`);
-  console.log(`profile: personal + professional + orders  ${profile.toFixed(1)} ms  = ${(profile / floor).toFixed(2)} x the floor (sequential calls would be ~3 x)`);
-  console.log(`users(100 ids) { personal professional }:  ${totalCalls()} upstream calls ${JSON.stringify(listCalls)} in ${listTime.toFixed(1)} ms`);
+  console.log(`one direct upstream call:                    ${floor.toFixed(1)} ms`);
+  console.log(`the profile's 3 calls made directly, in turn: ${sequential.toFixed(1)} ms`);
+  console.log(`the profile's 3 calls made directly, at once: ${parallel.toFixed(1)} ms`);
+  console.log(`profile query through the graph:             ${profile.toFixed(1)} ms = ${(profile / parallel).toFixed(2)} x the direct fan-out, ${(profile / sequential).toFixed(2)} x the calls in turn`);
+  console.log(`users(100 ids) { personal professional }:     ${totalCalls()} upstream calls ${JSON.stringify(listCalls)} in ${listTime.toFixed(1)} ms`);
 } finally {
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
