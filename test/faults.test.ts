@@ -19,7 +19,7 @@ afterEach(async () => {
   fakes = undefined;
 });
 
-const TIMEOUT_MS = 300;
+const TIMEOUT_MS = 1000;
 
 /** Sends the status line and part of a body, then a byte now and then, never finishing. */
 function dribble(res: ServerResponse): void {
