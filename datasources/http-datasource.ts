@@ -88,12 +88,11 @@ export abstract class HttpDataSource {
    * GETs a batch endpoint answering `{[envelope]: [item, ...]}` and returns the items by id.
    * An item that fails validation fails only its own id; ids the service left out are absent.
    */
-  protected async getBatch<T>(
+  protected async getBatch<K extends string, T extends Record<K, string>>(
     path: string,
     envelope: string,
     itemSchema: z.ZodType<T>,
-    idOf: (item: T) => string,
-    idField: string,
+    idField: K,
   ): Promise<Map<string, T | Error>> {
     const response = await this.exchange('GET', path);
     if (response.status < 200 || response.status > 299) throw this.statusError(response.status);
@@ -103,7 +102,7 @@ export abstract class HttpDataSource {
     for (const raw of items) {
       const item = itemSchema.safeParse(raw);
       if (item.success) {
-        found.set(idOf(item.data), item.data);
+        found.set(item.data[idField], item.data);
         continue;
       }
       const id = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[idField] : undefined;
@@ -139,7 +138,7 @@ export abstract class HttpDataSource {
    */
   protected entityLoader<T extends { id: string }>(collection: string, envelope: string, schema: z.ZodType<T>): DataLoader<string, T | null> {
     return this.batchLoader(async (ids) => {
-      if (ids.length > 1) return this.getBatch(`${collection}?${idList('ids', ids)}`, envelope, schema, (item) => item.id, 'id');
+      if (ids.length > 1) return this.getBatch(`${collection}?${idList('ids', ids)}`, envelope, schema, 'id');
       const id = ids[0]!;
       const item = await this.getJson(`${collection}/${encodeURIComponent(id)}`, schema, { notFound: 'null' });
       return new Map(item === null ? [] : [[id, item]]);

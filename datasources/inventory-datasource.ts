@@ -13,7 +13,7 @@ export class InventoryDataSource extends HttpDataSource {
   protected readonly forwardsAuthorization = false;
 
   private readonly stock = this.batchLoader((productIds) =>
-    this.getBatch(`/stock?${idList('productIds', productIds)}`, 'stock', stockSchema, (s) => s.productId, 'productId'),
+    this.getBatch(`/stock?${idList('productIds', productIds)}`, 'stock', stockSchema, 'productId'),
   );
 
   /** Units of the product in stock, or `null` when inventory does not know the product. */
