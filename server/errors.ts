@@ -26,11 +26,12 @@ const DESCRIPTIONS: Record<UpstreamErrorCode, string> = {
   UPSTREAM_REJECTED: 'rejected the request',
 };
 
-export interface UpstreamErrorExtensions {
+// A type alias, not an interface, so that it fits GraphQLError's extensions record.
+export type UpstreamErrorExtensions = {
   code: UpstreamErrorCode;
   service: ServiceName;
   upstreamStatus?: number;
-}
+};
 
 export class UpstreamError extends GraphQLError {
   declare readonly extensions: UpstreamErrorExtensions & Record<string, unknown>;
@@ -45,7 +46,7 @@ export class UpstreamError extends GraphQLError {
     if (status !== undefined) extensions.upstreamStatus = status;
     // The message is built from our own words only: never the upstream's URL or body.
     super(`The ${service} service ${DESCRIPTIONS[code]}${status === undefined ? '' : ` (HTTP ${status})`}.`, {
-      extensions: { ...extensions },
+      extensions,
     });
     // Kept for the log. Not passed as `originalError`: that is what error masking inspects.
     Object.defineProperty(this, 'cause', { value: details.cause, enumerable: false });
