@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { createYoga, type YogaLogger } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createUpstream } from '../datasources/http-datasource.js';
 import { resolvers } from '../resolvers/index.js';
 import { SERVICE_NAMES, type Config, type ServiceName } from './config.js';
@@ -45,6 +46,8 @@ export function createApp({ config, urls, logger, extraRoutes }: AppOptions): Ap
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: graphiqlOptions(),
+    // GraphiQL served whole from this process, so that it works where no CDN can be reached.
+    renderGraphiQL,
     // Never echo a thrown bug's message or stack, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
     context: ({ request }) => createContext(upstreams, request),

@@ -1,30 +1,16 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
 import { readGraphQLFiles } from './project-files.js';
 
-/** Variables for the example operations kept in `operations/`, picked to show the demo data. */
-const EXAMPLE_VARIABLES: Record<string, object> = {
-  'profile.graphql': { id: 'u1' },
-  'users.graphql': { ids: ['u1', 'u2', 'u3', 'u4', 'u5', 'u999999'] },
-  'order.graphql': { id: 'o1' },
-};
+/** The example operations in the order a newcomer should meet them; any others follow. */
+const TAB_ORDER = ['profile.graphql', 'users.graphql', 'order.graphql', 'partial-result.graphql'];
 
-const PARTIAL_RESULT = `# A partial result. On the demo services, user u13's professional profile always fails
-# (HTTP 503): "professional" is null with one error at ["user", "professional"],
-# and everything else stands. Faults of any demo service can also be switched at run
-# time, e.g.:
-#   curl -X PUT localhost:4000/demo/settings -d '{"orders": {"fault": "hang"}}'
-`;
-
-/** GraphiQL opens with one tab per example operation, plus one that shows a partial result. */
+/**
+ * GraphiQL opens with one tab per example operation in `operations/`. Their variables have
+ * default values in the documents themselves, so that every tab runs as it opens.
+ */
 export function graphiqlOptions(): GraphiQLOptions {
   const operations = readGraphQLFiles('operations');
-  const tabs = [...operations].map(([name, query]) => ({
-    query,
-    variables: JSON.stringify(EXAMPLE_VARIABLES[name] ?? {}, null, 2),
-  }));
-  const profile = operations.get('profile.graphql');
-  if (profile !== undefined) {
-    tabs.push({ query: PARTIAL_RESULT + profile.replace(/^#.*\n/gm, ''), variables: JSON.stringify({ id: 'u13' }, null, 2) });
-  }
-  return { title: 'REST graph', defaultTabs: tabs };
+  const rank = (name: string) => (TAB_ORDER.includes(name) ? TAB_ORDER.indexOf(name) : TAB_ORDER.length);
+  const names = [...operations.keys()].sort((a, b) => rank(a) - rank(b));
+  return { title: 'REST graph', defaultTabs: names.map((name) => ({ query: operations.get(name)! })) };
 }

@@ -39,6 +39,9 @@ describe('the server process', () => {
     const html = await page.text();
     expect(html).toContain('GraphiQL');
     expect(html).toContain('query Profile'); // the example operations are preloaded
+    expect(html).toContain('query PartialResult');
+    // Served whole from the process: GraphiQL works where no CDN can be reached.
+    expect(html.match(/<(script|link)[^>]*(src|href)="https?:/g)).toBeNull();
 
     const answer = await post(url, '{ user(id: "u1") { personal { name } } }');
     expect(await answer.json()).toEqual({ data: { user: { personal: { name: 'Ada Lovelace' } } } });
