@@ -3,20 +3,12 @@
  * the test expects in parallel has arrived. Were the graph to make them one after the
  * other, the barrier would never open and the test would fail on its timeout.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { contractHandlers, startContractFakes, USERS, type Fakes } from './support/contract-fakes.js';
+import { describe, expect, it } from 'vitest';
+import { contractHandlers, USERS } from './support/contract-fakes.js';
 import { Barrier, json, notFound, type Handler } from './support/fake-upstream.js';
-import { startGraph, type GraphServer } from './support/graph.js';
+import { graphHarness } from './support/harness.js';
 
-let fakes: Fakes | undefined;
-let graph: GraphServer | undefined;
-
-afterEach(async () => {
-  await graph?.close();
-  await fakes?.close();
-  graph = undefined;
-  fakes = undefined;
-});
+const setup = graphHarness();
 
 const held = (barrier: Barrier, handler: Handler): Handler => async (request, res) => {
   await barrier.arrive();
@@ -26,12 +18,11 @@ const held = (barrier: Barrier, handler: Handler): Handler => async (request, re
 describe('the profile fan-out', () => {
   it('asks personal, professional and orders at the same time', async () => {
     const barrier = new Barrier(3);
-    fakes = await startContractFakes({
+    const { graph } = await setup({
       personal: held(barrier, contractHandlers.personal),
       professional: held(barrier, contractHandlers.professional),
       orders: held(barrier, contractHandlers.orders),
     });
-    graph = await startGraph(fakes.urls);
     const { body } = await graph.query('{ user(id: "u1") { personal { name } professional { title } orders { nodes { id } } } }');
     expect(body).toEqual({
       data: { user: { personal: { name: 'Ada Lovelace' }, professional: { title: 'Programmer' }, orders: { nodes: [{ id: 'o2' }, { id: 'o1' }] } } },
@@ -42,12 +33,11 @@ describe('the profile fan-out', () => {
   it('starts the loads of every user of a list together with the personal batch', async () => {
     // personal (1 batch) + professional (3 users) + orders (3 users) all in flight at once.
     const barrier = new Barrier(7);
-    fakes = await startContractFakes({
+    const { graph } = await setup({
       personal: held(barrier, contractHandlers.personal),
       professional: held(barrier, contractHandlers.professional),
       orders: held(barrier, contractHandlers.orders),
     });
-    graph = await startGraph(fakes.urls);
     const { body } = await graph.query('{ users(ids: ["u1", "u2", "u3"]) { id professional { title } orders(first: 1) { nodes { id } } } }');
     expect(body).toEqual({
       data: {
@@ -69,26 +59,25 @@ describe('services without a batch endpoint', () => {
     let peak = 0;
     let pending: (() => void)[] = [];
     let answered = 0;
-    fakes = await startContractFakes({
-      personal: (request, res) => json(res, 200, { users: users.filter((u) => request.query.get('ids')!.split(',').includes(u.id)) }),
-      // Holds every call until `limit` are in flight (or the last ones have come), then answers them:
-      // a graph that ignored the limit would be seen with more than `limit` at once.
-      professional: (_request, res) => {
-        inFlight++;
-        peak = Math.max(peak, inFlight);
-        pending.push(() => {
-          inFlight--;
-          answered++;
-          notFound(res);
-        });
-        if (inFlight === limit || answered + inFlight === users.length) {
-          const release = pending;
-          pending = [];
-          release.forEach((answer) => answer());
-        }
-      },
-    });
-    graph = await startGraph(fakes.urls, { PROFESSIONAL_MAX_CONCURRENCY: String(limit) });
+    const personal: Handler = (request, res) =>
+      json(res, 200, { users: users.filter((u) => request.query.get('ids')!.split(',').includes(u.id)) });
+    // Holds every call until `limit` are in flight (or the last ones have come), then answers them:
+    // a graph that ignored the limit would be seen with more than `limit` at once.
+    const professional: Handler = (_request, res) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      pending.push(() => {
+        inFlight--;
+        answered++;
+        notFound(res);
+      });
+      if (inFlight === limit || answered + inFlight === users.length) {
+        const release = pending;
+        pending = [];
+        release.forEach((answer) => answer());
+      }
+    };
+    const { fakes, graph } = await setup({ personal, professional }, { PROFESSIONAL_MAX_CONCURRENCY: String(limit) });
     const { body } = await graph.query('query($ids: [ID!]!) { users(ids: $ids) { id professional { title } } }', { ids: users.map((u) => u.id) });
     expect(body).toEqual({ data: { users: users.map((u) => ({ id: u.id, professional: null })) } });
     expect(fakes.professional.requests).toHaveLength(10);

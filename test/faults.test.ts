@@ -4,20 +4,11 @@
  * rest of the answer stands, and nothing of the upstream's URL or body reaches the client.
  */
 import type { ServerResponse } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startContractFakes, type Fakes } from './support/contract-fakes.js';
+import { describe, expect, it } from 'vitest';
 import { json, startFakeUpstream, type Handler } from './support/fake-upstream.js';
-import { startGraph, type GraphServer } from './support/graph.js';
+import { graphHarness } from './support/harness.js';
 
-let fakes: Fakes | undefined;
-let graph: GraphServer | undefined;
-
-afterEach(async () => {
-  await graph?.close();
-  await fakes?.close();
-  graph = undefined;
-  fakes = undefined;
-});
+const setup = graphHarness();
 
 const TIMEOUT_MS = 1000;
 
@@ -69,8 +60,7 @@ const faults: [string, Handler, { code: string; upstreamStatus?: number }][] = [
 
 describe('an optional upstream (professional) that fails', () => {
   it.each(faults)('on %s: professional is null with one error, the rest stands', async (_, handler, expected) => {
-    fakes = await startContractFakes({ professional: handler });
-    graph = await startGraph(fakes.urls, { PROFESSIONAL_TIMEOUT_MS: String(TIMEOUT_MS), UPSTREAM_MAX_RESPONSE_BYTES: '4096' });
+    const { graph } = await setup({ professional: handler }, { PROFESSIONAL_TIMEOUT_MS: String(TIMEOUT_MS), UPSTREAM_MAX_RESPONSE_BYTES: '4096' });
     const { status, body } = await graph.query(PROFILE_QUERY);
     expect(status).toBe(200);
     expect(body).toEqual({
@@ -93,16 +83,14 @@ describe('an optional upstream (professional) that fails', () => {
   it('when refused (nothing listens), is UPSTREAM_UNAVAILABLE without a status', async () => {
     const gone = await startFakeUpstream(() => undefined);
     await gone.close();
-    fakes = await startContractFakes();
-    graph = await startGraph({ ...fakes.urls, professional: gone.url });
+    const { graph } = await setup({}, {}, { professional: gone.url });
     const { body } = await graph.query(PROFILE_QUERY);
     expect(body.data).toEqual({ user: { id: 'u1', personal: { name: 'Ada Lovelace' }, professional: null } });
     expect(body.errors?.map((e) => e.extensions)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', service: 'professional' }]);
   });
 
   it('costs one error per failed field of a list, each at its own path', async () => {
-    fakes = await startContractFakes({ professional: (_, res) => json(res, 503, {}) });
-    graph = await startGraph(fakes.urls);
+    const { graph } = await setup({ professional: (_, res) => json(res, 503, {}) });
     const { body } = await graph.query('{ users(ids: ["u1", "u3"]) { id professional { title } } }');
     expect(body.data).toEqual({ users: [{ id: 'u1', professional: null }, { id: 'u3', professional: null }] });
     expect(body.errors?.map((e) => e.path)).toEqual([
@@ -113,10 +101,9 @@ describe('an optional upstream (professional) that fails', () => {
 
   it('is asked again by the next request: a failure is not remembered across requests', async () => {
     let fail = true;
-    fakes = await startContractFakes({
+    const { graph } = await setup({
       professional: (request, res) => (fail ? json(res, 503, {}) : json(res, 200, { userId: 'u1', company: 'A', title: 'B', skills: [], yearsOfExperience: 1 })),
     });
-    graph = await startGraph(fakes.urls);
     expect((await graph.query(PROFILE_QUERY)).body.errors).toHaveLength(1);
     fail = false;
     expect((await graph.query(PROFILE_QUERY)).body).toEqual({ data: { user: { id: 'u1', personal: { name: 'Ada Lovelace' }, professional: { title: 'B' } } } });
@@ -125,8 +112,7 @@ describe('an optional upstream (professional) that fails', () => {
 
 describe('other upstreams that fail', () => {
   it('personal failing makes the user null with its error: it decides whether the user exists', async () => {
-    fakes = await startContractFakes({ personal: (_, res) => json(res, 503, {}) });
-    graph = await startGraph(fakes.urls);
+    const { graph } = await setup({ personal: (_, res) => json(res, 503, {}) });
     const { body } = await graph.query('{ user(id: "u1") { id professional { title } } order(id: "o3") { id } }');
     expect(body).toEqual({
       data: { user: null, order: { id: 'o3' } },
@@ -135,8 +121,7 @@ describe('other upstreams that fail', () => {
   });
 
   it('orders failing makes only the orders null', async () => {
-    fakes = await startContractFakes({ orders: (_, res) => json(res, 500, {}) });
-    graph = await startGraph(fakes.urls);
+    const { graph } = await setup({ orders: (_, res) => json(res, 500, {}) });
     const { body } = await graph.query('{ user(id: "u1") { personal { name } professional { title } orders { nodes { id } } } }');
     expect(body).toEqual({
       data: { user: { personal: { name: 'Ada Lovelace' }, professional: { title: 'Programmer' }, orders: null } },
@@ -145,8 +130,7 @@ describe('other upstreams that fail', () => {
   });
 
   it('inventory failing makes only the stock figures null', async () => {
-    fakes = await startContractFakes({ inventory: (_, res) => res.writeHead(200).end('garbage') });
-    graph = await startGraph(fakes.urls);
+    const { graph } = await setup({ inventory: (_, res) => res.writeHead(200).end('garbage') });
     const { body } = await graph.query('{ order(id: "o1") { id items { productId available } } }');
     expect(body.data).toEqual({ order: { id: 'o1', items: [{ productId: 'p1', available: null }, { productId: 'p2', available: null }] } });
     expect(body.errors?.map((e) => [e.path, e.extensions?.code, e.extensions?.service])).toEqual([
@@ -156,7 +140,7 @@ describe('other upstreams that fail', () => {
   });
 
   it('one bad item in a batch answer fails only its own key', async () => {
-    fakes = await startContractFakes({
+    const { graph } = await setup({
       personal: (_, res) =>
         json(res, 200, {
           users: [
@@ -165,7 +149,6 @@ describe('other upstreams that fail', () => {
           ],
         }),
     });
-    graph = await startGraph(fakes.urls);
     const { body } = await graph.query('{ users(ids: ["u1", "u2", "u3"]) { id } }');
     expect(body).toEqual({
       data: { users: [{ id: 'u1' }, null, null] },
@@ -174,16 +157,14 @@ describe('other upstreams that fail', () => {
   });
 
   it('a batch answer without its envelope fails the whole batch', async () => {
-    fakes = await startContractFakes({ personal: (_, res) => json(res, 200, [{ id: 'u1' }]) });
-    graph = await startGraph(fakes.urls);
+    const { graph } = await setup({ personal: (_, res) => json(res, 200, [{ id: 'u1' }]) });
     const { body } = await graph.query('{ users(ids: ["u1", "u2"]) { id } }');
     expect(body.data).toEqual({ users: [null, null] });
     expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['UPSTREAM_BAD_RESPONSE', 'UPSTREAM_BAD_RESPONSE']);
   });
 
   it('keeps serving after every kind of fault', async () => {
-    fakes = await startContractFakes({ professional: (_, res) => res.socket?.destroy() });
-    graph = await startGraph(fakes.urls);
+    const { fakes, graph } = await setup({ professional: (_, res) => res.socket?.destroy() });
     for (let i = 0; i < 5; i++) await graph.query(PROFILE_QUERY);
     fakes.professional.handle((_, res) => json(res, 200, { userId: 'u1', company: 'A', title: 'T', skills: [], yearsOfExperience: 1 }));
     expect((await graph.query(PROFILE_QUERY)).body).toEqual({ data: { user: { id: 'u1', personal: { name: 'Ada Lovelace' }, professional: { title: 'T' } } } });

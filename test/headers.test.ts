@@ -1,18 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startContractFakes, type Fakes } from './support/contract-fakes.js';
-import { startGraph, type GraphServer } from './support/graph.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Fakes } from './support/contract-fakes.js';
+import type { GraphServer } from './support/graph.js';
+import { graphHarness } from './support/harness.js';
 
+const setup = graphHarness();
 let fakes: Fakes;
 let graph: GraphServer;
 
 beforeEach(async () => {
-  fakes = await startContractFakes();
-  graph = await startGraph(fakes.urls);
-});
-
-afterEach(async () => {
-  await graph.close();
-  await fakes.close();
+  ({ fakes, graph } = await setup());
 });
 
 // Touches personal, professional, orders and inventory.

@@ -1,19 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ORDERS, PROFILES, USERS, startContractFakes, type Fakes } from './support/contract-fakes.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ORDERS, PROFILES, USERS, type Fakes } from './support/contract-fakes.js';
 import { json } from './support/fake-upstream.js';
-import { startGraph, type GraphServer } from './support/graph.js';
+import type { GraphServer } from './support/graph.js';
+import { graphHarness } from './support/harness.js';
 
+const setup = graphHarness();
 let fakes: Fakes;
 let graph: GraphServer;
 
 beforeEach(async () => {
-  fakes = await startContractFakes();
-  graph = await startGraph(fakes.urls);
-});
-
-afterEach(async () => {
-  await graph.close();
-  await fakes.close();
+  ({ fakes, graph } = await setup());
 });
 
 const calls = (fake: { requests: { method: string; url: string }[] }) => fake.requests.map((r) => `${r.method} ${r.url}`);
