@@ -207,6 +207,14 @@ describe('orders', () => {
   });
 });
 
+describe('connections', () => {
+  it('are kept alive and reused across requests', async () => {
+    for (const id of ['u1', 'u2', 'u3']) await graph.query(`{ user(id: "${id}") { professional { title } } }`);
+    expect(fakes.professional.requests).toHaveLength(3);
+    expect(new Set(fakes.professional.requests.map((r) => r.remotePort)).size).toBe(1);
+  });
+});
+
 describe('selection', () => {
   it('calls only the services the query needs', async () => {
     await graph.query('{ user(id: "u1") { personal { name } } }');

@@ -14,6 +14,8 @@ export interface RecordedRequest {
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
   body: string;
+  /** The client's port: the same for requests that came over one kept-alive connection. */
+  remotePort: number | undefined;
 }
 
 /** Answers one request; what it returns is awaited (when a promise) and otherwise ignored. */
@@ -45,6 +47,7 @@ export async function startFakeUpstream(handler: Handler): Promise<FakeUpstream>
         query: url.searchParams,
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
+        remotePort: req.socket.remotePort,
       };
       requests.push(recorded);
       open++;
