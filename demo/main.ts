@@ -7,7 +7,7 @@
 import { configOrExit, loadDemoServicesConfig, SERVICE_NAMES } from '../server/config.js';
 import { startDemoServices } from './services.js';
 
-const config = configOrExit(() => loadDemoServicesConfig());
+const config = configOrExit(loadDemoServicesConfig);
 const demo = await startDemoServices({
   settings: { latencyMs: config.latencyMs },
   ports: Object.fromEntries(SERVICE_NAMES.map((name, i) => [name, config.portBase + i])),

@@ -10,7 +10,10 @@ const TAB_ORDER = ['profile.graphql', 'users.graphql', 'order.graphql', 'partial
  */
 export function graphiqlOptions(): GraphiQLOptions {
   const operations = readGraphQLFiles('operations');
-  const rank = (name: string) => (TAB_ORDER.includes(name) ? TAB_ORDER.indexOf(name) : TAB_ORDER.length);
+  const rank = (name: string) => {
+    const place = TAB_ORDER.indexOf(name);
+    return place === -1 ? TAB_ORDER.length : place;
+  };
   const names = [...operations.keys()].sort((a, b) => rank(a) - rank(b));
   return { title: 'REST graph', defaultTabs: names.map((name) => ({ query: operations.get(name)! })) };
 }

@@ -11,7 +11,7 @@ import { createApp } from './app.js';
 import { demoRoutes } from './demo-routes.js';
 import { startDemoServices } from '../demo/services.js';
 
-const config = configOrExit(() => loadConfig());
+const config = configOrExit(loadConfig);
 const logger = createLogger(config.logLevel);
 const demo = config.demo ? await startDemoServices({ settings: { latencyMs: config.demoLatencyMs } }) : undefined;
 const urls = demo?.urls ?? (Object.fromEntries(SERVICE_NAMES.map((s) => [s, config.upstreams[s].url!])) as Record<ServiceName, string>);
