@@ -1,44 +1,29 @@
 /**
  * The one way the graph talks to a REST service.
  *
- * An `Upstream` lives as long as the process: the service's keep-alive pool and settings.
- * A data source lives as long as one GraphQL request: it carries the request's id,
- * forwarded headers and abort signal, and its DataLoaders. A call is one HTTP exchange
- * under one time limit that covers everything up to the last byte of the body.
+ * An `Upstream` (upstream.ts) lives as long as the process: pool, cache, circuit breaker,
+ * bulkhead and retry budget. A data source lives as long as one GraphQL request: it
+ * carries the request's id, forwarded headers, deadline and abort signal, and its
+ * DataLoaders. A call may take several attempts; each attempt is one HTTP exchange under
+ * one time limit that covers everything up to the last byte of the body.
+ *
+ * Policies, outermost first: retry (cockatiel, the only retry layer) → circuit breaker →
+ * bulkhead → attempt (time limit, size cap) → undici's HTTP cache → the pool.
  *
  * Subclasses hold a service name, the DTO schemas and domain methods; everything about
- * HTTP, validation and error mapping happens here, once.
+ * HTTP, resilience, validation and error mapping happens here, once.
  */
 import DataLoader from 'dataloader';
-import { Pool } from 'undici';
-import type { YogaLogger } from 'graphql-yoga';
+import { BrokenCircuitError, BulkheadRejectedError, DelegateBackoff, handleWhen, retry, type IBackoff } from 'cockatiel';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import type { ServiceName, UpstreamSettings } from '../server/config.js';
-import { UpstreamError, type UpstreamErrorCode } from '../server/errors.js';
-import { idList } from './url.js';
+import type { ServiceName } from '../server/config.js';
+import { UpstreamError, isTransient, type UpstreamErrorCode, type UpstreamErrorDetails } from '../server/errors.js';
+import type { Upstream } from './upstream.js';
+import { splitByUrlLength } from './url.js';
 
 /** Batch endpoints take at most this many ids per call (upstream contract). */
 export const MAX_BATCH_SIZE = 100;
-
-/** Process lifetime: one per upstream service. */
-export interface Upstream {
-  readonly service: ServiceName;
-  readonly settings: UpstreamSettings;
-  readonly pool: Pool;
-  readonly logger: YogaLogger;
-}
-
-export function createUpstream(
-  service: ServiceName,
-  url: string,
-  settings: UpstreamSettings,
-  logger: YogaLogger,
-): Upstream {
-  // `connections` bounds the calls in flight to this service from the whole process:
-  // a list of a thousand users never opens a thousand sockets to a service without a batch endpoint.
-  const pool = new Pool(url, { connections: settings.maxConcurrency, pipelining: 1 });
-  return { service, settings, pool, logger };
-}
 
 /** Request lifetime: what every call made for one GraphQL request carries. */
 export interface RequestScope {
@@ -47,9 +32,22 @@ export interface RequestScope {
   readonly authorization: string | undefined;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
+  /** When the operation's budget runs out (epoch ms): no call outlives it. */
+  readonly deadline: number;
 }
 
-interface UpstreamResponse {
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface UpstreamRequest {
+  readonly method: HttpMethod;
+  readonly path: string;
+  /** Sent as JSON. */
+  readonly body?: unknown;
+  /** Makes a write safe to repeat, and so to retry. */
+  readonly idempotencyKey?: string;
+}
+
+export interface UpstreamResponse {
   readonly status: number;
   readonly body: Buffer;
 }
@@ -78,23 +76,43 @@ export abstract class HttpDataSource {
   protected async getJson<T>(path: string, schema: z.ZodType<T>, options: { notFound: 'null' }): Promise<T | null>;
   protected async getJson<T>(path: string, schema: z.ZodType<T>): Promise<T>;
   protected async getJson<T>(path: string, schema: z.ZodType<T>, options?: { notFound: 'null' }): Promise<T | null> {
-    const response = await this.exchange('GET', path);
+    const response = await this.call({ method: 'GET', path });
     if (response.status === 404 && options?.notFound === 'null') return null;
     if (response.status < 200 || response.status > 299) throw this.statusError(response.status);
     return this.parse(response, schema);
   }
 
   /**
-   * GETs a batch endpoint answering `{[envelope]: [item, ...]}` and returns the items by id.
-   * An item that fails validation fails only its own id; ids the service left out are absent.
+   * GETs a batch endpoint `{path}?{param}=a,b,c` answering `{[envelope]: [item, ...]}` and
+   * returns the items by id. Ids are sent in as few calls as the URL length limit allows,
+   * all at once. An item that fails validation fails only its own id, a failed call only
+   * the ids it carried; ids the service left out are absent.
    */
   protected async getBatch<K extends string, T extends Record<K, string>>(
-    path: string,
+    batch: { path: string; param: string; ids: readonly string[]; envelope: string; idField: K },
+    itemSchema: z.ZodType<T>,
+  ): Promise<Map<string, T | Error>> {
+    const calls = splitByUrlLength(batch.path, batch.param, batch.ids, this.upstream.settings.maxUrlLength);
+    const found = new Map<string, T | Error>();
+    await Promise.all(
+      calls.map(async ({ url, ids }) => {
+        try {
+          for (const [id, item] of await this.getBatchPart(url, batch.envelope, itemSchema, batch.idField)) found.set(id, item);
+        } catch (error) {
+          for (const id of ids) found.set(id, asError(error));
+        }
+      }),
+    );
+    return found;
+  }
+
+  private async getBatchPart<K extends string, T extends Record<K, string>>(
+    url: string,
     envelope: string,
     itemSchema: z.ZodType<T>,
     idField: K,
   ): Promise<Map<string, T | Error>> {
-    const response = await this.exchange('GET', path);
+    const response = await this.call({ method: 'GET', path: url });
     if (response.status < 200 || response.status > 299) throw this.statusError(response.status);
     const body = this.parse(response, z.object({ [envelope]: z.array(z.unknown()) }));
     const items = body[envelope] as unknown[];
@@ -106,7 +124,7 @@ export abstract class HttpDataSource {
         continue;
       }
       const id = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[idField] : undefined;
-      if (typeof id === 'string') found.set(id, this.fail('UPSTREAM_BAD_RESPONSE', response.status, item.error));
+      if (typeof id === 'string') found.set(id, this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: response.status, cause: item.error }));
     }
     return found;
   }
@@ -138,7 +156,7 @@ export abstract class HttpDataSource {
    */
   protected entityLoader<T extends { id: string }>(collection: string, envelope: string, schema: z.ZodType<T>): DataLoader<string, T | null> {
     return this.batchLoader(async (ids) => {
-      if (ids.length > 1) return this.getBatch(`${collection}?${idList('ids', ids)}`, envelope, schema, 'id');
+      if (ids.length > 1) return this.getBatch({ path: collection, param: 'ids', ids, envelope, idField: 'id' }, schema);
       const id = ids[0]!;
       const item = await this.getJson(`${collection}/${encodeURIComponent(id)}`, schema, { notFound: 'null' });
       return new Map(item === null ? [] : [[id, item]]);
@@ -158,79 +176,203 @@ export abstract class HttpDataSource {
     );
   }
 
-  /** One HTTP exchange under the call's time limit, body included, and the size cap. */
-  private async exchange(method: 'GET', path: string): Promise<UpstreamResponse> {
-    const { settings, pool } = this.upstream;
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), settings.timeoutMs);
+  /**
+   * One call: as many attempts as the retry policy allows. Only calls that are safe to
+   * repeat are retried (GET, PUT, DELETE, and writes with an `Idempotency-Key`), only after
+   * a transient failure (connection error, 429, 502, 503, 504), only while the retry budget
+   * allows and only when the wait (the service's `Retry-After`, else a jittered exponential
+   * backoff) ends before the operation's deadline.
+   */
+  protected async call(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const { retryBudget, backoff, settings } = this.upstream;
+    const repeatable = request.method !== 'POST' || request.idempotencyKey !== undefined;
+    retryBudget.deposit();
+    let attempt = 0;
+    let jitter: IBackoff<unknown> | undefined;
+    let nextDelay = 0;
+    const shouldRetry = (error: unknown): boolean => {
+      if (!(error instanceof UpstreamError) || !isTransient(error) || attempt > settings.retry.maxRetries) return false;
+      jitter = jitter === undefined ? backoff.next() : jitter.next(undefined);
+      const delay = error.retryAfterMs ?? jitter.duration;
+      if (Date.now() + delay >= this.scope.deadline || this.scope.signal.aborted) return false;
+      if (!retryBudget.withdraw()) return false;
+      nextDelay = delay;
+      return true;
+    };
+    const policy = retry(handleWhen(shouldRetry), {
+      maxAttempts: repeatable ? settings.retry.maxRetries : 0,
+      backoff: new DelegateBackoff(() => nextDelay),
+    });
+    try {
+      return await policy.execute(() => {
+        attempt += 1;
+        return this.attempt(request);
+      });
+    } catch (error) {
+      const stale = request.method === 'GET' ? await this.staleIfError(request.path) : undefined;
+      if (stale === undefined) throw error;
+      this.upstream.logger.info(`upstream ${this.service}: serving a stale cached answer after a failure`, {
+        requestId: this.scope.requestId,
+      });
+      return stale;
+    }
+  }
+
+  /** One attempt, through the service's circuit breaker and bulkhead. */
+  private async attempt(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const { breaker, bulkhead } = this.upstream;
+    try {
+      return await breaker.execute(() => bulkhead.execute(() => this.exchange(request)));
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'circuit-open', retryAfterMs: this.upstream.circuitRetryAfterMs() });
+      }
+      if (error instanceof BulkheadRejectedError) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'overloaded' });
+      throw error;
+    }
+  }
+
+  /**
+   * One HTTP exchange under the smaller of the service's time limit and what is left of
+   * the operation's budget, body included, and the size cap. Answers with a status that
+   * says the service is unwell (5xx, 429) are thrown, so that the breaker counts them.
+   */
+  private async exchange(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const { settings } = this.upstream;
+    if (this.scope.signal.aborted) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted' });
+    const left = this.scope.deadline - Date.now();
+    if (left <= 0) throw this.fail('UPSTREAM_TIMEOUT', { failure: 'deadline' });
+    const limit = new AbortController();
+    const timer = setTimeout(() => limit.abort(), Math.min(settings.timeoutMs, left));
     let status: number | undefined;
     try {
-      const response = await pool.request({
-        method,
-        path,
-        headers: this.headers(),
-        signal: AbortSignal.any([deadline.signal, this.scope.signal]),
+      const response = await this.dispatcher().request({
+        origin: this.upstream.origin,
+        method: request.method,
+        path: request.path,
+        headers: this.headers(request),
+        body: request.body === undefined ? null : JSON.stringify(request.body),
+        signal: AbortSignal.any([limit.signal, this.scope.signal]),
       });
       status = response.statusCode;
-      const declared = Number(response.headers['content-length']);
-      if (declared > settings.maxResponseBytes) {
-        response.body.destroy();
-        throw new ResponseTooLargeError(`content-length ${declared}`);
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > settings.maxResponseBytes) {
-          response.body.destroy();
-          throw new ResponseTooLargeError(`more than ${settings.maxResponseBytes} bytes`);
-        }
-        chunks.push(chunk);
-      }
-      return { status, body: Buffer.concat(chunks, size) };
+      const body = await readCapped(response.body, Number(response.headers['content-length']), settings.maxResponseBytes);
+      if (status >= 500) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'status', upstreamStatus: status, retryAfterMs: retryAfter(response.headers) });
+      if (status === 429) throw this.fail('UPSTREAM_REJECTED', { failure: 'status', upstreamStatus: status, retryAfterMs: retryAfter(response.headers) });
+      return { status, body };
     } catch (error) {
-      if (error instanceof ResponseTooLargeError) throw this.fail('UPSTREAM_BAD_RESPONSE', status, error);
-      if (deadline.signal.aborted) throw this.fail('UPSTREAM_TIMEOUT', status, error);
-      throw this.fail('UPSTREAM_UNAVAILABLE', status, error);
+      if (error instanceof UpstreamError) throw error;
+      if (error instanceof ResponseTooLargeError) throw this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause: error });
+      if (limit.signal.aborted) {
+        const failure = left < settings.timeoutMs ? 'deadline' : 'timeout';
+        throw this.fail('UPSTREAM_TIMEOUT', { failure, upstreamStatus: status, cause: error });
+      }
+      if (this.scope.signal.aborted) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted', cause: error });
+      throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'connection', upstreamStatus: status, cause: error });
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private headers(): Record<string, string> {
+  /** Whether answers to this request may be kept for other requests. */
+  private get cacheable(): boolean {
+    return this.upstream.cacheStore !== undefined && !this.sendsAuthorization;
+  }
+
+  private get sendsAuthorization(): boolean {
+    return this.forwardsAuthorization && this.scope.authorization !== undefined;
+  }
+
+  // A request carrying a user's credentials bypasses the shared cache altogether: even an
+  // answer marked `public` is never served to another user.
+  private dispatcher(): Dispatcher {
+    return this.cacheable ? this.upstream.cachingDispatcher : this.upstream.pool;
+  }
+
+  /**
+   * RFC 5861 `stale-if-error` for every kind of failure. undici's cache serves a stale
+   * answer itself when revalidation gets a 5xx; this covers what it cannot see: refused
+   * connections, time-outs, and calls the circuit breaker or the bulkhead never let through.
+   */
+  private async staleIfError(path: string): Promise<UpstreamResponse | undefined> {
+    if (!this.cacheable) return undefined;
+    const entry = await this.upstream.cacheStore?.get({ origin: this.upstream.origin, method: 'GET', path, headers: this.headers({}) });
+    if (entry === undefined || entry === null || entry.statusCode !== 200) return undefined;
+    const directives = entry.cacheControlDirectives ?? {};
+    const allowedSeconds = directives['stale-if-error'];
+    if (allowedSeconds === undefined || directives['must-revalidate'] === true || directives['proxy-revalidate'] === true) return undefined;
+    if (Date.now() > entry.staleAt + allowedSeconds * 1000) return undefined;
+    const chunks = entry.body === undefined || entry.body === null ? [] : Array.from(entry.body as Iterable<Buffer>);
+    return { status: entry.statusCode, body: Buffer.concat(chunks) };
+  }
+
+  private headers(request: Pick<UpstreamRequest, 'body' | 'idempotencyKey'>): Record<string, string> {
     const headers: Record<string, string> = { accept: 'application/json', 'x-request-id': this.scope.requestId };
-    if (this.forwardsAuthorization && this.scope.authorization !== undefined) {
-      headers.authorization = this.scope.authorization;
-    }
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    if (request.idempotencyKey !== undefined) headers['idempotency-key'] = request.idempotencyKey;
+    if (this.sendsAuthorization) headers.authorization = this.scope.authorization!;
     return headers;
   }
 
-  private parse<T>(response: UpstreamResponse, schema: z.ZodType<T>): T {
+  protected parse<T>(response: UpstreamResponse, schema: z.ZodType<T>): T {
     let json: unknown;
     try {
       json = JSON.parse(response.body.toString('utf8'));
     } catch (error) {
-      throw this.fail('UPSTREAM_BAD_RESPONSE', response.status, error);
+      throw this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: response.status, cause: error });
     }
     const parsed = schema.safeParse(json);
-    if (!parsed.success) throw this.fail('UPSTREAM_BAD_RESPONSE', response.status, parsed.error);
+    if (!parsed.success) throw this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: response.status, cause: parsed.error });
     return parsed.data;
   }
 
-  private statusError(status: number): UpstreamError {
-    if (status >= 500) return this.fail('UPSTREAM_UNAVAILABLE', status);
-    if (status >= 400) return this.fail('UPSTREAM_REJECTED', status);
-    return this.fail('UPSTREAM_BAD_RESPONSE', status);
+  /** The error for an answer that is not a success (5xx and 429 never get here: see `exchange`). */
+  protected statusError(status: number): UpstreamError {
+    if (status >= 400) return this.fail('UPSTREAM_REJECTED', { failure: 'status', upstreamStatus: status });
+    return this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status });
   }
 
   /** Builds the client-facing error and logs what the client must not see. */
-  private fail(code: UpstreamErrorCode, upstreamStatus: number | undefined, cause?: unknown): UpstreamError {
-    this.upstream.logger.warn(
-      `upstream ${this.service} failed: ${code}`,
-      { requestId: this.scope.requestId, upstreamStatus, cause: describe(cause) },
-    );
-    return new UpstreamError(code, this.service, { upstreamStatus, cause });
+  protected fail(code: UpstreamErrorCode, details: UpstreamErrorDetails): UpstreamError {
+    const error = new UpstreamError(code, this.service, details);
+    // A fast failure (open circuit, full bulkhead, client gone) says nothing new: the state
+    // change was logged once; logging each would flood the log exactly when it matters.
+    const quiet = details.failure === 'circuit-open' || details.failure === 'overloaded' || details.failure === 'aborted';
+    const log = quiet ? this.upstream.logger.debug : this.upstream.logger.warn;
+    log.call(this.upstream.logger, `upstream ${this.service} failed: ${code} (${details.failure})`, {
+      requestId: this.scope.requestId,
+      upstreamStatus: details.upstreamStatus,
+      cause: describe(details.cause),
+    });
+    return error;
   }
+}
+
+/** Reads a body whole, refusing more than `max` bytes by its declared length or as it streams. */
+async function readCapped(body: Dispatcher.ResponseData['body'], declared: number, max: number): Promise<Buffer> {
+  if (declared > max) {
+    body.destroy();
+    throw new ResponseTooLargeError(`content-length ${declared}`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      throw new ResponseTooLargeError(`more than ${max} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** `Retry-After` in ms: delay-seconds (what the contract promises) or an HTTP date. */
+function retryAfter(headers: Record<string, string | string[] | undefined>): number | undefined {
+  const value = headers['retry-after'];
+  if (typeof value !== 'string') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 function asError(error: unknown): Error {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { HttpDataSource } from './http-datasource.js';
-import { idList } from './url.js';
 
 const stockSchema = z.object({
   productId: z.string(),
@@ -13,7 +12,7 @@ export class InventoryDataSource extends HttpDataSource {
   protected readonly forwardsAuthorization = false;
 
   private readonly stock = this.batchLoader((productIds) =>
-    this.getBatch(`/stock?${idList('productIds', productIds)}`, 'stock', stockSchema, 'productId'),
+    this.getBatch({ path: '/stock', param: 'productIds', ids: productIds, envelope: 'stock', idField: 'productId' }, stockSchema),
   );
 
   /** Units of the product in stock, or `null` when inventory does not know the product. */

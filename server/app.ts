@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { createYoga, type YogaLogger } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createUpstream } from '../datasources/http-datasource.js';
+import { Upstream } from '../datasources/upstream.js';
 import { resolvers } from '../resolvers/index.js';
 import { SERVICE_NAMES, type Config, type ServiceName } from './config.js';
 import { createContext, type Upstreams } from './context.js';
@@ -35,7 +35,7 @@ export interface App {
 
 export function createApp({ config, urls, logger, extraRoutes }: AppOptions): App {
   const upstreams = Object.fromEntries(
-    SERVICE_NAMES.map((service) => [service, createUpstream(service, urls[service], config.upstreams[service], logger)]),
+    SERVICE_NAMES.map((service) => [service, new Upstream(service, urls[service], config.upstreams[service], logger)]),
   ) as Upstreams;
 
   const schema = makeExecutableSchema({ typeDefs: [...readGraphQLFiles('schema').values()], resolvers });
@@ -50,7 +50,7 @@ export function createApp({ config, urls, logger, extraRoutes }: AppOptions): Ap
     renderGraphiQL,
     // Never echo a thrown bug's message or stack, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
-    context: ({ request }) => createContext(upstreams, request),
+    context: ({ request }) => createContext(upstreams, request, config.requestTimeoutMs),
   });
 
   let draining = false;
@@ -72,7 +72,7 @@ export function createApp({ config, urls, logger, extraRoutes }: AppOptions): Ap
       draining = true;
     },
     close: async () => {
-      await Promise.all(Object.values(upstreams).map((upstream) => upstream.pool.close()));
+      await Promise.all(Object.values(upstreams).map((upstream) => upstream.close()));
     },
   };
 }

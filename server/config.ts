@@ -8,25 +8,91 @@ import { z } from 'zod';
 export const SERVICE_NAMES = ['personal', 'professional', 'orders', 'inventory', 'notifications'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
-/** What the graph needs to know to call one upstream service. */
+/** What the graph needs to know to call one upstream service, and how to protect it. */
 export interface UpstreamSettings {
   /** Base URL of the service; `undefined` when the embedded demo service stands in for it. */
   readonly url: string | undefined;
   /**
-   * Time limit of one call, from sending the request to the last byte of the body.
+   * Time limit of one attempt, from sending the request to the last byte of the body. The
+   * attempt gets less when less is left of the operation's budget (`REQUEST_TIMEOUT_MS`).
    * @default 2000 (`UPSTREAM_TIMEOUT_MS`, per service `<SERVICE>_TIMEOUT_MS`)
    */
   readonly timeoutMs: number;
   /**
-   * Calls in flight to this service from the whole process; more wait for a free slot.
+   * Bulkhead: calls in flight to this service from the whole process (also the pool's sockets).
    * @default 64 (`UPSTREAM_MAX_CONCURRENCY`, per service `<SERVICE>_MAX_CONCURRENCY`)
    */
   readonly maxConcurrency: number;
+  /**
+   * Bulkhead: calls waiting for a free slot; past it a call fails at once (`UPSTREAM_UNAVAILABLE`, `overloaded`).
+   * @default 1024 (`UPSTREAM_MAX_QUEUE`, per service `<SERVICE>_MAX_QUEUE`)
+   */
+  readonly maxQueue: number;
   /**
    * Largest response body accepted; a larger one is `UPSTREAM_BAD_RESPONSE`.
    * @default 5242880 (`UPSTREAM_MAX_RESPONSE_BYTES`, per service `<SERVICE>_MAX_RESPONSE_BYTES`)
    */
   readonly maxResponseBytes: number;
+  /**
+   * Longest URL of a batch call; longer batches are split.
+   * @default 4096 (`UPSTREAM_MAX_URL_LENGTH`, per service `<SERVICE>_MAX_URL_LENGTH`)
+   */
+  readonly maxUrlLength: number;
+  readonly retry: RetrySettings;
+  readonly circuit: CircuitSettings;
+  /**
+   * Memory for cached GET answers that carry `Cache-Control`; 0 turns the cache off.
+   * @default 16777216 (`UPSTREAM_CACHE_MAX_BYTES`, per service `<SERVICE>_CACHE_MAX_BYTES`)
+   */
+  readonly cacheMaxBytes: number;
+}
+
+/** Retries of idempotent calls (GET, DELETE, and writes with an `Idempotency-Key`). */
+export interface RetrySettings {
+  /**
+   * Retries after the first attempt, on connection errors, 502, 503, 504 and 429.
+   * @default 2 (`UPSTREAM_MAX_RETRIES`, per service `<SERVICE>_MAX_RETRIES`)
+   */
+  readonly maxRetries: number;
+  /**
+   * Backoff before retry n is a random delay in [0, min(maxDelay, baseDelay * 2^(n-1))).
+   * @default 100 (`UPSTREAM_RETRY_BASE_DELAY_MS`, per service `<SERVICE>_RETRY_BASE_DELAY_MS`)
+   */
+  readonly baseDelayMs: number;
+  /** @default 1000 (`UPSTREAM_RETRY_MAX_DELAY_MS`, per service `<SERVICE>_RETRY_MAX_DELAY_MS`) */
+  readonly maxDelayMs: number;
+  /**
+   * Retry budget: each call earns this fraction of a retry, and a retry spends one, so that
+   * retries stay near this share of calls however sick the service is.
+   * @default 0.2 (`UPSTREAM_RETRY_BUDGET_RATIO`, per service `<SERVICE>_RETRY_BUDGET_RATIO`)
+   */
+  readonly budgetRatio: number;
+  /**
+   * Retries the budget holds when full (and at start), so that a quiet process can still retry.
+   * @default 10 (`UPSTREAM_RETRY_BUDGET_BURST`, per service `<SERVICE>_RETRY_BUDGET_BURST`)
+   */
+  readonly budgetBurst: number;
+}
+
+/** The circuit breaker of one service, shared by the whole process. */
+export interface CircuitSettings {
+  /**
+   * Opens when more than this share of the calls in the window failed...
+   * @default 0.5 (`UPSTREAM_CIRCUIT_FAILURE_RATIO`, per service `<SERVICE>_CIRCUIT_FAILURE_RATIO`)
+   */
+  readonly failureRatio: number;
+  /** @default 10000 (`UPSTREAM_CIRCUIT_WINDOW_MS`, per service `<SERVICE>_CIRCUIT_WINDOW_MS`) */
+  readonly windowMs: number;
+  /**
+   * ...and the window holds at least this many calls.
+   * @default 20 (`UPSTREAM_CIRCUIT_MIN_CALLS`, per service `<SERVICE>_CIRCUIT_MIN_CALLS`)
+   */
+  readonly minCalls: number;
+  /**
+   * Once open, calls fail at once for this long; then one trial call decides (half-open).
+   * @default 5000 (`UPSTREAM_CIRCUIT_HALF_OPEN_AFTER_MS`, per service `<SERVICE>_CIRCUIT_HALF_OPEN_AFTER_MS`)
+   */
+  readonly halfOpenAfterMs: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -43,6 +109,11 @@ export interface Config {
    * @default 10000 (`SHUTDOWN_GRACE_MS`)
    */
   readonly shutdownGraceMs: number;
+  /**
+   * Budget of one GraphQL operation: no upstream call made for it outlives it.
+   * @default 10000 (`REQUEST_TIMEOUT_MS`)
+   */
+  readonly requestTimeoutMs: number;
   /** True when no `*_API_URL` is set: the server starts the demo services in-process. */
   readonly demo: boolean;
   /**
@@ -75,19 +146,37 @@ function read<T>(env: Env, name: string, schema: z.ZodType<T>, fallback: T): T {
   return parsed.data;
 }
 
+const ratio = z.coerce.number().gt(0).lt(1);
+
 export function loadConfig(env: Env = process.env): Config {
-  const defaultTimeout = read(env, 'UPSTREAM_TIMEOUT_MS', integer(1, 600_000), 2000);
-  const defaultConcurrency = read(env, 'UPSTREAM_MAX_CONCURRENCY', integer(1, 10_000), 64);
-  const defaultMaxBytes = read(env, 'UPSTREAM_MAX_RESPONSE_BYTES', integer(1024, 1 << 30), 5 * 1024 * 1024);
+  /** A per-service setting: `<SERVICE>_<NAME>`, else `UPSTREAM_<NAME>`, else the default. */
+  const perService = <T>(service: ServiceName, name: string, schema: z.ZodType<T>, fallback: T): T =>
+    read(env, `${service.toUpperCase()}_${name}`, schema, read(env, `UPSTREAM_${name}`, schema, fallback));
 
   const upstreams = {} as Record<ServiceName, UpstreamSettings>;
   for (const service of SERVICE_NAMES) {
-    const prefix = service.toUpperCase();
+    const setting = <T>(name: string, schema: z.ZodType<T>, fallback: T): T => perService(service, name, schema, fallback);
     upstreams[service] = Object.freeze({
-      url: read<string | undefined>(env, `${prefix}_API_URL`, urlValue, undefined),
-      timeoutMs: read(env, `${prefix}_TIMEOUT_MS`, integer(1, 600_000), defaultTimeout),
-      maxConcurrency: read(env, `${prefix}_MAX_CONCURRENCY`, integer(1, 10_000), defaultConcurrency),
-      maxResponseBytes: read(env, `${prefix}_MAX_RESPONSE_BYTES`, integer(1024, 1 << 30), defaultMaxBytes),
+      url: read<string | undefined>(env, `${service.toUpperCase()}_API_URL`, urlValue, undefined),
+      timeoutMs: setting('TIMEOUT_MS', integer(1, 600_000), 2000),
+      maxConcurrency: setting('MAX_CONCURRENCY', integer(1, 10_000), 64),
+      maxQueue: setting('MAX_QUEUE', integer(0, 1_000_000), 1024),
+      maxResponseBytes: setting('MAX_RESPONSE_BYTES', integer(1024, 1 << 30), 5 * 1024 * 1024),
+      maxUrlLength: setting('MAX_URL_LENGTH', integer(256, 1 << 20), 4096),
+      retry: Object.freeze({
+        maxRetries: setting('MAX_RETRIES', integer(0, 10), 2),
+        baseDelayMs: setting('RETRY_BASE_DELAY_MS', integer(1, 60_000), 100),
+        maxDelayMs: setting('RETRY_MAX_DELAY_MS', integer(1, 600_000), 1000),
+        budgetRatio: setting('RETRY_BUDGET_RATIO', ratio, 0.2),
+        budgetBurst: setting('RETRY_BUDGET_BURST', integer(0, 100_000), 10),
+      }),
+      circuit: Object.freeze({
+        failureRatio: setting('CIRCUIT_FAILURE_RATIO', ratio, 0.5),
+        windowMs: setting('CIRCUIT_WINDOW_MS', integer(1000, 3_600_000), 10_000),
+        minCalls: setting('CIRCUIT_MIN_CALLS', integer(1, 1_000_000), 20),
+        halfOpenAfterMs: setting('CIRCUIT_HALF_OPEN_AFTER_MS', integer(1, 3_600_000), 5000),
+      }),
+      cacheMaxBytes: setting('CACHE_MAX_BYTES', integer(0, 1 << 30), 16 * 1024 * 1024),
     });
   }
 
@@ -106,6 +195,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: read(env, 'HOST', z.string().min(1), '0.0.0.0'),
     logLevel: read(env, 'LOG_LEVEL', z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
     shutdownGraceMs: read(env, 'SHUTDOWN_GRACE_MS', integer(0, 600_000), 10_000),
+    requestTimeoutMs: read(env, 'REQUEST_TIMEOUT_MS', integer(1, 600_000), 10_000),
     demo,
     demoLatencyMs: read(env, 'DEMO_LATENCY_MS', integer(0, 60_000), 0),
     upstreams: Object.freeze(upstreams),

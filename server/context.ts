@@ -1,16 +1,17 @@
 /**
  * The three lifetimes of the graph.
  *
- * - Process: `Upstreams` (one keep-alive pool and settings per service) and the logger,
- *   built once by `createApp`.
+ * - Process: `Upstreams` (per service: keep-alive pool, HTTP cache, circuit breaker,
+ *   bulkhead, retry budget) and the logger, built once by `createApp`.
  * - Request: `GraphContext`, built here for every GraphQL request: the request id, the
- *   forwarded headers, the client's abort signal, and data sources whose DataLoaders
- *   cache and batch for this request only.
- * - Call: one HTTP exchange and its time limit, inside `HttpDataSource`.
+ *   forwarded headers, the operation's deadline, the client's abort signal, and data
+ *   sources whose DataLoaders cache and batch for this request only.
+ * - Call: its attempts, each one HTTP exchange under its own time limit, inside `HttpDataSource`.
  */
 import { randomUUID } from 'node:crypto';
 import type { ServiceName } from './config.js';
-import type { RequestScope, Upstream } from '../datasources/http-datasource.js';
+import type { RequestScope } from '../datasources/http-datasource.js';
+import type { Upstream } from '../datasources/upstream.js';
 import { PersonalDataSource } from '../datasources/personal-datasource.js';
 import { ProfessionalDataSource } from '../datasources/professional-datasource.js';
 import { OrdersDataSource } from '../datasources/orders-datasource.js';
@@ -26,8 +27,9 @@ export interface GraphContext {
   readonly inventory: InventoryDataSource;
 }
 
-export function createContext(upstreams: Upstreams, request: Request): GraphContext {
+export function createContext(upstreams: Upstreams, request: Request, requestTimeoutMs: number): GraphContext {
   const scope: RequestScope = {
+    deadline: Date.now() + requestTimeoutMs,
     // The HTTP layer has already replaced a missing or unsafe id (see request-id.ts).
     requestId: request.headers.get('x-request-id') ?? randomUUID(),
     authorization: request.headers.get('authorization') ?? undefined,

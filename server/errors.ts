@@ -26,30 +26,117 @@ const DESCRIPTIONS: Record<UpstreamErrorCode, string> = {
   UPSTREAM_REJECTED: 'rejected the request',
 };
 
+/**
+ * What went wrong with a call, for the graph's own policies (retry, circuit breaker); the
+ * client sees its consequences in `code`, `retryable`, `circuit` and `overloaded`.
+ */
+export type UpstreamFailure =
+  /** Refused, reset, or closed before the whole answer arrived. */
+  | 'connection'
+  /** An answer whose status is an error (5xx, 429, other 4xx). */
+  | 'status'
+  /** The service's own time limit for one call ran out. */
+  | 'timeout'
+  /** The operation's budget ran out (`REQUEST_TIMEOUT_MS`): not the service's fault. */
+  | 'deadline'
+  /** The client went away; nobody is waiting for the answer. */
+  | 'aborted'
+  /** The circuit breaker is open: the service was not called. */
+  | 'circuit-open'
+  /** The bulkhead is full: the service was not called. */
+  | 'overloaded'
+  /** A 2xx answer that is not the promised JSON, or too large. */
+  | 'bad-response';
+
+/** Statuses after which the same call may well succeed. */
+const TRANSIENT_STATUSES = new Set([429, 502, 503, 504]);
+
 // A type alias, not an interface, so that it fits GraphQLError's extensions record.
 export type UpstreamErrorExtensions = {
   code: UpstreamErrorCode;
   service: ServiceName;
   upstreamStatus?: number;
+  /** Whether the same request may succeed if the client sends it again later. */
+  retryable: boolean;
+  /** How long to wait before that, where known (the service's `Retry-After`, the breaker's pause). */
+  retryAfterMs?: number;
+  /** `"open"` when the service was not called because its circuit breaker is open. */
+  circuit?: 'open';
+  /** `true` when the service was not called because too many calls to it were waiting. */
+  overloaded?: true;
 };
+
+export interface UpstreamErrorDetails {
+  readonly failure: UpstreamFailure;
+  readonly upstreamStatus?: number | undefined;
+  readonly retryAfterMs?: number | undefined;
+  readonly cause?: unknown;
+}
 
 export class UpstreamError extends GraphQLError {
   declare readonly extensions: UpstreamErrorExtensions & Record<string, unknown>;
+  /** Not serialised: for the retry and breaker policies. */
+  readonly failure: UpstreamFailure;
+  readonly upstreamStatus: number | undefined;
+  readonly retryAfterMs: number | undefined;
 
-  constructor(
-    code: UpstreamErrorCode,
-    service: ServiceName,
-    details: { upstreamStatus?: number | undefined; cause?: unknown } = {},
-  ) {
-    const status = details.upstreamStatus;
-    const extensions: UpstreamErrorExtensions = { code, service };
+  constructor(code: UpstreamErrorCode, service: ServiceName, details: UpstreamErrorDetails) {
+    const { failure, upstreamStatus: status, retryAfterMs } = details;
+    const extensions: UpstreamErrorExtensions = { code, service, retryable: isRetryable(failure, status) };
     if (status !== undefined) extensions.upstreamStatus = status;
+    if (retryAfterMs !== undefined) extensions.retryAfterMs = retryAfterMs;
+    if (failure === 'circuit-open') extensions.circuit = 'open';
+    if (failure === 'overloaded') extensions.overloaded = true;
     // The message is built from our own words only: never the upstream's URL or body.
-    super(`The ${service} service ${DESCRIPTIONS[code]}${status === undefined ? '' : ` (HTTP ${status})`}.`, {
+    super(`The ${service} service ${DESCRIPTIONS[code]}${status === undefined ? '' : ` (HTTP ${status})`}${REASONS[failure]}.`, {
       extensions,
     });
+    this.failure = failure;
+    this.upstreamStatus = status;
+    this.retryAfterMs = retryAfterMs;
     // Kept for the log. Not passed as `originalError`: that is what error masking inspects.
     Object.defineProperty(this, 'cause', { value: details.cause, enumerable: false });
+  }
+}
+
+const REASONS: Record<UpstreamFailure, string> = {
+  connection: '',
+  status: '',
+  timeout: '',
+  deadline: ' within the time left for this request',
+  aborted: '',
+  'circuit-open': ' (circuit open after repeated failures)',
+  overloaded: ' (too many calls waiting for it)',
+  'bad-response': '',
+};
+
+function isRetryable(failure: UpstreamFailure, status: number | undefined): boolean {
+  switch (failure) {
+    case 'status':
+      return status !== undefined && TRANSIENT_STATUSES.has(status);
+    case 'bad-response':
+      return false;
+    default:
+      return true;
+  }
+}
+
+/** Whether the graph itself may send the call again (for idempotent calls only). */
+export function isTransient(error: UpstreamError): boolean {
+  if (error.failure === 'connection') return true;
+  return error.failure === 'status' && error.upstreamStatus !== undefined && TRANSIENT_STATUSES.has(error.upstreamStatus);
+}
+
+/** Whether the failure says something about the service's health (for its circuit breaker). */
+export function isServiceFault(error: UpstreamError): boolean {
+  switch (error.failure) {
+    case 'connection':
+    case 'timeout':
+      return true;
+    case 'status':
+      return error.upstreamStatus !== undefined && (error.upstreamStatus >= 500 || error.upstreamStatus === 429);
+    default:
+      return false;
   }
 }
 

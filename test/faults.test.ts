@@ -22,30 +22,32 @@ function dribble(res: ServerResponse): void {
 
 const PROFILE_QUERY = '{ user(id: "u1") { id personal { name } professional { title } } }';
 
-const faults: [string, Handler, { code: string; upstreamStatus?: number }][] = [
-  ['503 with a JSON error', (_, res) => json(res, 503, { error: { code: 'DOWN', message: 'secret internals' } }), { code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503 }],
-  ['500 with an HTML page', (_, res) => res.writeHead(500, { 'content-type': 'text/html' }).end('<h1>secret stack</h1>'), { code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 500 }],
-  ['502 with an empty body', (_, res) => res.writeHead(502).end(), { code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 502 }],
-  ['400', (_, res) => json(res, 400, { error: { code: 'BAD', message: 'no' } }), { code: 'UPSTREAM_REJECTED', upstreamStatus: 400 }],
-  ['401', (_, res) => json(res, 401, { error: { code: 'AUTH', message: 'no' } }), { code: 'UPSTREAM_REJECTED', upstreamStatus: 401 }],
-  ['429', (_, res) => res.writeHead(429, { 'retry-after': '1' }).end(), { code: 'UPSTREAM_REJECTED', upstreamStatus: 429 }],
-  ["a connection reset before the answer", (_, res) => res.socket?.destroy(), { code: 'UPSTREAM_UNAVAILABLE' }],
+/** Fault, handler, the error's extensions, and how many attempts the fake sees (3 = retried twice). */
+const faults: [string, Handler, { code: string; upstreamStatus?: number; retryable: boolean }, number][] = [
+  ['503 with a JSON error', (_, res) => json(res, 503, { error: { code: 'DOWN', message: 'secret internals' } }), { code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503, retryable: true }, 3],
+  ['500 with an HTML page', (_, res) => res.writeHead(500, { 'content-type': 'text/html' }).end('<h1>secret stack</h1>'), { code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 500, retryable: false }, 1],
+  ['502 with an empty body', (_, res) => res.writeHead(502).end(), { code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 502, retryable: true }, 3],
+  ['400', (_, res) => json(res, 400, { error: { code: 'BAD', message: 'no' } }), { code: 'UPSTREAM_REJECTED', upstreamStatus: 400, retryable: false }, 1],
+  ['401', (_, res) => json(res, 401, { error: { code: 'AUTH', message: 'no' } }), { code: 'UPSTREAM_REJECTED', upstreamStatus: 401, retryable: false }, 1],
+  ['429', (_, res) => res.writeHead(429).end(), { code: 'UPSTREAM_REJECTED', upstreamStatus: 429, retryable: true }, 3],
+  ["a connection reset before the answer", (_, res) => res.socket?.destroy(), { code: 'UPSTREAM_UNAVAILABLE', retryable: true }, 3],
   [
     'a connection reset in the middle of the body',
     (_, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
       res.write('{"userId": "u1", "comp', () => res.socket?.destroy());
     },
-    { code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 200 },
+    { code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 200, retryable: true },
+    3,
   ],
-  ['a hang', () => undefined, { code: 'UPSTREAM_TIMEOUT' }],
-  ['slow headers', (_, res) => void setTimeout(() => json(res, 200, { userId: 'u1' }), TIMEOUT_MS * 10).unref(), { code: 'UPSTREAM_TIMEOUT' }],
-  ['a body dribbled slower than the time limit', (_, res) => dribble(res), { code: 'UPSTREAM_TIMEOUT', upstreamStatus: 200 }],
-  ['a 2xx body that is not JSON', (_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('<html>oops'), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200 }],
-  ['a 2xx JSON body cut short', (_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"userId": "u1", "company": "Ac'), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200 }],
-  ['a 2xx body of the wrong shape', (_, res) => json(res, 200, { userId: 'u1', company: 42 }), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200 }],
-  ['an integer GraphQL cannot carry', (_, res) => json(res, 200, { userId: 'u1', company: 'A', title: 'B', skills: [], yearsOfExperience: 2 ** 40 }), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200 }],
-  ['a body larger than the cap', (_, res) => json(res, 200, { userId: 'u1', company: 'x'.repeat(10_000), title: 't', skills: [], yearsOfExperience: 1 }), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200 }],
+  ['a hang', () => undefined, { code: 'UPSTREAM_TIMEOUT', retryable: true }, 1],
+  ['slow headers', (_, res) => void setTimeout(() => json(res, 200, { userId: 'u1' }), TIMEOUT_MS * 10).unref(), { code: 'UPSTREAM_TIMEOUT', retryable: true }, 1],
+  ['a body dribbled slower than the time limit', (_, res) => dribble(res), { code: 'UPSTREAM_TIMEOUT', upstreamStatus: 200, retryable: true }, 1],
+  ['a 2xx body that is not JSON', (_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('<html>oops'), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200, retryable: false }, 1],
+  ['a 2xx JSON body cut short', (_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"userId": "u1", "company": "Ac'), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200, retryable: false }, 1],
+  ['a 2xx body of the wrong shape', (_, res) => json(res, 200, { userId: 'u1', company: 42 }), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200, retryable: false }, 1],
+  ['an integer GraphQL cannot carry', (_, res) => json(res, 200, { userId: 'u1', company: 'A', title: 'B', skills: [], yearsOfExperience: 2 ** 40 }), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200, retryable: false }, 1],
+  ['a body larger than the cap', (_, res) => json(res, 200, { userId: 'u1', company: 'x'.repeat(10_000), title: 't', skills: [], yearsOfExperience: 1 }), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200, retryable: false }, 1],
   [
     'a chunked body growing past the cap',
     (_, res) => {
@@ -53,14 +55,18 @@ const faults: [string, Handler, { code: string; upstreamStatus?: number }][] = [
       for (let i = 0; i < 20; i++) res.write('x'.repeat(1024));
       res.end();
     },
-    { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200 },
+    { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200, retryable: false },
+    1,
   ],
-  ['a 3xx redirect', (_, res) => res.writeHead(302, { location: 'http://127.0.0.1:1/' }).end(), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 302 }],
+  ['a 3xx redirect', (_, res) => res.writeHead(302, { location: 'http://127.0.0.1:1/' }).end(), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 302, retryable: false }, 1],
 ];
 
 describe('an optional upstream (professional) that fails', () => {
-  it.each(faults)('on %s: professional is null with one error, the rest stands', async (_, handler, expected) => {
-    const { graph } = await setup({ professional: handler }, { PROFESSIONAL_TIMEOUT_MS: String(TIMEOUT_MS), UPSTREAM_MAX_RESPONSE_BYTES: '4096' });
+  it.each(faults)('on %s: professional is null with one error, the rest stands', async (_, handler, expected, attempts) => {
+    const { fakes, graph } = await setup(
+      { professional: handler },
+      { PROFESSIONAL_TIMEOUT_MS: String(TIMEOUT_MS), UPSTREAM_MAX_RESPONSE_BYTES: '4096', UPSTREAM_RETRY_BASE_DELAY_MS: '1' },
+    );
     const { status, body } = await graph.query(PROFILE_QUERY);
     expect(status).toBe(200);
     expect(body).toEqual({
@@ -78,6 +84,7 @@ describe('an optional upstream (professional) that fails', () => {
     expect(text).not.toContain('127.0.0.1');
     expect(text).not.toContain('secret');
     expect(text).not.toMatch(/stack|at .*\.ts/);
+    expect(fakes.professional.requests).toHaveLength(attempts);
   });
 
   it('when refused (nothing listens), is UPSTREAM_UNAVAILABLE without a status', async () => {
@@ -86,7 +93,7 @@ describe('an optional upstream (professional) that fails', () => {
     const { graph } = await setup({}, {}, { professional: gone.url });
     const { body } = await graph.query(PROFILE_QUERY);
     expect(body.data).toEqual({ user: { id: 'u1', personal: { name: 'Ada Lovelace' }, professional: null } });
-    expect(body.errors?.map((e) => e.extensions)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', service: 'professional' }]);
+    expect(body.errors?.map((e) => e.extensions)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', service: 'professional', retryable: true }]);
   });
 
   it('costs one error per failed field of a list, each at its own path', async () => {
@@ -116,7 +123,7 @@ describe('other upstreams that fail', () => {
     const { body } = await graph.query('{ user(id: "u1") { id professional { title } } order(id: "o3") { id } }');
     expect(body).toEqual({
       data: { user: null, order: { id: 'o3' } },
-      errors: [expect.objectContaining({ path: ['user'], extensions: { code: 'UPSTREAM_UNAVAILABLE', service: 'personal', upstreamStatus: 503 } })],
+      errors: [expect.objectContaining({ path: ['user'], extensions: { code: 'UPSTREAM_UNAVAILABLE', service: 'personal', upstreamStatus: 503, retryable: true } })],
     });
   });
 
@@ -125,7 +132,7 @@ describe('other upstreams that fail', () => {
     const { body } = await graph.query('{ user(id: "u1") { personal { name } professional { title } orders { nodes { id } } } }');
     expect(body).toEqual({
       data: { user: { personal: { name: 'Ada Lovelace' }, professional: { title: 'Programmer' }, orders: null } },
-      errors: [expect.objectContaining({ path: ['user', 'orders'], extensions: { code: 'UPSTREAM_UNAVAILABLE', service: 'orders', upstreamStatus: 500 } })],
+      errors: [expect.objectContaining({ path: ['user', 'orders'], extensions: { code: 'UPSTREAM_UNAVAILABLE', service: 'orders', upstreamStatus: 500, retryable: false } })],
     });
   });
 
@@ -152,7 +159,7 @@ describe('other upstreams that fail', () => {
     const { body } = await graph.query('{ users(ids: ["u1", "u2", "u3"]) { id } }');
     expect(body).toEqual({
       data: { users: [{ id: 'u1' }, null, null] },
-      errors: [expect.objectContaining({ path: ['users', 1], extensions: { code: 'UPSTREAM_BAD_RESPONSE', service: 'personal', upstreamStatus: 200 } })],
+      errors: [expect.objectContaining({ path: ['users', 1], extensions: { code: 'UPSTREAM_BAD_RESPONSE', service: 'personal', upstreamStatus: 200, retryable: false } })],
     });
   });
 
