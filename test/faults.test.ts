@@ -5,6 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { contractHandlers } from './support/contract-fakes.js';
 import { json, startFakeUpstream, type Handler } from './support/fake-upstream.js';
 import { graphHarness } from './support/harness.js';
 
@@ -85,6 +86,11 @@ describe('an optional upstream (professional) that fails', () => {
     expect(text).not.toContain('secret');
     expect(text).not.toMatch(/stack|at .*\.ts/);
     expect(fakes.professional.requests).toHaveLength(attempts);
+
+    fakes.professional.handle(contractHandlers.professional);
+    expect((await graph.query(PROFILE_QUERY)).body).toEqual({
+      data: { user: { id: 'u1', personal: { name: 'Ada Lovelace' }, professional: { title: 'Programmer' } } },
+    });
   });
 
   it('when refused (nothing listens), is UPSTREAM_UNAVAILABLE without a status', async () => {

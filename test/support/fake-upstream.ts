@@ -16,6 +16,10 @@ export interface RecordedRequest {
   body: string;
   /** The client's port: the same for requests that came over one kept-alive connection. */
   remotePort: number | undefined;
+  /** `performance.now()` when the request had arrived whole. */
+  receivedAt: number;
+  /** Resolves when the client closed the connection before the answer was complete. */
+  abandoned: Promise<void>;
 }
 
 /** Answers one request; what it returns is awaited (when a promise) and otherwise ignored. */
@@ -26,6 +30,8 @@ export interface FakeUpstream {
   readonly requests: RecordedRequest[];
   /** Requests received but not answered yet. */
   inFlight(): number;
+  /** Resolves once `count` requests in all have arrived. */
+  received(count: number): Promise<void>;
   /** Replaces the handler from now on. */
   handle(handler: Handler): void;
   close(): Promise<void>;
@@ -35,11 +41,19 @@ export async function startFakeUpstream(handler: Handler): Promise<FakeUpstream>
   const requests: RecordedRequest[] = [];
   let current = handler;
   let open = 0;
+  let waiters: { count: number; resolve: () => void }[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://fake');
+      let abandon!: () => void;
+      const abandoned = new Promise<void>((resolve) => {
+        abandon = resolve;
+      });
+      res.once('close', () => {
+        if (!res.writableFinished) abandon();
+      });
       const recorded: RecordedRequest = {
         method: req.method ?? 'GET',
         url: req.url ?? '/',
@@ -48,8 +62,12 @@ export async function startFakeUpstream(handler: Handler): Promise<FakeUpstream>
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
         remotePort: req.socket.remotePort,
+        receivedAt: performance.now(),
+        abandoned,
       };
       requests.push(recorded);
+      for (const waiter of waiters) if (requests.length >= waiter.count) waiter.resolve();
+      waiters = waiters.filter((waiter) => requests.length < waiter.count);
       open++;
       res.once('close', () => open--);
       Promise.resolve(current(recorded, res)).catch((error: unknown) => {
@@ -63,6 +81,8 @@ export async function startFakeUpstream(handler: Handler): Promise<FakeUpstream>
     url: `http://127.0.0.1:${port}`,
     requests,
     inFlight: () => open,
+    received: (count) =>
+      requests.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })),
     handle: (next) => {
       current = next;
     },
