@@ -222,6 +222,9 @@ export abstract class HttpDataSource {
   private async attempt(request: UpstreamRequest): Promise<UpstreamResponse> {
     const { breaker, bulkhead } = this.upstream;
     try {
+      // No signal for the bulkhead: a call still in line when its request is over ends at
+      // once in `exchange`'s own checks and frees its slot for the next (cockatiel 3 leaves
+      // the slot of a call cancelled in line idle).
       return await breaker.execute(() => bulkhead.execute(() => this.exchange(request)));
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
