@@ -14,7 +14,7 @@
  * HTTP, resilience, validation and error mapping happens here, once.
  */
 import DataLoader from 'dataloader';
-import { BrokenCircuitError, BulkheadRejectedError, DelegateBackoff, handleWhen, retry, type IBackoff } from 'cockatiel';
+import { BrokenCircuitError, BulkheadRejectedError, CircuitState, DelegateBackoff, handleWhen, retry, type IBackoff } from 'cockatiel';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { ServiceName } from '../server/config.js';
@@ -221,6 +221,9 @@ export abstract class HttpDataSource {
   /** One attempt, through the service's circuit breaker and bulkhead. */
   private async attempt(request: UpstreamRequest): Promise<UpstreamResponse> {
     const { breaker, bulkhead } = this.upstream;
+    // While the one trial call of a half-open circuit is out, the others fail at once:
+    // cockatiel would make them wait for the trial, up to a whole time limit each.
+    if (breaker.state === CircuitState.HalfOpen) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'circuit-open' });
     try {
       // No signal for the bulkhead: a call still in line when its request is over ends at
       // once in `exchange`'s own checks and frees its slot for the next (cockatiel 3 leaves

@@ -195,6 +195,27 @@ describe('circuit breaker', () => {
     expect(fakes.professional.requests).toHaveLength(5);
   });
 
+  it('while its trial call is out, other calls fail at once instead of waiting for it', async () => {
+    const { fakes, graph } = await setup({ professional: unavailable }, BREAKER);
+    for (let i = 0; i < 4; i++) await graph.query(PROFILE_QUERY);
+    const { retryAfterMs } = (await graph.query(PROFILE_QUERY)).body.errors![0]!.extensions as { retryAfterMs: number };
+    const release = deferred();
+    fakes.professional.handle(async (request, res) => {
+      await release.promise;
+      profile(request, res);
+    });
+    await new Promise((resolve) => setTimeout(resolve, retryAfterMs + 20));
+    const trial = graph.query(PROFILE_QUERY);
+    await fakes.professional.received(5);
+    // Answered while the trial is still held by the fake: had it waited for the trial, it would never be.
+    const other = await graph.query(PROFILE_QUERY);
+    expect(other.body.errors?.map((e) => e.extensions)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', service: 'professional', retryable: true, circuit: 'open' }]);
+    release.resolve();
+    expect((await trial).body).toEqual(HEALTHY_PROFILE);
+    expect((await graph.query(PROFILE_QUERY)).body).toEqual(HEALTHY_PROFILE);
+    expect(fakes.professional.requests).toHaveLength(6);
+  });
+
   it('is not opened by answers that say nothing about the service health (404, 4xx)', async () => {
     const { fakes, graph } = await setup({ professional: (_, res) => json(res, 400, {}) }, BREAKER);
     for (let i = 0; i < 8; i++) await graph.query(PROFILE_QUERY);
