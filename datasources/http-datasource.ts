@@ -191,7 +191,7 @@ export abstract class HttpDataSource {
     let jitter: IBackoff<unknown> | undefined;
     let nextDelay = 0;
     const shouldRetry = (error: unknown): boolean => {
-      if (!(error instanceof UpstreamError) || !isTransient(error) || attempt > settings.retry.maxRetries) return false;
+      if (!repeatable || !(error instanceof UpstreamError) || !isTransient(error) || attempt > settings.retry.maxRetries) return false;
       jitter = jitter === undefined ? backoff.next() : jitter.next(undefined);
       const delay = error.retryAfterMs ?? jitter.duration;
       if (Date.now() + delay >= this.scope.deadline || this.scope.signal.aborted) return false;
@@ -200,7 +200,7 @@ export abstract class HttpDataSource {
       return true;
     };
     const policy = retry(handleWhen(shouldRetry), {
-      maxAttempts: repeatable ? settings.retry.maxRetries : 0,
+      maxAttempts: settings.retry.maxRetries,
       backoff: new DelegateBackoff(() => nextDelay),
     });
     try {
@@ -211,7 +211,7 @@ export abstract class HttpDataSource {
     } catch (error) {
       const stale = request.method === 'GET' ? await this.staleIfError(request.path) : undefined;
       if (stale === undefined) throw error;
-      this.upstream.logger.info(`upstream ${this.service}: serving a stale cached answer after a failure`, {
+      this.upstream.logger.debug(`upstream ${this.service}: serving a stale cached answer after a failure`, {
         requestId: this.scope.requestId,
       });
       return stale;

@@ -10,7 +10,7 @@ import { startDemoServices } from './services.js';
 const config = configOrExit(loadDemoServicesConfig);
 const demo = await startDemoServices({
   settings: { latencyMs: config.latencyMs },
-  ports: Object.fromEntries(SERVICE_NAMES.map((name, i) => [name, config.portBase + i])),
+  ports: Object.fromEntries(SERVICE_NAMES.map((name, i) => [name, config.portBase === 0 ? 0 : config.portBase + i])),
   host: config.host,
 });
 for (const name of SERVICE_NAMES) process.stdout.write(`${name.toUpperCase()}_API_URL=${demo.urls[name]}\n`);

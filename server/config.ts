@@ -204,7 +204,7 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** Settings of `npm run demo`, the demo services on their own. */
 export interface DemoServicesConfig {
-  /** Port of personal; the others follow in contract order. @default 4001 (`DEMO_PORT_BASE`) */
+  /** Port of personal; the others follow in contract order; 0: each on a free port. @default 4001 (`DEMO_PORT_BASE`) */
   readonly portBase: number;
   /** @default "127.0.0.1" (`DEMO_HOST`) */
   readonly host: string;
@@ -214,7 +214,7 @@ export interface DemoServicesConfig {
 
 export function loadDemoServicesConfig(env: Env = process.env): DemoServicesConfig {
   return Object.freeze({
-    portBase: read(env, 'DEMO_PORT_BASE', integer(1, 65_535 - SERVICE_NAMES.length), 4001),
+    portBase: read(env, 'DEMO_PORT_BASE', integer(0, 65_535 - SERVICE_NAMES.length), 4001),
     host: read(env, 'DEMO_HOST', z.string().min(1), '127.0.0.1'),
     latencyMs: read(env, 'DEMO_LATENCY_MS', integer(0, 60_000), 0),
   });

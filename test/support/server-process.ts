@@ -17,8 +17,14 @@ export interface ServerProcess {
   readonly exited: Promise<number | null>;
 }
 
-export function spawnServer(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+export interface SpawnOptions {
+  /** Run the build (`dist/`, as `npm start` does) rather than the sources through tsx. */
+  readonly built?: boolean;
+}
+
+export function spawnServer(env: Record<string, string>, options: SpawnOptions = {}): ServerProcess {
+  const entry = options.built === true ? ['dist/server/main.js'] : ['--import', 'tsx', 'server/main.ts'];
+  const child = spawn(process.execPath, entry, {
     cwd: root,
     // Only what the test gives, so that the machine's own *_API_URL cannot leak in.
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', ...env },
@@ -54,8 +60,8 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
 }
 
 /** Starts the server and resolves with its base URL once it listens. */
-export async function startServerProcess(env: Record<string, string>): Promise<{ server: ServerProcess; url: string }> {
-  const server = spawnServer({ PORT: '0', HOST: '127.0.0.1', ...env });
+export async function startServerProcess(env: Record<string, string>, options: SpawnOptions = {}): Promise<{ server: ServerProcess; url: string }> {
+  const server = spawnServer({ PORT: '0', HOST: '127.0.0.1', ...env }, options);
   const [, port] = await server.waitFor(/GraphQL on http:\/\/localhost:(\d+)\/graphql/);
   return { server, url: `http://127.0.0.1:${port}` };
 }
