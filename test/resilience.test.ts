@@ -104,10 +104,10 @@ describe('retries of writes', () => {
     await fake?.close();
   });
 
-  async function notificationsAnswering(handler: Handler): Promise<WriteDataSource> {
+  async function notificationsAnswering(handler: Handler, env: Record<string, string> = {}): Promise<WriteDataSource> {
     fake = await startFakeUpstream(handler);
     const urls = Object.fromEntries(SERVICE_NAMES.map((service) => [`${service.toUpperCase()}_API_URL`, fake!.url]));
-    const { upstreams } = loadConfig({ ...urls, ...QUICK });
+    const { upstreams } = loadConfig({ ...urls, ...QUICK, ...env });
     upstream = new Upstream('notifications', fake.url, upstreams.notifications, createLogger('silent'));
     return new WriteDataSource(upstream, { requestId: 'r1', authorization: undefined, signal: new AbortController().signal, deadline: Date.now() + 10_000 });
   }
@@ -120,6 +120,14 @@ describe('retries of writes', () => {
       extensions: { code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503 },
     });
     expect(fake!.requests).toHaveLength(1);
+  });
+
+  it('a call that may not be retried leaves the retry budget to those that may', async () => {
+    const notifications = await notificationsAnswering(unavailable, { UPSTREAM_RETRY_BUDGET_BURST: '1' });
+    await expect(notifications.send({ method: 'POST', path: '/emails', body: email })).rejects.toThrow();
+    await expect(notifications.send({ method: 'POST', path: '/emails', body: email, idempotencyKey: 'k1' })).rejects.toThrow();
+    // One attempt for the first; the second spends the budget's one retry.
+    expect(fake!.requests.map((r) => r.headers['idempotency-key'])).toEqual([undefined, 'k1', 'k1']);
   });
 
   it('a POST with an Idempotency-Key is retried with the same key and body', async () => {
