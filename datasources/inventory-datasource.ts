@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import { HttpDataSource } from './http-datasource.js';
+import { errorBody, type OrderLine } from './orders-datasource.js';
+import { path } from './url.js';
+
+const reservationSchema = z.object({ reservationId: z.string(), orderId: z.string(), status: z.literal('RESERVED') });
+
+export type ReserveResult = { reserved: true; reservationId: string } | { reserved: false; productId: string | undefined };
 
 const stockSchema = z.object({
   productId: z.string(),
@@ -14,6 +20,25 @@ export class InventoryDataSource extends HttpDataSource {
   private readonly stock = this.batchLoader((productIds) =>
     this.getBatch({ path: '/stock', param: 'productIds', ids: productIds, envelope: 'stock', idField: 'productId' }, stockSchema),
   );
+
+  /**
+   * Reserves the stock of an order. The `Idempotency-Key` is derived from the order id, so
+   * that sending it again replays the first answer: that is also how a saga that lost the
+   * answer learns the reservation's id. A 409 `OUT_OF_STOCK` is a refusal, not a failure.
+   */
+  async reserve(orderId: string, items: OrderLine[]): Promise<ReserveResult> {
+    const response = await this.call({ method: 'POST', path: '/reservations', body: { orderId, items }, idempotencyKey: `${orderId}:reserve` });
+    if (response.status === 409) return { reserved: false, productId: errorBody(response.body)?.productId };
+    if (response.status !== 201 && response.status !== 200) throw this.statusError(response.status);
+    return { reserved: true, reservationId: this.parse(response, reservationSchema).reservationId };
+  }
+
+  /** Releases a reservation's stock (idempotent; an unknown reservation holds nothing). */
+  async release(reservationId: string): Promise<void> {
+    const response = await this.call({ method: 'DELETE', path: path`/reservations/${reservationId}` });
+    if (response.status === 404) return;
+    if (response.status < 200 || response.status > 299) throw this.statusError(response.status);
+  }
 
   /** Units of the product in stock, or `null` when inventory does not know the product. */
   async available(productId: string): Promise<number | null> {

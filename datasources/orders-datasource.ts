@@ -23,6 +23,26 @@ const orderPageSchema = z.object({
   nextCursor: z.string().nullable(),
 });
 
+const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string().optional(), productId: z.string().optional() }) });
+
+/** The error body of a business refusal (422, 409), or an empty one when the body is not the contract's. */
+export function errorBody(body: Buffer): z.infer<typeof errorBodySchema>['error'] | undefined {
+  try {
+    const parsed = errorBodySchema.safeParse(JSON.parse(body.toString('utf8')));
+    return parsed.success ? parsed.data.error : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What to order, as the orders and inventory services take it. */
+export interface OrderLine {
+  productId: string;
+  quantity: number;
+}
+
+export type CreateOrderResult = { placed: true; order: OrderRecord } | { placed: false; message: string };
+
 /** An order as the orders service holds it; the graph's `Order` resolves `user` from `userId`. */
 export type OrderRecord = z.infer<typeof orderSchema>;
 export type OrderItemRecord = z.infer<typeof orderItemSchema>;
@@ -62,6 +82,26 @@ export class OrdersDataSource extends HttpDataSource {
   /** The order, or `null` when the orders service does not know the id. */
   order(id: string): Promise<OrderRecord | null> {
     return this.ordersById.load(id);
+  }
+
+  /**
+   * Creates the order under the id the graph chose. The write's `Idempotency-Key` is derived
+   * from the order id, so that a retry (ours or a recovered saga's) replays the first answer.
+   * A 422 `INVALID_ORDER` is a refusal, not a failure.
+   */
+  async createOrder(order: { orderId: string; userId: string; items: OrderLine[] }): Promise<CreateOrderResult> {
+    const response = await this.call({ method: 'POST', path: '/orders', body: order, idempotencyKey: `${order.orderId}:create` });
+    if (response.status === 422) return { placed: false, message: errorBody(response.body)?.message ?? 'The orders service refused the order.' };
+    if (response.status !== 201 && response.status !== 200) throw this.statusError(response.status);
+    return { placed: true, order: this.parse(response, orderSchema) };
+  }
+
+  /** Cancels the order (idempotent); `false` when the orders service does not know it (it was never created). */
+  async cancelOrder(orderId: string): Promise<boolean> {
+    const response = await this.call({ method: 'POST', path: path`/orders/${orderId}/cancel`, idempotencyKey: `${orderId}:cancel` });
+    if (response.status === 404) return false;
+    if (response.status < 200 || response.status > 299) throw this.statusError(response.status);
+    return true;
   }
 
   /** A page of the user's orders, newest first. */

@@ -16,6 +16,34 @@ export type Scalars = {
   Float: { input: number; output: number; }
 };
 
+/** Where the confirmation email stands. */
+export type EmailStatus =
+  /** The email service could not take it at once: it is in a durable queue and will be sent once. */
+  | 'QUEUED'
+  /** Accepted by the email service while the order was placed. */
+  | 'SENT';
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Places an order for a user: creates the order and reserves its stock at the same time,
+   * undoes either one if the other fails, and sends the confirmation email now or, if the
+   * email service is down, later from a durable queue (exactly once).
+   *
+   * Safe to repeat: the same `idempotencyKey` with the same input answers with the first
+   * outcome and does nothing again (also when both requests arrive at once); the same key
+   * with other input is a `userErrors` entry `IDEMPOTENCY_KEY_REUSED`. Keys are kept for
+   * `IDEMPOTENCY_TTL_MS` (24 h by default). A key whose first attempt failed for an upstream
+   * outage answers with that failure again: use a new key to try again.
+   */
+  placeOrder: PlaceOrderPayload;
+};
+
+
+export type MutationPlaceOrderArgs = {
+  input: PlaceOrderInput;
+};
+
 /** An order held by the orders service. */
 export type Order = {
   __typename?: 'Order';
@@ -57,6 +85,14 @@ export type OrderItem = {
   unitPriceCents: Scalars['Int']['output'];
 };
 
+/** One line of an order to place. */
+export type OrderItemInput = {
+  /** The product to order. */
+  productId: Scalars['ID']['input'];
+  /** How many units, at least 1. */
+  quantity: Scalars['Int']['input'];
+};
+
 /** Where an order stands. */
 export type OrderStatus =
   /** Cancelled after it was placed. */
@@ -86,6 +122,27 @@ export type PersonalInfo = {
   email: Scalars['String']['output'];
   /** Full name. */
   name: Scalars['String']['output'];
+};
+
+/** An order to place. */
+export type PlaceOrderInput = {
+  /** Chosen by the client, unique per order it means to place (e.g. a UUID); 1 to 200 characters. */
+  idempotencyKey: Scalars['String']['input'];
+  /** What to order: at least one line, each product at most once. */
+  items: Array<OrderItemInput>;
+  /** The user the order is for. */
+  userId: Scalars['ID']['input'];
+};
+
+/** The outcome of `placeOrder`. */
+export type PlaceOrderPayload = {
+  __typename?: 'PlaceOrderPayload';
+  /** Whether the confirmation email went out at once or is queued; `null` when no order was placed. */
+  confirmationEmail?: Maybe<EmailStatus>;
+  /** The order placed; `null` when it was not placed (see `userErrors`). */
+  order?: Maybe<Order>;
+  /** Why the order was not placed, when the reason is the request's (empty when it was placed). */
+  userErrors: Array<UserError>;
 };
 
 /** A user's professional profile, held by the professional service. */
@@ -164,6 +221,17 @@ export type UserOrdersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A business reason a mutation did not do what was asked. */
+export type UserError = {
+  __typename?: 'UserError';
+  /** `OUT_OF_STOCK`, `INVALID_ORDER`, `IDEMPOTENCY_KEY_REUSED`, `UNKNOWN_USER`. */
+  code: Scalars['String']['output'];
+  /** Path of the input field at fault, e.g. `["input", "items", "0", "productId"]`. */
+  field?: Maybe<Array<Scalars['String']['output']>>;
+  /** What happened, for people. */
+  message: Scalars['String']['output'];
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -238,18 +306,24 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  EmailStatus: EmailStatus;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Order: ResolverTypeWrapper<OrderRecord>;
   OrderConnection: ResolverTypeWrapper<Omit<OrderConnection, 'nodes'> & { nodes: Array<ResolversTypes['Order']> }>;
   OrderItem: ResolverTypeWrapper<OrderItemRecord>;
+  OrderItemInput: OrderItemInput;
   OrderStatus: OrderStatus;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PersonalInfo: ResolverTypeWrapper<PersonalUser>;
+  PlaceOrderInput: PlaceOrderInput;
+  PlaceOrderPayload: ResolverTypeWrapper<Omit<PlaceOrderPayload, 'order'> & { order?: Maybe<ResolversTypes['Order']> }>;
   ProfessionalInfo: ResolverTypeWrapper<Profile>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   User: ResolverTypeWrapper<UserRef>;
+  UserError: ResolverTypeWrapper<UserError>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -257,15 +331,24 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  Mutation: Record<PropertyKey, never>;
   Order: OrderRecord;
   OrderConnection: Omit<OrderConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Order']> };
   OrderItem: OrderItemRecord;
+  OrderItemInput: OrderItemInput;
   PageInfo: PageInfo;
   PersonalInfo: PersonalUser;
+  PlaceOrderInput: PlaceOrderInput;
+  PlaceOrderPayload: Omit<PlaceOrderPayload, 'order'> & { order?: Maybe<ResolversParentTypes['Order']> };
   ProfessionalInfo: Profile;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
   User: UserRef;
+  UserError: UserError;
+};
+
+export type MutationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  placeOrder?: Resolver<ResolversTypes['PlaceOrderPayload'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
 };
 
 export type OrderResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order']> = {
@@ -303,6 +386,12 @@ export type PersonalInfoResolvers<ContextType = GraphContext, ParentType extends
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type PlaceOrderPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['PlaceOrderPayload'] = ResolversParentTypes['PlaceOrderPayload']> = {
+  confirmationEmail?: Resolver<Maybe<ResolversTypes['EmailStatus']>, ParentType, ContextType>;
+  order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
 export type ProfessionalInfoResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ProfessionalInfo'] = ResolversParentTypes['ProfessionalInfo']> = {
   company?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   skills?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -323,14 +412,23 @@ export type UserResolvers<ContextType = GraphContext, ParentType extends Resolve
   professional?: Resolver<Maybe<ResolversTypes['ProfessionalInfo']>, ParentType, ContextType>;
 };
 
+export type UserErrorResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GraphContext> = {
+  Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   OrderConnection?: OrderConnectionResolvers<ContextType>;
   OrderItem?: OrderItemResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PersonalInfo?: PersonalInfoResolvers<ContextType>;
+  PlaceOrderPayload?: PlaceOrderPayloadResolvers<ContextType>;
   ProfessionalInfo?: ProfessionalInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
+  UserError?: UserErrorResolvers<ContextType>;
 };
 

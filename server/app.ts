@@ -7,6 +7,8 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { createYoga, type YogaLogger } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { Upstream } from '../datasources/upstream.js';
+import { OrderSaga } from './order-saga.js';
+import { SqliteSagaStore } from './sqlite-saga-store.js';
 import { resolvers } from '../resolvers/index.js';
 import { SERVICE_NAMES, type Config, type ServiceName } from './config.js';
 import { createContext, type Upstreams } from './context.js';
@@ -29,7 +31,7 @@ export interface App {
   readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
   /** From now on `/readyz` answers 503 so that load balancers stop sending traffic. */
   drain(): void;
-  /** Closes the upstream pools; call after the HTTP server has finished its requests. */
+  /** Stops the queue worker, closes the store and the upstream pools; call after the HTTP server has finished its requests. */
   close(): Promise<void>;
 }
 
@@ -37,6 +39,11 @@ export function createApp({ config, urls, logger, extraRoutes }: AppOptions): Ap
   const upstreams = Object.fromEntries(
     SERVICE_NAMES.map((service) => [service, new Upstream(service, urls[service], config.upstreams[service], logger)]),
   ) as Upstreams;
+
+  const { orders } = config;
+  const store = new SqliteSagaStore({ path: orders.stateDbPath, ttlMs: orders.idempotencyTtlMs, pollMs: orders.pollMs });
+  const orderSaga = new OrderSaga(upstreams, store, { ...orders, requestTimeoutMs: config.requestTimeoutMs }, logger);
+  orderSaga.start();
 
   const schema = makeExecutableSchema({ typeDefs: [...readGraphQLFiles('schema').values()], resolvers });
 
@@ -50,7 +57,7 @@ export function createApp({ config, urls, logger, extraRoutes }: AppOptions): Ap
     renderGraphiQL,
     // Never echo a thrown bug's message or stack, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
-    context: ({ request }) => createContext(upstreams, request, config.requestTimeoutMs),
+    context: ({ request }) => createContext(upstreams, orderSaga, request, config.requestTimeoutMs),
   });
 
   let draining = false;
@@ -72,6 +79,8 @@ export function createApp({ config, urls, logger, extraRoutes }: AppOptions): Ap
       draining = true;
     },
     close: async () => {
+      await orderSaga.stop();
+      await store.close();
       await Promise.all(Object.values(upstreams).map((upstream) => upstream.close()));
     },
   };

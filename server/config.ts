@@ -122,6 +122,38 @@ export interface Config {
    */
   readonly demoLatencyMs: number;
   readonly upstreams: Readonly<Record<ServiceName, UpstreamSettings>>;
+  readonly orders: OrderSettings;
+  /**
+   * Bearer token of the operators' endpoints (`/admin/...`); unset: they are off.
+   * @default unset (`ADMIN_TOKEN`)
+   */
+  readonly adminToken: string | undefined;
+}
+
+/** `placeOrder`: its durable store, its queue and its confirmation email. */
+export interface OrderSettings {
+  /**
+   * The SQLite file holding idempotency records, saga state and the queue (`:memory:` for tests only).
+   * @default "data/graph.sqlite" (`STATE_DB_PATH`)
+   */
+  readonly stateDbPath: string;
+  /** @default 86400000, 24 h (`IDEMPOTENCY_TTL_MS`): how long an idempotency key is remembered. */
+  readonly idempotencyTtlMs: number;
+  /** @default 1000 (`EMAIL_TIMEOUT_MS`): time for the email sent while the client waits; then it is queued. */
+  readonly emailTimeoutMs: number;
+  /** @default 10 (`EMAIL_MAX_ATTEMPTS`): attempts at an email before it is dead-lettered. */
+  readonly emailMaxAttempts: number;
+  /** @default 1000 (`QUEUE_RETRY_BASE_MS`): first delay of the queue's backoff, doubled each attempt. */
+  readonly retryBaseMs: number;
+  /** @default 300000 (`QUEUE_RETRY_MAX_MS`): cap of that backoff. */
+  readonly retryMaxMs: number;
+  /** @default 250 (`QUEUE_POLL_MS`): how often the worker looks for due work. */
+  readonly pollMs: number;
+  /**
+   * How long a run holds a saga before the queue may resume it elsewhere; longer than a run can take.
+   * @default REQUEST_TIMEOUT_MS + 5000 (`SAGA_LEASE_MS`)
+   */
+  readonly leaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -190,15 +222,35 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
+  const requestTimeoutMs = read(env, 'REQUEST_TIMEOUT_MS', integer(1, 600_000), 10_000);
+  const orders: OrderSettings = Object.freeze({
+    stateDbPath: read(env, 'STATE_DB_PATH', z.string().min(1), 'data/graph.sqlite'),
+    idempotencyTtlMs: read(env, 'IDEMPOTENCY_TTL_MS', integer(60_000, 365 * 86_400_000), 86_400_000),
+    emailTimeoutMs: read(env, 'EMAIL_TIMEOUT_MS', integer(1, 600_000), 1000),
+    emailMaxAttempts: read(env, 'EMAIL_MAX_ATTEMPTS', integer(1, 1000), 10),
+    retryBaseMs: read(env, 'QUEUE_RETRY_BASE_MS', integer(1, 3_600_000), 1000),
+    retryMaxMs: read(env, 'QUEUE_RETRY_MAX_MS', integer(1, 86_400_000), 300_000),
+    pollMs: read(env, 'QUEUE_POLL_MS', integer(1, 60_000), 250),
+    leaseMs: read(env, 'SAGA_LEASE_MS', integer(1, 3_600_000), requestTimeoutMs + 5000),
+  });
+  if (orders.leaseMs <= requestTimeoutMs) {
+    throw new ConfigError(`SAGA_LEASE_MS=${orders.leaseMs} must be longer than REQUEST_TIMEOUT_MS=${requestTimeoutMs}: a saga run could be resumed while it still runs`);
+  }
+  if (env.REDIS_URL !== undefined && env.REDIS_URL.trim() !== '') {
+    throw new ConfigError('REDIS_URL is set, but this version keeps orders in SQLite only: replicas would not share their state. Unset it and run one replica.');
+  }
+
   return Object.freeze({
     port: read(env, 'PORT', integer(0, 65_535), 4000),
     host: read(env, 'HOST', z.string().min(1), '0.0.0.0'),
     logLevel: read(env, 'LOG_LEVEL', z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
     shutdownGraceMs: read(env, 'SHUTDOWN_GRACE_MS', integer(0, 600_000), 10_000),
-    requestTimeoutMs: read(env, 'REQUEST_TIMEOUT_MS', integer(1, 600_000), 10_000),
+    requestTimeoutMs,
     demo,
     demoLatencyMs: read(env, 'DEMO_LATENCY_MS', integer(0, 60_000), 0),
     upstreams: Object.freeze(upstreams),
+    orders,
+    adminToken: read<string | undefined>(env, 'ADMIN_TOKEN', z.string().min(16, 'at least 16 characters'), undefined),
   });
 }
 

@@ -16,6 +16,7 @@ import { PersonalDataSource } from '../datasources/personal-datasource.js';
 import { ProfessionalDataSource } from '../datasources/professional-datasource.js';
 import { OrdersDataSource } from '../datasources/orders-datasource.js';
 import { InventoryDataSource } from '../datasources/inventory-datasource.js';
+import type { Caller, OrderSaga } from './order-saga.js';
 
 export type Upstreams = Readonly<Record<ServiceName, Upstream>>;
 
@@ -25,9 +26,13 @@ export interface GraphContext {
   readonly professional: ProfessionalDataSource;
   readonly orders: OrdersDataSource;
   readonly inventory: InventoryDataSource;
+  /** Process lifetime: places orders (durable, shared by every request). */
+  readonly orderSaga: OrderSaga;
+  /** Who made this request, for the writes made on their behalf. */
+  readonly caller: Caller;
 }
 
-export function createContext(upstreams: Upstreams, request: Request, requestTimeoutMs: number): GraphContext {
+export function createContext(upstreams: Upstreams, orderSaga: OrderSaga, request: Request, requestTimeoutMs: number): GraphContext {
   const scope: RequestScope = {
     deadline: Date.now() + requestTimeoutMs,
     // The HTTP layer has already replaced a missing or unsafe id (see request-id.ts).
@@ -41,5 +46,7 @@ export function createContext(upstreams: Upstreams, request: Request, requestTim
     professional: new ProfessionalDataSource(upstreams.professional, scope),
     orders: new OrdersDataSource(upstreams.orders, scope),
     inventory: new InventoryDataSource(upstreams.inventory, scope),
+    orderSaga,
+    caller: { requestId: scope.requestId, authorization: scope.authorization },
   };
 }

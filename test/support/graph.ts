@@ -22,7 +22,8 @@ export interface GraphServer {
 
 export async function startGraph(urls: Record<ServiceName, string>, env: Record<string, string> = {}): Promise<GraphServer> {
   const urlEnv = Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_API_URL`, urls[name]]));
-  const config = loadConfig({ ...urlEnv, ...env });
+  // A real SQLite database, in memory unless the test gives a file.
+  const config = loadConfig({ STATE_DB_PATH: ':memory:', ...urlEnv, ...env });
   const app = createApp({ config, urls, logger: createLogger('silent') });
   const server = createServer(app.listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -3,6 +3,9 @@
  * child process, for what only a process shows: start-up, configuration errors, signals.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -26,8 +29,9 @@ export function spawnServer(env: Record<string, string>, options: SpawnOptions =
   const entry = options.built === true ? ['dist/server/main.js'] : ['--import', 'tsx', 'server/main.ts'];
   const child = spawn(process.execPath, entry, {
     cwd: root,
-    // Only what the test gives, so that the machine's own *_API_URL cannot leak in.
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', ...env },
+    // Only what the test gives, so that the machine's own *_API_URL cannot leak in; state in a
+    // fresh folder unless the test names a file (to restart on the same one).
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', STATE_DB_PATH: freshStatePath(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -64,4 +68,9 @@ export async function startServerProcess(env: Record<string, string>, options: S
   const server = spawnServer({ PORT: '0', HOST: '127.0.0.1', ...env }, options);
   const [, port] = await server.waitFor(/GraphQL on http:\/\/localhost:(\d+)\/graphql/);
   return { server, url: `http://127.0.0.1:${port}` };
+}
+
+/** A database file in a new temporary folder. */
+export function freshStatePath(): string {
+  return join(mkdtempSync(join(tmpdir(), 'graph-state-')), 'graph.sqlite');
 }

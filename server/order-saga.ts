@@ -1,0 +1,351 @@
+/**
+ * `placeOrder` as a saga over three services, driven by a durable record (saga-store.ts):
+ *
+ *   started ──(order ✓, reservation ✓)──▶ placed ──(email ✓)──▶ completed
+ *      │                                     └──(email ✗ every attempt)──▶ dead (replayable)
+ *      └──(either ✗)──▶ compensating ──(undo ✓)──▶ refused
+ *
+ * The order is created and the stock reserved at the same time (the graph chooses the
+ * order id), together with the user lookup the email needs. Every upstream write carries an
+ * `Idempotency-Key` derived from the order id, so any step can be sent again: a request
+ * that ends mid-way, a compensation that fails or a process that dies is resumed from the
+ * record by the queue worker, here or in any other process sharing the store, and the
+ * services replay what they already did. The client's answer is stored before it is sent,
+ * so a repeated request (sequential or concurrent) replays it and never runs the saga again.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import type { YogaLogger } from 'graphql-yoga';
+import type { RequestScope } from '../datasources/http-datasource.js';
+import { InventoryDataSource, type ReserveResult } from '../datasources/inventory-datasource.js';
+import { NotificationsDataSource } from '../datasources/notifications-datasource.js';
+import { OrdersDataSource, type CreateOrderResult } from '../datasources/orders-datasource.js';
+import { PersonalDataSource, type PersonalUser } from '../datasources/personal-datasource.js';
+import type { ServiceName } from './config.js';
+import type { Upstreams } from './context.js';
+import { UpstreamError, badUserInput, type UpstreamErrorCode } from './errors.js';
+import {
+  type OrderPlacedEvent,
+  type PlaceOrderOutcome,
+  type PlaceOrderRequest,
+  type SagaRecord,
+  type SagaStore,
+  type UserErrorRecord,
+} from './saga-store.js';
+
+export interface OrderSagaSettings {
+  /** Budget of one run of the saga (`REQUEST_TIMEOUT_MS`). */
+  readonly requestTimeoutMs: number;
+  /** Time given to the email sent while the client waits; past it, the email is queued. */
+  readonly emailTimeoutMs: number;
+  /** How long a run holds a saga before another may resume it (longer than a run can take). */
+  readonly leaseMs: number;
+  /** Queue retries: a delay in [d/2, d) with d = min(max, base × 2^(attempt-1)). */
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  /** Attempts at the email before it is dead-lettered. */
+  readonly emailMaxAttempts: number;
+}
+
+/** The part of a request a saga run needs: who asks, and on whose authority. */
+export interface Caller {
+  readonly requestId: string;
+  readonly authorization: string | undefined;
+}
+
+export interface PlaceOrderInput {
+  readonly userId: string;
+  readonly items: readonly { readonly productId: string; readonly quantity: number }[];
+  readonly idempotencyKey: string;
+}
+
+const MAX_KEY_LENGTH = 200;
+const MAX_LINES = 100;
+const MAX_QUANTITY = 1_000_000;
+/** How often a repeated request looks whether the first one has its answer. */
+const REPLAY_POLL_MS = 25;
+
+// A saga's writes must finish whatever the client does: its calls never take the client's signal.
+const NEVER_ABORTED = new AbortController().signal;
+
+export class OrderSaga {
+  private stopWorker: (() => Promise<void>) | undefined;
+
+  constructor(
+    private readonly upstreams: Upstreams,
+    private readonly store: SagaStore,
+    private readonly settings: OrderSagaSettings,
+    private readonly logger: YogaLogger,
+  ) {}
+
+  /** Starts the queue worker that resumes sagas whose time has come. */
+  start(): void {
+    this.stopWorker = this.store.startWorker((key) => this.resume(key), this.settings.leaseMs);
+  }
+
+  /** Stops the worker after the runs in progress; the store stays open. */
+  async stop(): Promise<void> {
+    await this.stopWorker?.();
+  }
+
+  /** The mutation: validates, claims the key, runs the saga or replays its first outcome. */
+  async place(input: PlaceOrderInput, caller: Caller): Promise<PlaceOrderOutcome> {
+    if (input.idempotencyKey.length === 0 || input.idempotencyKey.length > MAX_KEY_LENGTH) {
+      throw badUserInput(`idempotencyKey must be 1 to ${MAX_KEY_LENGTH} characters`, 'input.idempotencyKey');
+    }
+    const invalid = validate(input);
+    if (invalid.length > 0) return { kind: 'refused', userErrors: invalid };
+
+    const request: PlaceOrderRequest = { userId: input.userId, items: input.items.map(({ productId, quantity }) => ({ productId, quantity })) };
+    const fingerprint = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    const now = Date.now();
+    const claim = await this.store.claim(
+      { key: input.idempotencyKey, fingerprint, orderId: randomUUID(), request, state: 'started', progress: {}, createdAt: now },
+      now + this.settings.leaseMs,
+    );
+    if (!claim.created) {
+      if (claim.existing.fingerprint !== fingerprint) {
+        return {
+          kind: 'refused',
+          userErrors: [{ code: 'IDEMPOTENCY_KEY_REUSED', message: 'This idempotencyKey was used for another order.', field: ['input', 'idempotencyKey'] }],
+        };
+      }
+      return this.replay(input.idempotencyKey, now + this.settings.requestTimeoutMs);
+    }
+    const record = await this.advance(input.idempotencyKey, this.scope(caller), 'request');
+    return record.outcome ?? this.replay(input.idempotencyKey, now + this.settings.requestTimeoutMs);
+  }
+
+  /** The queue worker's entry: carries the saga on from where its record says it is. */
+  private async resume(key: string): Promise<void> {
+    try {
+      await this.advance(key, this.scope({ requestId: randomUUID(), authorization: undefined }), 'queue');
+    } catch (error) {
+      // The lease runs out and the saga is tried again; nothing is lost.
+      this.logger.error(`order saga ${key}: run failed, retried after its lease`, { cause: String(error) });
+    }
+  }
+
+  private scope(caller: Caller): RequestScope {
+    return { ...caller, signal: NEVER_ABORTED, deadline: Date.now() + this.settings.requestTimeoutMs };
+  }
+
+  /** Runs the saga's steps from its recorded state until it ends or must wait for the queue. */
+  private async advance(key: string, scope: RequestScope, mode: 'request' | 'queue'): Promise<SagaRecord> {
+    let record = await this.load(key);
+    if (record.state === 'started') record = await this.createOrderAndReservation(record, scope);
+    if (record.state === 'compensating') record = await this.compensate(record, scope);
+    if (record.state === 'placed') record = await this.confirm(record, scope, mode);
+    return record;
+  }
+
+  private async load(key: string): Promise<SagaRecord> {
+    const record = await this.store.load(key);
+    if (record === undefined) throw new Error(`order saga ${key}: no record`);
+    return record;
+  }
+
+  private async createOrderAndReservation(record: SagaRecord, scope: RequestScope): Promise<SagaRecord> {
+    const { orderId, request } = record;
+    const orders = new OrdersDataSource(this.upstreams.orders, scope);
+    const inventory = new InventoryDataSource(this.upstreams.inventory, scope);
+    const personal = new PersonalDataSource(this.upstreams.personal, scope);
+    const items = [...request.items];
+    const [created, reserved, user] = await Promise.allSettled([
+      orders.createOrder({ orderId, userId: request.userId, items }),
+      inventory.reserve(orderId, items),
+      personal.user(request.userId),
+    ]);
+    const unknownUser = user.status === 'fulfilled' && user.value === null;
+
+    if (isPlaced(created) && isReserved(reserved) && !unknownUser) {
+      const order = created.value.order;
+      const event: OrderPlacedEvent = {
+        id: randomUUID(),
+        type: 'order.placed',
+        occurredAt: new Date().toISOString(),
+        order: { id: order.id, userId: order.userId, items: order.items, totalCents: order.totalCents, currency: order.currency },
+      };
+      const progress = { order, reservationId: reserved.value.reservationId };
+      await this.store.update(record.key, { state: 'placed', progress, attempts: 0, runAt: Date.now() + this.settings.leaseMs }, event);
+      return { ...record, state: 'placed', progress, attempts: 0 };
+    }
+
+    // Undo what stands, and what may stand: a write that failed without an answer may have been made.
+    const undo = {
+      cancelOrder: created.status === 'rejected' || created.value.placed,
+      releaseReservation: reserved.status === 'rejected' || reserved.value.reserved,
+    };
+    const progress = { ...(isReserved(reserved) ? { reservationId: reserved.value.reservationId } : {}), undo };
+    const outcome = refusal(request, created, reserved, unknownUser);
+    const compensating = undo.cancelOrder || undo.releaseReservation;
+    const state = compensating ? 'compensating' : 'refused';
+    await this.store.update(record.key, { state, progress, outcome, attempts: 0, runAt: compensating ? Date.now() + this.settings.leaseMs : null });
+    return { ...record, state, progress, outcome, attempts: 0 };
+  }
+
+  /** Cancels the order and releases the stock that may stand; retried from the queue until both are done. */
+  private async compensate(record: SagaRecord, scope: RequestScope): Promise<SagaRecord> {
+    const { orderId, request, progress } = record;
+    try {
+      if (progress.undo?.cancelOrder === true) await new OrdersDataSource(this.upstreams.orders, scope).cancelOrder(orderId);
+      if (progress.undo?.releaseReservation === true) {
+        const inventory = new InventoryDataSource(this.upstreams.inventory, scope);
+        // The reservation's answer was lost: sending it again with its key replays it, id included.
+        const reservationId = progress.reservationId ?? (await reservationOf(inventory, orderId, request));
+        if (reservationId !== undefined) await inventory.release(reservationId);
+      }
+      const done = { ...progress, undo: { cancelOrder: false, releaseReservation: false } };
+      await this.store.update(record.key, { state: 'refused', progress: done, runAt: null });
+      return { ...record, state: 'refused', progress: done };
+    } catch (error) {
+      return this.retryLater(record, error, 'compensation');
+    }
+  }
+
+  /** Sends the confirmation email; in a request, within a short time so the client is not kept waiting. */
+  private async confirm(record: SagaRecord, scope: RequestScope, mode: 'request' | 'queue'): Promise<SagaRecord> {
+    const order = record.progress.order!;
+    const emailScope = mode === 'request' ? { ...scope, deadline: Math.min(scope.deadline, Date.now() + this.settings.emailTimeoutMs) } : scope;
+    try {
+      const user = await new PersonalDataSource(this.upstreams.personal, emailScope).user(record.request.userId);
+      if (user === null) throw new Error('the personal service does not know the user any more');
+      await new NotificationsDataSource(this.upstreams.notifications, emailScope).send(confirmationEmail(user, order), `${record.orderId}:confirmation-email`);
+      const outcome = record.outcome ?? { kind: 'placed', order, confirmationEmail: 'SENT' };
+      await this.store.update(record.key, { state: 'completed', outcome, attempts: 0, runAt: null });
+      return { ...record, state: 'completed', outcome };
+    } catch (error) {
+      const queued = { ...record, outcome: record.outcome ?? { kind: 'placed', order, confirmationEmail: 'QUEUED' } } as const;
+      if (record.attempts + 1 >= this.settings.emailMaxAttempts) {
+        const lastError = describe(error);
+        await this.store.update(record.key, { state: 'dead', outcome: queued.outcome, attempts: record.attempts + 1, progress: { ...record.progress, lastError }, runAt: null });
+        this.logger.error(`order ${record.orderId}: confirmation email dead-lettered after ${record.attempts + 1} attempts`, { key: record.key, lastError });
+        return { ...queued, state: 'dead', attempts: record.attempts + 1 };
+      }
+      return this.retryLater(queued, error, 'confirmation email');
+    }
+  }
+
+  private async retryLater(record: SagaRecord, error: unknown, what: string): Promise<SagaRecord> {
+    const attempts = record.attempts + 1;
+    const cap = Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** (attempts - 1));
+    const delay = Math.round(cap / 2 + (Math.random() * cap) / 2);
+    const lastError = describe(error);
+    const progress = { ...record.progress, lastError };
+    const update = { attempts, progress, runAt: Date.now() + delay, ...(record.outcome === null ? {} : { outcome: record.outcome }) };
+    await this.store.update(record.key, update);
+    this.logger.warn(`order ${record.orderId}: ${what} failed (attempt ${attempts}), queued for ${delay} ms`, { key: record.key, lastError });
+    return { ...record, attempts, progress };
+  }
+
+  /** The outcome of a saga another request (or process) is running: waits for it, within the budget. */
+  private async replay(key: string, deadline: number): Promise<PlaceOrderOutcome> {
+    for (;;) {
+      const record = await this.load(key);
+      if (record.outcome !== null) return record.outcome;
+      if (Date.now() >= deadline) {
+        throw new GraphQLError('An order with this idempotencyKey is still being placed; send the request again later.', {
+          extensions: { code: 'ORDER_IN_PROGRESS', retryable: true },
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, REPLAY_POLL_MS));
+    }
+  }
+
+  /** Sagas whose email failed every attempt. */
+  deadLetters(): Promise<SagaRecord[]> {
+    return this.store.deadLetters();
+  }
+
+  /** Puts a dead-lettered saga back in the queue, for a fresh round of attempts now. */
+  async replayDeadLetter(key: string): Promise<boolean> {
+    const record = await this.store.load(key);
+    if (record === undefined || record.state !== 'dead') return false;
+    await this.store.update(key, { state: 'placed', attempts: 0, runAt: Date.now() });
+    this.logger.info(`order ${record.orderId}: dead-lettered email replayed by an operator`, { key });
+    return true;
+  }
+}
+
+function isPlaced(result: PromiseSettledResult<CreateOrderResult>): result is PromiseFulfilledResult<CreateOrderResult & { placed: true }> {
+  return result.status === 'fulfilled' && result.value.placed;
+}
+
+function isReserved(result: PromiseSettledResult<ReserveResult>): result is PromiseFulfilledResult<ReserveResult & { reserved: true }> {
+  return result.status === 'fulfilled' && result.value.reserved;
+}
+
+/** Why the order was not placed: the request's fault first (user errors), else the outage. */
+function refusal(
+  request: PlaceOrderRequest,
+  created: PromiseSettledResult<CreateOrderResult>,
+  reserved: PromiseSettledResult<ReserveResult>,
+  unknownUser: boolean,
+): PlaceOrderOutcome {
+  const userErrors: UserErrorRecord[] = [];
+  if (unknownUser) userErrors.push({ code: 'UNKNOWN_USER', message: 'No user has this id.', field: ['input', 'userId'] });
+  if (reserved.status === 'fulfilled' && !reserved.value.reserved) {
+    const { productId } = reserved.value;
+    const line = request.items.findIndex((item) => item.productId === productId);
+    userErrors.push({
+      code: 'OUT_OF_STOCK',
+      message: productId === undefined ? 'Not enough stock.' : `Not enough stock of ${productId}.`,
+      ...(line === -1 ? {} : { field: ['input', 'items', String(line), 'quantity'] }),
+    });
+  }
+  if (created.status === 'fulfilled' && !created.value.placed) userErrors.push({ code: 'INVALID_ORDER', message: created.value.message, field: ['input'] });
+  if (userErrors.length > 0) return { kind: 'refused', userErrors };
+  const failure = [created, reserved].find((result): result is PromiseRejectedResult => result.status === 'rejected')?.reason as unknown;
+  if (failure instanceof UpstreamError) {
+    const { code, service } = failure.extensions;
+    return { kind: 'failed', code, service, ...(failure.upstreamStatus === undefined ? {} : { upstreamStatus: failure.upstreamStatus }) };
+  }
+  throw failure;
+}
+
+/** Reads back a reservation whose answer was lost, by sending it again under its key. */
+async function reservationOf(inventory: InventoryDataSource, orderId: string, request: PlaceOrderRequest): Promise<string | undefined> {
+  const result = await inventory.reserve(orderId, [...request.items]);
+  return result.reserved ? result.reservationId : undefined;
+}
+
+function confirmationEmail(user: PersonalUser, order: NonNullable<SagaRecord['progress']['order']>) {
+  return {
+    to: user.email,
+    template: 'order_confirmation',
+    data: { orderId: order.id, name: user.name, totalCents: order.totalCents, currency: order.currency, items: order.items },
+  };
+}
+
+/** Input the services would refuse anyway, refused before any call. */
+function validate(input: PlaceOrderInput): UserErrorRecord[] {
+  const errors: UserErrorRecord[] = [];
+  if (input.userId.trim() === '') errors.push({ code: 'INVALID_ORDER', message: 'userId is empty.', field: ['input', 'userId'] });
+  if (input.items.length === 0 || input.items.length > MAX_LINES) {
+    errors.push({ code: 'INVALID_ORDER', message: `An order has 1 to ${MAX_LINES} lines.`, field: ['input', 'items'] });
+  }
+  const seen = new Set<string>();
+  input.items.forEach(({ productId, quantity }, line) => {
+    if (productId.trim() === '' || seen.has(productId)) {
+      errors.push({ code: 'INVALID_ORDER', message: 'Each line names a different product.', field: ['input', 'items', String(line), 'productId'] });
+    }
+    seen.add(productId);
+    if (quantity < 1 || quantity > MAX_QUANTITY) {
+      errors.push({ code: 'INVALID_ORDER', message: `quantity is 1 to ${MAX_QUANTITY}.`, field: ['input', 'items', String(line), 'quantity'] });
+    }
+  });
+  return errors;
+}
+
+/** An outage replayed from the record, as the error the first answer carried. */
+export function outageError(outcome: Extract<PlaceOrderOutcome, { kind: 'failed' }>): UpstreamError {
+  return new UpstreamError(outcome.code as UpstreamErrorCode, outcome.service as ServiceName, {
+    failure: outcome.upstreamStatus === undefined ? 'connection' : 'status',
+    upstreamStatus: outcome.upstreamStatus,
+  });
+}
+
+function describe(error: unknown): string {
+  if (error instanceof UpstreamError) return `${error.extensions.code} from ${error.extensions.service}${error.upstreamStatus === undefined ? '' : ` (HTTP ${error.upstreamStatus})`}`;
+  return error instanceof Error ? error.message : String(error);
+}

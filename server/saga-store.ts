@@ -1,0 +1,107 @@
+/**
+ * Where `placeOrder` keeps what must survive a crash: one record per idempotency key, which
+ * is at once the idempotency record (fingerprint, client-visible outcome), the saga's state
+ * (what has been done upstream, what must still be done or undone) and its place in the
+ * durable queue (when it must run next). One interface, two backends: SQLite on disk for a
+ * single process (the default), Redis for replicas that share it.
+ */
+import type { OrderRecord } from '../datasources/orders-datasource.js';
+
+/** What the client asked for, as validated. */
+export interface PlaceOrderRequest {
+  readonly userId: string;
+  readonly items: readonly { readonly productId: string; readonly quantity: number }[];
+}
+
+export interface UserErrorRecord {
+  readonly code: string;
+  readonly message: string;
+  readonly field?: readonly string[];
+}
+
+/** What the client is answered, the first time and on every replay. */
+export type PlaceOrderOutcome =
+  | { readonly kind: 'placed'; readonly order: OrderRecord; readonly confirmationEmail: 'SENT' | 'QUEUED' }
+  | { readonly kind: 'refused'; readonly userErrors: readonly UserErrorRecord[] }
+  /** An upstream outage: the contract's error, replayed as such. */
+  | { readonly kind: 'failed'; readonly code: string; readonly service: string; readonly upstreamStatus?: number };
+
+/**
+ * - `started`: the order and the reservation are being made (or may have been: a crash
+ *   here is resumed by sending both again with the same idempotency keys);
+ * - `compensating`: one side failed, the other is being undone (retried until it is);
+ * - `placed`: order and reservation stand, the confirmation email is due;
+ * - `completed`, `refused`: nothing left to do;
+ * - `dead`: the email failed every attempt; an operator can replay it.
+ */
+export type SagaState = 'started' | 'compensating' | 'placed' | 'completed' | 'refused' | 'dead';
+
+/** What the saga learnt on the way. */
+export interface SagaProgress {
+  readonly order?: OrderRecord;
+  readonly reservationId?: string;
+  /** What `compensating` must undo. */
+  readonly undo?: { readonly cancelOrder: boolean; readonly releaseReservation: boolean };
+  readonly lastError?: string;
+}
+
+export interface SagaRecord {
+  readonly key: string;
+  readonly fingerprint: string;
+  readonly orderId: string;
+  readonly request: PlaceOrderRequest;
+  readonly state: SagaState;
+  readonly progress: SagaProgress;
+  /** Set once the client's answer is known; replays return it. */
+  readonly outcome: PlaceOrderOutcome | null;
+  /** Failed attempts of the current step (email, compensation). */
+  readonly attempts: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface SagaUpdate {
+  readonly state?: SagaState;
+  readonly progress?: SagaProgress;
+  readonly outcome?: PlaceOrderOutcome;
+  readonly attempts?: number;
+  /** When the queue must run the saga next; `null`: not at all (terminal states). */
+  readonly runAt: number | null;
+}
+
+/** `order.placed`, published when a saga reaches `placed`. */
+export interface OrderPlacedEvent {
+  readonly id: string;
+  readonly type: 'order.placed';
+  readonly occurredAt: string;
+  readonly order: {
+    readonly id: string;
+    readonly userId: string;
+    readonly items: readonly { readonly productId: string; readonly quantity: number; readonly unitPriceCents: number }[];
+    readonly totalCents: number;
+    readonly currency: string;
+  };
+}
+
+export type ClaimResult = { readonly created: true } | { readonly created: false; readonly existing: SagaRecord };
+
+export interface SagaStore {
+  /**
+   * Creates the record for a key unless one exists, atomically, and schedules it to run at
+   * `runAt` (the safety net that resumes it if this process dies mid-way).
+   */
+  claim(record: Omit<SagaRecord, 'outcome' | 'attempts' | 'updatedAt'>, runAt: number): Promise<ClaimResult>;
+  load(key: string): Promise<SagaRecord | undefined>;
+  /** Applies an update; with `event`, publishes it in the same write. */
+  update(key: string, update: SagaUpdate, event?: OrderPlacedEvent): Promise<void>;
+  /**
+   * Hands each saga whose time has come to `run`, at least once, holding it for `leaseMs`
+   * meanwhile (a crash mid-run is resumed once the lease ends). Returns a stop function.
+   */
+  startWorker(run: (key: string) => Promise<void>, leaseMs: number): () => Promise<void>;
+  /** Sagas whose email failed every attempt. */
+  deadLetters(): Promise<SagaRecord[]>;
+  /** Published events, oldest first, after the given position (for consumers and tests). */
+  events(after?: number): Promise<{ position: number; event: OrderPlacedEvent }[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,192 @@
+/**
+ * The saga store on one machine: SQLite on disk (better-sqlite3), in WAL mode with full
+ * sync, so that what a write acknowledged survives a crash of the process or the machine.
+ * The queue is the `run_at` column: a poller hands each due saga to the worker, after
+ * pushing its `run_at` forward by the lease so that a crash mid-run is picked up again.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { ClaimResult, OrderPlacedEvent, SagaRecord, SagaStore, SagaUpdate } from './saga-store.js';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS sagas (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    request TEXT NOT NULL,
+    state TEXT NOT NULL,
+    progress TEXT NOT NULL,
+    outcome TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    run_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS sagas_due ON sagas (run_at) WHERE run_at IS NOT NULL;
+  CREATE TABLE IF NOT EXISTS events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+`;
+
+interface SagaRow {
+  key: string;
+  fingerprint: string;
+  order_id: string;
+  request: string;
+  state: string;
+  progress: string;
+  outcome: string | null;
+  attempts: number;
+  created_at: number;
+  updated_at: number;
+}
+
+function fromRow(row: SagaRow): SagaRecord {
+  return {
+    key: row.key,
+    fingerprint: row.fingerprint,
+    orderId: row.order_id,
+    request: JSON.parse(row.request) as SagaRecord['request'],
+    state: row.state as SagaRecord['state'],
+    progress: JSON.parse(row.progress) as SagaRecord['progress'],
+    outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as SagaRecord['outcome']),
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export interface SqliteSagaStoreOptions {
+  /** The database file; its folder is created when missing. */
+  readonly path: string;
+  /** Finished sagas (and their idempotency keys) are forgotten this long after they began. */
+  readonly ttlMs: number;
+  /** How often the worker looks for due sagas. */
+  readonly pollMs: number;
+}
+
+export class SqliteSagaStore implements SagaStore {
+  private readonly db: Database.Database;
+
+  constructor(private readonly options: SqliteSagaStoreOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: a commit is on disk before it is acknowledged, also across a power loss.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+  }
+
+  claim(record: Omit<SagaRecord, 'outcome' | 'attempts' | 'updatedAt'>, runAt: number): Promise<ClaimResult> {
+    const inserted = this.db
+      .prepare(
+        `INSERT INTO sagas (key, fingerprint, order_id, request, state, progress, run_at, created_at, updated_at)
+         VALUES (@key, @fingerprint, @orderId, @request, @state, @progress, @runAt, @createdAt, @createdAt)
+         ON CONFLICT (key) DO NOTHING`,
+      )
+      .run({
+        key: record.key,
+        fingerprint: record.fingerprint,
+        orderId: record.orderId,
+        request: JSON.stringify(record.request),
+        state: record.state,
+        progress: JSON.stringify(record.progress),
+        runAt,
+        createdAt: record.createdAt,
+      });
+    if (inserted.changes === 1) return Promise.resolve({ created: true });
+    return Promise.resolve({ created: false, existing: this.loadSync(record.key)! });
+  }
+
+  load(key: string): Promise<SagaRecord | undefined> {
+    return Promise.resolve(this.loadSync(key));
+  }
+
+  private loadSync(key: string): SagaRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM sagas WHERE key = ?').get(key) as SagaRow | undefined;
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  update(key: string, update: SagaUpdate, event?: OrderPlacedEvent): Promise<void> {
+    const params: Record<string, unknown> = {
+      key,
+      runAt: update.runAt,
+      now: Date.now(),
+      state: update.state ?? null,
+      progress: update.progress === undefined ? null : JSON.stringify(update.progress),
+      outcome: update.outcome === undefined ? null : JSON.stringify(update.outcome),
+      attempts: update.attempts ?? null,
+    };
+    // A field left out of the update keeps its value.
+    const sets = [
+      'run_at = @runAt',
+      'updated_at = @now',
+      'state = coalesce(@state, state)',
+      'progress = coalesce(@progress, progress)',
+      'outcome = coalesce(@outcome, outcome)',
+      'attempts = coalesce(@attempts, attempts)',
+    ];
+    const write = this.db.transaction(() => {
+      this.db.prepare(`UPDATE sagas SET ${sets.join(', ')} WHERE key = @key`).run(params);
+      if (event !== undefined) {
+        this.db
+          .prepare('INSERT INTO events (id, type, payload, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
+          .run(event.id, event.type, JSON.stringify(event), Date.now());
+      }
+    });
+    write();
+    return Promise.resolve();
+  }
+
+  startWorker(run: (key: string) => Promise<void>, leaseMs: number): () => Promise<void> {
+    const claimDue = this.db.prepare(
+      `UPDATE sagas SET run_at = @lease
+       WHERE key IN (SELECT key FROM sagas WHERE run_at IS NOT NULL AND run_at <= @now ORDER BY run_at LIMIT 16)
+       RETURNING key`,
+    );
+    const forget = this.db.prepare('DELETE FROM sagas WHERE run_at IS NULL AND created_at < ?');
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    let current: Promise<unknown> = Promise.resolve();
+    const poll = (): void => {
+      if (stopped) return;
+      const now = Date.now();
+      const due = claimDue.all({ now, lease: now + leaseMs }) as { key: string }[];
+      forget.run(now - this.options.ttlMs);
+      current = Promise.allSettled(due.map(({ key }) => run(key))).then(() => {
+        // A full batch may mean more are due: look again at once.
+        if (!stopped) timer = setTimeout(poll, due.length === 16 ? 0 : this.options.pollMs);
+      });
+    };
+    timer = setTimeout(poll, 0);
+    return async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await current;
+    };
+  }
+
+  deadLetters(): Promise<SagaRecord[]> {
+    const rows = this.db.prepare("SELECT * FROM sagas WHERE state = 'dead' ORDER BY updated_at").all() as SagaRow[];
+    return Promise.resolve(rows.map(fromRow));
+  }
+
+  events(after = 0): Promise<{ position: number; event: OrderPlacedEvent }[]> {
+    const rows = this.db.prepare('SELECT position, payload FROM events WHERE position > ? ORDER BY position').all(after) as {
+      position: number;
+      payload: string;
+    }[];
+    return Promise.resolve(rows.map((row) => ({ position: row.position, event: JSON.parse(row.payload) as OrderPlacedEvent })));
+  }
+
+  close(): Promise<void> {
+    this.db.close();
+    return Promise.resolve();
+  }
+}
