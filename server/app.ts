@@ -7,6 +7,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { createYoga, type YogaLogger } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { Upstream } from '../datasources/upstream.js';
+import { adminRoutes } from './admin-routes.js';
 import { OrderSaga } from './order-saga.js';
 import { SqliteSagaStore } from './sqlite-saga-store.js';
 import { resolvers } from '../resolvers/index.js';
@@ -61,13 +62,14 @@ export function createApp({ config, urls, logger, extraRoutes }: AppOptions): Ap
   });
 
   let draining = false;
+  const admin = adminRoutes(config.adminToken, orderSaga);
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/') return void res.writeHead(302, { location: '/graphql' }).end();
     if (path === '/healthz') return reply(res, 200, { status: 'ok' });
     if (path === '/readyz') return reply(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ready' });
-    if (extraRoutes?.(req, res)) return;
+    if (admin(req, res) || extraRoutes?.(req, res)) return;
     if (draining) res.setHeader('connection', 'close');
     assignRequestId(req, res);
     void yoga(req, res);

@@ -184,23 +184,34 @@ export class OrderSaga {
     return { ...record, state, progress, outcome, attempts: 0 };
   }
 
-  /** Cancels the order and releases the stock that may stand; retried from the queue until both are done. */
+  /**
+   * Cancels the order and releases the stock that may stand, both at once and each on its
+   * own: what is done is recorded, what failed is retried from the queue until it is done.
+   */
   private async compensate(record: SagaRecord, scope: RequestScope): Promise<SagaRecord> {
     const { orderId, request, progress } = record;
-    try {
+    const cancel = async (): Promise<void> => {
       if (progress.undo?.cancelOrder === true) await new OrdersDataSource(this.upstreams.orders, scope).cancelOrder(orderId);
-      if (progress.undo?.releaseReservation === true) {
-        const inventory = new InventoryDataSource(this.upstreams.inventory, scope);
-        // The reservation's answer was lost: sending it again with its key replays it, id included.
-        const reservationId = progress.reservationId ?? (await reservationOf(inventory, orderId, request));
-        if (reservationId !== undefined) await inventory.release(reservationId);
-      }
-      const done = { ...progress, undo: { cancelOrder: false, releaseReservation: false } };
+    };
+    const release = async (): Promise<void> => {
+      if (progress.undo?.releaseReservation !== true) return;
+      const inventory = new InventoryDataSource(this.upstreams.inventory, scope);
+      // The reservation's answer was lost: sending it again under its key replays it, id included.
+      const reservationId = progress.reservationId ?? (await reservationOf(inventory, orderId, request));
+      if (reservationId !== undefined) await inventory.release(reservationId);
+    };
+    const [cancelled, released] = await Promise.allSettled([cancel(), release()]);
+    const undo = {
+      cancelOrder: cancelled.status === 'rejected',
+      releaseReservation: released.status === 'rejected',
+    };
+    if (!undo.cancelOrder && !undo.releaseReservation) {
+      const done = { ...progress, undo };
       await this.store.update(record.key, { state: 'refused', progress: done, runAt: null });
       return { ...record, state: 'refused', progress: done };
-    } catch (error) {
-      return this.retryLater(record, error, 'compensation');
     }
+    const failure = [cancelled, released].find((result): result is PromiseRejectedResult => result.status === 'rejected')!.reason as unknown;
+    return this.retryLater({ ...record, progress: { ...progress, undo } }, failure, 'compensation');
   }
 
   /** Sends the confirmation email; in a request, within a short time so the client is not kept waiting. */

@@ -1,0 +1,290 @@
+/**
+ * `placeOrder` against fakes of the orders, inventory and notifications writes, with a real
+ * SQLite store on disk: the saga's happy path, refusals and outages with their undoing, the
+ * durable email queue, idempotency (sequential and concurrent), dead letters and a crash.
+ * What the services did is read from the fakes' state; what the graph keeps, from its store.
+ */
+import { describe, expect, it } from 'vitest';
+import { SqliteSagaStore } from '../server/sqlite-saga-store.js';
+import { STOCK } from './support/contract-fakes.js';
+import { Barrier, deferred, json, type Handler } from './support/fake-upstream.js';
+import { graphHarness } from './support/harness.js';
+import { freshStatePath } from './support/server-process.js';
+import { MAX_UNITS_PER_LINE, writeFakes, type WriteFakes } from './support/write-fakes.js';
+
+const setup = graphHarness();
+
+const PLACE = `mutation ($input: PlaceOrderInput!) {
+  placeOrder(input: $input) {
+    order { id status totalCents items { productId quantity unitPriceCents } }
+    confirmationEmail
+    userErrors { code message field }
+  }
+}`;
+
+/** A quick queue, so that retries happen within a test. */
+const QUICK = { QUEUE_POLL_MS: '10', QUEUE_RETRY_BASE_MS: '10', QUEUE_RETRY_MAX_MS: '40', UPSTREAM_RETRY_BASE_DELAY_MS: '1' };
+
+const input = (idempotencyKey: string, items = [{ productId: 'p1', quantity: 2 }], userId = 'u1') => ({ input: { userId, items, idempotencyKey } });
+
+const unavailable: Handler = (_, res) => json(res, 503, { error: { code: 'DOWN', message: 'down' } });
+
+/** `handler`, except for requests matching `match`, which `fault` answers while `failing()` says so. */
+function failWhile(failing: () => boolean, match: (method: string, path: string) => boolean, fault: Handler, handler: Handler): Handler {
+  return (request, res) => (failing() && match(request.method, request.pathname) ? fault(request, res) : handler(request, res));
+}
+
+/** Resolves when a request matching `match` has been answered by `handler` with anything but a 5xx. */
+function answered(match: (method: string, path: string) => boolean, handler: Handler): { handler: Handler; done: Promise<void> } {
+  const done = deferred();
+  return {
+    done: done.promise,
+    handler: async (request, res) => {
+      await handler(request, res);
+      if (match(request.method, request.pathname) && res.statusCode < 500) done.resolve();
+    },
+  };
+}
+
+/**
+ * The saga's record once it is in `state`. The graph writes it right after the upstream's
+ * answer that the test awaited; this re-reads it until then (bounded), it does not sleep.
+ */
+async function sagaState(path: string, key: string, state: string): Promise<string | undefined> {
+  let seen: string | undefined;
+  for (let i = 0; i < 200 && seen !== state; i++) {
+    seen = (await readStore(path, (store) => store.load(key)))?.state;
+    if (seen !== state) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return seen;
+}
+
+async function start(write: WriteFakes, handlers: Partial<WriteFakes['handlers']> = {}, env: Record<string, string> = {}) {
+  const stateDbPath = freshStatePath();
+  const started = await setup({ ...write.handlers, ...handlers }, { STATE_DB_PATH: stateDbPath, ...QUICK, ...env });
+  return { ...started, stateDbPath };
+}
+
+/** Reads the graph's own store, as an operator or an event consumer would. */
+async function readStore<T>(path: string, read: (store: SqliteSagaStore) => Promise<T>): Promise<T> {
+  const store = new SqliteSagaStore({ path, ttlMs: 86_400_000, pollMs: 1000 });
+  try {
+    return await read(store);
+  } finally {
+    await store.close();
+  }
+}
+
+describe('placeOrder', () => {
+  it('places the order and reserves its stock at the same time, sends one email, publishes order.placed', async () => {
+    const write = writeFakes();
+    const both = new Barrier(2);
+    const atOnce = (handler: Handler): Handler => async (request, res) => {
+      if (request.method === 'POST') await both.arrive();
+      return handler(request, res);
+    };
+    const { graph, fakes, stateDbPath } = await start(write, { orders: atOnce(write.handlers.orders), inventory: atOnce(write.handlers.inventory) });
+
+    const { body } = await graph.query(PLACE, input('key-1'));
+    const orderId = [...write.state.orders.keys()][0]!;
+    expect(body).toEqual({
+      data: {
+        placeOrder: {
+          order: { id: orderId, status: 'PLACED', totalCents: 1000, items: [{ productId: 'p1', quantity: 2, unitPriceCents: 500 }] },
+          confirmationEmail: 'SENT',
+          userErrors: [],
+        },
+      },
+    });
+    expect(write.state.orders.size).toBe(1);
+    expect([...write.state.reservations.values()]).toEqual([{ orderId, items: [{ productId: 'p1', quantity: 2 }], released: false }]);
+    expect(write.state.stock.get('p1')).toBe(STOCK.p1! - 2);
+    expect(write.state.emails).toEqual([
+      {
+        to: 'ada@example.com',
+        template: 'order_confirmation',
+        data: expect.objectContaining({ orderId, totalCents: 1000, currency: 'EUR' }),
+        key: `${orderId}:confirmation-email`,
+      },
+    ]);
+    // Every write carries its own key, derived from the order.
+    const keys = [...fakes.orders.requests, ...fakes.inventory.requests].filter((r) => r.method === 'POST').map((r) => r.headers['idempotency-key']);
+    expect(keys.sort()).toEqual([`${orderId}:create`, `${orderId}:reserve`]);
+
+    const events = await readStore(stateDbPath, (store) => store.events());
+    expect(events.map(({ event }) => event)).toEqual([
+      {
+        id: expect.any(String),
+        type: 'order.placed',
+        occurredAt: expect.any(String),
+        order: { id: orderId, userId: 'u1', items: [{ productId: 'p1', quantity: 2, unitPriceCents: 500 }], totalCents: 1000, currency: 'EUR' },
+      },
+    ]);
+  });
+
+  it('out of stock: says which product, and leaves no order standing and no stock reserved', async () => {
+    const write = writeFakes();
+    const { graph } = await start(write);
+    const { body } = await graph.query(PLACE, input('key-1', [{ productId: 'p1', quantity: 1 }, { productId: 'p2', quantity: 1 }]));
+    expect(body).toEqual({
+      data: { placeOrder: { order: null, confirmationEmail: null, userErrors: [{ code: 'OUT_OF_STOCK', message: 'Not enough stock of p2.', field: ['input', 'items', '1', 'quantity'] }] } },
+    });
+    expect([...write.state.orders.values()].map((o) => o.status)).toEqual(['CANCELLED']);
+    expect(write.state.reservations.size).toBe(0);
+    expect(write.state.stock).toEqual(new Map(Object.entries(STOCK)));
+    expect(write.state.emails).toEqual([]);
+  });
+
+  it('an invalid order (422) releases the reservation made meanwhile', async () => {
+    const write = writeFakes();
+    const { graph } = await start(write);
+    // In stock (12), but more than the orders service takes on one line.
+    const { body } = await graph.query(PLACE, input('key-1', [{ productId: 'p3', quantity: MAX_UNITS_PER_LINE + 1 }]));
+    expect(body.data?.placeOrder).toEqual({ order: null, confirmationEmail: null, userErrors: [{ code: 'INVALID_ORDER', message: 'at most 10 units a line', field: ['input'] }] });
+    expect(write.state.orders.size).toBe(0);
+    expect([...write.state.reservations.values()].map((r) => r.released)).toEqual([true]);
+    expect(write.state.stock).toEqual(new Map(Object.entries(STOCK)));
+  });
+
+  it('orders down: the error says so, the reservation is released, and the cancel is retried from the queue until it is done', async () => {
+    const write = writeFakes();
+    let down = true;
+    const cancelled = answered((m, p) => m === 'POST' && p.endsWith('/cancel'), failWhile(() => down, (m) => m === 'POST', unavailable, write.handlers.orders));
+    const { graph } = await start(write, { orders: cancelled.handler });
+    const { body } = await graph.query(PLACE, input('key-1'));
+    expect(body.data).toBeNull();
+    expect(body.errors?.map((e) => e.extensions)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', service: 'orders', upstreamStatus: 503, retryable: true }]);
+    expect([...write.state.reservations.values()].map((r) => r.released)).toEqual([true]);
+    expect(write.state.stock).toEqual(new Map(Object.entries(STOCK)));
+
+    down = false;
+    await cancelled.done;
+    // The order never existed: the cancel found nothing to cancel, and nothing stands.
+    expect(write.state.orders.size).toBe(0);
+  });
+
+  it('inventory down: the order is cancelled, and the reservation that may exist is released once inventory is back', async () => {
+    const write = writeFakes();
+    let down = true;
+    const released = answered((m) => m === 'DELETE', failWhile(() => down, () => true, unavailable, write.handlers.inventory));
+    const { graph } = await start(write, { inventory: released.handler });
+    const { body } = await graph.query(PLACE, input('key-1'));
+    expect(body.errors?.map((e) => e.extensions)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', service: 'inventory', upstreamStatus: 503, retryable: true }]);
+    expect([...write.state.orders.values()].map((o) => o.status)).toEqual(['CANCELLED']);
+
+    down = false;
+    await released.done;
+    expect([...write.state.reservations.values()].every((r) => r.released)).toBe(true);
+    expect(write.state.stock).toEqual(new Map(Object.entries(STOCK)));
+    expect(write.state.emails).toEqual([]);
+  });
+
+  it('email service down: QUEUED, then sent exactly once when it is back', async () => {
+    const write = writeFakes();
+    let down = true;
+    const sent = answered((m) => m === 'POST', failWhile(() => down, () => true, unavailable, write.handlers.notifications));
+    const { graph, fakes, stateDbPath } = await start(write, { notifications: sent.handler });
+    const { body } = await graph.query(PLACE, input('key-1'));
+    expect(body.data?.placeOrder).toMatchObject({ order: { status: 'PLACED' }, confirmationEmail: 'QUEUED', userErrors: [] });
+    expect(write.state.emails).toEqual([]);
+
+    down = false;
+    await sent.done;
+    const orderId = [...write.state.orders.keys()][0]!;
+    expect(write.state.emails.map((e) => e.key)).toEqual([`${orderId}:confirmation-email`]);
+    // Every attempt carried the same key, and the saga is finished: nothing will send it again.
+    expect(new Set(fakes.notifications.requests.map((r) => r.headers['idempotency-key']))).toEqual(new Set([`${orderId}:confirmation-email`]));
+    expect(await sagaState(stateDbPath, 'key-1', 'completed')).toBe('completed');
+    // Replaying the mutation still says what the client was first told.
+    expect((await graph.query(PLACE, input('key-1'))).body).toEqual(body);
+  });
+
+  it('the same key twice in a row: one order, one reservation, one email, the same answer', async () => {
+    const write = writeFakes();
+    const { graph } = await start(write);
+    const first = await graph.query(PLACE, input('key-1'));
+    const second = await graph.query(PLACE, input('key-1'));
+    expect(second.body).toEqual(first.body);
+    expect([write.state.orders.size, write.state.reservations.size, write.state.emails.length]).toEqual([1, 1, 1]);
+  });
+
+  it('the same key twice at once: the second waits for the first and replays it', async () => {
+    const write = writeFakes();
+    const hold = deferred();
+    const { graph, fakes } = await start(write, {
+      orders: async (request, res) => {
+        if (request.method === 'POST') await hold.promise;
+        return write.handlers.orders(request, res);
+      },
+    });
+    const first = graph.query(PLACE, input('key-1'));
+    await fakes.orders.received(1);
+    const second = graph.query(PLACE, input('key-1'));
+    hold.resolve();
+    const [a, b] = await Promise.all([first, second]);
+    expect(b.body).toEqual(a.body);
+    expect(a.body.data?.placeOrder).toMatchObject({ order: { status: 'PLACED' }, confirmationEmail: 'SENT' });
+    expect([write.state.orders.size, write.state.reservations.size, write.state.emails.length]).toEqual([1, 1, 1]);
+  });
+
+  it('the same key with other input is IDEMPOTENCY_KEY_REUSED, and nothing is placed again', async () => {
+    const write = writeFakes();
+    const { graph } = await start(write);
+    await graph.query(PLACE, input('key-1'));
+    const { body } = await graph.query(PLACE, input('key-1', [{ productId: 'p3', quantity: 1 }]));
+    expect(body.data?.placeOrder).toEqual({
+      order: null,
+      confirmationEmail: null,
+      userErrors: [{ code: 'IDEMPOTENCY_KEY_REUSED', message: 'This idempotencyKey was used for another order.', field: ['input', 'idempotencyKey'] }],
+    });
+    expect([write.state.orders.size, write.state.reservations.size, write.state.emails.length]).toEqual([1, 1, 1]);
+  });
+
+  it('an unknown user: nothing stands, UNKNOWN_USER', async () => {
+    const write = writeFakes();
+    const { graph } = await start(write);
+    const { body } = await graph.query(PLACE, input('key-1', undefined, 'nobody'));
+    expect(body.data?.placeOrder).toEqual({ order: null, confirmationEmail: null, userErrors: [{ code: 'UNKNOWN_USER', message: 'No user has this id.', field: ['input', 'userId'] }] });
+    expect([...write.state.orders.values()].map((o) => o.status)).toEqual(['CANCELLED']);
+    expect(write.state.stock).toEqual(new Map(Object.entries(STOCK)));
+  });
+
+  it('refuses bad input before any call', async () => {
+    const write = writeFakes();
+    const { graph, fakes } = await start(write);
+    const noLines = await graph.query(PLACE, input('key-1', []));
+    expect(noLines.body.data?.placeOrder).toMatchObject({ order: null, userErrors: [{ code: 'INVALID_ORDER', field: ['input', 'items'] }] });
+    const twice = await graph.query(PLACE, input('key-2', [{ productId: 'p1', quantity: 1 }, { productId: 'p1', quantity: 0 }]));
+    expect((twice.body.data?.placeOrder as { userErrors: { field: string[] }[] }).userErrors.map((e) => e.field)).toEqual([
+      ['input', 'items', '1', 'productId'],
+      ['input', 'items', '1', 'quantity'],
+    ]);
+    const noKey = await graph.query(PLACE, input(''));
+    expect(noKey.body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    expect(fakes.orders.requests.length + fakes.inventory.requests.length).toBe(0);
+  });
+
+  it('dead-letters an email that fails every attempt; an operator sees it and replays it', async () => {
+    const write = writeFakes();
+    let down = true;
+    const sent = answered((m) => m === 'POST', failWhile(() => down, () => true, unavailable, write.handlers.notifications));
+    const token = 'operator-token-0123456789';
+    const { graph, fakes, stateDbPath } = await start(write, { notifications: sent.handler }, { EMAIL_MAX_ATTEMPTS: '3', ADMIN_TOKEN: token, UPSTREAM_MAX_RETRIES: '0' });
+    await graph.query(PLACE, input('key-1'));
+    await fakes.notifications.received(3);
+    const admin = { authorization: `Bearer ${token}` };
+    // The third attempt is the last: the record says dead once it is written.
+    const dead = async () => (await fetch(`${graph.url}/admin/dead-letters`, { headers: admin })).json() as Promise<{ idempotencyKey: string; attempts: number }[]>;
+    let letters = await dead();
+    for (let i = 0; i < 100 && letters.length === 0; i++) letters = await dead();
+    expect(letters).toEqual([expect.objectContaining({ idempotencyKey: 'key-1', attempts: 3, lastError: 'UPSTREAM_UNAVAILABLE from notifications (HTTP 503)' })]);
+    expect((await fetch(`${graph.url}/admin/dead-letters`)).status).toBe(401);
+
+    down = false;
+    const replay = await fetch(`${graph.url}/admin/dead-letters/key-1/replay`, { method: 'POST', headers: admin });
+    expect(replay.status).toBe(202);
+    await sent.done;
+    expect(write.state.emails).toHaveLength(1);
+    expect(await sagaState(stateDbPath, 'key-1', 'completed')).toBe('completed');
+  });
+});
