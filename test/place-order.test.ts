@@ -4,12 +4,13 @@
  * durable email queue, idempotency (sequential and concurrent), dead letters and a crash.
  * What the services did is read from the fakes' state; what the graph keeps, from its store.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SERVICE_NAMES } from '../server/config.js';
 import { SqliteSagaStore } from '../server/sqlite-saga-store.js';
-import { STOCK } from './support/contract-fakes.js';
+import { STOCK, startContractFakes, type Fakes } from './support/contract-fakes.js';
 import { Barrier, deferred, json, type Handler } from './support/fake-upstream.js';
 import { graphHarness } from './support/harness.js';
-import { freshStatePath } from './support/server-process.js';
+import { freshStatePath, startServerProcess, type ServerProcess } from './support/server-process.js';
 import { MAX_UNITS_PER_LINE, writeFakes, type WriteFakes } from './support/write-fakes.js';
 
 const setup = graphHarness();
@@ -41,7 +42,7 @@ function answered(match: (method: string, path: string) => boolean, handler: Han
     done: done.promise,
     handler: async (request, res) => {
       await handler(request, res);
-      if (match(request.method, request.pathname) && res.statusCode < 500) done.resolve();
+      if (match(request.method, request.pathname) && res.headersSent && res.statusCode < 500) done.resolve();
     },
   };
 }
@@ -286,5 +287,70 @@ describe('placeOrder', () => {
     await sent.done;
     expect(write.state.emails).toHaveLength(1);
     expect(await sagaState(stateDbPath, 'key-1', 'completed')).toBe('completed');
+  });
+});
+
+describe('placeOrder across a crash', () => {
+  let fakes: Fakes | undefined;
+  const servers: ServerProcess[] = [];
+  afterEach(async () => {
+    for (const server of servers.splice(0)) {
+      server.child.kill('SIGKILL');
+      await server.exited;
+    }
+    await fakes?.close();
+  });
+
+  it('killed (SIGKILL) after the order is placed and before the email is sent: after a restart, exactly one email', async () => {
+    const write = writeFakes();
+    let holding = true;
+    const sent = answered((m) => m === 'POST', async (request, res) => {
+      // The first attempt never gets an answer: the process dies while it waits.
+      if (holding) return;
+      return write.handlers.notifications(request, res);
+    });
+    fakes = await startContractFakes({ ...write.handlers, notifications: sent.handler });
+    const env = {
+      ...Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_API_URL`, fakes!.urls[name]])),
+      STATE_DB_PATH: freshStatePath(),
+      ...QUICK,
+      // Time enough for the kill to land while the email waits; short enough that the
+      // restarted process resumes the saga soon (its record is due when the lease ends).
+      EMAIL_TIMEOUT_MS: '2000',
+      REQUEST_TIMEOUT_MS: '2000',
+      SAGA_LEASE_MS: '2500',
+    };
+    const first = await startServerProcess(env);
+    servers.push(first.server);
+    const answer = fetch(`${first.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: PLACE, variables: input('key-1') }),
+    }).then(
+      () => 'answered',
+      () => 'cut off',
+    );
+    await fakes.notifications.received(1);
+    first.server.child.kill('SIGKILL');
+    expect(await first.server.exited).toBe(null);
+    expect(await answer).toBe('cut off');
+    expect([...write.state.orders.values()].map((o) => o.status)).toEqual(['PLACED']);
+    expect(write.state.emails).toEqual([]);
+
+    holding = false;
+    const second = await startServerProcess(env);
+    servers.push(second.server);
+    await sent.done;
+    const orderId = [...write.state.orders.keys()][0]!;
+    expect(write.state.emails.map((e) => e.key)).toEqual([`${orderId}:confirmation-email`]);
+    expect(await sagaState(env.STATE_DB_PATH, 'key-1', 'completed')).toBe('completed');
+    // The client's retry after the crash gets the order, and nothing is done twice.
+    const retry = await fetch(`${second.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: PLACE, variables: input('key-1') }),
+    });
+    expect(((await retry.json()) as { data: { placeOrder: unknown } }).data.placeOrder).toMatchObject({ order: { id: orderId, status: 'PLACED' }, confirmationEmail: 'SENT' });
+    expect([write.state.orders.size, write.state.reservations.size, write.state.emails.length]).toEqual([1, 1, 1]);
   });
 });
