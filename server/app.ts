@@ -9,6 +9,8 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { Upstream } from '../datasources/upstream.js';
 import { adminRoutes } from './admin-routes.js';
 import { OrderSaga } from './order-saga.js';
+import { RedisSagaStore } from './redis-saga-store.js';
+import type { SagaStore } from './saga-store.js';
 import { SqliteSagaStore } from './sqlite-saga-store.js';
 import { resolvers } from '../resolvers/index.js';
 import { SERVICE_NAMES, type Config, type ServiceName } from './config.js';
@@ -42,7 +44,10 @@ export function createApp({ config, urls, logger, extraRoutes }: AppOptions): Ap
   ) as Upstreams;
 
   const { orders } = config;
-  const store = new SqliteSagaStore({ path: orders.stateDbPath, ttlMs: orders.idempotencyTtlMs, pollMs: orders.pollMs });
+  const store: SagaStore =
+    orders.redisUrl === undefined
+      ? new SqliteSagaStore({ path: orders.stateDbPath, ttlMs: orders.idempotencyTtlMs, pollMs: orders.pollMs })
+      : new RedisSagaStore({ url: orders.redisUrl, prefix: orders.redisPrefix, ttlMs: orders.idempotencyTtlMs });
   const orderSaga = new OrderSaga(upstreams, store, { ...orders, requestTimeoutMs: config.requestTimeoutMs }, logger);
   orderSaga.start();
 

@@ -137,6 +137,13 @@ export interface OrderSettings {
    * @default "data/graph.sqlite" (`STATE_DB_PATH`)
    */
   readonly stateDbPath: string;
+  /**
+   * With it, the state lives in Redis (BullMQ for the queue) and replicas share it; `STATE_DB_PATH` is then unused.
+   * @default unset (`REDIS_URL`, e.g. `redis://127.0.0.1:6379`)
+   */
+  readonly redisUrl: string | undefined;
+  /** @default "graph" (`REDIS_PREFIX`): namespace of the keys and queues in Redis. */
+  readonly redisPrefix: string;
   /** @default 86400000, 24 h (`IDEMPOTENCY_TTL_MS`): how long an idempotency key is remembered. */
   readonly idempotencyTtlMs: number;
   /** @default 1000 (`EMAIL_TIMEOUT_MS`): time for the email sent while the client waits; then it is queued. */
@@ -225,6 +232,8 @@ export function loadConfig(env: Env = process.env): Config {
   const requestTimeoutMs = read(env, 'REQUEST_TIMEOUT_MS', integer(1, 600_000), 10_000);
   const orders: OrderSettings = Object.freeze({
     stateDbPath: read(env, 'STATE_DB_PATH', z.string().min(1), 'data/graph.sqlite'),
+    redisUrl: read<string | undefined>(env, 'REDIS_URL', z.url({ protocol: /^rediss?$/ }), undefined),
+    redisPrefix: read(env, 'REDIS_PREFIX', z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)'), 'graph'),
     idempotencyTtlMs: read(env, 'IDEMPOTENCY_TTL_MS', integer(60_000, 365 * 86_400_000), 86_400_000),
     emailTimeoutMs: read(env, 'EMAIL_TIMEOUT_MS', integer(1, 600_000), 1000),
     emailMaxAttempts: read(env, 'EMAIL_MAX_ATTEMPTS', integer(1, 1000), 10),
@@ -235,9 +244,6 @@ export function loadConfig(env: Env = process.env): Config {
   });
   if (orders.leaseMs <= requestTimeoutMs) {
     throw new ConfigError(`SAGA_LEASE_MS=${orders.leaseMs} must be longer than REQUEST_TIMEOUT_MS=${requestTimeoutMs}: a saga run could be resumed while it still runs`);
-  }
-  if (env.REDIS_URL !== undefined && env.REDIS_URL.trim() !== '') {
-    throw new ConfigError('REDIS_URL is set, but this version keeps orders in SQLite only: replicas would not share their state. Unset it and run one replica.');
   }
 
   return Object.freeze({

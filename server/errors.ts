@@ -149,3 +149,16 @@ export function badUserInput(message: string, argumentName?: string): GraphQLErr
     extensions: argumentName === undefined ? { code: 'BAD_USER_INPUT' } : { code: 'BAD_USER_INPUT', argument: argumentName },
   });
 }
+
+/**
+ * The store of idempotency records and the order queue cannot be reached: nothing is
+ * acknowledged that it did not keep. The same request (same idempotencyKey) is safe to send again.
+ */
+export function stateStoreUnavailable(cause: unknown): GraphQLError {
+  if (cause instanceof GraphQLError) return cause;
+  const error = new GraphQLError('The order store is unavailable, so the outcome could not be kept; send the same request again later.', {
+    extensions: { code: 'STATE_STORE_UNAVAILABLE', retryable: true },
+  });
+  Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
+  return error;
+}

@@ -90,6 +90,17 @@ export class OrderSaga {
 
   /** The mutation: validates, claims the key, runs the saga or replays its first outcome. */
   async place(input: PlaceOrderInput, caller: Caller): Promise<PlaceOrderOutcome> {
+    try {
+      return await this.placeOrReplay(input, caller);
+    } catch (error) {
+      if (error instanceof GraphQLError && error.extensions.code === 'STATE_STORE_UNAVAILABLE') {
+        this.logger.error('placeOrder: the state store failed', { requestId: caller.requestId, cause: describe((error as { cause?: unknown }).cause) });
+      }
+      throw error;
+    }
+  }
+
+  private async placeOrReplay(input: PlaceOrderInput, caller: Caller): Promise<PlaceOrderOutcome> {
     if (input.idempotencyKey.length === 0 || input.idempotencyKey.length > MAX_KEY_LENGTH) {
       throw badUserInput(`idempotencyKey must be 1 to ${MAX_KEY_LENGTH} characters`, 'input.idempotencyKey');
     }
@@ -161,7 +172,7 @@ export class OrderSaga {
     if (isPlaced(created) && isReserved(reserved) && !unknownUser) {
       const order = created.value.order;
       const event: OrderPlacedEvent = {
-        id: randomUUID(),
+        id: eventId(orderId, 'order.placed'),
         type: 'order.placed',
         occurredAt: new Date().toISOString(),
         order: { id: order.id, userId: order.userId, items: order.items, totalCents: order.totalCents, currency: order.currency },
@@ -359,4 +370,10 @@ export function outageError(outcome: Extract<PlaceOrderOutcome, { kind: 'failed'
 function describe(error: unknown): string {
   if (error instanceof UpstreamError) return `${error.extensions.code} from ${error.extensions.service}${error.upstreamStatus === undefined ? '' : ` (HTTP ${error.upstreamStatus})`}`;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** One id per event of an order, the same however often a crash makes the saga publish it. */
+function eventId(orderId: string, type: string): string {
+  const hex = createHash('sha256').update(`${orderId}:${type}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -6,6 +6,7 @@
  * single process (the default), Redis for replicas that share it.
  */
 import type { OrderRecord } from '../datasources/orders-datasource.js';
+import { stateStoreUnavailable } from './errors.js';
 
 /** What the client asked for, as validated. */
 export interface PlaceOrderRequest {
@@ -104,4 +105,13 @@ export interface SagaStore {
   /** Published events, oldest first, after the given position (for consumers and tests). */
   events(after?: number): Promise<{ position: number; event: OrderPlacedEvent }[]>;
   close(): Promise<void>;
+}
+
+/** Runs a store operation; the store failing becomes the error the client is told (`STATE_STORE_UNAVAILABLE`). */
+export async function guarded<T>(operation: () => T | Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw stateStoreUnavailable(error);
+  }
 }

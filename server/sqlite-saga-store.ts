@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ClaimResult, OrderPlacedEvent, SagaRecord, SagaStore, SagaUpdate } from './saga-store.js';
+import { guarded, type ClaimResult, type OrderPlacedEvent, type SagaRecord, type SagaStore, type SagaUpdate } from './saga-store.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS sagas (
@@ -84,6 +84,10 @@ export class SqliteSagaStore implements SagaStore {
   }
 
   claim(record: Omit<SagaRecord, 'outcome' | 'attempts' | 'updatedAt'>, runAt: number): Promise<ClaimResult> {
+    return guarded(() => this.claimSync(record, runAt));
+  }
+
+  private claimSync(record: Omit<SagaRecord, 'outcome' | 'attempts' | 'updatedAt'>, runAt: number): ClaimResult {
     const inserted = this.db
       .prepare(
         `INSERT INTO sagas (key, fingerprint, order_id, request, state, progress, run_at, created_at, updated_at)
@@ -100,12 +104,12 @@ export class SqliteSagaStore implements SagaStore {
         runAt,
         createdAt: record.createdAt,
       });
-    if (inserted.changes === 1) return Promise.resolve({ created: true });
-    return Promise.resolve({ created: false, existing: this.loadSync(record.key)! });
+    if (inserted.changes === 1) return { created: true };
+    return { created: false, existing: this.loadSync(record.key)! };
   }
 
   load(key: string): Promise<SagaRecord | undefined> {
-    return Promise.resolve(this.loadSync(key));
+    return guarded(() => this.loadSync(key));
   }
 
   private loadSync(key: string): SagaRecord | undefined {
@@ -114,6 +118,10 @@ export class SqliteSagaStore implements SagaStore {
   }
 
   update(key: string, update: SagaUpdate, event?: OrderPlacedEvent): Promise<void> {
+    return guarded(() => this.updateSync(key, update, event));
+  }
+
+  private updateSync(key: string, update: SagaUpdate, event?: OrderPlacedEvent): void {
     const params: Record<string, unknown> = {
       key,
       runAt: update.runAt,
@@ -141,7 +149,6 @@ export class SqliteSagaStore implements SagaStore {
       }
     });
     write();
-    return Promise.resolve();
   }
 
   startWorker(run: (key: string) => Promise<void>, leaseMs: number): () => Promise<void> {
@@ -150,7 +157,8 @@ export class SqliteSagaStore implements SagaStore {
        WHERE key IN (SELECT key FROM sagas WHERE run_at IS NOT NULL AND run_at <= @now ORDER BY run_at LIMIT 16)
        RETURNING key`,
     );
-    const forget = this.db.prepare('DELETE FROM sagas WHERE run_at IS NULL AND created_at < ?');
+    // Dead letters stay until an operator replays them; finished sagas go after the TTL.
+    const forget = this.db.prepare("DELETE FROM sagas WHERE state IN ('completed', 'refused') AND created_at < ?");
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     let current: Promise<unknown> = Promise.resolve();
@@ -173,8 +181,7 @@ export class SqliteSagaStore implements SagaStore {
   }
 
   deadLetters(): Promise<SagaRecord[]> {
-    const rows = this.db.prepare("SELECT * FROM sagas WHERE state = 'dead' ORDER BY updated_at").all() as SagaRow[];
-    return Promise.resolve(rows.map(fromRow));
+    return guarded(() => (this.db.prepare("SELECT * FROM sagas WHERE state = 'dead' ORDER BY updated_at").all() as SagaRow[]).map(fromRow));
   }
 
   events(after = 0): Promise<{ position: number; event: OrderPlacedEvent }[]> {

@@ -4,12 +4,15 @@
  * durable email queue, idempotency (sequential and concurrent), dead letters and a crash.
  * What the services did is read from the fakes' state; what the graph keeps, from its store.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICE_NAMES } from '../server/config.js';
+import { RedisSagaStore } from '../server/redis-saga-store.js';
+import type { SagaStore } from '../server/saga-store.js';
 import { SqliteSagaStore } from '../server/sqlite-saga-store.js';
 import { STOCK, startContractFakes, type Fakes } from './support/contract-fakes.js';
 import { Barrier, deferred, json, type Handler } from './support/fake-upstream.js';
 import { graphHarness } from './support/harness.js';
+import { startRedis, type RedisServer } from './support/redis-server.js';
 import { freshStatePath, startServerProcess, type ServerProcess } from './support/server-process.js';
 import { MAX_UNITS_PER_LINE, writeFakes, type WriteFakes } from './support/write-fakes.js';
 
@@ -51,24 +54,51 @@ function answered(match: (method: string, path: string) => boolean, handler: Han
  * The saga's record once it is in `state`. The graph writes it right after the upstream's
  * answer that the test awaited; this re-reads it until then (bounded), it does not sleep.
  */
-async function sagaState(path: string, key: string, state: string): Promise<string | undefined> {
-  let seen: string | undefined;
-  for (let i = 0; i < 200 && seen !== state; i++) {
-    seen = (await readStore(path, (store) => store.load(key)))?.state;
-    if (seen !== state) await new Promise((resolve) => setImmediate(resolve));
-  }
-  return seen;
+async function sagaState(backend: Backend, env: Record<string, string>, key: string, state: string): Promise<string | undefined> {
+  return readStore(backend, env, async (store) => {
+    let seen: string | undefined;
+    for (let i = 0; i < 200 && seen !== state; i++) {
+      seen = (await store.load(key))?.state;
+      if (seen !== state) await new Promise((resolve) => setImmediate(resolve));
+    }
+    return seen;
+  });
 }
 
-async function start(write: WriteFakes, handlers: Partial<WriteFakes['handlers']> = {}, env: Record<string, string> = {}) {
-  const stateDbPath = freshStatePath();
-  const started = await setup({ ...write.handlers, ...handlers }, { STATE_DB_PATH: stateDbPath, ...QUICK, ...env });
-  return { ...started, stateDbPath };
+/** Where the graph keeps its state: the settings that choose it, and a second handle on it. */
+interface Backend {
+  readonly name: string;
+  /** Fresh state for one graph (or several sharing it). */
+  env(): Record<string, string>;
+  open(env: Record<string, string>): SagaStore;
 }
+
+let redis: RedisServer;
+let prefixes = 0;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+
+const BACKENDS: Backend[] = [
+  {
+    name: 'SQLite',
+    env: () => ({ STATE_DB_PATH: freshStatePath() }),
+    open: (env) => new SqliteSagaStore({ path: env.STATE_DB_PATH!, ttlMs: 86_400_000, pollMs: 1000 }),
+  },
+  {
+    name: 'Redis',
+    // One Redis for the file; a namespace per test keeps tests apart.
+    env: () => ({ REDIS_URL: redis.url, REDIS_PREFIX: `test${++prefixes}` }),
+    open: (env) => new RedisSagaStore({ url: env.REDIS_URL!, prefix: env.REDIS_PREFIX!, ttlMs: 86_400_000 }),
+  },
+];
 
 /** Reads the graph's own store, as an operator or an event consumer would. */
-async function readStore<T>(path: string, read: (store: SqliteSagaStore) => Promise<T>): Promise<T> {
-  const store = new SqliteSagaStore({ path, ttlMs: 86_400_000, pollMs: 1000 });
+async function readStore<T>(backend: Backend, env: Record<string, string>, read: (store: SagaStore) => Promise<T>): Promise<T> {
+  const store = backend.open(env);
   try {
     return await read(store);
   } finally {
@@ -76,7 +106,13 @@ async function readStore<T>(path: string, read: (store: SqliteSagaStore) => Prom
   }
 }
 
-describe('placeOrder', () => {
+describe.each(BACKENDS)('placeOrder, state in $name', (backend) => {
+  async function start(write: WriteFakes, handlers: Partial<WriteFakes['handlers']> = {}, env: Record<string, string> = {}) {
+    const stateEnv = backend.env();
+    const started = await setup({ ...write.handlers, ...handlers }, { ...stateEnv, ...QUICK, ...env });
+    return { ...started, stateEnv };
+  }
+
   it('places the order and reserves its stock at the same time, sends one email, publishes order.placed', async () => {
     const write = writeFakes();
     const both = new Barrier(2);
@@ -84,7 +120,7 @@ describe('placeOrder', () => {
       if (request.method === 'POST') await both.arrive();
       return handler(request, res);
     };
-    const { graph, fakes, stateDbPath } = await start(write, { orders: atOnce(write.handlers.orders), inventory: atOnce(write.handlers.inventory) });
+    const { graph, fakes, stateEnv } = await start(write, { orders: atOnce(write.handlers.orders), inventory: atOnce(write.handlers.inventory) });
 
     const { body } = await graph.query(PLACE, input('key-1'));
     const orderId = [...write.state.orders.keys()][0]!;
@@ -112,7 +148,7 @@ describe('placeOrder', () => {
     const keys = [...fakes.orders.requests, ...fakes.inventory.requests].filter((r) => r.method === 'POST').map((r) => r.headers['idempotency-key']);
     expect(keys.sort()).toEqual([`${orderId}:create`, `${orderId}:reserve`]);
 
-    const events = await readStore(stateDbPath, (store) => store.events());
+    const events = await readStore(backend, stateEnv, (store) => store.events());
     expect(events.map(({ event }) => event)).toEqual([
       {
         id: expect.any(String),
@@ -184,7 +220,7 @@ describe('placeOrder', () => {
     const write = writeFakes();
     let down = true;
     const sent = answered((m) => m === 'POST', failWhile(() => down, () => true, unavailable, write.handlers.notifications));
-    const { graph, fakes, stateDbPath } = await start(write, { notifications: sent.handler });
+    const { graph, fakes, stateEnv } = await start(write, { notifications: sent.handler });
     const { body } = await graph.query(PLACE, input('key-1'));
     expect(body.data?.placeOrder).toMatchObject({ order: { status: 'PLACED' }, confirmationEmail: 'QUEUED', userErrors: [] });
     expect(write.state.emails).toEqual([]);
@@ -195,7 +231,7 @@ describe('placeOrder', () => {
     expect(write.state.emails.map((e) => e.key)).toEqual([`${orderId}:confirmation-email`]);
     // Every attempt carried the same key, and the saga is finished: nothing will send it again.
     expect(new Set(fakes.notifications.requests.map((r) => r.headers['idempotency-key']))).toEqual(new Set([`${orderId}:confirmation-email`]));
-    expect(await sagaState(stateDbPath, 'key-1', 'completed')).toBe('completed');
+    expect(await sagaState(backend, stateEnv, 'key-1', 'completed')).toBe('completed');
     // Replaying the mutation still says what the client was first told.
     expect((await graph.query(PLACE, input('key-1'))).body).toEqual(body);
   });
@@ -270,7 +306,7 @@ describe('placeOrder', () => {
     let down = true;
     const sent = answered((m) => m === 'POST', failWhile(() => down, () => true, unavailable, write.handlers.notifications));
     const token = 'operator-token-0123456789';
-    const { graph, fakes, stateDbPath } = await start(write, { notifications: sent.handler }, { EMAIL_MAX_ATTEMPTS: '3', ADMIN_TOKEN: token, UPSTREAM_MAX_RETRIES: '0' });
+    const { graph, fakes, stateEnv } = await start(write, { notifications: sent.handler }, { EMAIL_MAX_ATTEMPTS: '3', ADMIN_TOKEN: token, UPSTREAM_MAX_RETRIES: '0' });
     await graph.query(PLACE, input('key-1'));
     await fakes.notifications.received(3);
     const admin = { authorization: `Bearer ${token}` };
@@ -286,11 +322,11 @@ describe('placeOrder', () => {
     expect(replay.status).toBe(202);
     await sent.done;
     expect(write.state.emails).toHaveLength(1);
-    expect(await sagaState(stateDbPath, 'key-1', 'completed')).toBe('completed');
+    expect(await sagaState(backend, stateEnv, 'key-1', 'completed')).toBe('completed');
   });
 });
 
-describe('placeOrder across a crash', () => {
+describe.each(BACKENDS)('placeOrder across a crash, state in $name', (backend) => {
   let fakes: Fakes | undefined;
   const servers: ServerProcess[] = [];
   afterEach(async () => {
@@ -312,7 +348,7 @@ describe('placeOrder across a crash', () => {
     fakes = await startContractFakes({ ...write.handlers, notifications: sent.handler });
     const env = {
       ...Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_API_URL`, fakes!.urls[name]])),
-      STATE_DB_PATH: freshStatePath(),
+      ...backend.env(),
       ...QUICK,
       // Time enough for the kill to land while the email waits; short enough that the
       // restarted process resumes the saga soon (its record is due when the lease ends).
@@ -343,7 +379,7 @@ describe('placeOrder across a crash', () => {
     await sent.done;
     const orderId = [...write.state.orders.keys()][0]!;
     expect(write.state.emails.map((e) => e.key)).toEqual([`${orderId}:confirmation-email`]);
-    expect(await sagaState(env.STATE_DB_PATH, 'key-1', 'completed')).toBe('completed');
+    expect(await sagaState(backend, env, 'key-1', 'completed')).toBe('completed');
     // The client's retry after the crash gets the order, and nothing is done twice.
     const retry = await fetch(`${second.url}/graphql`, {
       method: 'POST',
