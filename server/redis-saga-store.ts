@@ -168,7 +168,8 @@ export class RedisSagaStore implements SagaStore {
       lockDuration: leaseMs,
     });
     worker.on('error', () => undefined);
-    return () => worker.close();
+    // Waits for the runs in progress, but not for a Redis that is gone.
+    return () => Promise.race([worker.close(), new Promise<void>((resolve) => setTimeout(resolve, CONNECT_WAIT_MS).unref())]);
   }
 
   async deadLetters(): Promise<SagaRecord[]> {

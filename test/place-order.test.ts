@@ -390,3 +390,86 @@ describe.each(BACKENDS)('placeOrder across a crash, state in $name', (backend) =
     expect([write.state.orders.size, write.state.reservations.size, write.state.emails.length]).toEqual([1, 1, 1]);
   });
 });
+
+describe('placeOrder with the state in Redis', () => {
+  let fakes: Fakes | undefined;
+  const servers: ServerProcess[] = [];
+  afterEach(async () => {
+    for (const server of servers.splice(0)) {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+    await fakes?.close();
+  });
+
+  it('two server processes sharing one Redis send each queued email once', async () => {
+    const write = writeFakes();
+    const orders = 6;
+    let down = true;
+    const allSent = deferred();
+    fakes = await startContractFakes({
+      ...write.handlers,
+      notifications: async (request, res) => {
+        if (down) return unavailable(request, res);
+        await write.handlers.notifications(request, res);
+        if (write.state.emails.length === orders) allSent.resolve();
+      },
+    });
+    const env = {
+      ...Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_API_URL`, fakes!.urls[name]])),
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: `replicas${++prefixes}`,
+      ...QUICK,
+      QUEUE_RETRY_BASE_MS: '200',
+      UPSTREAM_MAX_RETRIES: '0',
+    };
+    const replicas = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+    servers.push(...replicas.map((r) => r.server));
+    const place = (url: string, key: string) =>
+      fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: PLACE, variables: input(key, [{ productId: 'p3', quantity: 1 }]) }) }).then(
+        async (response) => ((await response.json()) as { data: { placeOrder: { confirmationEmail: string; order: { id: string } } } }).data.placeOrder,
+      );
+    // Each order asked of both replicas at once: the key makes it one order.
+    const answers = await Promise.all(
+      Array.from({ length: orders }, (_, i) => Promise.all([place(replicas[0]!.url, `key-${i}`), place(replicas[1]!.url, `key-${i}`)])),
+    );
+    for (const [a, b] of answers) {
+      expect(b).toEqual(a);
+      expect(a.confirmationEmail).toBe('QUEUED');
+    }
+    expect(write.state.orders.size).toBe(orders);
+
+    down = false;
+    await allSent.promise;
+    expect(write.state.emails.map((e) => e.data.orderId).sort()).toEqual([...write.state.orders.keys()].sort());
+    const backend = BACKENDS[1]!;
+    for (let i = 0; i < orders; i++) expect(await sagaState(backend, env, `key-${i}`, 'completed')).toBe('completed');
+    expect(write.state.emails).toHaveLength(orders);
+  });
+
+  it('Redis stopped: the mutation fails at once with STATE_STORE_UNAVAILABLE, nothing is placed, reads go on', async () => {
+    const own = await startRedis();
+    try {
+      const write = writeFakes();
+      const { graph, fakes: started } = await setup(write.handlers, { REDIS_URL: own.url, REDIS_PREFIX: 'stopped', ...QUICK });
+      expect((await graph.query(PLACE, input('key-1'))).body.data?.placeOrder).toMatchObject({ order: { status: 'PLACED' } });
+      await own.kill();
+
+      const { body } = await graph.query(PLACE, input('key-2'));
+      expect(body).toEqual({
+        data: null,
+        errors: [
+          expect.objectContaining({
+            message: 'The order store is unavailable, so the outcome could not be kept; send the same request again later.',
+            extensions: { code: 'STATE_STORE_UNAVAILABLE', retryable: true },
+          }),
+        ],
+      });
+      expect(started.orders.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+      expect(write.state.orders.size).toBe(1);
+      expect((await graph.query('{ user(id: "u1") { personal { name } } }')).body).toEqual({ data: { user: { personal: { name: 'Ada Lovelace' } } } });
+    } finally {
+      await own.stop();
+    }
+  });
+});
