@@ -14,17 +14,15 @@
  * `PUT /_demo/settings`), and the load generator (autocannon) in this one. Everything on
  * 127.0.0.1, every run bounded.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { Pool, request } from 'undici';
-import { SERVICE_NAMES, type ServiceName } from '../server/config.js';
+import { Pool } from 'undici';
+import type { ServiceName } from '../server/config.js';
 import { createDemoData, FAULTY_PROFILE_USERS } from '../demo/data.js';
 import type { DemoSettings } from '../demo/demo-server.js';
 import { startServerProcess, type ServerProcess } from '../test/support/server-process.js';
+import { startDemoProcess } from './demo-process.js';
 
 const LATENCY_MS = 20;
 const PHASE_SECONDS = 10;
@@ -44,39 +42,9 @@ interface Answer {
   errors?: { extensions?: { code?: string; circuit?: string; overloaded?: boolean } }[];
 }
 
-/** `npm run demo` on free ports; resolves with the `*_API_URL=` lines it prints. */
-async function startDemoProcess(): Promise<{ urlEnv: Record<string, string>; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'demo/main.ts'], {
-    cwd: new URL('..', import.meta.url),
-    env: { PATH: process.env.PATH ?? '', DEMO_PORT_BASE: '0', DEMO_LATENCY_MS: String(LATENCY_MS) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const urlEnv: Record<string, string> = {};
-  for await (const line of createInterface({ input: child.stdout! })) {
-    const [name, url] = line.split('=');
-    if (name !== undefined && url !== undefined) urlEnv[name] = url;
-    if (Object.keys(urlEnv).length === SERVICE_NAMES.length) break;
-  }
-  return {
-    urlEnv,
-    stop: async () => {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-    },
-  };
-}
-
-const demo = await startDemoProcess();
+const demo = await startDemoProcess(LATENCY_MS);
 const urlEnv = demo.urlEnv;
-const demoSettings = async (service: ServiceName, settings: Partial<DemoSettings>): Promise<void> => {
-  const { statusCode, body } = await request(`${urlEnv[`${service.toUpperCase()}_API_URL`]}/_demo/settings`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(settings),
-  });
-  await body.dump();
-  if (statusCode !== 200) throw new Error(`demo settings refused: ${statusCode}`);
-};
+const demoSettings = (service: ServiceName, settings: Partial<DemoSettings>) => demo.configure(service, settings);
 // The demo services' data is seeded: the same users as in the demo process.
 const users = [...createDemoData().users.keys()].filter((id) => !FAULTY_PROFILE_USERS.includes(id));
 const pick = () => users[Math.floor(Math.random() * users.length)]!;

@@ -144,9 +144,11 @@ export class OrderSaga {
   /** Runs the saga's steps from its recorded state until it ends or must wait for the queue. */
   private async advance(key: string, scope: RequestScope, mode: 'request' | 'queue'): Promise<SagaRecord> {
     let record = await this.load(key);
-    if (record.state === 'started') record = await this.createOrderAndReservation(record, scope);
+    // The user looked up beside the writes: the email needs their address (kept in memory only).
+    let user: PersonalUser | undefined;
+    if (record.state === 'started') ({ record, user } = await this.createOrderAndReservation(record, scope));
     if (record.state === 'compensating') record = await this.compensate(record, scope);
-    if (record.state === 'placed') record = await this.confirm(record, scope, mode);
+    if (record.state === 'placed') record = await this.confirm(record, scope, mode, user);
     return record;
   }
 
@@ -156,7 +158,7 @@ export class OrderSaga {
     return record;
   }
 
-  private async createOrderAndReservation(record: SagaRecord, scope: RequestScope): Promise<SagaRecord> {
+  private async createOrderAndReservation(record: SagaRecord, scope: RequestScope): Promise<{ record: SagaRecord; user?: PersonalUser }> {
     const { orderId, request } = record;
     const orders = new OrdersDataSource(this.upstreams.orders, scope);
     const inventory = new InventoryDataSource(this.upstreams.inventory, scope);
@@ -179,7 +181,8 @@ export class OrderSaga {
       };
       const progress = { order, reservationId: reserved.value.reservationId };
       await this.store.update(record.key, { state: 'placed', progress, attempts: 0, runAt: Date.now() + this.settings.leaseMs }, event);
-      return { ...record, state: 'placed', progress, attempts: 0 };
+      const found = user.status === 'fulfilled' && user.value !== null ? { user: user.value } : {};
+      return { record: { ...record, state: 'placed', progress, attempts: 0 }, ...found };
     }
 
     // Undo what stands, and what may stand: a write that failed without an answer may have been made.
@@ -192,7 +195,7 @@ export class OrderSaga {
     const compensating = undo.cancelOrder || undo.releaseReservation;
     const state = compensating ? 'compensating' : 'refused';
     await this.store.update(record.key, { state, progress, outcome, attempts: 0, runAt: compensating ? Date.now() + this.settings.leaseMs : null });
-    return { ...record, state, progress, outcome, attempts: 0 };
+    return { record: { ...record, state, progress, outcome, attempts: 0 } };
   }
 
   /**
@@ -226,11 +229,11 @@ export class OrderSaga {
   }
 
   /** Sends the confirmation email; in a request, within a short time so the client is not kept waiting. */
-  private async confirm(record: SagaRecord, scope: RequestScope, mode: 'request' | 'queue'): Promise<SagaRecord> {
+  private async confirm(record: SagaRecord, scope: RequestScope, mode: 'request' | 'queue', known?: PersonalUser): Promise<SagaRecord> {
     const order = record.progress.order!;
     const emailScope = mode === 'request' ? { ...scope, deadline: Math.min(scope.deadline, Date.now() + this.settings.emailTimeoutMs) } : scope;
     try {
-      const user = await new PersonalDataSource(this.upstreams.personal, emailScope).user(record.request.userId);
+      const user = known ?? (await new PersonalDataSource(this.upstreams.personal, emailScope).user(record.request.userId));
       if (user === null) throw new Error('the personal service does not know the user any more');
       await new NotificationsDataSource(this.upstreams.notifications, emailScope).send(confirmationEmail(user, order), `${record.orderId}:confirmation-email`);
       const outcome = record.outcome ?? { kind: 'placed', order, confirmationEmail: 'SENT' };

@@ -1,0 +1,48 @@
+/**
+ * The demo services in a process of their own (`npm run demo` on free ports), so that a
+ * benchmark's load generator does not share their event loop, with their run-time settings
+ * (latency, faults) changed over `PUT /_demo/settings`.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { request } from 'undici';
+import { SERVICE_NAMES, type ServiceName } from '../server/config.js';
+import type { DemoSettings } from '../demo/demo-server.js';
+
+export interface DemoProcess {
+  /** `<SERVICE>_API_URL` of each service, for a graph server's environment. */
+  readonly urlEnv: Record<string, string>;
+  configure(service: ServiceName, settings: Partial<DemoSettings>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startDemoProcess(latencyMs: number): Promise<DemoProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'demo/main.ts'], {
+    cwd: new URL('..', import.meta.url),
+    env: { PATH: process.env.PATH ?? '', DEMO_PORT_BASE: '0', DEMO_LATENCY_MS: String(latencyMs) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const urlEnv: Record<string, string> = {};
+  for await (const line of createInterface({ input: child.stdout! })) {
+    const [name, url] = line.split('=');
+    if (name !== undefined && url !== undefined) urlEnv[name] = url;
+    if (Object.keys(urlEnv).length === SERVICE_NAMES.length) break;
+  }
+  return {
+    urlEnv,
+    configure: async (service, settings) => {
+      const { statusCode, body } = await request(`${urlEnv[`${service.toUpperCase()}_API_URL`]}/_demo/settings`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(settings),
+      });
+      await body.dump();
+      if (statusCode !== 200) throw new Error(`demo settings refused: ${statusCode}`);
+    },
+    stop: async () => {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
+}
