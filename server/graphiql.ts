@@ -2,7 +2,7 @@ import type { GraphiQLOptions } from 'graphql-yoga';
 import { readGraphQLFiles } from './project-files.js';
 
 /** The example operations in the order a newcomer should meet them; any others follow. */
-const TAB_ORDER = ['profile.graphql', 'users.graphql', 'order.graphql', 'partial-result.graphql'];
+const TAB_ORDER = ['profile.graphql', 'users.graphql', 'order.graphql', 'place-order.graphql', 'partial-result.graphql'];
 
 /**
  * GraphiQL opens with one tab per example operation in `operations/`. Their variables have
