@@ -326,7 +326,9 @@ describe.each(BACKENDS)('placeOrder, state in $name', (backend) => {
   });
 });
 
-describe.each(BACKENDS)('placeOrder across a crash, state in $name', (backend) => {
+
+/** Fakes and graph server processes for one test, all stopped (SIGKILL) after it. */
+function processHarness() {
   let fakes: Fakes | undefined;
   const servers: ServerProcess[] = [];
   afterEach(async () => {
@@ -336,6 +338,23 @@ describe.each(BACKENDS)('placeOrder across a crash, state in $name', (backend) =
     }
     await fakes?.close();
   });
+  return {
+    /** Starts the fakes; resolves with them and the `*_API_URL`s that point a server at them. */
+    async fakes(handlers: Partial<Record<(typeof SERVICE_NAMES)[number], Handler>>) {
+      fakes = await startContractFakes(handlers);
+      const started = fakes;
+      return { fakes: started, urlEnv: Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_API_URL`, started.urls[name]])) };
+    },
+    async server(env: Record<string, string>) {
+      const started = await startServerProcess(env);
+      servers.push(started.server);
+      return started;
+    },
+  };
+}
+
+describe.each(BACKENDS)('placeOrder across a crash, state in $name', (backend) => {
+  const processes = processHarness();
 
   it('killed (SIGKILL) after the order is placed and before the email is sent: after a restart, exactly one email', async () => {
     const write = writeFakes();
@@ -345,9 +364,9 @@ describe.each(BACKENDS)('placeOrder across a crash, state in $name', (backend) =
       if (holding) return;
       return write.handlers.notifications(request, res);
     });
-    fakes = await startContractFakes({ ...write.handlers, notifications: sent.handler });
+    const { fakes, urlEnv } = await processes.fakes({ ...write.handlers, notifications: sent.handler });
     const env = {
-      ...Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_API_URL`, fakes!.urls[name]])),
+      ...urlEnv,
       ...backend.env(),
       ...QUICK,
       // Time enough for the kill to land while the email waits; short enough that the
@@ -356,8 +375,7 @@ describe.each(BACKENDS)('placeOrder across a crash, state in $name', (backend) =
       REQUEST_TIMEOUT_MS: '2000',
       SAGA_LEASE_MS: '2500',
     };
-    const first = await startServerProcess(env);
-    servers.push(first.server);
+    const first = await processes.server(env);
     const answer = fetch(`${first.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -374,8 +392,7 @@ describe.each(BACKENDS)('placeOrder across a crash, state in $name', (backend) =
     expect(write.state.emails).toEqual([]);
 
     holding = false;
-    const second = await startServerProcess(env);
-    servers.push(second.server);
+    const second = await processes.server(env);
     await sent.done;
     const orderId = [...write.state.orders.keys()][0]!;
     expect(write.state.emails.map((e) => e.key)).toEqual([`${orderId}:confirmation-email`]);
@@ -392,22 +409,14 @@ describe.each(BACKENDS)('placeOrder across a crash, state in $name', (backend) =
 });
 
 describe('placeOrder with the state in Redis', () => {
-  let fakes: Fakes | undefined;
-  const servers: ServerProcess[] = [];
-  afterEach(async () => {
-    for (const server of servers.splice(0)) {
-      server.child.kill('SIGTERM');
-      await server.exited;
-    }
-    await fakes?.close();
-  });
+  const processes = processHarness();
 
   it('two server processes sharing one Redis send each queued email once', async () => {
     const write = writeFakes();
     const orders = 6;
     let down = true;
     const allSent = deferred();
-    fakes = await startContractFakes({
+    const { urlEnv } = await processes.fakes({
       ...write.handlers,
       notifications: async (request, res) => {
         if (down) return unavailable(request, res);
@@ -416,15 +425,14 @@ describe('placeOrder with the state in Redis', () => {
       },
     });
     const env = {
-      ...Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_API_URL`, fakes!.urls[name]])),
+      ...urlEnv,
       REDIS_URL: redis.url,
       REDIS_PREFIX: `replicas${++prefixes}`,
       ...QUICK,
       QUEUE_RETRY_BASE_MS: '200',
       UPSTREAM_MAX_RETRIES: '0',
     };
-    const replicas = await Promise.all([startServerProcess(env), startServerProcess(env)]);
-    servers.push(...replicas.map((r) => r.server));
+    const replicas = await Promise.all([processes.server(env), processes.server(env)]);
     const place = (url: string, key: string) =>
       fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: PLACE, variables: input(key, [{ productId: 'p3', quantity: 1 }]) }) }).then(
         async (response) => ((await response.json()) as { data: { placeOrder: { confirmationEmail: string; order: { id: string } } } }).data.placeOrder,
