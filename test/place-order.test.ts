@@ -51,15 +51,17 @@ function answered(match: (method: string, path: string) => boolean, handler: Han
 }
 
 /**
- * The saga's record once it is in `state`. The graph writes it right after the upstream's
- * answer that the test awaited; this re-reads it until then (bounded), it does not sleep.
+ * The saga's record once it is in `state`. The graph (perhaps another process) writes it
+ * right after the upstream answer the test awaited; this re-reads it until then, giving up
+ * after 10 s so that a saga that never gets there fails the test instead of hanging it.
  */
 async function sagaState(backend: Backend, env: Record<string, string>, key: string, state: string): Promise<string | undefined> {
   return readStore(backend, env, async (store) => {
-    let seen: string | undefined;
-    for (let i = 0; i < 200 && seen !== state; i++) {
+    const giveUpAt = Date.now() + 10_000;
+    let seen = (await store.load(key))?.state;
+    while (seen !== state && Date.now() < giveUpAt) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
       seen = (await store.load(key))?.state;
-      if (seen !== state) await new Promise((resolve) => setImmediate(resolve));
     }
     return seen;
   });
@@ -310,10 +312,10 @@ describe.each(BACKENDS)('placeOrder, state in $name', (backend) => {
     await graph.query(PLACE, input('key-1'));
     await fakes.notifications.received(3);
     const admin = { authorization: `Bearer ${token}` };
-    // The third attempt is the last: the record says dead once it is written.
+    // The third attempt is the last: the record says dead once it is written, right after.
     const dead = async () => (await fetch(`${graph.url}/admin/dead-letters`, { headers: admin })).json() as Promise<{ idempotencyKey: string; attempts: number }[]>;
-    let letters = await dead();
-    for (let i = 0; i < 100 && letters.length === 0; i++) letters = await dead();
+    expect(await sagaState(backend, stateEnv, 'key-1', 'dead')).toBe('dead');
+    const letters = await dead();
     expect(letters).toEqual([expect.objectContaining({ idempotencyKey: 'key-1', attempts: 3, lastError: 'UPSTREAM_UNAVAILABLE from notifications (HTTP 503)' })]);
     expect((await fetch(`${graph.url}/admin/dead-letters`)).status).toBe(401);
 
