@@ -130,6 +130,8 @@ export class OrderSaga {
   /** The queue worker's entry: carries the saga on from where its record says it is. */
   private async resume(key: string): Promise<void> {
     try {
+      // A run scheduled for a claim that was never stored (the store failed in between) has nothing to do.
+      if ((await this.store.load(key)) === undefined) return;
       await this.advance(key, this.scope({ requestId: randomUUID(), authorization: undefined }), 'queue');
     } catch (error) {
       // The lease runs out and the saga is tried again; nothing is lost.

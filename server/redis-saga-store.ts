@@ -108,11 +108,13 @@ export class RedisSagaStore implements SagaStore {
         updatedAt: String(record.createdAt),
         job: jobId,
       };
-      const created = (await this.redis.eval(CREATE_IF_ABSENT, 1, this.hashKey(record.key), ...Object.entries(fields).flat())) === 1;
-      if (!created) return { created: false, existing: (await this.loadHash(record.key))! };
-      // Stored first, scheduled second: a crash in between leaves a record a client's retry resumes.
+      // Scheduled first, stored second: whatever fails in between, no record is left without
+      // its next run (a run for a record that was never stored finds nothing to do).
       await this.schedule(record.key, jobId, runAt);
-      return { created: true };
+      const created = (await this.redis.eval(CREATE_IF_ABSENT, 1, this.hashKey(record.key), ...Object.entries(fields).flat())) === 1;
+      if (created) return { created: true };
+      await this.sagas.remove(jobId).catch(() => 0);
+      return { created: false, existing: (await this.loadHash(record.key))! };
     });
   }
 
@@ -142,6 +144,8 @@ export class RedisSagaStore implements SagaStore {
       const previousJob = await this.redis.hget(this.hashKey(key), 'job');
       const nextJob = update.runAt === null ? '' : this.jobId(key, update.runAt);
       fields.job = nextJob;
+      // The next run first, then the record that names it: never a record without its run.
+      if (update.runAt !== null) await this.schedule(key, nextJob, update.runAt);
       const write = this.redis.multi().hset(this.hashKey(key), fields);
       if (update.state === 'dead') write.sadd(`${this.options.prefix}:dead`, key);
       else if (update.state !== undefined) write.srem(`${this.options.prefix}:dead`, key);
@@ -149,7 +153,6 @@ export class RedisSagaStore implements SagaStore {
       if (update.state === 'completed' || update.state === 'refused') write.pexpire(this.hashKey(key), this.options.ttlMs);
       else if (update.state !== undefined) write.persist(this.hashKey(key));
       await write.exec();
-      if (update.runAt !== null) await this.schedule(key, nextJob, update.runAt);
       // The job being run right now is locked and cannot be removed: it ends by itself.
       if (previousJob !== null && previousJob !== '' && previousJob !== nextJob) await this.sagas.remove(previousJob).catch(() => 0);
     });
