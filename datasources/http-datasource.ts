@@ -41,6 +41,10 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export interface UpstreamRequest {
   readonly method: HttpMethod;
   readonly path: string;
+  /** The path's template, for metrics and traces: `/users/{id}`, never the ids themselves. */
+  readonly route: string;
+  /** Ids carried, for a batch call. */
+  readonly batchSize?: number;
   /** Sent as JSON. */
   readonly body?: unknown;
   /** Makes a write safe to repeat, and so to retry. */
@@ -50,6 +54,8 @@ export interface UpstreamRequest {
 export interface UpstreamResponse {
   readonly status: number;
   readonly body: Buffer;
+  /** Served by the graph's HTTP cache (undici adds `age` to what it serves). */
+  readonly cacheHit: boolean;
 }
 
 class ResponseTooLargeError extends Error {
@@ -73,11 +79,11 @@ export abstract class HttpDataSource {
    * GETs a JSON document and validates it against `schema`.
    * With `notFound: 'null'`, a 404 is an answer (`null`), not a failure.
    */
-  protected async getJson<T>(path: string, schema: z.ZodType<T>, options: { notFound: 'null' }): Promise<T | null>;
-  protected async getJson<T>(path: string, schema: z.ZodType<T>): Promise<T>;
-  protected async getJson<T>(path: string, schema: z.ZodType<T>, options?: { notFound: 'null' }): Promise<T | null> {
-    const response = await this.call({ method: 'GET', path });
-    if (response.status === 404 && options?.notFound === 'null') return null;
+  protected async getJson<T>(path: string, schema: z.ZodType<T>, options: { route: string; notFound: 'null' }): Promise<T | null>;
+  protected async getJson<T>(path: string, schema: z.ZodType<T>, options: { route: string }): Promise<T>;
+  protected async getJson<T>(path: string, schema: z.ZodType<T>, options: { route: string; notFound?: 'null' }): Promise<T | null> {
+    const response = await this.call({ method: 'GET', path, route: options.route });
+    if (response.status === 404 && options.notFound === 'null') return null;
     if (response.status < 200 || response.status > 299) throw this.statusError(response.status);
     return this.parse(response, schema);
   }
@@ -97,7 +103,7 @@ export abstract class HttpDataSource {
     await Promise.all(
       calls.map(async ({ url, ids }) => {
         try {
-          for (const [id, item] of await this.getBatchPart(url, batch.envelope, itemSchema, batch.idField)) found.set(id, item);
+          for (const [id, item] of await this.getBatchPart({ url, route: batch.path, size: ids.length }, batch.envelope, itemSchema, batch.idField)) found.set(id, item);
         } catch (error) {
           for (const id of ids) found.set(id, asError(error));
         }
@@ -107,12 +113,12 @@ export abstract class HttpDataSource {
   }
 
   private async getBatchPart<K extends string, T extends Record<K, string>>(
-    url: string,
+    part: { url: string; route: string; size: number },
     envelope: string,
     itemSchema: z.ZodType<T>,
     idField: K,
   ): Promise<Map<string, T | Error>> {
-    const response = await this.call({ method: 'GET', path: url });
+    const response = await this.call({ method: 'GET', path: part.url, route: part.route, batchSize: part.size });
     if (response.status < 200 || response.status > 299) throw this.statusError(response.status);
     const body = this.parse(response, z.object({ [envelope]: z.array(z.unknown()) }));
     const items = body[envelope] as unknown[];
@@ -134,9 +140,10 @@ export abstract class HttpDataSource {
    * in calls of at most 100 ids. Keys the service does not know load as `null`; a failed
    * call fails every key it carried, as a value, so the other batches stand.
    */
-  protected batchLoader<T>(fetchBatch: (ids: readonly string[]) => Promise<Map<string, T | Error>>): DataLoader<string, T | null> {
+  protected batchLoader<T>(name: string, fetchBatch: (ids: readonly string[]) => Promise<Map<string, T | Error>>): DataLoader<string, T | null> {
     return new DataLoader<string, T | null>(
       async (ids) => {
+        this.upstream.observer.batchDispatched(`${this.service}.${name}`, ids.length);
         try {
           const found = await fetchBatch(ids);
           return ids.map((id) => found.get(id) ?? null);
@@ -155,10 +162,10 @@ export abstract class HttpDataSource {
    * single form (a 404 is `null`), more keys the batch form.
    */
   protected entityLoader<T extends { id: string }>(collection: string, envelope: string, schema: z.ZodType<T>): DataLoader<string, T | null> {
-    return this.batchLoader(async (ids) => {
+    return this.batchLoader(envelope, async (ids) => {
       if (ids.length > 1) return this.getBatch({ path: collection, param: 'ids', ids, envelope, idField: 'id' }, schema);
       const id = ids[0]!;
-      const item = await this.getJson(`${collection}/${encodeURIComponent(id)}`, schema, { notFound: 'null' });
+      const item = await this.getJson(`${collection}/${encodeURIComponent(id)}`, schema, { route: `${collection}/{id}`, notFound: 'null' });
       return new Map(item === null ? [] : [[id, item]]);
     });
   }
@@ -169,9 +176,12 @@ export abstract class HttpDataSource {
    * last call does, so that what the answers lead to (e.g. the stock of every order's items)
    * is again collected into one batch.
    */
-  protected singleLoader<K, T>(fetchOne: (key: K) => Promise<T>, cacheKeyFn?: (key: K) => string): DataLoader<K, T, string | K> {
+  protected singleLoader<K, T>(name: string, fetchOne: (key: K) => Promise<T>, cacheKeyFn?: (key: K) => string): DataLoader<K, T, string | K> {
     return new DataLoader<K, T, string | K>(
-      (keys) => Promise.all(keys.map((key) => fetchOne(key).catch(asError))),
+      (keys) => {
+        this.upstream.observer.batchDispatched(`${this.service}.${name}`, keys.length);
+        return Promise.all(keys.map((key) => fetchOne(key).catch(asError)));
+      },
       cacheKeyFn === undefined ? {} : { cacheKeyFn },
     );
   }
@@ -206,7 +216,7 @@ export abstract class HttpDataSource {
     try {
       return await policy.execute(() => {
         attempt += 1;
-        return this.attempt(request);
+        return this.observed(request, attempt);
       });
     } catch (error) {
       const stale = request.method === 'GET' ? await this.staleIfError(request.path) : undefined;
@@ -215,6 +225,26 @@ export abstract class HttpDataSource {
         requestId: this.scope.requestId,
       });
       return stale;
+    }
+  }
+
+  /** One attempt, told to the observer (metrics, traces) as it starts and ends. */
+  private async observed(request: UpstreamRequest, attempt: number): Promise<UpstreamResponse> {
+    const end = this.upstream.observer.callStarted({
+      service: this.service,
+      route: request.route,
+      method: request.method,
+      attempt,
+      batchSize: request.batchSize,
+      requestId: this.scope.requestId,
+    });
+    try {
+      const response = await this.attempt(request);
+      end({ status: response.status, outcome: 'ok', cacheHit: response.cacheHit });
+      return response;
+    } catch (error) {
+      end(error instanceof UpstreamError ? { status: error.upstreamStatus, outcome: error.failure, cacheHit: false } : { status: undefined, outcome: 'connection', cacheHit: false });
+      throw error;
     }
   }
 
@@ -264,7 +294,7 @@ export abstract class HttpDataSource {
       const body = await readCapped(response.body, Number(response.headers['content-length']), settings.maxResponseBytes);
       if (status >= 500) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'status', upstreamStatus: status, retryAfterMs: retryAfter(response.headers) });
       if (status === 429) throw this.fail('UPSTREAM_REJECTED', { failure: 'status', upstreamStatus: status, retryAfterMs: retryAfter(response.headers) });
-      return { status, body };
+      return { status, body, cacheHit: this.cacheable && response.headers.age !== undefined };
     } catch (error) {
       if (error instanceof UpstreamError) throw error;
       if (error instanceof ResponseTooLargeError) throw this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause: error });
@@ -308,7 +338,7 @@ export abstract class HttpDataSource {
     if (allowedSeconds === undefined || directives['must-revalidate'] === true || directives['proxy-revalidate'] === true) return undefined;
     if (Date.now() > entry.staleAt + allowedSeconds * 1000) return undefined;
     const chunks = entry.body === undefined || entry.body === null ? [] : Array.from(entry.body as Iterable<Buffer>);
-    return { status: entry.statusCode, body: Buffer.concat(chunks) };
+    return { status: entry.statusCode, body: Buffer.concat(chunks), cacheHit: true };
   }
 
   private headers(request: Pick<UpstreamRequest, 'body' | 'idempotencyKey'>): Record<string, string> {

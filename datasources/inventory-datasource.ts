@@ -17,7 +17,7 @@ export type Stock = z.infer<typeof stockSchema>;
 export class InventoryDataSource extends HttpDataSource {
   protected readonly forwardsAuthorization = false;
 
-  private readonly stock = this.batchLoader((productIds) =>
+  private readonly stock = this.batchLoader('stock', (productIds) =>
     this.getBatch({ path: '/stock', param: 'productIds', ids: productIds, envelope: 'stock', idField: 'productId' }, stockSchema),
   );
 
@@ -27,7 +27,7 @@ export class InventoryDataSource extends HttpDataSource {
    * answer learns the reservation's id. A 409 `OUT_OF_STOCK` is a refusal, not a failure.
    */
   async reserve(orderId: string, items: OrderLine[]): Promise<ReserveResult> {
-    const response = await this.call({ method: 'POST', path: '/reservations', body: { orderId, items }, idempotencyKey: `${orderId}:reserve` });
+    const response = await this.call({ method: 'POST', path: '/reservations', route: '/reservations', body: { orderId, items }, idempotencyKey: `${orderId}:reserve` });
     if (response.status === 409) return { reserved: false, productId: errorBody(response.body)?.productId };
     if (response.status !== 201 && response.status !== 200) throw this.statusError(response.status);
     return { reserved: true, reservationId: this.parse(response, reservationSchema).reservationId };
@@ -35,7 +35,7 @@ export class InventoryDataSource extends HttpDataSource {
 
   /** Releases a reservation's stock (idempotent; an unknown reservation holds nothing). */
   async release(reservationId: string): Promise<void> {
-    const response = await this.call({ method: 'DELETE', path: path`/reservations/${reservationId}` });
+    const response = await this.call({ method: 'DELETE', path: path`/reservations/${reservationId}`, route: '/reservations/{reservationId}' });
     if (response.status === 404) return;
     if (response.status < 200 || response.status > 299) throw this.statusError(response.status);
   }

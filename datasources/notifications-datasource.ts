@@ -18,7 +18,7 @@ export class NotificationsDataSource extends HttpDataSource {
    * (the service replays its first answer and sends nothing more). Resolves with the message id.
    */
   async send(email: Email, idempotencyKey: string): Promise<string> {
-    const response = await this.call({ method: 'POST', path: '/emails', body: email, idempotencyKey });
+    const response = await this.call({ method: 'POST', path: '/emails', route: '/emails', body: email, idempotencyKey });
     if (response.status < 200 || response.status > 299) throw this.statusError(response.status);
     return this.parse(response, acceptedSchema).messageId;
   }

@@ -17,8 +17,8 @@ export type Profile = z.infer<typeof profileSchema>;
 export class ProfessionalDataSource extends HttpDataSource {
   protected readonly forwardsAuthorization = false;
 
-  private readonly profiles = this.singleLoader((userId: string) =>
-    this.getJson(path`/profiles/${userId}`, profileSchema, { notFound: 'null' }),
+  private readonly profiles = this.singleLoader('profiles', (userId: string) =>
+    this.getJson(path`/profiles/${userId}`, profileSchema, { route: '/profiles/{userId}', notFound: 'null' }),
   );
 
   /** The user's profile, or `null` when they have none (a 404 is normal here). */

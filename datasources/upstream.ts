@@ -18,6 +18,7 @@ import { Pool, cacheStores, interceptors, type Dispatcher } from 'undici';
 import type { YogaLogger } from 'graphql-yoga';
 import type { ServiceName, UpstreamSettings } from '../server/config.js';
 import { UpstreamError, isServiceFault } from '../server/errors.js';
+import { NO_OBSERVER, type CallObserver } from './call-observer.js';
 import { RetryBudget } from './retry-budget.js';
 
 export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
@@ -47,6 +48,8 @@ export class Upstream {
     readonly origin: string,
     readonly settings: UpstreamSettings,
     readonly logger: YogaLogger,
+    /** Told of every call and batch (metrics, traces). */
+    readonly observer: CallObserver = NO_OBSERVER,
   ) {
     // `connections` matches the bulkhead, so the pool itself never queues.
     this.pool = new Pool(origin, { connections: settings.maxConcurrency, pipelining: 1 });

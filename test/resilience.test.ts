@@ -116,7 +116,7 @@ describe('retries of writes', () => {
 
   it('a POST without an Idempotency-Key is sent once, whatever the failure', async () => {
     const notifications = await notificationsAnswering(unavailable);
-    await expect(notifications.send({ method: 'POST', path: '/emails', body: email })).rejects.toMatchObject({
+    await expect(notifications.send({ method: 'POST', path: '/emails', route: '/emails', body: email })).rejects.toMatchObject({
       extensions: { code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503 },
     });
     expect(fake!.requests).toHaveLength(1);
@@ -124,15 +124,15 @@ describe('retries of writes', () => {
 
   it('a call that may not be retried leaves the retry budget to those that may', async () => {
     const notifications = await notificationsAnswering(unavailable, { UPSTREAM_RETRY_BUDGET_BURST: '1' });
-    await expect(notifications.send({ method: 'POST', path: '/emails', body: email })).rejects.toThrow();
-    await expect(notifications.send({ method: 'POST', path: '/emails', body: email, idempotencyKey: 'k1' })).rejects.toThrow();
+    await expect(notifications.send({ method: 'POST', path: '/emails', route: '/emails', body: email })).rejects.toThrow();
+    await expect(notifications.send({ method: 'POST', path: '/emails', route: '/emails', body: email, idempotencyKey: 'k1' })).rejects.toThrow();
     // One attempt for the first; the second spends the budget's one retry.
     expect(fake!.requests.map((r) => r.headers['idempotency-key'])).toEqual([undefined, 'k1', 'k1']);
   });
 
   it('a POST with an Idempotency-Key is retried with the same key and body', async () => {
     const notifications = await notificationsAnswering(failingFirst(2, (_, res) => res.socket?.destroy()));
-    const response = await notifications.send({ method: 'POST', path: '/emails', body: email, idempotencyKey: 'order-o1-email' });
+    const response = await notifications.send({ method: 'POST', path: '/emails', route: '/emails', body: email, idempotencyKey: 'order-o1-email' });
     expect(response.status).toBe(200);
     expect(fake!.requests.map((r) => [r.method, r.headers['idempotency-key'], JSON.parse(r.body)])).toEqual([
       ['POST', 'order-o1-email', email],
