@@ -8,6 +8,7 @@ import { createYoga, type YogaLogger } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { Upstream } from '../datasources/upstream.js';
 import { adminRoutes } from './admin-routes.js';
+import { GraphMetrics, useGraphMetrics } from './metrics.js';
 import { OrderSaga } from './order-saga.js';
 import { RedisSagaStore } from './redis-saga-store.js';
 import type { SagaStore } from './saga-store.js';
@@ -39,16 +40,16 @@ export interface App {
 }
 
 export function createApp({ config, urls, logger, extraRoutes }: AppOptions): App {
-  const upstreams = Object.fromEntries(
-    SERVICE_NAMES.map((service) => [service, new Upstream(service, urls[service], config.upstreams[service], logger)]),
-  ) as Upstreams;
-
   const { orders } = config;
   const store: SagaStore =
     orders.redisUrl === undefined
       ? new SqliteSagaStore({ path: orders.stateDbPath, ttlMs: orders.idempotencyTtlMs, pollMs: orders.pollMs })
       : new RedisSagaStore({ url: orders.redisUrl, prefix: orders.redisPrefix, ttlMs: orders.idempotencyTtlMs });
-  const orderSaga = new OrderSaga(upstreams, store, { ...orders, requestTimeoutMs: config.requestTimeoutMs }, logger);
+  const metrics = new GraphMetrics({ upstreams: () => Object.values(upstreams), queueDepth: () => store.pending() });
+  const upstreams = Object.fromEntries(
+    SERVICE_NAMES.map((service) => [service, new Upstream(service, urls[service], config.upstreams[service], logger, metrics)]),
+  ) as Upstreams;
+  const orderSaga = new OrderSaga(upstreams, store, { ...orders, requestTimeoutMs: config.requestTimeoutMs }, logger, metrics);
   orderSaga.start();
 
   const schema = makeExecutableSchema({ typeDefs: [...readGraphQLFiles('schema').values()], resolvers });
@@ -63,6 +64,7 @@ export function createApp({ config, urls, logger, extraRoutes }: AppOptions): Ap
     renderGraphiQL,
     // Never echo a thrown bug's message or stack, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
+    plugins: [useGraphMetrics(metrics)],
     context: ({ request }) => createContext(upstreams, orderSaga, request, config.requestTimeoutMs),
   });
 
@@ -73,6 +75,13 @@ export function createApp({ config, urls, logger, extraRoutes }: AppOptions): Ap
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/') return void res.writeHead(302, { location: '/graphql' }).end();
     if (path === '/healthz') return reply(res, 200, { status: 'ok' });
+    if (path === '/metrics' && req.method === 'GET') {
+      void metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        () => reply(res, 500, { error: 'metrics unavailable' }),
+      );
+      return;
+    }
     if (path === '/readyz') return reply(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ready' });
     if (admin(req, res) || extraRoutes?.(req, res)) return;
     if (draining) res.setHeader('connection', 'close');

@@ -33,6 +33,12 @@ import {
   type UserErrorRecord,
 } from './saga-store.js';
 
+/** Told of what operators count: steps queued again, emails dead-lettered. */
+export interface SagaObserver {
+  retried(step: string): void;
+  deadLettered(): void;
+}
+
 export interface OrderSagaSettings {
   /** Budget of one run of the saga (`REQUEST_TIMEOUT_MS`). */
   readonly requestTimeoutMs: number;
@@ -76,6 +82,7 @@ export class OrderSaga {
     private readonly store: SagaStore,
     private readonly settings: OrderSagaSettings,
     private readonly logger: YogaLogger,
+    private readonly observer: SagaObserver = { retried: () => undefined, deadLettered: () => undefined },
   ) {}
 
   /** Starts the queue worker that resumes sagas whose time has come. */
@@ -247,13 +254,14 @@ export class OrderSaga {
         const lastError = describe(error);
         await this.store.update(record.key, { state: 'dead', outcome: queued.outcome, attempts: record.attempts + 1, progress: { ...record.progress, lastError }, runAt: null });
         this.logger.error(`order ${record.orderId}: confirmation email dead-lettered after ${record.attempts + 1} attempts`, { key: record.key, lastError });
+        this.observer.deadLettered();
         return { ...queued, state: 'dead', attempts: record.attempts + 1 };
       }
-      return this.retryLater(queued, error, 'confirmation email');
+      return this.retryLater(queued, error, 'email');
     }
   }
 
-  private async retryLater(record: SagaRecord, error: unknown, what: string): Promise<SagaRecord> {
+  private async retryLater(record: SagaRecord, error: unknown, step: 'compensation' | 'email'): Promise<SagaRecord> {
     const attempts = record.attempts + 1;
     const cap = Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** (attempts - 1));
     const delay = Math.round(cap / 2 + (Math.random() * cap) / 2);
@@ -261,7 +269,11 @@ export class OrderSaga {
     const progress = { ...record.progress, lastError };
     const update = { attempts, progress, runAt: Date.now() + delay, ...(record.outcome === null ? {} : { outcome: record.outcome }) };
     await this.store.update(record.key, update);
-    this.logger.warn(`order ${record.orderId}: ${what} failed (attempt ${attempts}), queued for ${delay} ms`, { key: record.key, lastError });
+    this.logger.warn(`order ${record.orderId}: ${step === 'email' ? 'confirmation email' : 'compensation'} failed (attempt ${attempts}), queued for ${delay} ms`, {
+      key: record.key,
+      lastError,
+    });
+    this.observer.retried(step);
     return { ...record, attempts, progress };
   }
 

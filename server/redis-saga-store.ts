@@ -184,6 +184,13 @@ export class RedisSagaStore implements SagaStore {
     });
   }
 
+  async pending(): Promise<number> {
+    return guarded(async () => {
+      const counts = await this.sagas.getJobCounts('delayed', 'waiting', 'active');
+      return Object.values(counts).reduce((sum, n) => sum + n, 0);
+    });
+  }
+
   async events(after = 0): Promise<{ position: number; event: OrderPlacedEvent }[]> {
     return guarded(async () => {
       await this.ready();

@@ -102,6 +102,8 @@ export interface SagaStore {
   startWorker(run: (key: string) => Promise<void>, leaseMs: number): () => Promise<void>;
   /** Sagas whose email failed every attempt. */
   deadLetters(): Promise<SagaRecord[]>;
+  /** Sagas with a run pending (queued steps, and the safety net of those in progress). */
+  pending(): Promise<number>;
   /** Published events, oldest first, after the given position (for consumers and tests). */
   events(after?: number): Promise<{ position: number; event: OrderPlacedEvent }[]>;
   close(): Promise<void>;

@@ -184,6 +184,10 @@ export class SqliteSagaStore implements SagaStore {
     return guarded(() => (this.db.prepare("SELECT * FROM sagas WHERE state = 'dead' ORDER BY updated_at").all() as SagaRow[]).map(fromRow));
   }
 
+  pending(): Promise<number> {
+    return guarded(() => (this.db.prepare('SELECT count(*) AS n FROM sagas WHERE run_at IS NOT NULL').get() as { n: number }).n);
+  }
+
   events(after = 0): Promise<{ position: number; event: OrderPlacedEvent }[]> {
     const rows = this.db.prepare('SELECT position, payload FROM events WHERE position > ? ORDER BY position').all(after) as {
       position: number;

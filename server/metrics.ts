@@ -1,0 +1,191 @@
+/**
+ * Prometheus metrics (prom-client), served at `/metrics`. One registry per app, so that
+ * several graphs in one process (tests) keep theirs apart. Every label value is bounded:
+ * services, route templates, statuses, error codes, and operation names capped in number.
+ */
+import { getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CallObserver } from '../datasources/call-observer.js';
+import type { Upstream } from '../datasources/upstream.js';
+import type { ServiceName } from './config.js';
+
+/**
+ * A label whose values come from clients (operation names) or libraries (error codes): a
+ * value of the expected shape is kept until `max` distinct ones were seen; anything else is `other`.
+ */
+class BoundedLabel {
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly shape: RegExp,
+    private readonly max: number,
+  ) {}
+
+  value(raw: string): string {
+    if (!this.shape.test(raw)) return 'other';
+    if (this.seen.has(raw)) return raw;
+    if (this.seen.size >= this.max) return 'other';
+    this.seen.add(raw);
+    return raw;
+  }
+}
+
+const CIRCUIT_STATES = { closed: 0, 'half-open': 1, open: 2, isolated: 3 } as const;
+
+/** Seconds: from a cache hit to a call that ran out of a 10 s budget. */
+const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export type OperationOutcome = 'success' | 'partial' | 'error';
+
+export class GraphMetrics implements CallObserver {
+  readonly registry = new Registry();
+  private readonly operationNames = new BoundedLabel(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 100);
+  private readonly errorCodes = new BoundedLabel(/^[A-Z][A-Z0-9_]{0,47}$/, 50);
+
+  private readonly operations = new Counter({
+    name: 'graphql_operations_total',
+    help: 'GraphQL operations by name, type and outcome (success, partial: data with errors, error: no data).',
+    labelNames: ['operation', 'type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly operationDuration = new Histogram({
+    name: 'graphql_operation_duration_seconds',
+    help: 'Time to execute a GraphQL operation.',
+    labelNames: ['operation', 'type'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly errors = new Counter({
+    name: 'graphql_errors_total',
+    help: 'Errors in GraphQL answers, by extensions.code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly upstreamCalls = new Counter({
+    name: 'upstream_requests_total',
+    help: 'Attempts at upstream calls by service, route template, method, status (or failure without one) and whether the HTTP cache answered.',
+    labelNames: ['service', 'route', 'method', 'status', 'cache'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly upstreamDuration = new Histogram({
+    name: 'upstream_request_duration_seconds',
+    help: 'Duration of an attempt at an upstream call, waiting for a bulkhead slot included.',
+    labelNames: ['service', 'route', 'method'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly batchSizes = new Histogram({
+    name: 'dataloader_batch_size',
+    help: 'Keys per DataLoader batch.',
+    labelNames: ['loader'] as const,
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250],
+    registers: [this.registry],
+  });
+
+  private readonly queueRetries = new Counter({
+    name: 'order_queue_retries_total',
+    help: 'Steps of placeOrder sagas queued again after a failure (email, compensation).',
+    labelNames: ['step'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly deadLetters = new Counter({
+    name: 'order_queue_dead_letters_total',
+    help: 'Confirmation emails dead-lettered after their last attempt.',
+    registers: [this.registry],
+  });
+
+  constructor(options: { upstreams: () => readonly Upstream[]; queueDepth: () => Promise<number> }) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'upstream_circuit_state',
+      help: 'Circuit breaker per upstream: 0 closed, 1 half-open, 2 open, 3 isolated.',
+      labelNames: ['service'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const upstream of options.upstreams()) this.set({ service: upstream.service }, CIRCUIT_STATES[upstream.circuitState]);
+      },
+    });
+    new Gauge({
+      name: 'order_queue_depth',
+      help: 'placeOrder sagas waiting for a run (email, compensation, recovery).',
+      registers: [this.registry],
+      async collect() {
+        this.set(await options.queueDepth());
+      },
+    });
+  }
+
+  callStarted(call: { service: ServiceName; route: string; method: string }): (end: { status: number | undefined; outcome: string; cacheHit: boolean }) => void {
+    const stop = this.upstreamDuration.startTimer({ service: call.service, route: call.route, method: call.method });
+    return (end) => {
+      stop();
+      const status = end.status === undefined ? end.outcome : String(end.status);
+      this.upstreamCalls.inc({ service: call.service, route: call.route, method: call.method, status, cache: end.cacheHit ? 'hit' : 'miss' });
+    };
+  }
+
+  batchDispatched(loader: string, size: number): void {
+    this.batchSizes.observe({ loader }, size);
+  }
+
+  /** An operation starts; the function returned records its end. */
+  operationStarted(name: string | undefined, type: string): (outcome: OperationOutcome, errorCodes: readonly string[]) => void {
+    const operation = name === undefined ? 'anonymous' : this.operationNames.value(name);
+    const stop = this.operationDuration.startTimer({ operation, type });
+    return (outcome, errorCodes) => {
+      stop();
+      this.operations.inc({ operation, type, outcome });
+      for (const code of errorCodes) this.errors.inc({ code: this.errorCodes.value(code) });
+    };
+  }
+
+  /** Errors of a request that never reached execution (parse, validation). */
+  rejected(errorCodes: readonly string[]): void {
+    for (const code of errorCodes) this.errors.inc({ code: this.errorCodes.value(code) });
+  }
+
+  retried(step: string): void {
+    this.queueRetries.inc({ step });
+  }
+
+  deadLettered(): void {
+    this.deadLetters.inc();
+  }
+
+}
+
+/** The code of each error of an answer (`INTERNAL_SERVER_ERROR` when it has none). */
+function codesOf(errors: readonly { extensions?: Record<string, unknown> }[] | undefined): string[] {
+  return (errors ?? []).map((error) => (typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR'));
+}
+
+/** A Yoga plugin: every operation's name, type, outcome, duration and error codes. */
+export function useGraphMetrics(metrics: GraphMetrics): Plugin {
+  return {
+    onParse: () => ({ result }) => {
+      if (result instanceof Error) metrics.rejected(['GRAPHQL_PARSE_FAILED']);
+    },
+    onValidate: () => ({ valid, result }) => {
+      if (!valid) metrics.rejected(result.map(() => 'GRAPHQL_VALIDATION_FAILED'));
+    },
+    onExecute: ({ args }) => {
+      const operation = getOperationAST(args.document, args.operationName);
+      const done = metrics.operationStarted(operation?.name?.value, operation?.operation ?? 'unknown');
+      return {
+        onExecuteDone: ({ result }) => {
+          if (!('data' in result) && !('errors' in result)) return done('success', []);
+          const errors = codesOf(result.errors);
+          const hasData = result.data !== null && result.data !== undefined;
+          done(errors.length === 0 ? 'success' : hasData ? 'partial' : 'error', errors);
+        },
+      };
+    },
+  };
+}
