@@ -53,9 +53,23 @@ export interface UpstreamRequest {
 
 export interface UpstreamResponse {
   readonly status: number;
+  /** The request's route template, for the log of what goes wrong with the answer. */
+  readonly route: string;
   readonly body: Buffer;
   /** Served by the graph's HTTP cache (undici adds `age` to what it serves). */
   readonly cacheHit: boolean;
+}
+
+const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string().optional(), productId: z.string().optional() }) });
+
+/** The contract's error body (`{"error": {"code", "message"}}`), or `undefined` when the body is anything else. */
+export function errorBody(body: Buffer): z.infer<typeof errorBodySchema>['error'] | undefined {
+  try {
+    const parsed = errorBodySchema.safeParse(JSON.parse(body.toString('utf8')));
+    return parsed.success ? parsed.data.error : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 class ResponseTooLargeError extends Error {
@@ -84,7 +98,7 @@ export abstract class HttpDataSource {
   protected async getJson<T>(path: string, schema: z.ZodType<T>, options: { route: string; notFound?: 'null' }): Promise<T | null> {
     const response = await this.call({ method: 'GET', path, route: options.route });
     if (response.status === 404 && options.notFound === 'null') return null;
-    if (response.status < 200 || response.status > 299) throw this.statusError(response.status);
+    if (response.status < 200 || response.status > 299) throw this.statusError(response);
     return this.parse(response, schema);
   }
 
@@ -119,7 +133,7 @@ export abstract class HttpDataSource {
     idField: K,
   ): Promise<Map<string, T | Error>> {
     const response = await this.call({ method: 'GET', path: part.url, route: part.route, batchSize: part.size });
-    if (response.status < 200 || response.status > 299) throw this.statusError(response.status);
+    if (response.status < 200 || response.status > 299) throw this.statusError(response);
     const body = this.parse(response, z.object({ [envelope]: z.array(z.unknown()) }));
     const items = body[envelope] as unknown[];
     const found = new Map<string, T | Error>();
@@ -130,7 +144,7 @@ export abstract class HttpDataSource {
         continue;
       }
       const id = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[idField] : undefined;
-      if (typeof id === 'string') found.set(id, this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: response.status, cause: item.error }));
+      if (typeof id === 'string') found.set(id, this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: response.status, cause: item.error }, response.route));
     }
     return found;
   }
@@ -219,7 +233,7 @@ export abstract class HttpDataSource {
         return this.observed(request, attempt);
       });
     } catch (error) {
-      const stale = request.method === 'GET' ? await this.staleIfError(request.path) : undefined;
+      const stale = request.method === 'GET' ? await this.staleIfError(request.path, request.route) : undefined;
       if (stale === undefined) throw error;
       this.upstream.logger.debug(`upstream ${this.service}: serving a stale cached answer after a failure`, {
         requestId: this.scope.requestId,
@@ -253,7 +267,7 @@ export abstract class HttpDataSource {
     const { breaker, bulkhead } = this.upstream;
     // While the one trial call of a half-open circuit is out, the others fail at once:
     // cockatiel would make them wait for the trial, up to a whole time limit each.
-    if (breaker.state === CircuitState.HalfOpen) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'circuit-open' });
+    if (breaker.state === CircuitState.HalfOpen) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'circuit-open' }, request.route);
     try {
       // No signal for the bulkhead: a call still in line when its request is over ends at
       // once in `exchange`'s own checks and frees its slot for the next (cockatiel 3 leaves
@@ -261,9 +275,9 @@ export abstract class HttpDataSource {
       return await breaker.execute(() => bulkhead.execute(() => this.exchange(request)));
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
-        throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'circuit-open', retryAfterMs: this.upstream.circuitRetryAfterMs() });
+        throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'circuit-open', retryAfterMs: this.upstream.circuitRetryAfterMs() }, request.route);
       }
-      if (error instanceof BulkheadRejectedError) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'overloaded' });
+      if (error instanceof BulkheadRejectedError) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'overloaded' }, request.route);
       throw error;
     }
   }
@@ -275,9 +289,9 @@ export abstract class HttpDataSource {
    */
   private async exchange(request: UpstreamRequest): Promise<UpstreamResponse> {
     const { settings } = this.upstream;
-    if (this.scope.signal.aborted) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted' });
+    if (this.scope.signal.aborted) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted' }, request.route);
     const left = this.scope.deadline - Date.now();
-    if (left <= 0) throw this.fail('UPSTREAM_TIMEOUT', { failure: 'deadline' });
+    if (left <= 0) throw this.fail('UPSTREAM_TIMEOUT', { failure: 'deadline' }, request.route);
     const limit = new AbortController();
     const timer = setTimeout(() => limit.abort(), Math.min(settings.timeoutMs, left));
     let status: number | undefined;
@@ -292,18 +306,19 @@ export abstract class HttpDataSource {
       });
       status = response.statusCode;
       const body = await readCapped(response.body, Number(response.headers['content-length']), settings.maxResponseBytes);
-      if (status >= 500) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'status', upstreamStatus: status, retryAfterMs: retryAfter(response.headers) });
-      if (status === 429) throw this.fail('UPSTREAM_REJECTED', { failure: 'status', upstreamStatus: status, retryAfterMs: retryAfter(response.headers) });
-      return { status, body, cacheHit: this.cacheable && response.headers.age !== undefined };
+      const refusal = { failure: 'status', upstreamStatus: status, retryAfterMs: retryAfter(response.headers), cause: errorDetail(body) } as const;
+      if (status >= 500) throw this.fail('UPSTREAM_UNAVAILABLE', refusal, request.route);
+      if (status === 429) throw this.fail('UPSTREAM_REJECTED', refusal, request.route);
+      return { status, route: request.route, body, cacheHit: this.cacheable && response.headers.age !== undefined };
     } catch (error) {
       if (error instanceof UpstreamError) throw error;
-      if (error instanceof ResponseTooLargeError) throw this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause: error });
+      if (error instanceof ResponseTooLargeError) throw this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause: error }, request.route);
       if (limit.signal.aborted) {
         const failure = left < settings.timeoutMs ? 'deadline' : 'timeout';
-        throw this.fail('UPSTREAM_TIMEOUT', { failure, upstreamStatus: status, cause: error });
+        throw this.fail('UPSTREAM_TIMEOUT', { failure, upstreamStatus: status, cause: error }, request.route);
       }
-      if (this.scope.signal.aborted) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted', cause: error });
-      throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'connection', upstreamStatus: status, cause: error });
+      if (this.scope.signal.aborted) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted', cause: error }, request.route);
+      throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'connection', upstreamStatus: status, cause: error }, request.route);
     } finally {
       clearTimeout(timer);
     }
@@ -329,7 +344,7 @@ export abstract class HttpDataSource {
    * answer itself when revalidation gets a 5xx; this covers what it cannot see: refused
    * connections, time-outs, and calls the circuit breaker or the bulkhead never let through.
    */
-  private async staleIfError(path: string): Promise<UpstreamResponse | undefined> {
+  private async staleIfError(path: string, route: string): Promise<UpstreamResponse | undefined> {
     if (!this.cacheable) return undefined;
     const entry = await this.upstream.cacheStore?.get({ origin: this.upstream.origin, method: 'GET', path, headers: this.headers({}) });
     if (entry === undefined || entry === null || entry.statusCode !== 200) return undefined;
@@ -338,7 +353,7 @@ export abstract class HttpDataSource {
     if (allowedSeconds === undefined || directives['must-revalidate'] === true || directives['proxy-revalidate'] === true) return undefined;
     if (Date.now() > entry.staleAt + allowedSeconds * 1000) return undefined;
     const chunks = entry.body === undefined || entry.body === null ? [] : Array.from(entry.body as Iterable<Buffer>);
-    return { status: entry.statusCode, body: Buffer.concat(chunks), cacheHit: true };
+    return { status: entry.statusCode, route, body: Buffer.concat(chunks), cacheHit: true };
   }
 
   private headers(request: Pick<UpstreamRequest, 'body' | 'idempotencyKey'>): Record<string, string> {
@@ -354,21 +369,21 @@ export abstract class HttpDataSource {
     try {
       json = JSON.parse(response.body.toString('utf8'));
     } catch (error) {
-      throw this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: response.status, cause: error });
+      throw this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: response.status, cause: error }, response.route);
     }
     const parsed = schema.safeParse(json);
-    if (!parsed.success) throw this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: response.status, cause: parsed.error });
+    if (!parsed.success) throw this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: response.status, cause: parsed.error }, response.route);
     return parsed.data;
   }
 
   /** The error for an answer that is not a success (5xx and 429 never get here: see `exchange`). */
-  protected statusError(status: number): UpstreamError {
-    if (status >= 400) return this.fail('UPSTREAM_REJECTED', { failure: 'status', upstreamStatus: status });
-    return this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status });
+  protected statusError({ status, route, body }: UpstreamResponse): UpstreamError {
+    if (status >= 400) return this.fail('UPSTREAM_REJECTED', { failure: 'status', upstreamStatus: status, cause: errorDetail(body) }, route);
+    return this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status }, route);
   }
 
   /** Builds the client-facing error and logs what the client must not see. */
-  protected fail(code: UpstreamErrorCode, details: UpstreamErrorDetails): UpstreamError {
+  protected fail(code: UpstreamErrorCode, details: UpstreamErrorDetails, route: string): UpstreamError {
     const error = new UpstreamError(code, this.service, details);
     // A fast failure (open circuit, full bulkhead, client gone) says nothing new: the state
     // change was logged once; logging each would flood the log exactly when it matters.
@@ -376,7 +391,10 @@ export abstract class HttpDataSource {
     const log = quiet ? this.upstream.logger.debug : this.upstream.logger.warn;
     log.call(this.upstream.logger, `upstream ${this.service} failed: ${code} (${details.failure})`, {
       requestId: this.scope.requestId,
+      service: this.service,
+      route,
       upstreamStatus: details.upstreamStatus,
+      // The upstream's own words stay here: the client's error never carries them.
       cause: describe(details.cause),
     });
     return error;
@@ -423,4 +441,12 @@ function describe(cause: unknown): string | undefined {
     return typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
   }
   return String(cause);
+}
+
+/** What an error answer says, for the log: the contract's code and message, cut short; never a whole body. */
+function errorDetail(body: Buffer): string | undefined {
+  const error = errorBody(body);
+  if (error === undefined) return undefined;
+  const text = error.message === undefined ? error.code : `${error.code}: ${error.message}`;
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

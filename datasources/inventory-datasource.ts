@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { HttpDataSource } from './http-datasource.js';
-import { errorBody, type OrderLine } from './orders-datasource.js';
+import { HttpDataSource, errorBody } from './http-datasource.js';
+import type { OrderLine } from './orders-datasource.js';
 import { path } from './url.js';
 
 const reservationSchema = z.object({ reservationId: z.string(), orderId: z.string(), status: z.literal('RESERVED') });
@@ -29,7 +29,7 @@ export class InventoryDataSource extends HttpDataSource {
   async reserve(orderId: string, items: OrderLine[]): Promise<ReserveResult> {
     const response = await this.call({ method: 'POST', path: '/reservations', route: '/reservations', body: { orderId, items }, idempotencyKey: `${orderId}:reserve` });
     if (response.status === 409) return { reserved: false, productId: errorBody(response.body)?.productId };
-    if (response.status !== 201 && response.status !== 200) throw this.statusError(response.status);
+    if (response.status !== 201 && response.status !== 200) throw this.statusError(response);
     return { reserved: true, reservationId: this.parse(response, reservationSchema).reservationId };
   }
 
@@ -37,7 +37,7 @@ export class InventoryDataSource extends HttpDataSource {
   async release(reservationId: string): Promise<void> {
     const response = await this.call({ method: 'DELETE', path: path`/reservations/${reservationId}`, route: '/reservations/{reservationId}' });
     if (response.status === 404) return;
-    if (response.status < 200 || response.status > 299) throw this.statusError(response.status);
+    if (response.status < 200 || response.status > 299) throw this.statusError(response);
   }
 
   /** Units of the product in stock, or `null` when inventory does not know the product. */

@@ -19,7 +19,7 @@ export class NotificationsDataSource extends HttpDataSource {
    */
   async send(email: Email, idempotencyKey: string): Promise<string> {
     const response = await this.call({ method: 'POST', path: '/emails', route: '/emails', body: email, idempotencyKey });
-    if (response.status < 200 || response.status > 299) throw this.statusError(response.status);
+    if (response.status < 200 || response.status > 299) throw this.statusError(response);
     return this.parse(response, acceptedSchema).messageId;
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpDataSource } from './http-datasource.js';
+import { HttpDataSource, errorBody } from './http-datasource.js';
 import { path } from './url.js';
 
 const orderItemSchema = z.object({
@@ -22,18 +22,6 @@ const orderPageSchema = z.object({
   orders: z.array(orderSchema),
   nextCursor: z.string().nullable(),
 });
-
-const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string().optional(), productId: z.string().optional() }) });
-
-/** The error body of a business refusal (422, 409), or an empty one when the body is not the contract's. */
-export function errorBody(body: Buffer): z.infer<typeof errorBodySchema>['error'] | undefined {
-  try {
-    const parsed = errorBodySchema.safeParse(JSON.parse(body.toString('utf8')));
-    return parsed.success ? parsed.data.error : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** What to order, as the orders and inventory services take it. */
 export interface OrderLine {
@@ -93,7 +81,7 @@ export class OrdersDataSource extends HttpDataSource {
   async createOrder(order: { orderId: string; userId: string; items: OrderLine[] }): Promise<CreateOrderResult> {
     const response = await this.call({ method: 'POST', path: '/orders', route: '/orders', body: order, idempotencyKey: `${order.orderId}:create` });
     if (response.status === 422) return { placed: false, message: errorBody(response.body)?.message ?? 'The orders service refused the order.' };
-    if (response.status !== 201 && response.status !== 200) throw this.statusError(response.status);
+    if (response.status !== 201 && response.status !== 200) throw this.statusError(response);
     return { placed: true, order: this.parse(response, orderSchema) };
   }
 
@@ -101,7 +89,7 @@ export class OrdersDataSource extends HttpDataSource {
   async cancelOrder(orderId: string): Promise<boolean> {
     const response = await this.call({ method: 'POST', path: path`/orders/${orderId}/cancel`, route: '/orders/{orderId}/cancel', idempotencyKey: `${orderId}:cancel` });
     if (response.status === 404) return false;
-    if (response.status < 200 || response.status > 299) throw this.statusError(response.status);
+    if (response.status < 200 || response.status > 299) throw this.statusError(response);
     return true;
   }
 

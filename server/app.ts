@@ -9,6 +9,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { Upstream } from '../datasources/upstream.js';
 import { adminRoutes } from './admin-routes.js';
 import { GraphMetrics, useGraphMetrics } from './metrics.js';
+import { useOperationLog } from './operation-log.js';
 import { OrderSaga } from './order-saga.js';
 import { RedisSagaStore } from './redis-saga-store.js';
 import type { SagaStore } from './saga-store.js';
@@ -64,7 +65,7 @@ export function createApp({ config, urls, logger, extraRoutes }: AppOptions): Ap
     renderGraphiQL,
     // Never echo a thrown bug's message or stack, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
-    plugins: [useGraphMetrics(metrics)],
+    plugins: [useGraphMetrics(metrics), useOperationLog(logger)],
     context: ({ request }) => createContext(upstreams, orderSaga, request, config.requestTimeoutMs),
   });
 

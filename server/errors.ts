@@ -162,3 +162,8 @@ export function stateStoreUnavailable(cause: unknown): GraphQLError {
   Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
   return error;
 }
+
+/** The code of each error of an answer (`INTERNAL_SERVER_ERROR` when it has none), for logs and metrics. */
+export function errorCodes(errors: readonly { extensions?: Record<string, unknown> }[] | undefined): string[] {
+  return (errors ?? []).map((error) => (typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR'));
+}

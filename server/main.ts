@@ -5,14 +5,14 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger } from 'graphql-yoga';
 import { configOrExit, loadConfig, SERVICE_NAMES, type ServiceName } from './config.js';
 import { createApp } from './app.js';
 import { demoRoutes } from './demo-routes.js';
+import { createGraphLogger } from './logger.js';
 import { startDemoServices } from '../demo/services.js';
 
 const config = configOrExit(loadConfig);
-const logger = createLogger(config.logLevel);
+const logger = createGraphLogger(config.logLevel);
 const demo = config.demo ? await startDemoServices({ settings: { latencyMs: config.demoLatencyMs } }) : undefined;
 const urls = demo?.urls ?? (Object.fromEntries(SERVICE_NAMES.map((s) => [s, config.upstreams[s].url!])) as Record<ServiceName, string>);
 const app = createApp({ config, urls, logger, ...(demo === undefined ? {} : { extraRoutes: demoRoutes(demo) }) });

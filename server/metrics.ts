@@ -9,6 +9,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { CallObserver } from '../datasources/call-observer.js';
 import type { Upstream } from '../datasources/upstream.js';
 import type { ServiceName } from './config.js';
+import { errorCodes } from './errors.js';
 
 /**
  * A label whose values come from clients (operation names) or libraries (error codes): a
@@ -161,11 +162,6 @@ export class GraphMetrics implements CallObserver {
 
 }
 
-/** The code of each error of an answer (`INTERNAL_SERVER_ERROR` when it has none). */
-function codesOf(errors: readonly { extensions?: Record<string, unknown> }[] | undefined): string[] {
-  return (errors ?? []).map((error) => (typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR'));
-}
-
 /** A Yoga plugin: every operation's name, type, outcome, duration and error codes. */
 export function useGraphMetrics(metrics: GraphMetrics): Plugin {
   return {
@@ -181,7 +177,7 @@ export function useGraphMetrics(metrics: GraphMetrics): Plugin {
       return {
         onExecuteDone: ({ result }) => {
           if (!('data' in result) && !('errors' in result)) return done('success', []);
-          const errors = codesOf(result.errors);
+          const errors = errorCodes(result.errors);
           const hasData = result.data !== null && result.data !== undefined;
           done(errors.length === 0 ? 'success' : hasData ? 'partial' : 'error', errors);
         },

@@ -1,0 +1,43 @@
+/**
+ * The process's log: pino JSON lines (one object per line, for a log pipeline), or
+ * pino-pretty's readable lines when a person runs it in a terminal. It is also the logger
+ * Yoga and every part of the graph write to, through Yoga's four-method interface:
+ * `logger.warn('message', { fields })`.
+ *
+ * Nothing secret reaches it: fields named like credentials or e-mail addresses are redacted
+ * wherever they appear, and the graph logs request ids and upstream routes, not headers.
+ */
+import type { YogaLogger } from 'graphql-yoga';
+import { pino, stdTimeFunctions, type DestinationStream, type Level } from 'pino';
+import pretty from 'pino-pretty';
+import type { LogLevel } from './config.js';
+
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies readonly Level[];
+
+const REDACT = ['authorization', '*.authorization', 'headers.authorization', 'token', '*.token', 'email', '*.email'];
+
+/** pino's `(fields, message)` behind Yoga's `(message, ...fields)`. An Error is logged whole as `err`. */
+export function createGraphLogger(level: LogLevel, destination?: DestinationStream): YogaLogger {
+  const target = destination ?? (process.stdout.isTTY ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : undefined);
+  const log = pino(
+    {
+      level,
+      base: undefined,
+      timestamp: stdTimeFunctions.isoTime,
+      // Levels by name (`"level":"warn"`), which log pipelines and people read without a table.
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT, censor: '[redacted]' },
+    },
+    // Synchronous: a line written just before exit (SIGTERM) is not lost.
+    target ?? pino.destination({ fd: 1, sync: true }),
+  );
+  const method =
+    (name: (typeof LEVELS)[number]) =>
+    (...args: unknown[]): void => {
+      const [first, ...rest] = args;
+      if (first instanceof Error) return log[name]({ err: first }, first.message);
+      const fields = rest.find((arg): arg is object => typeof arg === 'object' && arg !== null) ?? {};
+      log[name](fields, typeof first === 'string' ? first : JSON.stringify(first));
+    };
+  return { debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error') };
+}

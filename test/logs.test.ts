@@ -1,0 +1,79 @@
+/**
+ * The log as an operator reads it: pino JSON lines with the request id, one line per
+ * operation with its duration and error codes, one line per upstream failure with what the
+ * client was not told, and nothing secret.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createGraphLogger } from '../server/logger.js';
+import { startContractFakes, type Fakes } from './support/contract-fakes.js';
+import { json, type Handler } from './support/fake-upstream.js';
+import { startGraph, type GraphServer } from './support/graph.js';
+
+type Line = Record<string, unknown> & { level: string; msg: string };
+
+let fakes: Fakes | undefined;
+let graph: GraphServer | undefined;
+afterEach(async () => {
+  await graph?.close();
+  await fakes?.close();
+});
+
+/** A graph whose log lines are collected, parsed, as they are written. */
+async function loggedGraph(professional: Handler): Promise<{ graph: GraphServer; lines: Line[] }> {
+  const lines: Line[] = [];
+  fakes = await startContractFakes({ professional });
+  const logger = createGraphLogger('info', { write: (chunk: string) => void lines.push(JSON.parse(chunk) as Line) });
+  graph = await startGraph(fakes.urls, {}, logger);
+  return { graph, lines };
+}
+
+describe('logs', () => {
+  it('a failing upstream: one line with service, route, status and the upstream detail; one operation line with the codes', async () => {
+    const { graph, lines } = await loggedGraph((_, res) => json(res, 500, { error: { code: 'DB_DOWN', message: 'connection pool exhausted' } }));
+    const { body } = await graph.query(
+      'query Profile { user(id: "u1") { personal { name email } professional { title } } }',
+      {},
+      { authorization: 'Bearer very-secret-token', 'x-request-id': 'req-42' },
+    );
+    expect(body.errors).toHaveLength(1);
+    expect(JSON.stringify(body)).not.toContain('pool exhausted');
+
+    expect(lines.filter((l) => l.level === 'warn')).toEqual([
+      {
+        level: 'warn',
+        time: expect.any(String),
+        msg: 'upstream professional failed: UPSTREAM_UNAVAILABLE (status)',
+        requestId: 'req-42',
+        service: 'professional',
+        route: '/profiles/{userId}',
+        upstreamStatus: 500,
+        cause: 'DB_DOWN: connection pool exhausted',
+      },
+    ]);
+    expect(lines.filter((l) => l.msg === 'graphql operation')).toEqual([
+      {
+        level: 'info',
+        time: expect.any(String),
+        msg: 'graphql operation',
+        requestId: 'req-42',
+        operation: 'Profile',
+        type: 'query',
+        durationMs: expect.any(Number),
+        errors: ['UPSTREAM_UNAVAILABLE'],
+      },
+    ]);
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain('very-secret-token');
+    expect(text).not.toContain('ada@example.com');
+  });
+
+  it('a connection failure logs its cause, which the client never sees', async () => {
+    const { graph, lines } = await loggedGraph((_, res) => res.socket?.destroy());
+    const { body } = await graph.query('{ user(id: "u1") { professional { title } } }', {}, { 'x-request-id': 'req-7' });
+    expect(JSON.stringify(body)).not.toMatch(/socket|ECONNRESET/i);
+    const failures = lines.filter((l) => l.level === 'warn');
+    // The first attempt and its two retries.
+    expect(failures).toHaveLength(3);
+    for (const line of failures) expect(line).toMatchObject({ requestId: 'req-7', service: 'professional', route: '/profiles/{userId}', cause: expect.stringMatching(/socket|other side closed/i) });
+  });
+});
