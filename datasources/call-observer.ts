@@ -17,6 +17,8 @@ export interface UpstreamCallStart {
   /** Ids carried, for a batch call. */
   readonly batchSize: number | undefined;
   readonly requestId: string;
+  /** The request's trace, as the tracer left it in the request scope (opaque here). */
+  readonly trace: unknown;
 }
 
 export interface UpstreamCallEnd {
@@ -28,22 +30,37 @@ export interface UpstreamCallEnd {
   readonly cacheHit: boolean;
 }
 
+export interface CallHandle {
+  /** Headers the attempt must carry (e.g. W3C `traceparent`). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Called once, when the attempt ends. */
+  end(end: UpstreamCallEnd): void;
+}
+
 export interface CallObserver {
-  /** An attempt starts; the function returned is called once when it ends. */
-  callStarted(call: UpstreamCallStart): (end: UpstreamCallEnd) => void;
-  /** A DataLoader batch of `size` keys is dispatched. */
-  batchDispatched(loader: string, size: number): void;
+  /** An attempt starts. */
+  callStarted(call: UpstreamCallStart): CallHandle;
+  /** A DataLoader batch of `size` keys is dispatched; the function returned is called when it is answered. */
+  batchDispatched(loader: string, size: number, trace: unknown): () => void;
 }
 
 /** Several observers as one. */
 export function observers(...all: CallObserver[]): CallObserver {
   return {
     callStarted: (call) => {
-      const ends = all.map((observer) => observer.callStarted(call));
-      return (end) => ends.forEach((finish) => finish(end));
+      const handles = all.map((observer) => observer.callStarted(call));
+      return {
+        headers: Object.assign({}, ...handles.map((handle) => handle.headers)) as Record<string, string>,
+        end: (end) => handles.forEach((handle) => handle.end(end)),
+      };
     },
-    batchDispatched: (loader, size) => all.forEach((observer) => observer.batchDispatched(loader, size)),
+    batchDispatched: (loader, size, trace) => {
+      const ends = all.map((observer) => observer.batchDispatched(loader, size, trace));
+      return () => ends.forEach((end) => end());
+    },
   };
 }
 
-export const NO_OBSERVER: CallObserver = { callStarted: () => () => undefined, batchDispatched: () => undefined };
+const NOTHING = (): void => undefined;
+
+export const NO_OBSERVER: CallObserver = { callStarted: () => ({ headers: {}, end: NOTHING }), batchDispatched: () => NOTHING };

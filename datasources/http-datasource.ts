@@ -34,6 +34,8 @@ export interface RequestScope {
   readonly signal: AbortSignal;
   /** When the operation's budget runs out (epoch ms): no call outlives it. */
   readonly deadline: number;
+  /** Filled in by the tracer when the operation starts: the parent of this request's upstream spans. */
+  readonly trace?: { parent?: unknown };
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -157,13 +159,15 @@ export abstract class HttpDataSource {
   protected batchLoader<T>(name: string, fetchBatch: (ids: readonly string[]) => Promise<Map<string, T | Error>>): DataLoader<string, T | null> {
     return new DataLoader<string, T | null>(
       async (ids) => {
-        this.upstream.observer.batchDispatched(`${this.service}.${name}`, ids.length);
+        const done = this.upstream.observer.batchDispatched(`${this.service}.${name}`, ids.length, this.scope.trace?.parent);
         try {
           const found = await fetchBatch(ids);
           return ids.map((id) => found.get(id) ?? null);
         } catch (error) {
           const failure = asError(error);
           return ids.map(() => failure);
+        } finally {
+          done();
         }
       },
       { maxBatchSize: MAX_BATCH_SIZE },
@@ -193,8 +197,8 @@ export abstract class HttpDataSource {
   protected singleLoader<K, T>(name: string, fetchOne: (key: K) => Promise<T>, cacheKeyFn?: (key: K) => string): DataLoader<K, T, string | K> {
     return new DataLoader<K, T, string | K>(
       (keys) => {
-        this.upstream.observer.batchDispatched(`${this.service}.${name}`, keys.length);
-        return Promise.all(keys.map((key) => fetchOne(key).catch(asError)));
+        const done = this.upstream.observer.batchDispatched(`${this.service}.${name}`, keys.length, this.scope.trace?.parent);
+        return Promise.all(keys.map((key) => fetchOne(key).catch(asError))).finally(done);
       },
       cacheKeyFn === undefined ? {} : { cacheKeyFn },
     );
@@ -244,26 +248,27 @@ export abstract class HttpDataSource {
 
   /** One attempt, told to the observer (metrics, traces) as it starts and ends. */
   private async observed(request: UpstreamRequest, attempt: number): Promise<UpstreamResponse> {
-    const end = this.upstream.observer.callStarted({
+    const call = this.upstream.observer.callStarted({
       service: this.service,
       route: request.route,
       method: request.method,
       attempt,
       batchSize: request.batchSize,
       requestId: this.scope.requestId,
+      trace: this.scope.trace?.parent,
     });
     try {
-      const response = await this.attempt(request);
-      end({ status: response.status, outcome: 'ok', cacheHit: response.cacheHit });
+      const response = await this.attempt(request, call.headers);
+      call.end({ status: response.status, outcome: 'ok', cacheHit: response.cacheHit });
       return response;
     } catch (error) {
-      end(error instanceof UpstreamError ? { status: error.upstreamStatus, outcome: error.failure, cacheHit: false } : { status: undefined, outcome: 'connection', cacheHit: false });
+      call.end(error instanceof UpstreamError ? { status: error.upstreamStatus, outcome: error.failure, cacheHit: false } : { status: undefined, outcome: 'connection', cacheHit: false });
       throw error;
     }
   }
 
   /** One attempt, through the service's circuit breaker and bulkhead. */
-  private async attempt(request: UpstreamRequest): Promise<UpstreamResponse> {
+  private async attempt(request: UpstreamRequest, extraHeaders: Readonly<Record<string, string>>): Promise<UpstreamResponse> {
     const { breaker, bulkhead } = this.upstream;
     // While the one trial call of a half-open circuit is out, the others fail at once:
     // cockatiel would make them wait for the trial, up to a whole time limit each.
@@ -272,7 +277,7 @@ export abstract class HttpDataSource {
       // No signal for the bulkhead: a call still in line when its request is over ends at
       // once in `exchange`'s own checks and frees its slot for the next (cockatiel 3 leaves
       // the slot of a call cancelled in line idle).
-      return await breaker.execute(() => bulkhead.execute(() => this.exchange(request)));
+      return await breaker.execute(() => bulkhead.execute(() => this.exchange(request, extraHeaders)));
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
         throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'circuit-open', retryAfterMs: this.upstream.circuitRetryAfterMs() }, request.route);
@@ -287,7 +292,7 @@ export abstract class HttpDataSource {
    * the operation's budget, body included, and the size cap. Answers with a status that
    * says the service is unwell (5xx, 429) are thrown, so that the breaker counts them.
    */
-  private async exchange(request: UpstreamRequest): Promise<UpstreamResponse> {
+  private async exchange(request: UpstreamRequest, extraHeaders: Readonly<Record<string, string>>): Promise<UpstreamResponse> {
     const { settings } = this.upstream;
     if (this.scope.signal.aborted) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted' }, request.route);
     const left = this.scope.deadline - Date.now();
@@ -300,7 +305,7 @@ export abstract class HttpDataSource {
         origin: this.upstream.origin,
         method: request.method,
         path: request.path,
-        headers: this.headers(request),
+        headers: { ...extraHeaders, ...this.headers(request) },
         body: request.body === undefined ? null : JSON.stringify(request.body),
         signal: AbortSignal.any([limit.signal, this.scope.signal]),
       });

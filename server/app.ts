@@ -10,6 +10,9 @@ import { Upstream } from '../datasources/upstream.js';
 import { adminRoutes } from './admin-routes.js';
 import { GraphMetrics, useGraphMetrics } from './metrics.js';
 import { useOperationLog } from './operation-log.js';
+import { GraphTracing } from './tracing.js';
+import { observers } from '../datasources/call-observer.js';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { OrderSaga } from './order-saga.js';
 import { RedisSagaStore } from './redis-saga-store.js';
 import type { SagaStore } from './saga-store.js';
@@ -30,6 +33,8 @@ export interface AppOptions {
    * Extra routes served before the graph (the demo controls); answers true when it handled the request.
    */
   readonly extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Where spans go besides `OTEL_EXPORTER_OTLP_ENDPOINT` (tests: an in-memory exporter). */
+  readonly spanExporter?: SpanExporter;
 }
 
 export interface App {
@@ -40,15 +45,17 @@ export interface App {
   close(): Promise<void>;
 }
 
-export function createApp({ config, urls, logger, extraRoutes }: AppOptions): App {
+export function createApp({ config, urls, logger, extraRoutes, spanExporter }: AppOptions): App {
   const { orders } = config;
   const store: SagaStore =
     orders.redisUrl === undefined
       ? new SqliteSagaStore({ path: orders.stateDbPath, ttlMs: orders.idempotencyTtlMs, pollMs: orders.pollMs })
       : new RedisSagaStore({ url: orders.redisUrl, prefix: orders.redisPrefix, ttlMs: orders.idempotencyTtlMs });
   const metrics = new GraphMetrics({ upstreams: () => Object.values(upstreams), queueDepth: () => store.pending() });
+  const tracing = new GraphTracing({ otlpEndpoint: config.otlpEndpoint, exporter: spanExporter });
+  const observer = observers(metrics, tracing);
   const upstreams = Object.fromEntries(
-    SERVICE_NAMES.map((service) => [service, new Upstream(service, urls[service], config.upstreams[service], logger, metrics)]),
+    SERVICE_NAMES.map((service) => [service, new Upstream(service, urls[service], config.upstreams[service], logger, observer)]),
   ) as Upstreams;
   const orderSaga = new OrderSaga(upstreams, store, { ...orders, requestTimeoutMs: config.requestTimeoutMs }, logger, metrics);
   orderSaga.start();
@@ -65,7 +72,7 @@ export function createApp({ config, urls, logger, extraRoutes }: AppOptions): Ap
     renderGraphiQL,
     // Never echo a thrown bug's message or stack, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
-    plugins: [useGraphMetrics(metrics), useOperationLog(logger)],
+    plugins: [tracing.plugin(), useGraphMetrics(metrics), useOperationLog(logger)],
     context: ({ request }) => createContext(upstreams, orderSaga, request, config.requestTimeoutMs),
   });
 
@@ -99,6 +106,7 @@ export function createApp({ config, urls, logger, extraRoutes }: AppOptions): Ap
       await orderSaga.stop();
       await store.close();
       await Promise.all(Object.values(upstreams).map((upstream) => upstream.close()));
+      await tracing.shutdown();
     },
   };
 }

@@ -128,6 +128,11 @@ export interface Config {
    * @default unset (`ADMIN_TOKEN`)
    */
   readonly adminToken: string | undefined;
+  /**
+   * Where traces go (OTLP/HTTP, e.g. `http://otel-collector:4318`); unset: nowhere.
+   * @default unset (`OTEL_EXPORTER_OTLP_ENDPOINT`)
+   */
+  readonly otlpEndpoint: string | undefined;
 }
 
 /** `placeOrder`: its durable store, its queue and its confirmation email. */
@@ -256,6 +261,7 @@ export function loadConfig(env: Env = process.env): Config {
     demoLatencyMs: read(env, 'DEMO_LATENCY_MS', integer(0, 60_000), 0),
     upstreams: Object.freeze(upstreams),
     orders,
+    otlpEndpoint: read<string | undefined>(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', urlValue, undefined),
     adminToken: read<string | undefined>(env, 'ADMIN_TOKEN', z.string().min(16, 'at least 16 characters'), undefined),
   });
 }

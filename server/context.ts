@@ -22,6 +22,10 @@ export type Upstreams = Readonly<Record<ServiceName, Upstream>>;
 
 export interface GraphContext {
   readonly requestId: string;
+  /** The HTTP request (its headers carry the caller's trace context). */
+  readonly request: Request;
+  /** What every upstream call of this request carries; its `trace` is filled in by the tracer. */
+  readonly scope: RequestScope & { readonly trace: { parent?: unknown } };
   readonly personal: PersonalDataSource;
   readonly professional: ProfessionalDataSource;
   readonly orders: OrdersDataSource;
@@ -33,7 +37,8 @@ export interface GraphContext {
 }
 
 export function createContext(upstreams: Upstreams, orderSaga: OrderSaga, request: Request, requestTimeoutMs: number): GraphContext {
-  const scope: RequestScope = {
+  const scope = {
+    trace: {},
     deadline: Date.now() + requestTimeoutMs,
     // The HTTP layer has already replaced a missing or unsafe id (see request-id.ts).
     requestId: request.headers.get('x-request-id') ?? randomUUID(),
@@ -42,6 +47,8 @@ export function createContext(upstreams: Upstreams, orderSaga: OrderSaga, reques
   };
   return {
     requestId: scope.requestId,
+    request,
+    scope,
     personal: new PersonalDataSource(upstreams.personal, scope),
     professional: new ProfessionalDataSource(upstreams.professional, scope),
     orders: new OrdersDataSource(upstreams.orders, scope),

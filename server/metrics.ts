@@ -6,9 +6,8 @@
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CallObserver } from '../datasources/call-observer.js';
+import type { CallHandle, CallObserver, UpstreamCallStart } from '../datasources/call-observer.js';
 import type { Upstream } from '../datasources/upstream.js';
-import type { ServiceName } from './config.js';
 import { errorCodes } from './errors.js';
 
 /**
@@ -123,17 +122,21 @@ export class GraphMetrics implements CallObserver {
     });
   }
 
-  callStarted(call: { service: ServiceName; route: string; method: string }): (end: { status: number | undefined; outcome: string; cacheHit: boolean }) => void {
+  callStarted(call: UpstreamCallStart): CallHandle {
     const stop = this.upstreamDuration.startTimer({ service: call.service, route: call.route, method: call.method });
-    return (end) => {
-      stop();
-      const status = end.status === undefined ? end.outcome : String(end.status);
-      this.upstreamCalls.inc({ service: call.service, route: call.route, method: call.method, status, cache: end.cacheHit ? 'hit' : 'miss' });
+    return {
+      headers: {},
+      end: (end) => {
+        stop();
+        const status = end.status === undefined ? end.outcome : String(end.status);
+        this.upstreamCalls.inc({ service: call.service, route: call.route, method: call.method, status, cache: end.cacheHit ? 'hit' : 'miss' });
+      },
     };
   }
 
-  batchDispatched(loader: string, size: number): void {
+  batchDispatched(loader: string, size: number): () => void {
     this.batchSizes.observe({ loader }, size);
+    return () => undefined;
   }
 
   /** An operation starts; the function returned records its end. */

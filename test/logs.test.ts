@@ -23,7 +23,7 @@ async function loggedGraph(professional: Handler): Promise<{ graph: GraphServer;
   const lines: Line[] = [];
   fakes = await startContractFakes({ professional });
   const logger = createGraphLogger('info', { write: (chunk: string) => void lines.push(JSON.parse(chunk) as Line) });
-  graph = await startGraph(fakes.urls, {}, logger);
+  graph = await startGraph(fakes.urls, {}, { logger });
   return { graph, lines };
 }
 

@@ -4,6 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createLogger, type YogaLogger } from 'graphql-yoga';
 import { createApp } from '../../server/app.js';
 import { loadConfig, SERVICE_NAMES, type ServiceName } from '../../server/config.js';
@@ -20,11 +21,23 @@ export interface GraphServer {
   close(): Promise<void>;
 }
 
-export async function startGraph(urls: Record<ServiceName, string>, env: Record<string, string> = {}, logger: YogaLogger = createLogger('silent')): Promise<GraphServer> {
+export interface GraphOptions {
+  /** Where the graph logs (silent by default). */
+  readonly logger?: YogaLogger;
+  /** Where its spans go (none by default). */
+  readonly spanExporter?: SpanExporter;
+}
+
+export async function startGraph(urls: Record<ServiceName, string>, env: Record<string, string> = {}, options: GraphOptions = {}): Promise<GraphServer> {
   const urlEnv = Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_API_URL`, urls[name]]));
   // A real SQLite database, in memory unless the test gives a file.
   const config = loadConfig({ STATE_DB_PATH: ':memory:', ...urlEnv, ...env });
-  const app = createApp({ config, urls, logger });
+  const app = createApp({
+    config,
+    urls,
+    logger: options.logger ?? createLogger('silent'),
+    ...(options.spanExporter === undefined ? {} : { spanExporter: options.spanExporter }),
+  });
   const server = createServer(app.listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,0 +1,121 @@
+/**
+ * OpenTelemetry traces: one span per GraphQL operation (its name, type and outcome), a child
+ * per attempt at an upstream call (service, route template, status, attempt, batch size,
+ * cache hit) and one per DataLoader batch. W3C `traceparent` is accepted from clients and
+ * sent to the upstreams, so a trace goes through the graph into the services.
+ *
+ * Exported over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, nowhere by default; a
+ * test hands in an in-memory exporter. Parents are passed explicitly (the operation's
+ * context travels in the request scope), so no global context manager is needed.
+ */
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { CallHandle, CallObserver, UpstreamCallStart } from '../datasources/call-observer.js';
+import type { GraphContext } from './context.js';
+import { errorCodes } from './errors.js';
+
+const propagator = new W3CTraceContextPropagator();
+
+export interface TracingOptions {
+  /** Where spans go: an OTLP/HTTP endpoint, or (tests) an exporter. Neither: nowhere. */
+  readonly otlpEndpoint?: string | undefined;
+  readonly exporter?: SpanExporter | undefined;
+}
+
+export class GraphTracing implements CallObserver {
+  private readonly provider: BasicTracerProvider | undefined;
+  private readonly tracer: Tracer | undefined;
+
+  constructor(options: TracingOptions) {
+    const processors = [
+      ...(options.exporter === undefined ? [] : [new SimpleSpanProcessor(options.exporter)]),
+      ...(options.otlpEndpoint === undefined ? [] : [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }))]),
+    ];
+    if (processors.length === 0) return;
+    this.provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'rest-graph' }), spanProcessors: processors });
+    this.tracer = this.provider.getTracer('rest-graph');
+  }
+
+  get enabled(): boolean {
+    return this.tracer !== undefined;
+  }
+
+  callStarted(call: UpstreamCallStart): CallHandle {
+    const parent = call.trace as Context | undefined;
+    if (this.tracer === undefined || parent === undefined) return { headers: {}, end: () => undefined };
+    const span = this.tracer.startSpan(
+      `${call.method} ${call.service} ${call.route}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'upstream.service': call.service,
+          'http.route': call.route,
+          'http.request.method': call.method,
+          'upstream.attempt': call.attempt,
+          ...(call.batchSize === undefined ? {} : { 'upstream.batch_size': call.batchSize }),
+        },
+      },
+      parent,
+    );
+    const headers: Record<string, string> = {};
+    propagator.inject(trace.setSpan(parent, span), headers, { set: (carrier, key, value) => void ((carrier as Record<string, string>)[key] = value) });
+    return {
+      headers,
+      end: (end) => {
+        if (end.status !== undefined) span.setAttribute('http.response.status_code', end.status);
+        span.setAttribute('upstream.cache_hit', end.cacheHit);
+        span.setAttribute('upstream.outcome', end.outcome);
+        if (end.outcome !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR, message: end.outcome });
+        span.end();
+      },
+    };
+  }
+
+  batchDispatched(loader: string, size: number, trace: unknown): () => void {
+    const parent = trace as Context | undefined;
+    if (this.tracer === undefined || parent === undefined) return () => undefined;
+    const span = this.tracer.startSpan(`dataloader ${loader}`, { attributes: { 'dataloader.name': loader, 'dataloader.batch_size': size } }, parent);
+    return () => span.end();
+  }
+
+  /** A Yoga plugin: the operation's span, parent of the request's upstream spans. */
+  plugin(): Plugin<GraphContext> {
+    return {
+      onExecute: ({ args }) => {
+        if (this.tracer === undefined) return undefined;
+        const operation = getOperationAST(args.document, args.operationName);
+        const type = operation?.operation ?? 'unknown';
+        const name = operation?.name?.value;
+        const { request, scope } = args.contextValue;
+        const incoming = propagator.extract(ROOT_CONTEXT, request.headers, { get: (headers, key) => (headers as Headers).get(key) ?? undefined, keys: () => [] });
+        const span: Span = this.tracer.startSpan(
+          name === undefined ? `graphql ${type}` : `graphql ${type} ${name}`,
+          { kind: SpanKind.SERVER, attributes: { 'graphql.operation.type': type, ...(name === undefined ? {} : { 'graphql.operation.name': name }), 'request.id': scope.requestId } },
+          incoming,
+        );
+        scope.trace.parent = trace.setSpan(incoming, span);
+        return {
+          onExecuteDone: ({ result }) => {
+            const codes = 'errors' in result ? errorCodes(result.errors) : [];
+            const hasData = 'data' in result && result.data !== null && result.data !== undefined;
+            span.setAttribute('graphql.outcome', codes.length === 0 ? 'success' : hasData ? 'partial' : 'error');
+            if (codes.length > 0) {
+              span.setAttribute('graphql.error_codes', codes);
+              span.setStatus({ code: SpanStatusCode.ERROR, message: codes.join(',') });
+            }
+            span.end();
+          },
+        };
+      },
+    };
+  }
+
+  async shutdown(): Promise<void> {
+    await this.provider?.shutdown();
+  }
+}
