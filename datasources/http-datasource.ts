@@ -19,6 +19,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { ServiceName } from '../server/config.js';
 import { UpstreamError, isTransient, type UpstreamErrorCode, type UpstreamErrorDetails } from '../server/errors.js';
+import type { UpstreamCallEnd } from './call-observer.js';
 import type { Upstream } from './upstream.js';
 import { splitByUrlLength } from './url.js';
 
@@ -32,10 +33,29 @@ export interface RequestScope {
   readonly authorization: string | undefined;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
+  /** `performance.now()` when the request began. */
+  readonly startedAt?: number;
   /** When the operation's budget runs out (epoch ms): no call outlives it. */
   readonly deadline: number;
   /** Filled in by the tracer when the operation starts: the parent of this request's upstream spans. */
   readonly trace?: { parent?: unknown };
+  /** When the client asked for it (`x-graph-upstream-calls`): every attempt of this request, as it ends. */
+  readonly callLog?: UpstreamCallRecord[];
+}
+
+/** One attempt at an upstream call, for the developer's list in the answer's extensions. */
+export interface UpstreamCallRecord {
+  readonly service: ServiceName;
+  readonly method: string;
+  readonly route: string;
+  readonly attempt: number;
+  /** When it started, in ms since the request began. */
+  readonly startMs: number;
+  readonly durationMs: number;
+  readonly status: number | null;
+  readonly outcome: string;
+  readonly batchSize: number | null;
+  readonly cacheHit: boolean;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -257,12 +277,28 @@ export abstract class HttpDataSource {
       requestId: this.scope.requestId,
       trace: this.scope.trace?.parent,
     });
+    const started = performance.now();
+    const end = (result: UpstreamCallEnd): void => {
+      call.end(result);
+      this.scope.callLog?.push({
+        service: this.service,
+        method: request.method,
+        route: request.route,
+        attempt,
+        startMs: round(started - (this.scope.startedAt ?? started)),
+        durationMs: round(performance.now() - started),
+        status: result.status ?? null,
+        outcome: result.outcome,
+        batchSize: request.batchSize ?? null,
+        cacheHit: result.cacheHit,
+      });
+    };
     try {
       const response = await this.attempt(request, call.headers);
-      call.end({ status: response.status, outcome: 'ok', cacheHit: response.cacheHit });
+      end({ status: response.status, outcome: 'ok', cacheHit: response.cacheHit });
       return response;
     } catch (error) {
-      call.end(error instanceof UpstreamError ? { status: error.upstreamStatus, outcome: error.failure, cacheHit: false } : { status: undefined, outcome: 'connection', cacheHit: false });
+      end(error instanceof UpstreamError ? { status: error.upstreamStatus, outcome: error.failure, cacheHit: false } : { status: undefined, outcome: 'connection', cacheHit: false });
       throw error;
     }
   }
@@ -454,4 +490,9 @@ function errorDetail(body: Buffer): string | undefined {
   if (error === undefined) return undefined;
   const text = error.message === undefined ? error.code : `${error.code}: ${error.message}`;
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** Milliseconds to a tenth. */
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }

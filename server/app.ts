@@ -10,6 +10,7 @@ import { Upstream } from '../datasources/upstream.js';
 import { adminRoutes } from './admin-routes.js';
 import { GraphMetrics, useGraphMetrics } from './metrics.js';
 import { useOperationLog } from './operation-log.js';
+import { useUpstreamCallList } from './upstream-call-list.js';
 import { GraphTracing } from './tracing.js';
 import { observers } from '../datasources/call-observer.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -67,13 +68,13 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     logging: logger,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: graphiqlOptions(),
+    graphiql: graphiqlOptions({ upstreamCallList: config.upstreamCallList }),
     // GraphiQL served whole from this process, so that it works where no CDN can be reached.
     renderGraphiQL,
     // Never echo a thrown bug's message or stack, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
-    plugins: [tracing.plugin(), useGraphMetrics(metrics), useOperationLog(logger)],
-    context: ({ request }) => createContext(upstreams, orderSaga, request, config.requestTimeoutMs),
+    plugins: [tracing.plugin(), useGraphMetrics(metrics), useOperationLog(logger), useUpstreamCallList()],
+    context: ({ request }) => createContext(upstreams, orderSaga, request, config),
   });
 
   let draining = false;

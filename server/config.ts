@@ -133,6 +133,12 @@ export interface Config {
    * @default unset (`OTEL_EXPORTER_OTLP_ENDPOINT`)
    */
   readonly otlpEndpoint: string | undefined;
+  /**
+   * Whether a request with `x-graph-upstream-calls: 1` gets the list of its upstream calls in
+   * the answer's `extensions.upstreamCalls` (for developers; the routes and timings of the services).
+   * @default true, false when NODE_ENV is `production` (`UPSTREAM_CALL_LIST`: `on` or `off`)
+   */
+  readonly upstreamCallList: boolean;
 }
 
 /** `placeOrder`: its durable store, its queue and its confirmation email. */
@@ -262,6 +268,7 @@ export function loadConfig(env: Env = process.env): Config {
     upstreams: Object.freeze(upstreams),
     orders,
     otlpEndpoint: read<string | undefined>(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', urlValue, undefined),
+    upstreamCallList: read(env, 'UPSTREAM_CALL_LIST', z.enum(['on', 'off']), env.NODE_ENV === 'production' ? 'off' : 'on') === 'on',
     adminToken: read<string | undefined>(env, 'ADMIN_TOKEN', z.string().min(16, 'at least 16 characters'), undefined),
   });
 }

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ServiceName } from './config.js';
-import type { RequestScope } from '../datasources/http-datasource.js';
+import type { RequestScope, UpstreamCallRecord } from '../datasources/http-datasource.js';
 import type { Upstream } from '../datasources/upstream.js';
 import { PersonalDataSource } from '../datasources/personal-datasource.js';
 import { ProfessionalDataSource } from '../datasources/professional-datasource.js';
@@ -36,9 +36,16 @@ export interface GraphContext {
   readonly caller: Caller;
 }
 
-export function createContext(upstreams: Upstreams, orderSaga: OrderSaga, request: Request, requestTimeoutMs: number): GraphContext {
+/** The request header that asks for the list of upstream calls in the answer. */
+export const UPSTREAM_CALLS_HEADER = 'x-graph-upstream-calls';
+
+export function createContext(upstreams: Upstreams, orderSaga: OrderSaga, request: Request, settings: { requestTimeoutMs: number; upstreamCallList: boolean }): GraphContext {
+  const { requestTimeoutMs } = settings;
+  const wantsCalls = settings.upstreamCallList && request.headers.get(UPSTREAM_CALLS_HEADER) === '1';
   const scope = {
     trace: {},
+    startedAt: performance.now(),
+    ...(wantsCalls ? { callLog: [] as UpstreamCallRecord[] } : {}),
     deadline: Date.now() + requestTimeoutMs,
     // The HTTP layer has already replaced a missing or unsafe id (see request-id.ts).
     requestId: request.headers.get('x-request-id') ?? randomUUID(),

@@ -1,4 +1,5 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
+import { UPSTREAM_CALLS_HEADER } from './context.js';
 import { readGraphQLFiles } from './project-files.js';
 
 /** The example operations in the order a newcomer should meet them; any others follow. */
@@ -8,12 +9,17 @@ const TAB_ORDER = ['profile.graphql', 'users.graphql', 'order.graphql', 'place-o
  * GraphiQL opens with one tab per example operation in `operations/`. Their variables have
  * default values in the documents themselves, so that every tab runs as it opens.
  */
-export function graphiqlOptions(): GraphiQLOptions {
+export function graphiqlOptions(options: { upstreamCallList: boolean }): GraphiQLOptions {
   const operations = readGraphQLFiles('operations');
   const rank = (name: string) => {
     const place = TAB_ORDER.indexOf(name);
     return place === -1 ? TAB_ORDER.length : place;
   };
   const names = [...operations.keys()].sort((a, b) => rank(a) - rank(b));
-  return { title: 'REST graph', defaultTabs: names.map((name) => ({ query: operations.get(name)! })) };
+  return {
+    title: 'REST graph',
+    defaultTabs: names.map((name) => ({ query: operations.get(name)! })),
+    // Shows each answer's upstream calls (service, route, start, duration) in its extensions: the fan-out at a glance.
+    ...(options.upstreamCallList ? { headers: JSON.stringify({ [UPSTREAM_CALLS_HEADER]: '1' }, null, 2) } : {}),
+  };
 }

@@ -1,0 +1,24 @@
+/**
+ * For developers: when a request asked with `x-graph-upstream-calls: 1` (and the setting
+ * `UPSTREAM_CALL_LIST` allows it), the answer's `extensions.upstreamCalls` lists every
+ * attempt at an upstream call it caused, with its start and duration in ms since the request
+ * began: the concurrency of the fan-out, at a glance in GraphiQL.
+ */
+import type { Plugin } from 'graphql-yoga';
+import type { GraphContext } from './context.js';
+
+export function useUpstreamCallList(): Plugin<GraphContext> {
+  return {
+    onExecute: ({ args }) => {
+      const log = args.contextValue.scope.callLog;
+      if (log === undefined) return undefined;
+      return {
+        onExecuteDone: ({ result, setResult }) => {
+          if (!('data' in result) && !('errors' in result)) return;
+          const calls = [...log].sort((a, b) => a.startMs - b.startMs);
+          setResult({ ...result, extensions: { ...result.extensions, upstreamCalls: calls } });
+        },
+      };
+    },
+  };
+}
