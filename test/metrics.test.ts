@@ -2,6 +2,7 @@
  * `/metrics` after real queries against the fakes: parsed with a Prometheus text parser,
  * with the samples an operator's dashboard relies on, and no label that grows with the data.
  */
+import { readFileSync } from 'node:fs';
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import { json } from './support/fake-upstream.js';
@@ -113,5 +114,18 @@ describe('/metrics', () => {
     expect(sample(metrics, 'order_queue_dead_letters_total', {})).toBe(1);
     expect(sample(metrics, 'order_queue_retries_total', { step: 'email' })).toBe(2);
     expect(sample(metrics, 'order_queue_depth', {})).toBe(0);
+  });
+
+  it('has every metric the checked-in Grafana dashboard queries', async () => {
+    const { graph } = await setup();
+    await graph.query(PROFILE);
+    const names = new Set((await scrape(graph)).families.map((f) => f.name));
+    const dashboard = JSON.parse(readFileSync(new URL('../observability/grafana-dashboard.json', import.meta.url), 'utf8')) as {
+      panels: { targets: { expr: string }[] }[];
+    };
+    const queried = dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => [...target.expr.matchAll(/\b([a-z]+_[a-z0-9_]+)\b/g)].map((m) => m[1]!)));
+    const metricsQueried = new Set(queried.filter((name) => !name.startsWith('rate_') && name !== 'histogram_quantile').map((name) => name.replace(/_(bucket|sum|count)$/, '')));
+    expect(metricsQueried.size).toBeGreaterThan(10);
+    expect([...metricsQueried].filter((name) => !names.has(name))).toEqual([]);
   });
 });
