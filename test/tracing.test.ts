@@ -7,7 +7,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contractHandlers, startContractFakes, type Fakes } from './support/contract-fakes.js';
-import { Barrier, json, type Handler } from './support/fake-upstream.js';
+import { answeredTogether, json } from './support/fake-upstream.js';
 import { startGraph, type GraphServer } from './support/graph.js';
 
 let fakes: Fakes | undefined;
@@ -30,11 +30,7 @@ const millis = ([seconds, nanos]: [number, number]) => seconds * 1000 + nanos / 
 describe('tracing', () => {
   it('a profile query: one operation span, three concurrent upstream children, and its DataLoader batches', async () => {
     // Each service holds its answer until all three calls have arrived: they overlap by construction.
-    const all = new Barrier(3);
-    const together = (handler: Handler): Handler => async (request, res) => {
-      await all.arrive();
-      return handler(request, res);
-    };
+    const together = answeredTogether(3);
     const { graph, spans } = await tracedGraph({
       personal: together(contractHandlers.personal),
       professional: together(contractHandlers.professional),

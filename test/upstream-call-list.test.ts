@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { contractHandlers } from './support/contract-fakes.js';
-import { Barrier, type Handler } from './support/fake-upstream.js';
+import { answeredTogether } from './support/fake-upstream.js';
 import { graphHarness } from './support/harness.js';
 
 const setup = graphHarness();
@@ -27,11 +27,7 @@ interface Call {
 
 describe('the upstream call list', () => {
   it('lists each call of the request with its start and duration, overlapping as the fan-out does', async () => {
-    const all = new Barrier(3);
-    const together = (handler: Handler): Handler => async (request, res) => {
-      await all.arrive();
-      return handler(request, res);
-    };
+    const together = answeredTogether(3);
     const { graph } = await setup({
       personal: together(contractHandlers.personal),
       professional: together(contractHandlers.professional),

@@ -136,3 +136,15 @@ export function deferred(): { promise: Promise<void>; resolve: () => void } {
   });
   return { promise, resolve };
 }
+
+/**
+ * Wraps handlers so that each holds its answer until `count` requests have arrived across all
+ * of them: calls the graph makes at once are then in flight together by construction.
+ */
+export function answeredTogether(count: number): (handler: Handler) => Handler {
+  const all = new Barrier(count);
+  return (handler) => async (request, res) => {
+    await all.arrive();
+    return handler(request, res);
+  };
+}
