@@ -18,9 +18,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
-import type { ServiceName } from '../server/config.js';
 import { createDemoData, FAULTY_PROFILE_USERS } from '../demo/data.js';
-import type { DemoSettings } from '../demo/demo-server.js';
 import { startServerProcess, type ServerProcess } from '../test/support/server-process.js';
 import { startDemoProcess } from './demo-process.js';
 
@@ -44,7 +42,6 @@ interface Answer {
 
 const demo = await startDemoProcess(LATENCY_MS);
 const urlEnv = demo.urlEnv;
-const demoSettings = (service: ServiceName, settings: Partial<DemoSettings>) => demo.configure(service, settings);
 // The demo services' data is seeded: the same users as in the demo process.
 const users = [...createDemoData().users.keys()].filter((id) => !FAULTY_PROFILE_USERS.includes(id));
 const pick = () => users[Math.floor(Math.random() * users.length)]!;
@@ -131,7 +128,7 @@ async function blackHole(): Promise<void> {
   await load(url, PROFILE, { connections: CONNECTIONS }, {});
   const healthy = await measure(url);
 
-  await demoSettings('professional', { fault: 'hang' });
+  await demo.configure('professional', { fault: 'hang' });
   const pool = new Pool(url, { connections: 16 });
   const openStart = performance.now();
   let open = false;
@@ -143,7 +140,7 @@ async function blackHole(): Promise<void> {
   await pool.close();
   if (!open) throw new Error('the circuit of professional did not open');
   const sick = await measure(url);
-  await demoSettings('professional', { fault: 'none' });
+  await demo.configure('professional', { fault: 'none' });
 
   console.log(`A. professional black-holed; demo services at ${LATENCY_MS} ms; ${PHASE_SECONDS} s per phase`);
   console.log(`   circuit opened after ${openedAfter.toFixed(0)} ms of profile queries (each waiting out the 2 s time limit until then)`);
@@ -182,9 +179,9 @@ async function burst(maxQueue: number, waves: number, heapMiB: number): Promise<
   console.log(`   bulkhead 64 in flight + ${maxQueue} waiting, heap capped at ${heapMiB} MiB; graph memory at start: ${memory(pid).rss.toFixed(0)} MiB resident`);
   // The same burst with every service healthy: what taking in 1,000 queries at once costs by itself.
   console.log(`   healthy:  ${await wave()}`);
-  await demoSettings('professional', { latencyMs: SLOW_MS });
+  await demo.configure('professional', { latencyMs: SLOW_MS });
   for (let n = 1; n <= waves; n++) console.log(`   wave ${n}:   ${await wave()}`);
-  await demoSettings('professional', { latencyMs: LATENCY_MS });
+  await demo.configure('professional', { latencyMs: LATENCY_MS });
   await pool.close();
 }
 

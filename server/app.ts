@@ -8,8 +8,8 @@ import { createYoga, type YogaLogger } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { Upstream } from '../datasources/upstream.js';
 import { adminRoutes } from './admin-routes.js';
-import { GraphMetrics, useGraphMetrics } from './metrics.js';
-import { useOperationLog } from './operation-log.js';
+import { GraphMetrics } from './metrics.js';
+import { useOperationTelemetry } from './operation-telemetry.js';
 import { useUpstreamCallList } from './upstream-call-list.js';
 import { GraphTracing } from './tracing.js';
 import { observers } from '../datasources/call-observer.js';
@@ -73,7 +73,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     renderGraphiQL,
     // Never echo a thrown bug's message or stack, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
-    plugins: [tracing.plugin(), useGraphMetrics(metrics), useOperationLog(logger), useUpstreamCallList()],
+    plugins: [useOperationTelemetry({ tracing, metrics, logger }), useUpstreamCallList()],
     context: ({ request }) => createContext(upstreams, orderSaga, request, config),
   });
 

@@ -3,12 +3,10 @@
  * several graphs in one process (tests) keep theirs apart. Every label value is bounded:
  * services, route templates, statuses, error codes, and operation names capped in number.
  */
-import { getOperationAST } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallHandle, CallObserver, UpstreamCallStart } from '../datasources/call-observer.js';
 import type { Upstream } from '../datasources/upstream.js';
-import { errorCodes } from './errors.js';
+import type { OperationInfo, OperationSummary } from './operation-telemetry.js';
 
 /**
  * A label whose values come from clients (operation names) or libraries (error codes): a
@@ -35,8 +33,6 @@ const CIRCUIT_STATES = { closed: 0, 'half-open': 1, open: 2, isolated: 3 } as co
 
 /** Seconds: from a cache hit to a call that ran out of a 10 s budget. */
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-export type OperationOutcome = 'success' | 'partial' | 'error';
 
 export class GraphMetrics implements CallObserver {
   readonly registry = new Registry();
@@ -140,10 +136,10 @@ export class GraphMetrics implements CallObserver {
   }
 
   /** An operation starts; the function returned records its end. */
-  operationStarted(name: string | undefined, type: string): (outcome: OperationOutcome, errorCodes: readonly string[]) => void {
+  operationStarted({ name, type }: OperationInfo): (summary: OperationSummary) => void {
     const operation = name === undefined ? 'anonymous' : this.operationNames.value(name);
     const stop = this.operationDuration.startTimer({ operation, type });
-    return (outcome, errorCodes) => {
+    return ({ outcome, errorCodes }) => {
       stop();
       this.operations.inc({ operation, type, outcome });
       for (const code of errorCodes) this.errors.inc({ code: this.errorCodes.value(code) });
@@ -162,29 +158,4 @@ export class GraphMetrics implements CallObserver {
   deadLettered(): void {
     this.deadLetters.inc();
   }
-
-}
-
-/** A Yoga plugin: every operation's name, type, outcome, duration and error codes. */
-export function useGraphMetrics(metrics: GraphMetrics): Plugin {
-  return {
-    onParse: () => ({ result }) => {
-      if (result instanceof Error) metrics.rejected(['GRAPHQL_PARSE_FAILED']);
-    },
-    onValidate: () => ({ valid, result }) => {
-      if (!valid) metrics.rejected(result.map(() => 'GRAPHQL_VALIDATION_FAILED'));
-    },
-    onExecute: ({ args }) => {
-      const operation = getOperationAST(args.document, args.operationName);
-      const done = metrics.operationStarted(operation?.name?.value, operation?.operation ?? 'unknown');
-      return {
-        onExecuteDone: ({ result }) => {
-          if (!('data' in result) && !('errors' in result)) return done('success', []);
-          const errors = errorCodes(result.errors);
-          const hasData = result.data !== null && result.data !== undefined;
-          done(errors.length === 0 ? 'success' : hasData ? 'partial' : 'error', errors);
-        },
-      };
-    },
-  };
 }

@@ -13,11 +13,8 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { getOperationAST } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
 import type { CallHandle, CallObserver, UpstreamCallStart } from '../datasources/call-observer.js';
-import type { GraphContext } from './context.js';
-import { errorCodes } from './errors.js';
+import type { OperationInfo, OperationSummary } from './operation-telemetry.js';
 
 const propagator = new W3CTraceContextPropagator();
 
@@ -83,35 +80,26 @@ export class GraphTracing implements CallObserver {
     return () => span.end();
   }
 
-  /** A Yoga plugin: the operation's span, parent of the request's upstream spans. */
-  plugin(): Plugin<GraphContext> {
-    return {
-      onExecute: ({ args }) => {
-        if (this.tracer === undefined) return undefined;
-        const operation = getOperationAST(args.document, args.operationName);
-        const type = operation?.operation ?? 'unknown';
-        const name = operation?.name?.value;
-        const { request, scope } = args.contextValue;
-        const incoming = propagator.extract(ROOT_CONTEXT, request.headers, { get: (headers, key) => (headers as Headers).get(key) ?? undefined, keys: () => [] });
-        const span: Span = this.tracer.startSpan(
-          name === undefined ? `graphql ${type}` : `graphql ${type} ${name}`,
-          { kind: SpanKind.SERVER, attributes: { 'graphql.operation.type': type, ...(name === undefined ? {} : { 'graphql.operation.name': name }), 'request.id': scope.requestId } },
-          incoming,
-        );
-        scope.trace.parent = trace.setSpan(incoming, span);
-        return {
-          onExecuteDone: ({ result }) => {
-            const codes = 'errors' in result ? errorCodes(result.errors) : [];
-            const hasData = 'data' in result && result.data !== null && result.data !== undefined;
-            span.setAttribute('graphql.outcome', codes.length === 0 ? 'success' : hasData ? 'partial' : 'error');
-            if (codes.length > 0) {
-              span.setAttribute('graphql.error_codes', codes);
-              span.setStatus({ code: SpanStatusCode.ERROR, message: codes.join(',') });
-            }
-            span.end();
-          },
-        };
-      },
+  /**
+   * The operation's span, continuing the caller's trace (`traceparent`); it becomes the
+   * parent of the request's upstream spans. The function returned ends it.
+   */
+  operationStarted({ name, type }: OperationInfo, headers: Headers, scope: { readonly requestId: string; readonly trace: { parent?: unknown } }): (summary: OperationSummary) => void {
+    if (this.tracer === undefined) return () => undefined;
+    const incoming = propagator.extract(ROOT_CONTEXT, headers, { get: (carrier, key) => (carrier as Headers).get(key) ?? undefined, keys: () => [] });
+    const span: Span = this.tracer.startSpan(
+      name === undefined ? `graphql ${type}` : `graphql ${type} ${name}`,
+      { kind: SpanKind.SERVER, attributes: { 'graphql.operation.type': type, ...(name === undefined ? {} : { 'graphql.operation.name': name }), 'request.id': scope.requestId } },
+      incoming,
+    );
+    scope.trace.parent = trace.setSpan(incoming, span);
+    return ({ outcome, errorCodes }) => {
+      span.setAttribute('graphql.outcome', outcome);
+      if (errorCodes.length > 0) {
+        span.setAttribute('graphql.error_codes', [...errorCodes]);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorCodes.join(',') });
+      }
+      span.end();
     };
   }
 

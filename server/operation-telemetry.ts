@@ -1,0 +1,61 @@
+/**
+ * One Yoga plugin for everything told about a GraphQL operation: it reads the operation's
+ * name and type once and computes its outcome once, then tells the tracer (the operation's
+ * span), the metrics and the log (one line per operation: request id, name, type, duration,
+ * error codes; the errors' details are in the lines of whatever failed).
+ */
+import { getOperationAST } from 'graphql';
+import type { Plugin, YogaLogger } from 'graphql-yoga';
+import type { GraphContext } from './context.js';
+import { errorCodes } from './errors.js';
+import type { GraphMetrics } from './metrics.js';
+import type { GraphTracing } from './tracing.js';
+
+export interface OperationInfo {
+  readonly name: string | undefined;
+  /** `query`, `mutation`, `subscription`, or `unknown`. */
+  readonly type: string;
+}
+
+export interface OperationSummary {
+  /** `success`, `partial` (data with errors) or `error` (no data). */
+  readonly outcome: 'success' | 'partial' | 'error';
+  readonly errorCodes: readonly string[];
+}
+
+export function useOperationTelemetry({ tracing, metrics, logger }: { tracing: GraphTracing; metrics: GraphMetrics; logger: YogaLogger }): Plugin<GraphContext> {
+  return {
+    onParse: () => ({ result }) => {
+      if (result instanceof Error) metrics.rejected(['GRAPHQL_PARSE_FAILED']);
+    },
+    onValidate: () => ({ valid, result }) => {
+      if (!valid) metrics.rejected(result.map(() => 'GRAPHQL_VALIDATION_FAILED'));
+    },
+    onExecute: ({ args }) => {
+      const started = performance.now();
+      const ast = getOperationAST(args.document, args.operationName);
+      const operation: OperationInfo = { name: ast?.name?.value, type: ast?.operation ?? 'unknown' };
+      const { scope, request, requestId } = args.contextValue;
+      const endSpan = tracing.operationStarted(operation, request.headers, scope);
+      const endMetrics = metrics.operationStarted(operation);
+      return {
+        onExecuteDone: ({ result }) => {
+          // An incremental (streamed) result has no single outcome to tell.
+          if (!('data' in result) && !('errors' in result)) return;
+          const codes = errorCodes(result.errors);
+          const hasData = result.data !== null && result.data !== undefined;
+          const summary: OperationSummary = { outcome: codes.length === 0 ? 'success' : hasData ? 'partial' : 'error', errorCodes: codes };
+          endSpan(summary);
+          endMetrics(summary);
+          logger.info('graphql operation', {
+            requestId,
+            operation: operation.name ?? null,
+            type: ast?.operation ?? null,
+            durationMs: Math.round((performance.now() - started) * 10) / 10,
+            errors: codes,
+          });
+        },
+      };
+    },
+  };
+}
