@@ -72,6 +72,8 @@ export interface SqliteSagaStoreOptions {
 
 export class SqliteSagaStore implements SagaStore {
   private readonly db: Database.Database;
+  private readonly statements: Record<'insert' | 'select' | 'update' | 'publish', Database.Statement>;
+  private readonly write: (params: Record<string, unknown>, event: OrderPlacedEvent | undefined) => void;
 
   constructor(private readonly options: SqliteSagaStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -81,6 +83,25 @@ export class SqliteSagaStore implements SagaStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // Prepared once: every order runs these several times.
+    this.statements = {
+      insert: this.db.prepare(
+        `INSERT INTO sagas (key, fingerprint, order_id, request, state, progress, run_at, created_at, updated_at)
+         VALUES (@key, @fingerprint, @orderId, @request, @state, @progress, @runAt, @createdAt, @createdAt)
+         ON CONFLICT (key) DO NOTHING`,
+      ),
+      select: this.db.prepare('SELECT * FROM sagas WHERE key = ?'),
+      // A field left out of the update (null) keeps its value.
+      update: this.db.prepare(
+        `UPDATE sagas SET run_at = @runAt, updated_at = @now, state = coalesce(@state, state), progress = coalesce(@progress, progress),
+         outcome = coalesce(@outcome, outcome), attempts = coalesce(@attempts, attempts) WHERE key = @key`,
+      ),
+      publish: this.db.prepare('INSERT INTO events (id, type, payload, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING'),
+    };
+    this.write = this.db.transaction((params: Record<string, unknown>, event: OrderPlacedEvent | undefined) => {
+      this.statements.update.run(params);
+      if (event !== undefined) this.statements.publish.run(event.id, event.type, JSON.stringify(event), Date.now());
+    });
   }
 
   claim(record: Omit<SagaRecord, 'outcome' | 'attempts' | 'updatedAt'>, runAt: number): Promise<ClaimResult> {
@@ -88,13 +109,7 @@ export class SqliteSagaStore implements SagaStore {
   }
 
   private claimSync(record: Omit<SagaRecord, 'outcome' | 'attempts' | 'updatedAt'>, runAt: number): ClaimResult {
-    const inserted = this.db
-      .prepare(
-        `INSERT INTO sagas (key, fingerprint, order_id, request, state, progress, run_at, created_at, updated_at)
-         VALUES (@key, @fingerprint, @orderId, @request, @state, @progress, @runAt, @createdAt, @createdAt)
-         ON CONFLICT (key) DO NOTHING`,
-      )
-      .run({
+    const inserted = this.statements.insert.run({
         key: record.key,
         fingerprint: record.fingerprint,
         orderId: record.orderId,
@@ -113,7 +128,7 @@ export class SqliteSagaStore implements SagaStore {
   }
 
   private loadSync(key: string): SagaRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM sagas WHERE key = ?').get(key) as SagaRow | undefined;
+    const row = this.statements.select.get(key) as SagaRow | undefined;
     return row === undefined ? undefined : fromRow(row);
   }
 
@@ -131,24 +146,7 @@ export class SqliteSagaStore implements SagaStore {
       outcome: update.outcome === undefined ? null : JSON.stringify(update.outcome),
       attempts: update.attempts ?? null,
     };
-    // A field left out of the update keeps its value.
-    const sets = [
-      'run_at = @runAt',
-      'updated_at = @now',
-      'state = coalesce(@state, state)',
-      'progress = coalesce(@progress, progress)',
-      'outcome = coalesce(@outcome, outcome)',
-      'attempts = coalesce(@attempts, attempts)',
-    ];
-    const write = this.db.transaction(() => {
-      this.db.prepare(`UPDATE sagas SET ${sets.join(', ')} WHERE key = @key`).run(params);
-      if (event !== undefined) {
-        this.db
-          .prepare('INSERT INTO events (id, type, payload, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
-          .run(event.id, event.type, JSON.stringify(event), Date.now());
-      }
-    });
-    write();
+    this.write(params, event);
   }
 
   startWorker(run: (key: string) => Promise<void>, leaseMs: number): () => Promise<void> {
