@@ -4,7 +4,8 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  * The SDL in `schema/` is the source of truth. From it we generate:
  * - the resolver types the server is written against,
  * - the printed schema that frontend teams point their own codegen at,
- * - a typed client (client preset) for the example operations in `operations/`.
+ * - a typed client (client preset) for the example operations in `operations/`, and their
+ *   persisted-operation hashes.
  */
 const config: CodegenConfig = {
   schema: 'schema/*.graphql',
@@ -38,7 +39,8 @@ const config: CodegenConfig = {
     },
     'generated/client/': {
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      // persisted-documents.json: hash → document, what PERSISTED_OPERATIONS_ONLY accepts.
+      presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
       config: { useTypeImports: true, enumsAsTypes: true, scalars: { ID: 'string' } },
     },
   },

@@ -24,7 +24,7 @@ const RUNS = 30;
 
 const demo = await startDemoServices({ settings: { latencyMs: LATENCY_MS } });
 const env = Object.fromEntries(SERVICE_NAMES.map((s) => [`${s.toUpperCase()}_API_URL`, demo.urls[s]]));
-const app = createApp({ config: loadConfig({ ...env, STATE_DB_PATH: ':memory:' }), urls: demo.urls, logger: createLogger('silent') });
+const app = createApp({ config: loadConfig({ ...env, STATE_DB_PATH: ':memory:', RATE_LIMIT_REQUESTS: '0' }), urls: demo.urls, logger: createLogger('silent') });
 const server = createServer(app.listener);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const graphql = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;

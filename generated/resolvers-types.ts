@@ -66,7 +66,7 @@ export type Order = {
 /** A page of orders. */
 export type OrderConnection = {
   __typename?: 'OrderConnection';
-  /** The orders on this page, newest first. */
+  /** The orders on this page, newest first (their number is counted by the `first` that asked for them). */
   nodes: Array<Order>;
   /** Where this page ends and whether another follows. */
   pageInfo: PageInfo;
@@ -118,8 +118,11 @@ export type PersonalInfo = {
   birthDate?: Maybe<Scalars['String']['output']>;
   /** City of residence, when known. */
   city?: Maybe<Scalars['String']['output']>;
-  /** E-mail address. */
-  email: Scalars['String']['output'];
+  /**
+   * E-mail address. Only the user and admins see it: `null` with `FORBIDDEN` for anyone else
+   * (nullable for that reason alone: whoever may see it always gets a value).
+   */
+  email?: Maybe<Scalars['String']['output']>;
   /** Full name. */
   name: Scalars['String']['output'];
 };
@@ -160,6 +163,11 @@ export type ProfessionalInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * The signed-in user: the user whose id is the token's `sub`. `null` with an
+   * `UNAUTHENTICATED` error when authentication is off, since nobody is signed in then.
+   */
+  me?: Maybe<User>;
   /** One order by id. `null` (without an error) when the orders service does not know the id. */
   order?: Maybe<Order>;
   /**
@@ -347,6 +355,19 @@ export type ResolversParentTypes = {
   UserError: UserError;
 };
 
+export type ComplexityDirectiveArgs = {
+  multipliers?: Maybe<Array<Scalars['String']['input']>>;
+  value: Scalars['Int']['input'];
+};
+
+export type ComplexityDirectiveResolver<Result, Parent, ContextType = GraphContext, Args = ComplexityDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type OwnerOnlyDirectiveArgs = {
+  owner: Scalars['String']['input'];
+};
+
+export type OwnerOnlyDirectiveResolver<Result, Parent, ContextType = GraphContext, Args = OwnerOnlyDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type MutationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   placeOrder?: Resolver<ResolversTypes['PlaceOrderPayload'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
 };
@@ -382,7 +403,7 @@ export type PersonalInfoResolvers<ContextType = GraphContext, ParentType extends
   avatarUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   birthDate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
@@ -400,6 +421,7 @@ export type ProfessionalInfoResolvers<ContextType = GraphContext, ParentType ext
 };
 
 export type QueryResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<Array<Maybe<ResolversTypes['User']>>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'ids'>>;
@@ -432,3 +454,7 @@ export type Resolvers<ContextType = GraphContext> = {
   UserError?: UserErrorResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = GraphContext> = {
+  complexity?: ComplexityDirectiveResolver<any, any, ContextType>;
+  ownerOnly?: OwnerOnlyDirectiveResolver<any, any, ContextType>;
+};

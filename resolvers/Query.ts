@@ -1,4 +1,5 @@
 import type { QueryResolvers } from '../generated/resolvers-types.js';
+import { GraphQLError } from 'graphql';
 import { badUserInput } from '../server/errors.js';
 import { MAX_BATCH_SIZE } from '../datasources/http-datasource.js';
 import { prefetchUserFields } from './prefetch-user-fields.js';
@@ -15,4 +16,11 @@ export const Query: QueryResolvers = {
     return ids.map((id) => context.personal.user(id));
   },
   order: (_, { id }, context) => context.orders.order(id),
+  me: (_, __, context, info) => {
+    if (context.viewer === undefined) {
+      throw new GraphQLError('Nobody is signed in: authentication is off on this server.', { extensions: { code: 'UNAUTHENTICATED' } });
+    }
+    prefetchUserFields(context, info, [context.viewer.userId]);
+    return context.personal.user(context.viewer.userId);
+  },
 };

@@ -21,6 +21,7 @@ import {
 } from 'graphql';
 import type { GraphContext } from '../server/context.js';
 import { isValidPageSize } from './orders-args.js';
+import { mayActFor } from '../server/authorization.js';
 
 export function prefetchUserFields(context: GraphContext, info: GraphQLResolveInfo, userIds: readonly string[]): void {
   const userType = info.schema.getType('User') as GraphQLObjectType;
@@ -36,7 +37,8 @@ export function prefetchUserFields(context: GraphContext, info: GraphQLResolveIn
         };
         // An invalid page size is reported by the field resolver; nothing to fetch.
         if (!isValidPageSize(first)) break;
-        for (const id of userIds) ignoreFailure(context.orders.ordersOfUser(id, first, after ?? null));
+        // Orders the caller may not see are refused by the field: not fetched either.
+        for (const id of userIds) if (mayActFor(context.viewer, id)) ignoreFailure(context.orders.ordersOfUser(id, first, after ?? null));
         break;
       }
     }

@@ -24,6 +24,12 @@ import { createContext, type Upstreams } from './context.js';
 import { graphiqlOptions } from './graphiql.js';
 import { readGraphQLFiles } from './project-files.js';
 import { assignRequestId } from './request-id.js';
+import { TokenVerifier, useAuthentication } from './auth.js';
+import { withOwnerRules } from './authorization.js';
+import { refuseBody } from './body-limit.js';
+import { useExposure } from './exposure.js';
+import { useOperationLimits } from './operation-limits.js';
+import { createRateLimiter } from './rate-limit.js';
 
 export interface AppOptions {
   readonly config: Config;
@@ -61,19 +67,31 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
   const orderSaga = new OrderSaga(upstreams, store, { ...orders, requestTimeoutMs: config.requestTimeoutMs }, logger, metrics);
   orderSaga.start();
 
-  const schema = makeExecutableSchema({ typeDefs: [...readGraphQLFiles('schema').values()], resolvers });
+  const schema = withOwnerRules(makeExecutableSchema({ typeDefs: [...readGraphQLFiles('schema').values()], resolvers }));
+  const { auth, limits, exposure } = config;
+  const verifier = auth.jwtSecret === undefined && auth.jwksUrl === undefined ? undefined : new TokenVerifier(auth);
+  const rateLimiter = createRateLimiter(config.rateLimit, { url: orders.redisUrl, prefix: orders.redisPrefix });
 
-  const yoga = createYoga({
+  const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }>({
     schema,
     logging: logger,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: graphiqlOptions({ upstreamCallList: config.upstreamCallList }),
+    batching: limits.maxBatch === 0 ? false : { limit: limits.maxBatch },
+    graphiql: exposure.graphiql ? graphiqlOptions({ upstreamCallList: config.upstreamCallList }) : false,
     // GraphiQL served whole from this process, so that it works where no CDN can be reached.
     renderGraphiQL,
     // Never echo a thrown bug's message or stack, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
-    plugins: [useOperationTelemetry({ tracing, metrics, logger }), useUpstreamCallList()],
+    // In the order a request meets them: the cheapest refusals first.
+    plugins: [
+      useAuthentication(verifier),
+      rateLimiter.plugin,
+      ...useExposure(exposure),
+      ...useOperationLimits(limits),
+      useOperationTelemetry({ tracing, metrics, logger }),
+      useUpstreamCallList(),
+    ],
     context: ({ request }) => createContext(upstreams, orderSaga, request, config),
   });
 
@@ -92,6 +110,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
       return;
     }
     if (path === '/readyz') return reply(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ready' });
+    if (refuseBody(req, res, limits.maxBodyBytes)) return;
     if (admin(req, res) || extraRoutes?.(req, res)) return;
     if (draining) res.setHeader('connection', 'close');
     assignRequestId(req, res);
@@ -108,6 +127,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
       await store.close();
       await Promise.all(Object.values(upstreams).map((upstream) => upstream.close()));
       await tracing.shutdown();
+      await rateLimiter.close();
     },
   };
 }

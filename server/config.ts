@@ -139,6 +139,87 @@ export interface Config {
    * @default true, false when NODE_ENV is `production` (`UPSTREAM_CALL_LIST`: `on` or `off`)
    */
   readonly upstreamCallList: boolean;
+  readonly auth: AuthSettings;
+  readonly limits: LimitSettings;
+  readonly exposure: ExposureSettings;
+  readonly rateLimit: RateLimitSettings;
+}
+
+/**
+ * Bearer JWTs (see server/auth.ts). Authentication is on when a key is set: `AUTH_JWT_SECRET`
+ * (HS256/384/512) or `AUTH_JWKS_URL` (the issuer's public keys), never both.
+ */
+export interface AuthSettings {
+  /** @default unset (`AUTH_JWT_SECRET`, at least 32 characters) */
+  readonly jwtSecret: string | undefined;
+  /** @default unset (`AUTH_JWKS_URL`, e.g. `https://login.example.com/.well-known/jwks.json`) */
+  readonly jwksUrl: string | undefined;
+  /** Required `iss` claim. @default unset: not checked (`AUTH_ISSUER`) */
+  readonly issuer: string | undefined;
+  /** Required `aud` claim. @default unset: not checked (`AUTH_AUDIENCE`) */
+  readonly audience: string | undefined;
+  /** Leeway for `exp` and `nbf` against clocks that drift. @default 30 (`AUTH_CLOCK_SKEW_S`) */
+  readonly clockSkewS: number;
+  /** Claim holding the caller's roles (an array, or one space-separated string). @default "roles" (`AUTH_ROLES_CLAIM`) */
+  readonly rolesClaim: string;
+  /** Role that may see and act for every user. @default "admin" (`AUTH_ADMIN_ROLE`) */
+  readonly adminRole: string;
+}
+
+/** Limits checked before anything is executed (see server/operation-limits.ts). */
+export interface LimitSettings {
+  /** Deepest field nesting. @default 10 (`MAX_DEPTH`) */
+  readonly maxDepth: number;
+  /** Aliases in one operation. @default 15 (`MAX_ALIASES`) */
+  readonly maxAliases: number;
+  /** Lexical tokens in the document. @default 1000 (`MAX_TOKENS`) */
+  readonly maxTokens: number;
+  /** Directives in one operation. @default 20 (`MAX_DIRECTIVES`) */
+  readonly maxDirectives: number;
+  /** Cost: every field counts 1, times the size of each list around it. @default 5000 (`MAX_COST`) */
+  readonly maxCost: number;
+  /** Size assumed for a list whose arguments do not bound it (`Order.items`). @default 10 (`COST_DEFAULT_LIST_SIZE`) */
+  readonly defaultListSize: number;
+  /** Largest request body; a larger one is refused with 413 before it is read. @default 102400 (`MAX_BODY_BYTES`) */
+  readonly maxBodyBytes: number;
+  /** Operations in one array-batched request; 0: batching refused. @default 0 (`MAX_BATCH`) */
+  readonly maxBatch: number;
+}
+
+/** What the endpoint shows about itself; stricter when `NODE_ENV` is `production`. */
+export interface ExposureSettings {
+  /** @default NODE_ENV === "production" */
+  readonly production: boolean;
+  /** Schema introspection. @default on, off in production (`INTROSPECTION`: `on` or `off`) */
+  readonly introspection: boolean;
+  /** GraphiQL on `GET /graphql`. @default on, off in production (`GRAPHIQL`: `on` or `off`) */
+  readonly graphiql: boolean;
+  /**
+   * Refuses GET and form-like requests without a non-simple header (`content-type: application/json`,
+   * `x-graphql-yoga-csrf`...), so a third-party page cannot make a browser run operations.
+   * @default off, on in production (`CSRF_PREVENTION`: `on` or `off`)
+   */
+  readonly csrfPrevention: boolean;
+  /**
+   * Only the operations in `operations/` run, sent by hash (`documentId`, or Apollo's
+   * `extensions.persistedQuery.sha256Hash`); any other document is refused.
+   * @default off (`PERSISTED_OPERATIONS_ONLY`: `on` or `off`)
+   */
+  readonly persistedOperationsOnly: boolean;
+}
+
+/** Requests per caller: the token's subject, else the client's IP (see server/rate-limit.ts). */
+export interface RateLimitSettings {
+  /** Requests per window; 0 turns the limit off. @default 600 (`RATE_LIMIT_REQUESTS`) */
+  readonly requests: number;
+  /** @default 60 (`RATE_LIMIT_WINDOW_S`) */
+  readonly windowS: number;
+  /**
+   * Whether the client's IP is the last address of `x-forwarded-for` (the one the proxy in
+   * front of the graph added) rather than the connection's peer. Only behind such a proxy.
+   * @default off (`TRUST_PROXY`: `on` or `off`)
+   */
+  readonly trustProxy: boolean;
 }
 
 /** `placeOrder`: its durable store, its queue and its confirmation email. */
@@ -257,7 +338,46 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`SAGA_LEASE_MS=${orders.leaseMs} must be longer than REQUEST_TIMEOUT_MS=${requestTimeoutMs}: a saga run could be resumed while it still runs`);
   }
 
+  const onOff = (name: string, fallback: boolean): boolean => read(env, name, z.enum(['on', 'off']), fallback ? 'on' : 'off') === 'on';
+  const production = env.NODE_ENV === 'production';
+
+  const auth: AuthSettings = Object.freeze({
+    jwtSecret: read<string | undefined>(env, 'AUTH_JWT_SECRET', z.string().min(32, 'at least 32 characters'), undefined),
+    jwksUrl: read<string | undefined>(env, 'AUTH_JWKS_URL', z.url({ protocol: /^https?$/ }), undefined),
+    issuer: read<string | undefined>(env, 'AUTH_ISSUER', z.string().min(1), undefined),
+    audience: read<string | undefined>(env, 'AUTH_AUDIENCE', z.string().min(1), undefined),
+    clockSkewS: read(env, 'AUTH_CLOCK_SKEW_S', integer(0, 3600), 30),
+    rolesClaim: read(env, 'AUTH_ROLES_CLAIM', z.string().min(1), 'roles'),
+    adminRole: read(env, 'AUTH_ADMIN_ROLE', z.string().min(1), 'admin'),
+  });
+  if (auth.jwtSecret !== undefined && auth.jwksUrl !== undefined) {
+    throw new ConfigError('AUTH_JWT_SECRET and AUTH_JWKS_URL are both set: tokens are verified with one kind of key, set only one');
+  }
+
   return Object.freeze({
+    auth,
+    limits: Object.freeze({
+      maxDepth: read(env, 'MAX_DEPTH', integer(1, 1000), 10),
+      maxAliases: read(env, 'MAX_ALIASES', integer(0, 100_000), 15),
+      maxTokens: read(env, 'MAX_TOKENS', integer(10, 1_000_000), 1000),
+      maxDirectives: read(env, 'MAX_DIRECTIVES', integer(0, 100_000), 20),
+      maxCost: read(env, 'MAX_COST', integer(1, 1_000_000_000), 5000),
+      defaultListSize: read(env, 'COST_DEFAULT_LIST_SIZE', integer(1, 10_000), 10),
+      maxBodyBytes: read(env, 'MAX_BODY_BYTES', integer(256, 1 << 30), 100 * 1024),
+      maxBatch: read(env, 'MAX_BATCH', integer(0, 1000), 0),
+    }),
+    exposure: Object.freeze({
+      production,
+      introspection: onOff('INTROSPECTION', !production),
+      graphiql: onOff('GRAPHIQL', !production),
+      csrfPrevention: onOff('CSRF_PREVENTION', production),
+      persistedOperationsOnly: onOff('PERSISTED_OPERATIONS_ONLY', false),
+    }),
+    rateLimit: Object.freeze({
+      requests: read(env, 'RATE_LIMIT_REQUESTS', integer(0, 100_000_000), 600),
+      windowS: read(env, 'RATE_LIMIT_WINDOW_S', integer(1, 86_400), 60),
+      trustProxy: onOff('TRUST_PROXY', false),
+    }),
     port: read(env, 'PORT', integer(0, 65_535), 4000),
     host: read(env, 'HOST', z.string().min(1), '0.0.0.0'),
     logLevel: read(env, 'LOG_LEVEL', z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
@@ -268,7 +388,7 @@ export function loadConfig(env: Env = process.env): Config {
     upstreams: Object.freeze(upstreams),
     orders,
     otlpEndpoint: read<string | undefined>(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', urlValue, undefined),
-    upstreamCallList: read(env, 'UPSTREAM_CALL_LIST', z.enum(['on', 'off']), env.NODE_ENV === 'production' ? 'off' : 'on') === 'on',
+    upstreamCallList: onOff('UPSTREAM_CALL_LIST', !production),
     adminToken: read<string | undefined>(env, 'ADMIN_TOKEN', z.string().min(16, 'at least 16 characters'), undefined),
   });
 }

@@ -17,6 +17,7 @@ import { ProfessionalDataSource } from '../datasources/professional-datasource.j
 import { OrdersDataSource } from '../datasources/orders-datasource.js';
 import { InventoryDataSource } from '../datasources/inventory-datasource.js';
 import type { Caller, OrderSaga } from './order-saga.js';
+import { viewerOf, type Viewer } from './auth.js';
 
 export type Upstreams = Readonly<Record<ServiceName, Upstream>>;
 
@@ -34,6 +35,8 @@ export interface GraphContext {
   readonly orderSaga: OrderSaga;
   /** Who made this request, for the writes made on their behalf. */
   readonly caller: Caller;
+  /** The verified caller (server/auth.ts); `undefined` when authentication is off. */
+  readonly viewer: Viewer | undefined;
 }
 
 /** The request header that asks for the list of upstream calls in the answer. */
@@ -62,5 +65,6 @@ export function createContext(upstreams: Upstreams, orderSaga: OrderSaga, reques
     inventory: new InventoryDataSource(upstreams.inventory, scope),
     orderSaga,
     caller: { requestId: scope.requestId, authorization: scope.authorization },
+    viewer: viewerOf(request),
   };
 }

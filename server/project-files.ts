@@ -25,3 +25,12 @@ export function readGraphQLFiles(folder: 'schema' | 'operations'): Map<string, s
   const names = readdirSync(dir).filter((name) => name.endsWith('.graphql')).sort();
   return new Map(names.map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
 }
+
+/**
+ * The persisted operations the codegen step wrote (`generated/client/persisted-documents.json`):
+ * document by hash, the hash as `sha256:<hex>`.
+ */
+export function readPersistedDocuments(): Map<string, string> {
+  const documents = JSON.parse(readFileSync(join(root, 'generated', 'client', 'persisted-documents.json'), 'utf8')) as Record<string, string>;
+  return new Map(Object.entries(documents));
+}

@@ -25,7 +25,8 @@ const post = (url: string, query: string) =>
 describe('the server process', () => {
   it('serves health, readiness, GraphiQL and GraphQL, and refuses a mutation over GET', async () => {
     fakes = await startContractFakes();
-    const started = await startServerProcess(urlEnv(fakes.urls));
+    // The process runs in production (NODE_ENV), where GraphiQL is off unless asked for.
+    const started = await startServerProcess({ ...urlEnv(fakes.urls), GRAPHIQL: 'on' });
     server = started.server;
     const { url } = started;
 
@@ -46,8 +47,11 @@ describe('the server process', () => {
     const answer = await post(url, '{ user(id: "u1") { personal { name } } }');
     expect(await answer.json()).toEqual({ data: { user: { personal: { name: 'Ada Lovelace' } } } });
 
-    const mutation = await fetch(`${url}/graphql?query=${encodeURIComponent('mutation { placeOrder }')}`);
-    expect(mutation.status).toBe(405);
+    // Production: a GET without a non-simple header is refused (CSRF prevention)...
+    const getUrl = `${url}/graphql?query=${encodeURIComponent('mutation { placeOrder }')}`;
+    expect((await fetch(getUrl)).status).toBe(403);
+    // ...and with one, a mutation over GET still is.
+    expect((await fetch(getUrl, { headers: { 'x-graphql-yoga-csrf': '1' } })).status).toBe(405);
   });
 
   it('on SIGTERM stops listening, finishes the request in flight, then exits 0', async () => {

@@ -30,8 +30,9 @@ export interface GraphOptions {
 
 export async function startGraph(urls: Record<ServiceName, string>, env: Record<string, string> = {}, options: GraphOptions = {}): Promise<GraphServer> {
   const urlEnv = Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_API_URL`, urls[name]]));
-  // A real SQLite database, in memory unless the test gives a file.
-  const config = loadConfig({ STATE_DB_PATH: ':memory:', ...urlEnv, ...env });
+  // A real SQLite database, in memory unless the test gives a file. Every request of a test
+  // comes from one IP: the rate limit is off unless the test sets it.
+  const config = loadConfig({ STATE_DB_PATH: ':memory:', RATE_LIMIT_REQUESTS: '0', ...urlEnv, ...env });
   const app = createApp({
     config,
     urls,

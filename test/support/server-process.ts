@@ -30,8 +30,9 @@ export function spawnServer(env: Record<string, string>, options: SpawnOptions =
   const child = spawn(process.execPath, entry, {
     cwd: root,
     // Only what the test gives, so that the machine's own *_API_URL cannot leak in; state in a
-    // fresh folder unless the test names a file (to restart on the same one).
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', STATE_DB_PATH: freshStatePath(), ...env },
+    // fresh folder unless the test names a file (to restart on the same one). Every request of
+    // a test or bench comes from one IP: the rate limit is off unless the caller sets it.
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', STATE_DB_PATH: freshStatePath(), RATE_LIMIT_REQUESTS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,0 +1,122 @@
+/**
+ * Authentication: who the caller is, from a bearer JWT verified with jose.
+ *
+ * Off unless a key is configured (`AUTH_JWT_SECRET` or `AUTH_JWKS_URL`): the embedded demo
+ * then trusts every caller. On, every GraphQL request needs a valid token, checked after
+ * the request is parsed and before its document is: a missing, expired, forged or
+ * foreign token costs one signature check and ends in `UNAUTHENTICATED` with HTTP 401.
+ * What a known caller may see is decided in one place, server/authorization.ts.
+ */
+import { createRemoteJWKSet, errors as jose, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { AuthSettings } from './config.js';
+
+/** The verified caller of a request. */
+export interface Viewer {
+  /** The token's `sub`: the caller's user id, as the personal service knows it. */
+  readonly userId: string;
+  /** Whether the token carries the admin role: may see and act for every user. */
+  readonly admin: boolean;
+}
+
+const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
+// A JWKS holds public keys: HMAC is never accepted from it (no algorithm confusion).
+const PUBLIC_KEY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+
+export class TokenVerifier {
+  private readonly key: Uint8Array | JWTVerifyGetKey;
+  private readonly algorithms: string[];
+
+  constructor(private readonly settings: AuthSettings) {
+    if (settings.jwtSecret !== undefined) {
+      this.key = new TextEncoder().encode(settings.jwtSecret);
+      this.algorithms = HMAC_ALGORITHMS;
+    } else if (settings.jwksUrl !== undefined) {
+      // Keys are cached and fetched again (at most every 30 s) when a token names an unknown `kid`.
+      this.key = createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 3000 });
+      this.algorithms = PUBLIC_KEY_ALGORITHMS;
+    } else {
+      throw new Error('TokenVerifier needs AUTH_JWT_SECRET or AUTH_JWKS_URL');
+    }
+  }
+
+  /** The viewer of a request with this `authorization` header; throws `UNAUTHENTICATED` (401) or `AUTH_UNAVAILABLE` (503). */
+  async verify(authorization: string | null): Promise<Viewer> {
+    const token = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i.exec(authorization ?? '')?.[1];
+    if (token === undefined) {
+      throw unauthenticated(authorization === null ? 'Authentication required: send `Authorization: Bearer <token>`.' : 'The Authorization header is not a bearer token.');
+    }
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.key as Uint8Array, {
+        algorithms: this.algorithms,
+        clockTolerance: this.settings.clockSkewS,
+        requiredClaims: ['sub', 'exp'],
+        ...(this.settings.issuer === undefined ? {} : { issuer: this.settings.issuer }),
+        ...(this.settings.audience === undefined ? {} : { audience: this.settings.audience }),
+      }));
+    } catch (error) {
+      throw verificationError(error);
+    }
+    return { userId: payload.sub!, admin: rolesOf(payload[this.settings.rolesClaim]).includes(this.settings.adminRole) };
+  }
+}
+
+function rolesOf(claim: unknown): string[] {
+  if (typeof claim === 'string') return claim.split(' ').filter((role) => role !== '');
+  return Array.isArray(claim) ? claim.filter((role): role is string => typeof role === 'string') : [];
+}
+
+/** Says why a token was refused in the client's terms; never the key or the token itself. */
+function verificationError(error: unknown): GraphQLError {
+  if (error instanceof jose.JWTExpired) return unauthenticated('The token has expired.');
+  if (error instanceof jose.JWTClaimValidationFailed) return unauthenticated(`The token's "${error.claim}" claim is not accepted (${error.reason}).`);
+  if (error instanceof jose.JWSSignatureVerificationFailed) return unauthenticated('The token signature is not valid.');
+  if (error instanceof jose.JOSEAlgNotAllowed) return unauthenticated('The token is signed with an algorithm this server does not accept.');
+  if (error instanceof jose.JWKSNoMatchingKey) return unauthenticated('The token is signed with a key this server does not know.');
+  if (error instanceof jose.JWSInvalid || error instanceof jose.JWTInvalid || error instanceof jose.JOSENotSupported) {
+    return unauthenticated('The token is malformed.');
+  }
+  // The key set could not be fetched (time-out, refused, not JSON): not the client's fault.
+  const unavailable = new GraphQLError('The token could not be verified now: the signing keys are unavailable. Try again shortly.', {
+    extensions: { code: 'AUTH_UNAVAILABLE', retryable: true, http: { status: 503 } },
+  });
+  Object.defineProperty(unavailable, 'cause', { value: error, enumerable: false });
+  return unavailable;
+}
+
+export function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: {
+      code: 'UNAUTHENTICATED',
+      // Read by yoga for the HTTP answer, never sent in the body.
+      http: { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } },
+    },
+  });
+}
+
+const viewers = new WeakMap<Request, Viewer>();
+
+/** The verified caller of the request; `undefined` when authentication is off. */
+export function viewerOf(request: Request): Viewer | undefined {
+  return viewers.get(request);
+}
+
+/**
+ * Verifies the token of every GraphQL request before its document is parsed; GraphiQL's
+ * page itself needs none. Off (every caller anonymous and trusted) without a verifier.
+ */
+export function useAuthentication(verifier: TokenVerifier | undefined): Plugin {
+  if (verifier === undefined) return {};
+  return {
+    async onParams({ request, setResult }) {
+      try {
+        const viewer = await verifier.verify(request.headers.get('authorization'));
+        viewers.set(request, viewer);
+      } catch (error) {
+        setResult({ errors: [error as GraphQLError] });
+      }
+    },
+  };
+}

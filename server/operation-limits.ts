@@ -1,0 +1,96 @@
+/**
+ * Operation limits: what one operation may ask for, checked before anything runs.
+ *
+ * Tokens are counted while the document is parsed, depth, aliases and directives while it
+ * is validated (graphql-armor), and the cost once its variables are known, before the
+ * first resolver (graphql-query-complexity, from the `@complexity` directives of the SDL).
+ * Every refusal is an error with `extensions.code` `OPERATION_LIMIT_EXCEEDED`, the limit's
+ * name and its maximum, so that a client can tell which one it ran into.
+ */
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { directiveEstimator, getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { getNamedType, GraphQLError, isLeafType, isListType, isNonNullType, type GraphQLOutputType, type ValidationContext } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { LimitSettings } from './config.js';
+
+export type LimitName = 'tokens' | 'depth' | 'aliases' | 'directives' | 'cost';
+
+const DESCRIPTIONS: Record<LimitName, string> = {
+  tokens: 'The document is too long',
+  depth: 'The operation nests fields too deeply',
+  aliases: 'The operation uses too many aliases',
+  directives: 'The operation uses too many directives',
+  cost: 'The operation asks for too much at once',
+};
+
+export function limitExceeded(limit: LimitName, max: number, found?: number): GraphQLError {
+  const detail = found === undefined ? `at most ${max}` : `${found}, at most ${max}`;
+  return new GraphQLError(`${DESCRIPTIONS[limit]} (${limit}: ${detail}).`, {
+    extensions: { code: 'OPERATION_LIMIT_EXCEEDED', limit, max },
+  });
+}
+
+/** Armor's own errors carry no code: each refusal is reported as ours instead. */
+function reportAs(limit: LimitName, max: number) {
+  return {
+    n: max,
+    propagateOnRejection: false,
+    onReject: [
+      (context: ValidationContext | null) => {
+        const error = limitExceeded(limit, max);
+        // The token count has no validation context: it refuses by throwing out of the parser.
+        if (context === null) throw error;
+        context.reportError(error);
+      },
+    ],
+  };
+}
+
+export function useOperationLimits(limits: LimitSettings): Plugin[] {
+  return [
+    maxTokensPlugin(reportAs('tokens', limits.maxTokens)),
+    maxDepthPlugin({ ...reportAs('depth', limits.maxDepth), ignoreIntrospection: true, flattenFragments: true }),
+    maxAliasesPlugin(reportAs('aliases', limits.maxAliases)),
+    maxDirectivesPlugin(reportAs('directives', limits.maxDirectives)),
+    useCostLimit(limits),
+  ] as Plugin[];
+}
+
+/**
+ * A list of objects whose arguments do not say how long it is counts `defaultListSize`
+ * times; a list of scalars counts once (its items are not fetched one by one).
+ */
+function listEstimator(defaultListSize: number): ComplexityEstimator {
+  return ({ type, field, childComplexity }) => {
+    // Introspection is bounded by the schema, not by the data: free.
+    if (type.name.startsWith('__') || field.name.startsWith('__')) return 0;
+    const outer: GraphQLOutputType = isNonNullType(field.type) ? field.type.ofType : field.type;
+    const many = isListType(outer) && !isLeafType(getNamedType(field.type));
+    return (1 + childComplexity) * (many ? defaultListSize : 1);
+  };
+}
+
+function useCostLimit(limits: LimitSettings): Plugin {
+  const estimators = [directiveEstimator({ name: 'complexity' }), listEstimator(limits.defaultListSize)];
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      let cost: number;
+      try {
+        cost = getComplexity({
+          schema: args.schema,
+          query: args.document,
+          variables: (args.variableValues ?? {}) as Record<string, unknown>,
+          ...(args.operationName == null ? {} : { operationName: args.operationName }),
+        estimators,
+        });
+      } catch {
+        // Variables that do not fit the operation: execution reports them precisely.
+        return;
+      }
+      if (cost > limits.maxCost) setResultAndStopExecution({ errors: [limitExceeded('cost', limits.maxCost, cost)] });
+    },
+  };
+}

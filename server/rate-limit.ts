@@ -1,0 +1,74 @@
+/**
+ * Rate limiting: each caller gets `RATE_LIMIT_REQUESTS` GraphQL requests per
+ * `RATE_LIMIT_WINDOW_S`, counted by rate-limiter-flexible. A caller is the token's subject
+ * when there is a verified token, else the client's IP (so refused tokens count too).
+ * In memory by default; in Redis when `REDIS_URL` is set, so that every replica counts
+ * against one limit. Should Redis fail, each process goes on counting in memory rather
+ * than refusing everybody or nobody.
+ */
+import type { IncomingMessage } from 'node:http';
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { viewerOf } from './auth.js';
+import type { RateLimitSettings } from './config.js';
+
+export interface RateLimiter {
+  readonly plugin: Plugin<Record<string, unknown>, { req: IncomingMessage }>;
+  close(): Promise<void>;
+}
+
+export function rateLimited(retryAfterMs: number): GraphQLError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new GraphQLError(`Too many requests: try again in ${seconds} s.`, {
+    extensions: { code: 'RATE_LIMITED', retryable: true, retryAfterMs, http: { status: 429, headers: { 'retry-after': String(seconds) } } },
+  });
+}
+
+/** The client's address: the connection's peer, or what the trusted proxy in front says it saw. */
+export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = req.headers['x-forwarded-for'];
+    const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded ?? '').split(',').pop()?.trim();
+    if (last) return last;
+  }
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+export function createRateLimiter(settings: RateLimitSettings, redis: { url: string | undefined; prefix: string }): RateLimiter {
+  if (settings.requests === 0) return { plugin: {}, close: async () => undefined };
+  const options = { points: settings.requests, duration: settings.windowS };
+  let client: Redis | undefined;
+  let limiter: RateLimiterAbstract;
+  if (redis.url === undefined) {
+    limiter = new RateLimiterMemory(options);
+  } else {
+    // No offline queue: a command while Redis is away fails at once and the fallback counts.
+    client = new Redis(redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+    client.on('error', () => undefined);
+    limiter = new RateLimiterRedis({
+      ...options,
+      storeClient: client,
+      keyPrefix: `${redis.prefix}-rate`,
+      insuranceLimiter: new RateLimiterMemory(options),
+    });
+  }
+  return {
+    plugin: {
+      async onParams({ request, context, setResult }) {
+        const viewer = viewerOf(request);
+        const key = viewer === undefined ? `ip:${clientIp(context.req, settings.trustProxy)}` : `sub:${viewer.userId}`;
+        try {
+          await limiter.consume(key);
+        } catch (refusal) {
+          if (refusal instanceof RateLimiterRes) setResult({ errors: [rateLimited(refusal.msBeforeNext)] });
+          // Anything else is the store failing past its fallback: serve rather than refuse.
+        }
+      },
+    },
+    close: async () => {
+      client?.disconnect();
+    },
+  };
+}
