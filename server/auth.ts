@@ -59,7 +59,9 @@ export class TokenVerifier {
     } catch (error) {
       throw verificationError(error);
     }
-    return { userId: payload.sub!, admin: rolesOf(payload[this.settings.rolesClaim]).includes(this.settings.adminRole) };
+    // An empty subject would be a user id nobody has, and everybody's at once.
+    if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthenticated('The token\'s "sub" claim is missing.');
+    return { userId: payload.sub, admin: rolesOf(payload[this.settings.rolesClaim]).includes(this.settings.adminRole) };
   }
 }
 
@@ -71,7 +73,10 @@ function rolesOf(claim: unknown): string[] {
 /** Says why a token was refused in the client's terms; never the key or the token itself. */
 function verificationError(error: unknown): GraphQLError {
   if (error instanceof jose.JWTExpired) return unauthenticated('The token has expired.');
-  if (error instanceof jose.JWTClaimValidationFailed) return unauthenticated(`The token's "${error.claim}" claim is not accepted (${error.reason}).`);
+  if (error instanceof jose.JWTClaimValidationFailed) {
+    const problem = error.reason === 'missing' ? 'is missing' : error.reason === 'check_failed' ? 'is not the one this server expects' : 'is not valid';
+    return unauthenticated(`The token's "${error.claim}" claim ${problem}.`);
+  }
   if (error instanceof jose.JWSSignatureVerificationFailed) return unauthenticated('The token signature is not valid.');
   if (error instanceof jose.JOSEAlgNotAllowed) return unauthenticated('The token is signed with an algorithm this server does not accept.');
   if (error instanceof jose.JWKSNoMatchingKey) return unauthenticated('The token is signed with a key this server does not know.');
