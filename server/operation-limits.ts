@@ -12,9 +12,25 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { directiveEstimator, getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
-import { getNamedType, GraphQLError, isLeafType, isListType, isNonNullType, type GraphQLOutputType, type ValidationContext } from 'graphql';
+import {
+  getNamedType,
+  getOperationAST,
+  GraphQLError,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  type GraphQLOutputType,
+  type ValidationContext,
+} from 'graphql';
+import { getVariableValues } from 'graphql/execution/values.js';
 import type { Plugin } from 'graphql-yoga';
 import type { LimitSettings } from './config.js';
+
+/**
+ * A request error in GraphQL over HTTP terms: 400 with `application/graphql-response+json`,
+ * 200 with `application/json` (`spec`), as yoga answers a validation error. Not sent to the client.
+ */
+const REQUEST_ERROR = { status: 400, spec: true };
 
 export type LimitName = 'tokens' | 'depth' | 'aliases' | 'directives' | 'cost';
 
@@ -28,8 +44,10 @@ const DESCRIPTIONS: Record<LimitName, string> = {
 
 export function limitExceeded(limit: LimitName, max: number, found?: number): GraphQLError {
   const detail = found === undefined ? `at most ${max}` : `${found}, at most ${max}`;
+  // Validation errors get their HTTP status from yoga; the cost's is said here.
+  const http = limit === 'cost' ? { http: REQUEST_ERROR } : {};
   return new GraphQLError(`${DESCRIPTIONS[limit]} (${limit}: ${detail}).`, {
-    extensions: { code: 'OPERATION_LIMIT_EXCEEDED', limit, max },
+    extensions: { code: 'OPERATION_LIMIT_EXCEEDED', limit, max, ...http },
   });
 }
 
@@ -73,10 +91,22 @@ function listEstimator(defaultListSize: number): ComplexityEstimator {
   };
 }
 
+/**
+ * Variables are checked against the operation before anything runs, as graphql-js would,
+ * but each refusal carries `BAD_USER_INPUT` (graphql-js gives them no code); only then is
+ * the cost known.
+ */
 function useCostLimit(limits: LimitSettings): Plugin {
   const estimators = [directiveEstimator({ name: 'complexity' }), listEstimator(limits.defaultListSize)];
   return {
     onExecute({ args, setResultAndStopExecution }) {
+      const operation = getOperationAST(args.document, args.operationName);
+      if (operation == null) return;
+      const variables = getVariableValues(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>, { maxErrors: 10 });
+      if (variables.errors !== undefined) {
+        const errors = variables.errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT', http: REQUEST_ERROR } }));
+        return setResultAndStopExecution({ errors });
+      }
       let cost: number;
       try {
         cost = getComplexity({
@@ -87,7 +117,7 @@ function useCostLimit(limits: LimitSettings): Plugin {
         estimators,
         });
       } catch {
-        // Variables that do not fit the operation: execution reports them precisely.
+        // Nothing the checks above let through; execution reports whatever it is.
         return;
       }
       if (cost > limits.maxCost) setResultAndStopExecution({ errors: [limitExceeded('cost', limits.maxCost, cost)] });
