@@ -4,16 +4,16 @@
  * durable email queue, idempotency (sequential and concurrent), dead letters and a crash.
  * What the services did is read from the fakes' state; what the graph keeps, from its store.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SERVICE_NAMES } from '../server/config.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisSagaStore } from '../server/redis-saga-store.js';
 import type { SagaStore } from '../server/saga-store.js';
 import { SqliteSagaStore } from '../server/sqlite-saga-store.js';
-import { STOCK, startContractFakes, type Fakes } from './support/contract-fakes.js';
+import { STOCK } from './support/contract-fakes.js';
 import { Barrier, deferred, json, type Handler } from './support/fake-upstream.js';
 import { graphHarness } from './support/harness.js';
 import { startRedis, type RedisServer } from './support/redis-server.js';
-import { freshStatePath, startServerProcess, type ServerProcess } from './support/server-process.js';
+import { processHarness } from './support/process-harness.js';
+import { freshStatePath } from './support/server-process.js';
 import { MAX_UNITS_PER_LINE, writeFakes, type WriteFakes } from './support/write-fakes.js';
 
 const setup = graphHarness();
@@ -330,31 +330,6 @@ describe.each(BACKENDS)('placeOrder, state in $name', (backend) => {
 
 
 /** Fakes and graph server processes for one test, all stopped (SIGKILL) after it. */
-function processHarness() {
-  let fakes: Fakes | undefined;
-  const servers: ServerProcess[] = [];
-  afterEach(async () => {
-    for (const server of servers.splice(0)) {
-      server.child.kill('SIGKILL');
-      await server.exited;
-    }
-    await fakes?.close();
-  });
-  return {
-    /** Starts the fakes; resolves with them and the `*_API_URL`s that point a server at them. */
-    async fakes(handlers: Partial<Record<(typeof SERVICE_NAMES)[number], Handler>>) {
-      fakes = await startContractFakes(handlers);
-      const started = fakes;
-      return { fakes: started, urlEnv: Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_API_URL`, started.urls[name]])) };
-    },
-    async server(env: Record<string, string>) {
-      const started = await startServerProcess(env);
-      servers.push(started.server);
-      return started;
-    },
-  };
-}
-
 describe.each(BACKENDS)('placeOrder across a crash, state in $name', (backend) => {
   const processes = processHarness();
 
