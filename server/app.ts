@@ -46,6 +46,11 @@ export interface AppOptions {
 
 export interface App {
   readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * Resolves when the state shared with other replicas (the rate limit's Redis) is reachable,
+   * or after `timeoutMs` with false; listen after it.
+   */
+  connected(timeoutMs: number): Promise<boolean>;
   /** From now on `/readyz` answers 503 so that load balancers stop sending traffic. */
   drain(): void;
   /** Stops the queue worker, closes the store and the upstream pools; call after the HTTP server has finished its requests. */
@@ -119,6 +124,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
 
   return {
     listener,
+    connected: (timeoutMs) => rateLimiter.connected(timeoutMs),
     drain: () => {
       draining = true;
     },

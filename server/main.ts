@@ -24,6 +24,8 @@ const server = createServer((req, res) => {
   app.listener(req, res);
 });
 
+if (!(await app.connected(5000))) logger.warn('Redis is not reachable yet: rate limits are counted per process until it is');
+
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
   logger.info(`GraphQL on http://localhost:${port}/graphql (GraphiQL in a browser)`);

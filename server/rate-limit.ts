@@ -6,7 +6,9 @@
  * against one limit. Should Redis fail, each process goes on counting in memory rather
  * than refusing everybody or nobody.
  */
+import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
@@ -16,6 +18,11 @@ import type { RateLimitSettings } from './config.js';
 
 export interface RateLimiter {
   readonly plugin: Plugin<Record<string, unknown>, { req: IncomingMessage }>;
+  /**
+   * Resolves once the shared count can be reached (at once in memory), or after `timeoutMs`:
+   * until then each process counts alone, so a replica should not take traffic before.
+   */
+  connected(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -37,7 +44,7 @@ export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
 }
 
 export function createRateLimiter(settings: RateLimitSettings, redis: { url: string | undefined; prefix: string }): RateLimiter {
-  if (settings.requests === 0) return { plugin: {}, close: async () => undefined };
+  if (settings.requests === 0) return { plugin: {}, connected: async () => true, close: async () => undefined };
   const options = { points: settings.requests, duration: settings.windowS };
   let client: Redis | undefined;
   let limiter: RateLimiterAbstract;
@@ -66,6 +73,11 @@ export function createRateLimiter(settings: RateLimitSettings, redis: { url: str
           // Anything else is the store failing past its fallback: serve rather than refuse.
         }
       },
+    },
+    connected: async (timeoutMs) => {
+      if (client === undefined || client.status === 'ready') return true;
+      const ready = once(client, 'ready').then(() => true);
+      return Promise.race([ready, delay(timeoutMs, false, { ref: false })]);
     },
     close: async () => {
       client?.disconnect();

@@ -39,6 +39,7 @@ export async function startGraph(urls: Record<ServiceName, string>, env: Record<
     logger: options.logger ?? createLogger('silent'),
     ...(options.spanExporter === undefined ? {} : { spanExporter: options.spanExporter }),
   });
+  await app.connected(5000);
   const server = createServer(app.listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
