@@ -1,0 +1,21 @@
+/**
+ * GraphQL over HTTP conformance: the graphql-http package's server audits, against the
+ * server as `npm start` configures it outside production (GET requests without a custom
+ * header are among what the audits send; production's CSRF prevention refuses them).
+ */
+import { auditServer } from 'graphql-http';
+import { expect, it } from 'vitest';
+import { graphHarness } from './support/harness.js';
+
+const start = graphHarness();
+
+it('passes every MUST and SHOULD of the graphql-http server audits', async () => {
+  const { graph } = await start();
+  const results = await auditServer({ url: `${graph.url}/graphql` });
+  const musts = results.filter((result) => result.name.startsWith('MUST'));
+  expect(musts.length).toBeGreaterThanOrEqual(13);
+  const failed = results.filter((result) => result.status === 'error' || (result.status !== 'ok' && !result.name.startsWith('MAY')));
+  expect(failed.map((result) => `${result.name}: ${'reason' in result ? result.reason : ''}`)).toEqual([]);
+  // The server still answers after the audits' malformed requests.
+  expect((await graph.query('{ user(id: "u1") { id } }')).body).toEqual({ data: { user: { id: 'u1' } } });
+});
