@@ -30,6 +30,7 @@ export function useExposure(exposure: ExposureSettings): Plugin[] {
           message: 'Only persisted operations run here: send the hash of one (generated/client/persisted-documents.json) as documentId.',
           extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
         },
+        keyNotFound: { message: 'Send a query, or the hash of a persisted operation as documentId.', extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
         notFound: { message: 'No persisted operation has this hash.', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 404 } } },
       },
     }) as Plugin,
