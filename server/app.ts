@@ -83,7 +83,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     graphqlEndpoint: '/graphql',
     landingPage: false,
     batching: limits.maxBatch === 0 ? false : { limit: limits.maxBatch },
-    graphiql: exposure.graphiql ? graphiqlOptions({ upstreamCallList: config.upstreamCallList }) : false,
+    graphiql: exposure.graphiql ? graphiqlOptions({ upstreamCallList: config.upstreamCallList, authentication: verifier !== undefined }) : false,
     // GraphiQL served whole from this process, so that it works where no CDN can be reached.
     renderGraphiQL,
     // Never echo a thrown bug's message or stack, whatever NODE_ENV says.

@@ -2,6 +2,7 @@
  * Authentication (bearer JWTs, HMAC or JWKS) and authorization (`@ownerOnly`): who may see
  * and do what, against contract fakes that record every upstream call.
  */
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { graphHarness } from './support/harness.js';
 import { writeFakes } from './support/write-fakes.js';
@@ -55,7 +56,24 @@ describe('authentication', () => {
     const { graph } = await start({}, HMAC_AUTH);
     const page = await fetch(`${graph.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('GraphiQL');
+    const html = await page.text();
+    expect(html).toContain('GraphiQL');
+    // The headers pane says where the token goes.
+    expect(html).toContain('npm run token -- u1');
+  });
+
+  it('`npm run token` prints a token the server accepts, with the admin role when asked', async () => {
+    const token = (...args: string[]) => {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'server/token-command.ts', ...args], { env: { PATH: process.env.PATH ?? '', ...HMAC_AUTH }, encoding: 'utf8' });
+      expect(run.status).toBe(0);
+      return run.stdout.trim();
+    };
+    const { graph } = await start({}, HMAC_AUTH);
+    const query = '{ me { id } user(id: "u2") { personal { email } } }';
+    const asUser = await graph.query(query, {}, bearer(token('u1')));
+    expect(asUser.body.data).toEqual({ me: { id: 'u1' }, user: { personal: { email: null } } });
+    const asAdmin = await graph.query(query, {}, bearer(token('u1', '--admin')));
+    expect(asAdmin.body).toEqual({ data: { me: { id: 'u1' }, user: { personal: { email: 'alan@example.com' } } } });
   });
 
   it('forwards the caller\'s token to personal and orders', async () => {
