@@ -24,6 +24,9 @@ const server = createServer((req, res) => {
   app.listener(req, res);
 });
 
+if (config.exposure.production && config.auth.jwtSecret === undefined && config.auth.jwksUrl === undefined) {
+  logger.warn('authentication is off: every caller may see and do everything (set AUTH_JWT_SECRET or AUTH_JWKS_URL)');
+}
 if (!(await app.connected(5000))) logger.warn('Redis is not reachable yet: rate limits are counted per process until it is');
 
 server.listen(config.port, config.host, () => {

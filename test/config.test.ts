@@ -41,3 +41,28 @@ describe('upstream settings', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(`${name}="${value}" is not valid`);
   });
 });
+
+describe('public endpoint settings', () => {
+  it('have documented defaults: authentication off, limits on, the rate limit on, production strict', () => {
+    const config = loadConfig({});
+    expect(config.auth).toEqual({ jwtSecret: undefined, jwksUrl: undefined, issuer: undefined, audience: undefined, clockSkewS: 30, rolesClaim: 'roles', adminRole: 'admin' });
+    expect(config.limits).toEqual({ maxDepth: 10, maxAliases: 15, maxTokens: 1000, maxDirectives: 20, maxCost: 5000, defaultListSize: 10, maxBodyBytes: 102_400, maxBatch: 0 });
+    expect(config.rateLimit).toEqual({ requests: 600, windowS: 60, trustProxy: false });
+    expect(config.exposure).toEqual({ production: false, introspection: true, graphiql: true, csrfPrevention: false, persistedOperationsOnly: false });
+    expect(loadConfig({ NODE_ENV: 'production' }).exposure).toEqual({ production: true, introspection: false, graphiql: false, csrfPrevention: true, persistedOperationsOnly: false });
+    expect(loadConfig({ NODE_ENV: 'production', INTROSPECTION: 'on', CSRF_PREVENTION: 'off' }).exposure).toMatchObject({ introspection: true, csrfPrevention: false });
+  });
+
+  it.each([
+    ['AUTH_JWT_SECRET', 'too-short', 'at least 32 characters'],
+    ['AUTH_JWKS_URL', 'file:///etc/keys', 'is not valid'],
+    ['MAX_DEPTH', '0', 'is not valid'],
+    ['GRAPHIQL', 'yes', 'is not valid'],
+  ])('refuse %s=%s', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('refuse a secret and a key set at once', () => {
+    expect(() => loadConfig({ AUTH_JWT_SECRET: 'x'.repeat(32), AUTH_JWKS_URL: 'https://login.example.test/jwks.json' })).toThrow('AUTH_JWT_SECRET and AUTH_JWKS_URL are both set');
+  });
+});
