@@ -6,9 +6,9 @@
  * instead of a document, or (`PERSISTED_OPERATIONS_ONLY`) only that.
  */
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { defaultExtractPersistedOperationId, usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { ExposureSettings } from './config.js';
 import { readPersistedDocuments } from './project-files.js';
@@ -35,7 +35,32 @@ export function useExposure(exposure: ExposureSettings): Plugin[] {
       },
     }) as Plugin,
   ];
-  if (exposure.csrfPrevention) plugins.push(useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }) as Plugin);
+  if (exposure.csrfPrevention) plugins.push(useCsrfPrevention());
   if (!exposure.introspection) plugins.push(useDisableIntrospection() as Plugin, blockFieldSuggestionsPlugin() as Plugin);
   return plugins;
+}
+
+/** The header that shows a request was not sent by a form or a plain link (yoga's name for it). */
+export const CSRF_HEADER = 'x-graphql-yoga-csrf';
+
+/** What a browser sends from another site without asking the server first (no CORS preflight). */
+const SIMPLE_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
+
+/**
+ * CSRF prevention as yoga's plugin does it (@graphql-yoga/plugin-csrf-prevention), with a
+ * code on the refusal, which that plugin's error lacks: a request a third-party page could
+ * make a browser send without a preflight (a GET, or a form's content type) must carry a
+ * header such a page cannot set.
+ */
+function useCsrfPrevention(): Plugin {
+  return {
+    onRequestParse({ request }) {
+      const contentType = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+      if (contentType !== undefined && contentType !== '' && !SIMPLE_CONTENT_TYPES.includes(contentType)) return;
+      if (request.headers.has(CSRF_HEADER)) return;
+      throw new GraphQLError(`This request could come from another site: send it with a content-type of application/json, or with a ${CSRF_HEADER} header.`, {
+        extensions: { code: 'CSRF_PREVENTED', http: { status: 403 } },
+      });
+    },
+  };
 }

@@ -45,7 +45,11 @@ describe('production mode', () => {
   it('refuses a GET a third-party page could make a browser send (CSRF prevention), not one with a non-simple header', async () => {
     const { graph } = await start({}, PRODUCTION);
     const get = (headers: Record<string, string>) => fetch(`${graph.url}/graphql?query=${encodeURIComponent('{ user(id: "u1") { id } }')}`, { headers });
-    expect((await get({})).status).toBe(403);
+    const refused = await get({});
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { errors: { extensions: unknown }[] }).errors[0]!.extensions).toEqual({ code: 'CSRF_PREVENTED' });
+    const form = await fetch(`${graph.url}/graphql`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ __typename }"}' });
+    expect(form.status).toBe(403);
     const allowed = await get({ 'x-graphql-yoga-csrf': '1' });
     expect([allowed.status, await allowed.json()]).toEqual([200, { data: { user: { id: 'u1' } } }]);
   });
