@@ -24,14 +24,16 @@ export interface OperationSummary {
 }
 
 export function useOperationTelemetry({ tracing, metrics, logger }: { tracing: GraphTracing; metrics: GraphMetrics; logger: YogaLogger }): Plugin<GraphContext> {
+  const executed = new WeakSet<Request>();
   return {
-    onParse: () => ({ result }) => {
-      if (result instanceof Error) metrics.rejected(['GRAPHQL_PARSE_FAILED']);
-    },
-    onValidate: () => ({ valid, result }) => {
-      if (!valid) metrics.rejected(result.map(() => 'GRAPHQL_VALIDATION_FAILED'));
+    // Whatever was answered without executing (authentication, rate limit, parse, validation,
+    // limits, CSRF, malformed requests) is counted here, by code: one place for every refusal.
+    onResultProcess: ({ request, result }) => {
+      if (executed.has(request) || Array.isArray(result) || !('errors' in result)) return;
+      metrics.rejected(errorCodes(result.errors));
     },
     onExecute: ({ args }) => {
+      executed.add(args.contextValue.request);
       const started = performance.now();
       const ast = getOperationAST(args.document, args.operationName);
       const operation: OperationInfo = { name: ast?.name?.value, type: ast?.operation ?? 'unknown' };

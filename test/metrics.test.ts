@@ -7,6 +7,7 @@ import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-promethe
 import { describe, expect, it } from 'vitest';
 import { json } from './support/fake-upstream.js';
 import { writeFakes } from './support/write-fakes.js';
+import { bearer, HMAC_AUTH, hmacToken } from './support/tokens.js';
 import { graphHarness } from './support/harness.js';
 import type { GraphServer } from './support/graph.js';
 
@@ -81,6 +82,20 @@ describe('/metrics', () => {
     const metrics = await scrape(graph);
     expect(sample(metrics, 'graphql_errors_total', { code: 'GRAPHQL_VALIDATION_FAILED' })).toBe(1);
     expect(sample(metrics, 'graphql_errors_total', { code: 'GRAPHQL_PARSE_FAILED' })).toBe(1);
+  });
+
+  it('counts the public endpoint\'s refusals by their code: tokens, rate limit, limits', async () => {
+    const { graph } = await setup({}, { ...HMAC_AUTH, RATE_LIMIT_REQUESTS: '3', MAX_DEPTH: '2', MAX_COST: '5' });
+    const token = bearer(await hmacToken('u1'));
+    await graph.query('{ me { id } }');
+    await graph.query('{ me { personal { name } } }', {}, token);
+    await graph.query('{ users(ids: ["u1", "u2", "u3"]) { id } }', {}, token);
+    await graph.query('{ me { id } }', {}, token);
+    await graph.query('{ me { id } }', {}, token);
+    const metrics = await scrape(graph);
+    expect(sample(metrics, 'graphql_errors_total', { code: 'UNAUTHENTICATED' })).toBe(1);
+    expect(sample(metrics, 'graphql_errors_total', { code: 'OPERATION_LIMIT_EXCEEDED' })).toBe(2);
+    expect(sample(metrics, 'graphql_errors_total', { code: 'RATE_LIMITED' })).toBe(1);
   });
 
   it('keeps every label bounded: no ids, and client-chosen operation names capped', async () => {
