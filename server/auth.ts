@@ -7,7 +7,7 @@
  * foreign token costs one signature check and ends in `UNAUTHENTICATED` with HTTP 401.
  * What a known caller may see is decided in one place, server/authorization.ts.
  */
-import { createRemoteJWKSet, errors as jose, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors as jose, jwtVerify, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { AuthSettings } from './config.js';
@@ -25,17 +25,16 @@ const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
 const PUBLIC_KEY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
 export class TokenVerifier {
-  private readonly key: Uint8Array | JWTVerifyGetKey;
-  private readonly algorithms: string[];
+  private readonly verifyJwt: (token: string, options: JWTVerifyOptions) => Promise<JWTVerifyResult>;
 
   constructor(private readonly settings: AuthSettings) {
     if (settings.jwtSecret !== undefined) {
-      this.key = new TextEncoder().encode(settings.jwtSecret);
-      this.algorithms = HMAC_ALGORITHMS;
+      const secret = new TextEncoder().encode(settings.jwtSecret);
+      this.verifyJwt = (token, options) => jwtVerify(token, secret, { ...options, algorithms: HMAC_ALGORITHMS });
     } else if (settings.jwksUrl !== undefined) {
       // Keys are cached and fetched again (at most every 30 s) when a token names an unknown `kid`.
-      this.key = createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 3000 });
-      this.algorithms = PUBLIC_KEY_ALGORITHMS;
+      const keys = createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 3000 });
+      this.verifyJwt = (token, options) => jwtVerify(token, keys, { ...options, algorithms: PUBLIC_KEY_ALGORITHMS });
     } else {
       throw new Error('TokenVerifier needs AUTH_JWT_SECRET or AUTH_JWKS_URL');
     }
@@ -49,8 +48,7 @@ export class TokenVerifier {
     }
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.key as Uint8Array, {
-        algorithms: this.algorithms,
+      ({ payload } = await this.verifyJwt(token, {
         clockTolerance: this.settings.clockSkewS,
         requiredClaims: ['sub', 'exp'],
         ...(this.settings.issuer === undefined ? {} : { issuer: this.settings.issuer }),

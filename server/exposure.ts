@@ -17,12 +17,12 @@ export function useExposure(exposure: ExposureSettings): Plugin[] {
   const documents = readPersistedDocuments();
   const plugins: Plugin[] = [
     usePersistedOperations({
-      // Codegen names a document `sha256:<hex>`; Apollo clients send the bare hex.
       // `documentId` (GraphQL over HTTP's persisted documents), else Apollo's `extensions.persistedQuery`.
       extractPersistedOperationId: (params, request, context) => {
         const { documentId } = params as { documentId?: unknown };
         return typeof documentId === 'string' ? documentId : defaultExtractPersistedOperationId(params, request, context);
       },
+      // Codegen names a document `sha256:<hex>`; Apollo clients send the bare hex.
       getPersistedOperation: (key) => documents.get(key) ?? documents.get(`sha256:${key}`) ?? null,
       allowArbitraryOperations: !exposure.persistedOperationsOnly,
       customErrors: {
