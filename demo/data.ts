@@ -2,6 +2,7 @@
  * The demo services' data: deterministic (a seeded generator), so that the same ids show
  * the same people on every machine, in GraphiQL, the tests and the benchmark.
  */
+import { seededRandom } from './seeded-random.js';
 
 export interface DemoUser {
   id: string;
@@ -69,20 +70,8 @@ const COMPANIES = ['Initech', 'Globex', 'Umbrella', 'Hooli', 'Stark Industries',
 const TITLES = ['Software Engineer', 'Staff Engineer', 'Product Manager', 'Designer', 'Data Scientist', 'SRE', 'Engineering Manager'];
 const SKILLS = ['TypeScript', 'GraphQL', 'Go', 'Rust', 'SQL', 'Kubernetes', 'React', 'Python', 'Figma', 'Statistics'];
 
-/** mulberry32: a small, fast, seedable generator. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function createDemoData(seed = 42): DemoData {
-  const random = generator(seed);
+  const random = seededRandom(seed);
   const int = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
   const pick = <T>(list: readonly T[]): T => list[int(0, list.length - 1)]!;
 

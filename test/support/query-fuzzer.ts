@@ -17,22 +17,11 @@ import {
   type GraphQLObjectType,
   type GraphQLSchema,
 } from 'graphql';
+import { seededRandom } from '../../demo/seeded-random.js';
 
 export interface FuzzOperation {
   readonly query: string;
   readonly variables: Record<string, unknown>;
-}
-
-/** mulberry32: small, fast and good enough to pick fields. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const IDS = ['u1', 'u2', 'u3', 'o1', 'o2', 'o3', 'p1', 'p2', 'p3', 'nobody', '', 'ü/../%2F?x=1', 'a"b\\c'];
@@ -41,7 +30,7 @@ export class QueryFuzzer {
   private readonly next: () => number;
 
   constructor(private readonly schema: GraphQLSchema, seed: number) {
-    this.next = random(seed);
+    this.next = seededRandom(seed);
   }
 
   private int(max: number): number {
