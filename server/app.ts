@@ -75,7 +75,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
   const schema = withOwnerRules(makeExecutableSchema({ typeDefs: [...readGraphQLFiles('schema').values()], resolvers }));
   const { auth, limits, exposure } = config;
   const verifier = auth.jwtSecret === undefined && auth.jwksUrl === undefined ? undefined : new TokenVerifier(auth);
-  const rateLimiter = createRateLimiter(config.rateLimit, { url: orders.redisUrl, prefix: orders.redisPrefix });
+  const rateLimiter = createRateLimiter(config.rateLimit, { url: orders.redisUrl, prefix: orders.redisPrefix }, logger);
 
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }>({
     schema,

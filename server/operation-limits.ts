@@ -114,7 +114,7 @@ function useCostLimit(limits: LimitSettings): Plugin {
           query: args.document,
           variables: (args.variableValues ?? {}) as Record<string, unknown>,
           ...(args.operationName == null ? {} : { operationName: args.operationName }),
-        estimators,
+          estimators,
         });
       } catch {
         // Nothing the checks above let through; execution reports whatever it is.

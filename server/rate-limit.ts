@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { GraphQLError } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import type { Plugin, YogaLogger } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { viewerOf } from './auth.js';
@@ -43,17 +43,30 @@ export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
   return req.socket.remoteAddress ?? 'unknown';
 }
 
-export function createRateLimiter(settings: RateLimitSettings, redis: { url: string | undefined; prefix: string }): RateLimiter {
+export function createRateLimiter(settings: RateLimitSettings, redis: { url: string | undefined; prefix: string }, logger: YogaLogger): RateLimiter {
   if (settings.requests === 0) return { plugin: {}, connected: async () => true, close: async () => undefined };
   const options = { points: settings.requests, duration: settings.windowS };
   let client: Redis | undefined;
+  let closing = false;
   let limiter: RateLimiterAbstract;
   if (redis.url === undefined) {
     limiter = new RateLimiterMemory(options);
   } else {
     // No offline queue: a command while Redis is away fails at once and the fallback counts.
     client = new Redis(redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+    // Told once per change, not once per failed command or reconnection attempt.
+    let reachable = true;
     client.on('error', () => undefined);
+    client.on('close', () => {
+      if (!reachable || closing) return;
+      reachable = false;
+      logger.warn('rate limit: Redis is unreachable, each process counts alone until it is back');
+    });
+    client.on('ready', () => {
+      if (reachable) return;
+      reachable = true;
+      logger.info('rate limit: Redis is reachable again, the limit is shared');
+    });
     limiter = new RateLimiterRedis({
       ...options,
       storeClient: client,
@@ -80,6 +93,7 @@ export function createRateLimiter(settings: RateLimitSettings, redis: { url: str
       return Promise.race([ready, delay(timeoutMs, false, { ref: false })]);
     },
     close: async () => {
+      closing = true;
       client?.disconnect();
     },
   };

@@ -4,6 +4,9 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGraphLogger } from '../server/logger.js';
+import { startContractFakes, type Fakes } from './support/contract-fakes.js';
+import { startGraph } from './support/graph.js';
 import { graphHarness } from './support/harness.js';
 import { processHarness } from './support/process-harness.js';
 import { startRedis, type RedisServer } from './support/redis-server.js';
@@ -104,10 +107,16 @@ describe('rate limit, shared through Redis', () => {
     expect((await post(b!.url)).status).toBe(200);
   });
 
-  it('with Redis gone, each process goes on serving and limiting in memory', async () => {
+  it('with Redis gone, each process goes on serving and limiting in memory, and says so once', async () => {
     const own = await startRedis();
+    let fakes: Fakes | undefined;
+    let closeGraph: (() => Promise<void>) | undefined;
     try {
-      const { graph } = await start({}, { REDIS_URL: own.url, REDIS_PREFIX: 'gone', RATE_LIMIT_REQUESTS: '3' });
+      const lines: { level: string; msg: string }[] = [];
+      const logger = createGraphLogger('info', { write: (chunk: string) => void lines.push(JSON.parse(chunk) as { level: string; msg: string }) });
+      fakes = await startContractFakes();
+      const graph = await startGraph(fakes.urls, { REDIS_URL: own.url, REDIS_PREFIX: 'gone', RATE_LIMIT_REQUESTS: '3' }, { logger });
+      closeGraph = graph.close;
       expect(await statuses(graph.url, 1)).toEqual([200]);
       await own.kill();
       // Served, then limited: never a 5xx and never unlimited (the exact count during the
@@ -116,7 +125,11 @@ describe('rate limit, shared through Redis', () => {
       expect(seen[0]).toBe(200);
       expect(seen.at(-1)).toBe(429);
       expect(seen.every((status) => status === 200 || status === 429)).toBe(true);
+      // The operator is told once, not once per request.
+      expect(lines.filter((line) => line.msg.startsWith('rate limit: Redis is unreachable'))).toHaveLength(1);
     } finally {
+      await closeGraph?.();
+      await fakes?.close();
       await own.stop();
     }
   });
