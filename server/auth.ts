@@ -44,7 +44,7 @@ export class TokenVerifier {
   async verify(authorization: string | null): Promise<Viewer> {
     const token = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i.exec(authorization ?? '')?.[1];
     if (token === undefined) {
-      throw unauthenticated(authorization === null ? 'Authentication required: send `Authorization: Bearer <token>`.' : 'The Authorization header is not a bearer token.');
+      throw unauthenticated(authorization === null ? 'Authentication required: send `Authorization: Bearer <token>`.' : 'The Authorization header is not a bearer token: send `Authorization: Bearer <token>`.');
     }
     let payload: JWTPayload;
     try {

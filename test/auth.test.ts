@@ -43,7 +43,7 @@ describe('authentication', () => {
     const { graph } = await start({}, HMAC_AUTH);
     const { status, body } = await graph.query(PROFILE, {}, { authorization: 'Basic dTE6cGFzcw==' });
     expect(status).toBe(401);
-    expect(body.errors?.[0]?.message).toBe('The Authorization header is not a bearer token.');
+    expect(body.errors?.[0]?.message).toBe('The Authorization header is not a bearer token: send `Authorization: Bearer <token>`.');
   });
 
   it('accepts a token that expired within the clock skew, not one past it', async () => {
