@@ -14,13 +14,13 @@
  * `PUT /_demo/settings`), and the load generator (autocannon) in this one. Everything on
  * 127.0.0.1, every run bounded.
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { createDemoData, FAULTY_PROFILE_USERS } from '../demo/data.js';
 import { startServerProcess, type ServerProcess } from '../test/support/server-process.js';
 import { startDemoProcess } from './demo-process.js';
+import { closedLoop, memory, paced, percentile } from './load.js';
 
 const LATENCY_MS = 20;
 const PHASE_SECONDS = 10;
@@ -48,8 +48,6 @@ const pick = () => users[Math.floor(Math.random() * users.length)]!;
 const body = (query: string) => JSON.stringify({ query, variables: { id: pick() } });
 const processes: ServerProcess[] = [];
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
-
 /** Error codes seen in the answers of one run, e.g. `{ "UPSTREAM_UNAVAILABLE/circuit": 812 }`. */
 type Outcomes = Record<string, number>;
 
@@ -60,40 +58,16 @@ function outcome(answer: Answer): string {
 }
 
 function load(url: string, query: string, options: { connections: number }, outcomes: Outcomes): Promise<autocannon.Result> {
-  return autocannon({
+  return closedLoop({
     url: `${url}/graphql`,
-    duration: PHASE_SECONDS,
+    seconds: PHASE_SECONDS,
     connections: options.connections,
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (request) => ({ ...request, body: body(query) }),
-        onResponse: (_status, text) => {
-          const key = outcome(JSON.parse(text) as Answer);
-          outcomes[key] = (outcomes[key] ?? 0) + 1;
-        },
-      },
-    ],
+    body: () => body(query),
+    onResponse: (_status, text) => {
+      const key = outcome(JSON.parse(text) as Answer);
+      outcomes[key] = (outcomes[key] ?? 0) + 1;
+    },
   });
-}
-
-/**
- * An open loop: `rate` requests a second at even intervals for `PHASE_SECONDS`, each sent at
- * its time whether or not earlier ones have been answered (autocannon's rate limit sends each
- * second's requests in a burst, which is not a fixed arrival rate). A request's latency counts
- * from the time it was due, so a stalled generator cannot hide a slow server.
- */
-async function paced(pool: Pool, query: string, rate: number): Promise<number[]> {
-  const start = performance.now();
-  const pending: Promise<number>[] = [];
-  for (let i = 0; i < rate * PHASE_SECONDS; i++) {
-    const due = start + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    pending.push(post(pool, query).then(() => performance.now() - due));
-  }
-  return (await Promise.all(pending)).sort((a, b) => a - b);
 }
 
 /** Closed loop of profile queries, and a fixed arrival rate of both kinds at once. */
@@ -101,7 +75,10 @@ async function measure(url: string): Promise<{ rps: number; outcomes: Outcomes; 
   const outcomes: Outcomes = {};
   const closed = await load(url, PROFILE, { connections: CONNECTIONS }, outcomes);
   const pool = new Pool(url, { connections: 64 });
-  const [, other] = await Promise.all([paced(pool, PROFILE, RATE_PER_KIND), paced(pool, NO_PROFESSIONAL, RATE_PER_KIND)]);
+  const [, other] = await Promise.all([
+    paced(RATE_PER_KIND, PHASE_SECONDS, () => post(pool, PROFILE)),
+    paced(RATE_PER_KIND, PHASE_SECONDS, () => post(pool, NO_PROFESSIONAL)),
+  ]);
   await pool.close();
   return { rps: closed.requests.average, outcomes, p50: percentile(other, 50), p99: percentile(other, 99) };
 }
@@ -112,14 +89,6 @@ async function post(pool: Pool, query: string): Promise<{ answer: Answer; ms: nu
   const answer = (await response.body.json()) as Answer;
   return { answer, ms: performance.now() - start };
 }
-
-/** Resident memory of a process, now and at its peak, in MiB (Linux). */
-function memory(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-  return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
-}
-
 
 async function blackHole(): Promise<void> {
   const { server, url } = await startServerProcess({ ...urlEnv, LOG_LEVEL: 'info' }, { built: true });

@@ -11,8 +11,11 @@ import { SERVICE_NAMES, type ServiceName } from '../server/config.js';
 import type { DemoSettings } from '../demo/demo-server.js';
 
 export interface DemoProcess {
+  readonly pid: number;
   /** `<SERVICE>_API_URL` of each service, for a graph server's environment. */
   readonly urlEnv: Record<string, string>;
+  /** Requests the five services have received so far, in all. */
+  calls(): Promise<number>;
   configure(service: ServiceName, settings: Partial<DemoSettings>): Promise<void>;
   stop(): Promise<void>;
 }
@@ -30,7 +33,14 @@ export async function startDemoProcess(latencyMs: number): Promise<DemoProcess> 
     if (Object.keys(urlEnv).length === SERVICE_NAMES.length) break;
   }
   return {
+    pid: child.pid!,
     urlEnv,
+    calls: async () => {
+      const counts = await Promise.all(
+        Object.values(urlEnv).map(async (url) => Object.values((await (await request(`${url}/_demo/calls`)).body.json()) as Record<string, number>)),
+      );
+      return counts.flat().reduce((sum, n) => sum + n, 0);
+    },
     configure: async (service, settings) => {
       const { statusCode, body } = await request(`${urlEnv[`${service.toUpperCase()}_API_URL`]}/_demo/settings`, {
         method: 'PUT',

@@ -1,7 +1,7 @@
 /**
  * A small HTTP server for one demo service: routing, JSON, `Idempotency-Key` replay, and
  * the latency and fault settings a person can change while it runs
- * (`GET`/`PUT /_demo/settings`).
+ * (`GET`/`PUT /_demo/settings`), and the count of requests received (`GET /_demo/calls`).
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -75,6 +75,7 @@ export async function startDemoServer(
       const raw = Buffer.concat(chunks).toString('utf8');
       const url = new URL(req.url ?? '/', 'http://demo');
       if (url.pathname === '/_demo/settings') return control(req.method ?? 'GET', raw, res);
+      if (url.pathname === '/_demo/calls') return send(res, { status: 200, body: Object.fromEntries(calls) });
       const key = `${req.method} ${url.pathname}`;
       calls.set(key, (calls.get(key) ?? 0) + 1);
       const answer = () => serve(req, res, url, raw);

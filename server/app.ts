@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { createYoga, type YogaLogger } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { Upstream } from '../datasources/upstream.js';
 import { adminRoutes } from './admin-routes.js';
 import { GraphMetrics } from './metrics.js';
@@ -94,6 +95,8 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
       rateLimiter.plugin,
       ...useExposure(exposure),
       ...useOperationLimits(limits),
+      // @defer and @stream: the fast fields first, the slow ones as they come (incremental delivery).
+      useDeferStream(),
       useOperationTelemetry({ tracing, metrics, logger }),
       useUpstreamCallList(),
     ],

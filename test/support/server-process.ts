@@ -23,11 +23,14 @@ export interface ServerProcess {
 export interface SpawnOptions {
   /** Run the build (`dist/`, as `npm start` does) rather than the sources through tsx. */
   readonly built?: boolean;
+  /** Pin the process to this CPU (`taskset`), so that a benchmark's server has a core to itself. */
+  readonly cpu?: number;
 }
 
 export function spawnServer(env: Record<string, string>, options: SpawnOptions = {}): ServerProcess {
   const entry = options.built === true ? ['dist/server/main.js'] : ['--import', 'tsx', 'server/main.ts'];
-  const child = spawn(process.execPath, entry, {
+  const [command, args] = options.cpu === undefined ? [process.execPath, entry] : ['taskset', ['-c', String(options.cpu), process.execPath, ...entry]];
+  const child = spawn(command, args, {
     cwd: root,
     // Only what the test gives, so that the machine's own *_API_URL cannot leak in; state in a
     // fresh folder unless the test names a file (to restart on the same one). Every request of

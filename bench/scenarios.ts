@@ -1,0 +1,329 @@
+/**
+ * `npm run bench` (first part): the graph against its physical floor and against the
+ * reference a team would pick instead (Apollo Server 5 with @apollo/datasource-rest, in
+ * bench/apollo/), in the same run, interleaved, against the same demo services.
+ *
+ * S1 profile `user(id) { personal professional orders(first: 5) }`, random ids
+ * S2 `users(ids: 50 random ids) { personal professional }`
+ * S3 `order(id) { items { available } user { personal } }`
+ * S4 `placeOrder` (the graph only: the reference serves the reads)
+ *
+ * For each: a fixed arrival rate (where latency is judged: p50/p90/p99 and the p50's ratio to
+ * the floor) and a closed loop (where throughput is judged), errors, upstream calls per
+ * operation, the server's CPU and memory. The floor is the same upstream calls made directly,
+ * as concurrently as the contract allows. Then the graph's memory over 60 s of S1, and the
+ * time to the first part of an answer with `professional` deferred and 500 ms slow.
+ *
+ * Each server runs in its own process in production mode, pinned to CPU 1; the demo services
+ * (every call `LATENCY_MS`) and this load generator share CPU 0.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { Pool, request } from 'undici';
+import { createDemoData, FAULTY_PROFILE_USERS, OUT_OF_STOCK_PRODUCTS } from '../demo/data.js';
+import { freshStatePath, startServerProcess } from '../test/support/server-process.js';
+import { startDemoProcess } from './demo-process.js';
+import { closedLoop, cpuSeconds, memory, paced, percentile, pin } from './load.js';
+
+const LATENCY_MS = 20;
+const RATE = 200;
+const FIXED_SECONDS = 10;
+const CLOSED_SECONDS = 8;
+const CONNECTIONS = 32;
+const ROUNDS = 2;
+const FLOOR_RUNS = 40;
+const MEMORY_SECONDS = 60;
+const SLOW_MS = 500;
+const SERVER_CPU = 1;
+
+const data = createDemoData();
+const users = [...data.users.keys()].filter((id) => !FAULTY_PROFILE_USERS.includes(id));
+const orders = [...data.orders.keys()];
+const products = [...data.products.keys()].filter((id) => !OUT_OF_STOCK_PRODUCTS.includes(id));
+const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
+let sequence = 0;
+
+interface Scenario {
+  readonly name: string;
+  readonly what: string;
+  /** A request body with fresh random ids. */
+  body(): string;
+  /** The same upstream calls made directly, as concurrently as the contract allows. */
+  floor(): Promise<unknown>;
+  /** The fewest upstream calls the contract allows for one operation. */
+  readonly minCalls: number;
+  readonly readsOnly: boolean;
+}
+
+interface Server {
+  readonly name: string;
+  readonly endpoint: string;
+  readonly pid: number;
+  readonly child: ChildProcess;
+}
+
+pin(0);
+const demo = await startDemoProcess(LATENCY_MS);
+pin(0, demo.pid);
+const api = (service: string) => demo.urlEnv[`${service.toUpperCase()}_API_URL`]!;
+const pools = new Map<string, Pool>();
+const pool = (origin: string) => pools.get(origin) ?? pools.set(origin, new Pool(origin, { connections: 128 })).get(origin)!;
+
+async function call(origin: string, path: string, method: 'GET' | 'POST' = 'GET', body?: object): Promise<unknown> {
+  const response = await pool(origin).request({
+    method,
+    path,
+    headers: { 'content-type': 'application/json', ...(body === undefined ? {} : { 'idempotency-key': `floor-${++sequence}` }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return response.body.json();
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'S1',
+    what: 'user(id) { personal professional orders(first: 5) }',
+    body: () =>
+      JSON.stringify({
+        query: 'query S1($id: ID!) { user(id: $id) { id personal { name email city } professional { company title } orders(first: 5) { nodes { id totalCents } } } }',
+        variables: { id: pick(users) },
+      }),
+    floor: () => {
+      const id = pick(users);
+      return Promise.all([call(api('personal'), `/users/${id}`), call(api('professional'), `/profiles/${id}`), call(api('orders'), `/users/${id}/orders?limit=5`)]);
+    },
+    minCalls: 3,
+    readsOnly: true,
+  },
+  {
+    name: 'S2',
+    what: 'users(ids: 50 random ids) { personal professional }',
+    body: () =>
+      JSON.stringify({
+        query: 'query S2($ids: [ID!]!) { users(ids: $ids) { id personal { name city } professional { title } } }',
+        variables: { ids: distinct(50) },
+      }),
+    floor: () => {
+      const ids = distinct(50);
+      return Promise.all([call(api('personal'), `/users?ids=${ids.join(',')}`), ...ids.map((id) => call(api('professional'), `/profiles/${id}`))]);
+    },
+    minCalls: 51,
+    readsOnly: true,
+  },
+  {
+    name: 'S3',
+    what: 'order(id) { items { available } user { personal } }',
+    body: () =>
+      JSON.stringify({
+        query: 'query S3($id: ID!) { order(id: $id) { id items { productId available } user { personal { name } } } }',
+        variables: { id: pick(orders) },
+      }),
+    floor: async () => {
+      const order = data.orders.get(pick(orders))!;
+      await call(api('orders'), `/orders/${order.id}`);
+      return Promise.all([call(api('inventory'), `/stock?productIds=${order.items.map((item) => item.productId).join(',')}`), call(api('personal'), `/users?ids=${order.userId}`)]);
+    },
+    minCalls: 3,
+    readsOnly: true,
+  },
+  {
+    name: 'S4',
+    what: 'placeOrder (one unit of a product in stock)',
+    body: () =>
+      JSON.stringify({
+        query: 'mutation S4($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } confirmationEmail userErrors { code } } }',
+        variables: { input: { userId: pick(users), items: [{ productId: pick(products), quantity: 1 }], idempotencyKey: `bench-${process.pid}-${++sequence}` } },
+      }),
+    floor: async () => {
+      const orderId = `floor-order-${++sequence}`;
+      const userId = pick(users);
+      const items = [{ productId: pick(products), quantity: 1 }];
+      const [order, , user] = (await Promise.all([
+        call(api('orders'), '/orders', 'POST', { orderId, userId, items }),
+        call(api('inventory'), '/reservations', 'POST', { orderId, items }),
+        call(api('personal'), `/users/${userId}`),
+      ])) as [{ totalCents: number }, unknown, { email: string }];
+      return call(api('notifications'), '/emails', 'POST', { to: user.email, template: 'order_confirmation', data: { orderId, totalCents: order.totalCents } });
+    },
+    minCalls: 4,
+    readsOnly: false,
+  },
+];
+
+function distinct(n: number): string[] {
+  const chosen = new Set<string>();
+  while (chosen.size < n) chosen.add(pick(users));
+  return [...chosen];
+}
+
+async function floorOf(scenario: Scenario): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < FLOOR_RUNS; i++) {
+    const start = performance.now();
+    await scenario.floor();
+    times.push(performance.now() - start);
+  }
+  return percentile(times.sort((a, b) => a - b), 50);
+}
+
+/** An answer is an error when it is not a 200 or carries GraphQL errors (business `userErrors` are answers). */
+function isError(status: number, text: string): boolean {
+  return status !== 200 || text.includes('"errors"');
+}
+
+async function startApollo(): Promise<Server> {
+  const child = spawn('taskset', ['-c', String(SERVER_CPU), process.execPath, '--import', 'tsx', 'bench/apollo/server.ts'], {
+    cwd: new URL('..', import.meta.url),
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: '0', ...demo.urlEnv },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  for await (const line of createInterface({ input: child.stdout! })) {
+    const match = /Apollo reference on (http:\/\/[^ ]+)/.exec(line);
+    if (match) return { name: 'Apollo', endpoint: match[1]!, pid: child.pid!, child };
+  }
+  throw new Error('the Apollo reference did not start');
+}
+
+async function startGraph(): Promise<Server> {
+  const { server, url } = await startServerProcess(
+    { ...demo.urlEnv, STATE_DB_PATH: freshStatePath(), RATE_LIMIT_REQUESTS: '0' },
+    { built: true, cpu: SERVER_CPU },
+  );
+  return { name: 'graph', endpoint: `${url}/graphql`, pid: server.child.pid!, child: server.child };
+}
+
+interface Fixed {
+  p50: number;
+  p90: number;
+  p99: number;
+  errors: number;
+  callsPerOp: number;
+  cpu: number;
+}
+
+async function fixedRate(server: Server, scenario: Scenario): Promise<Fixed> {
+  const origin = new URL(server.endpoint);
+  const target = pool(origin.origin);
+  let errors = 0;
+  const callsBefore = await demo.calls();
+  const cpuBefore = cpuSeconds(server.pid);
+  const latencies = await paced(RATE, FIXED_SECONDS, async () => {
+    const response = await target.request({ method: 'POST', path: origin.pathname, headers: { 'content-type': 'application/json' }, body: scenario.body() });
+    if (isError(response.statusCode, await response.body.text())) errors += 1;
+  });
+  const cpu = (cpuSeconds(server.pid) - cpuBefore) / FIXED_SECONDS;
+  const callsPerOp = ((await demo.calls()) - callsBefore) / latencies.length;
+  return { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), errors, callsPerOp, cpu };
+}
+
+async function closed(server: Server, scenario: Scenario): Promise<{ rps: number; errors: number; cpu: number }> {
+  let errors = 0;
+  const cpuBefore = cpuSeconds(server.pid);
+  const result = await closedLoop({
+    url: server.endpoint,
+    seconds: CLOSED_SECONDS,
+    connections: CONNECTIONS,
+    body: scenario.body,
+    onResponse: (status, text) => {
+      if (isError(status, text)) errors += 1;
+    },
+  });
+  return { rps: result.requests.average, errors: errors + result.non2xx + result.errors, cpu: (cpuSeconds(server.pid) - cpuBefore) / CLOSED_SECONDS };
+}
+
+const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+async function compare(servers: Server[], scenario: Scenario): Promise<void> {
+  const floor = await floorOf(scenario);
+  const taking = servers.filter((server) => scenario.readsOnly || server.name === 'graph');
+  console.log(`${scenario.name} ${scenario.what}; floor ${ms(floor)} (the same calls made directly, median of ${FLOOR_RUNS})`);
+  // Warm-up: connections, JIT, caches of parsed documents.
+  for (const server of taking) await closedLoop({ url: server.endpoint, seconds: 2, connections: CONNECTIONS, body: scenario.body });
+  const rps = new Map<string, number[]>(taking.map((server) => [server.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const server of taking) {
+      const fixed = await fixedRate(server, scenario);
+      console.log(
+        `   ${server.name.padEnd(6)} ${RATE} req/s: p50 ${ms(fixed.p50)} (floor + ${ms(fixed.p50 - floor)}, ${(fixed.p50 / floor).toFixed(2)} x), p90 ${ms(fixed.p90)}, p99 ${ms(fixed.p99)}; ` +
+          `${fixed.errors} errors; ${fixed.callsPerOp.toFixed(2)} upstream calls/op (minimum ${scenario.minCalls}); CPU ${(fixed.cpu * 100).toFixed(0)} %`,
+      );
+      const loop = await closed(server, scenario);
+      rps.get(server.name)!.push(loop.rps);
+      console.log(`   ${server.name.padEnd(6)} closed loop of ${CONNECTIONS}: ${loop.rps.toFixed(0)} req/s, ${loop.errors} errors, CPU ${(loop.cpu * 100).toFixed(0)} %; memory ${memory(server.pid).rss.toFixed(0)} MiB, peak ${memory(server.pid).peak.toFixed(0)} MiB`);
+    }
+  }
+  if (taking.length === 2) {
+    const graph = median(rps.get('graph')!);
+    const apollo = median(rps.get('Apollo')!);
+    console.log(`   throughput: graph ${graph.toFixed(0)} req/s vs Apollo ${apollo.toFixed(0)} req/s = ${(graph / apollo).toFixed(2)} x (median of ${ROUNDS} interleaved rounds)`);
+  }
+}
+
+/** The graph's memory over a long fixed-rate run of S1, from its own /metrics and /proc. */
+async function memoryOverTime(graph: Server): Promise<void> {
+  const origin = new URL(graph.endpoint);
+  const heap = async () => {
+    const text = await (await request(`${origin.origin}/metrics`)).body.text();
+    return Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? NaN) / 2 ** 20;
+  };
+  const samples: string[] = [];
+  const sampler = setInterval(() => {
+    void heap().then((used) => samples.push(`${used.toFixed(0)}/${memory(graph.pid).rss.toFixed(0)}`));
+  }, 10_000);
+  await paced(RATE, MEMORY_SECONDS, async () => {
+    const response = await pool(origin.origin).request({ method: 'POST', path: origin.pathname, headers: { 'content-type': 'application/json' }, body: SCENARIOS[0]!.body() });
+    await response.body.dump();
+  });
+  clearInterval(sampler);
+  console.log(`memory of the graph over ${MEMORY_SECONDS} s of S1 at ${RATE} req/s, every 10 s (heap used / resident, MiB): ${samples.join(', ')}`);
+}
+
+/** Time to the first part of the answer with `professional` deferred, and to the whole, with professional slow. */
+async function deferred(graph: Server): Promise<void> {
+  await demo.configure('professional', { latencyMs: SLOW_MS });
+  const query = (defer: boolean) =>
+    `query Deferred($id: ID!) { user(id: $id) { personal { name } orders(first: 5) { nodes { id } } ${defer ? '... @defer { professional { title } }' : 'professional { title }'} } }`;
+  const measure = async (defer: boolean): Promise<{ first: number; whole: number }> => {
+    const first: number[] = [];
+    const whole: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const start = performance.now();
+      const response = await request(graph.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: defer ? 'multipart/mixed' : 'application/json' },
+        body: JSON.stringify({ query: query(defer), variables: { id: pick(users) } }),
+      });
+      let firstAt: number | undefined;
+      for await (const chunk of response.body) {
+        if (firstAt === undefined && (chunk as Buffer).includes('"data"')) firstAt = performance.now() - start;
+      }
+      first.push(firstAt ?? NaN);
+      whole.push(performance.now() - start);
+    }
+    return { first: median(first), whole: median(whole) };
+  };
+  const plain = await measure(false);
+  const withDefer = await measure(true);
+  await demo.configure('professional', { latencyMs: LATENCY_MS });
+  console.log(`@defer with professional at ${SLOW_MS} ms (median of 10): without it the first byte of data comes after ${ms(plain.first)}; deferring professional, after ${ms(withDefer.first)} (the rest at ${ms(withDefer.whole)})`);
+}
+
+const servers: Server[] = [];
+try {
+  servers.push(await startGraph(), await startApollo());
+  console.log(`demo services at ${LATENCY_MS} ms a call; servers in production mode, each pinned to CPU ${SERVER_CPU}; load generator and demo services on CPU 0`);
+  for (const scenario of SCENARIOS) await compare(servers, scenario);
+  await memoryOverTime(servers[0]!);
+  await deferred(servers[0]!);
+  for (const server of servers) console.log(`peak resident memory: ${server.name} ${memory(server.pid).peak.toFixed(0)} MiB`);
+} finally {
+  for (const server of servers) {
+    server.child.kill('SIGTERM');
+    if (server.child.exitCode === null) await once(server.child, 'exit');
+  }
+  await Promise.all([...pools.values()].map((p) => p.close()));
+  await demo.stop();
+}
