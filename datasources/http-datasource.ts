@@ -335,6 +335,10 @@ export abstract class HttpDataSource {
     if (left <= 0) throw this.fail('UPSTREAM_TIMEOUT', { failure: 'deadline' }, request.route);
     const limit = new AbortController();
     const timer = setTimeout(() => limit.abort(), Math.min(settings.timeoutMs, left));
+    // The client going away ends the call too. One listener, removed when the call ends, costs
+    // less than a combined signal per call (AbortSignal.any), which the profile showed.
+    const clientGone = () => limit.abort();
+    this.scope.signal.addEventListener('abort', clientGone, { once: true });
     let status: number | undefined;
     try {
       const response = await this.dispatcher().request({
@@ -343,7 +347,7 @@ export abstract class HttpDataSource {
         path: request.path,
         headers: { ...extraHeaders, ...this.headers(request) },
         body: request.body === undefined ? null : JSON.stringify(request.body),
-        signal: AbortSignal.any([limit.signal, this.scope.signal]),
+        signal: limit.signal,
       });
       status = response.statusCode;
       const body = await readCapped(response.body, Number(response.headers['content-length']), settings.maxResponseBytes);
@@ -354,14 +358,15 @@ export abstract class HttpDataSource {
     } catch (error) {
       if (error instanceof UpstreamError) throw error;
       if (error instanceof ResponseTooLargeError) throw this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause: error }, request.route);
+      if (this.scope.signal.aborted) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted', cause: error }, request.route);
       if (limit.signal.aborted) {
         const failure = left < settings.timeoutMs ? 'deadline' : 'timeout';
         throw this.fail('UPSTREAM_TIMEOUT', { failure, upstreamStatus: status, cause: error }, request.route);
       }
-      if (this.scope.signal.aborted) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted', cause: error }, request.route);
       throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'connection', upstreamStatus: status, cause: error }, request.route);
     } finally {
       clearTimeout(timer);
+      this.scope.signal.removeEventListener('abort', clientGone);
     }
   }
 
