@@ -19,7 +19,8 @@ const child = spawn('taskset', ['-c', '1', process.execPath, ...args, 'dist/serv
 if (process.env.LOGS === 'pipe') child.stdout!.on('data', () => undefined);
 await delay(2500);
 const url = 'http://127.0.0.1:4590';
-const body = () => JSON.stringify({ query: Q, variables: { id: pick(users) } });
+const ids = () => { const c = new Set<string>(); while (c.size < 50) c.add(pick(users)); return [...c]; };
+const body = () => JSON.stringify({ query: Q, variables: process.env.S2 ? { ids: ids() } : { id: pick(users) } });
 await closedLoop({ url: `${url}/graphql`, seconds: 3, connections: 32, body });
 for (let i = 0; i < 2; i++) {
   const c0 = cpuSeconds(child.pid!);

@@ -216,7 +216,22 @@ interface Fixed {
   cpu: number;
 }
 
+/**
+ * Waits until the demo services have stopped receiving calls: a closed loop ends with
+ * operations still in flight, whose upstream calls would otherwise count in the next run.
+ */
+async function settle(): Promise<void> {
+  let last = await demo.calls();
+  for (let i = 0; i < 40; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = await demo.calls();
+    if (now === last) return;
+    last = now;
+  }
+}
+
 async function fixedRate(server: Server, scenario: Scenario): Promise<Fixed> {
+  await settle();
   const origin = new URL(server.endpoint);
   const target = pool(origin.origin);
   let errors = 0;

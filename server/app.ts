@@ -27,7 +27,6 @@ import { readGraphQLFiles } from './project-files.js';
 import { assignRequestId } from './request-id.js';
 import { TokenVerifier, useAuthentication } from './auth.js';
 import { withOwnerRules } from './authorization.js';
-import { refuseBody } from './body-limit.js';
 import { useExposure } from './exposure.js';
 import { useOperationLimits } from './operation-limits.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -84,6 +83,8 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     graphqlEndpoint: '/graphql',
     landingPage: false,
     batching: limits.maxBatch === 0 ? false : { limit: limits.maxBatch },
+    // A larger declared body is refused before it is read; a body without a length is counted as it comes.
+    maxRequestBodySize: limits.maxBodyBytes,
     graphiql: exposure.graphiql ? graphiqlOptions({ upstreamCallList: config.upstreamCallList, authentication: verifier !== undefined }) : false,
     // GraphiQL served whole from this process, so that it works where no CDN can be reached.
     renderGraphiQL,
@@ -118,7 +119,6 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
       return;
     }
     if (path === '/readyz') return reply(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ready' });
-    if (refuseBody(req, res, limits.maxBodyBytes)) return;
     if (admin(req, res) || extraRoutes?.(req, res)) return;
     if (draining) res.setHeader('connection', 'close');
     assignRequestId(req, res);

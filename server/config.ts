@@ -180,7 +180,7 @@ export interface LimitSettings {
   readonly maxCost: number;
   /** Size assumed for a list whose arguments do not bound it (`Order.items`). @default 10 (`COST_DEFAULT_LIST_SIZE`) */
   readonly defaultListSize: number;
-  /** Largest request body; a larger one is refused with 413 before it is read. @default 102400 (`MAX_BODY_BYTES`) */
+  /** Largest request body (yoga's `maxRequestBodySize`): 413 past it. @default 102400 (`MAX_BODY_BYTES`) */
   readonly maxBodyBytes: number;
   /** Operations in one array-batched request; 0: batching refused. @default 0 (`MAX_BATCH`) */
   readonly maxBatch: number;
