@@ -250,7 +250,19 @@ async function fixedRate(server: Server, scenario: Scenario): Promise<Fixed> {
   return { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), errors, callsPerOp, cpu };
 }
 
-async function closed(server: Server, scenario: Scenario): Promise<{ rps: number; errors: number; cpu: number }> {
+/**
+ * The p99 of the graph's event loop delay since it was last read (prom-client's default
+ * metrics reset it at every scrape); the reference has no such endpoint.
+ */
+async function eventLoopDelayP99(server: Server): Promise<string> {
+  if (server.name !== 'graph') return '';
+  const text = await (await request(`${new URL(server.endpoint).origin}/metrics`)).body.text();
+  const seconds = Number(/^nodejs_eventloop_lag_p99_seconds (\S+)/m.exec(text)?.[1] ?? NaN);
+  return `; event loop delay p99 ${ms(seconds * 1000)}`;
+}
+
+async function closed(server: Server, scenario: Scenario): Promise<{ rps: number; errors: number; cpu: number; loopDelay: string }> {
+  await eventLoopDelayP99(server);
   let errors = 0;
   const cpuBefore = cpuSeconds(server.pid);
   const result = await closedLoop({
@@ -262,7 +274,8 @@ async function closed(server: Server, scenario: Scenario): Promise<{ rps: number
       if (isError(status, text)) errors += 1;
     },
   });
-  return { rps: result.requests.average, errors: errors + result.non2xx + result.errors, cpu: (cpuSeconds(server.pid) - cpuBefore) / CLOSED_SECONDS };
+  const cpu = (cpuSeconds(server.pid) - cpuBefore) / CLOSED_SECONDS;
+  return { rps: result.requests.average, errors: errors + result.non2xx + result.errors, cpu, loopDelay: await eventLoopDelayP99(server) };
 }
 
 const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
@@ -286,7 +299,7 @@ async function compare(servers: Server[], scenario: Scenario): Promise<void> {
       const loop = await closed(server, scenario);
       rps.get(server.name)!.push(loop.rps);
       perCpu.get(server.name)!.push(loop.rps / loop.cpu);
-      console.log(`   ${server.name.padEnd(6)} closed loop of ${scenario.connections}: ${loop.rps.toFixed(0)} req/s (${(loop.rps / loop.cpu).toFixed(0)} per CPU-second), ${loop.errors} errors, CPU ${(loop.cpu * 100).toFixed(0)} %; memory ${memory(server.pid).rss.toFixed(0)} MiB, peak ${memory(server.pid).peak.toFixed(0)} MiB`);
+      console.log(`   ${server.name.padEnd(6)} closed loop of ${scenario.connections}: ${loop.rps.toFixed(0)} req/s (${(loop.rps / loop.cpu).toFixed(0)} per CPU-second), ${loop.errors} errors, CPU ${(loop.cpu * 100).toFixed(0)} %${loop.loopDelay}; memory ${memory(server.pid).rss.toFixed(0)} MiB, peak ${memory(server.pid).peak.toFixed(0)} MiB`);
     }
   }
   if (taking.length === 2) {
