@@ -22,7 +22,6 @@ import {
   type GraphQLOutputType,
   type ValidationContext,
 } from 'graphql';
-import { getVariableValues } from 'graphql/execution/values.js';
 import type { Plugin } from 'graphql-yoga';
 import type { LimitSettings } from './config.js';
 
@@ -92,21 +91,16 @@ function listEstimator(defaultListSize: number): ComplexityEstimator {
 }
 
 /**
- * Variables are checked against the operation before anything runs, as graphql-js would,
- * but each refusal carries `BAD_USER_INPUT` (graphql-js gives them no code); only then is
- * the cost known.
+ * The cost is computed with the variables, before anything runs. graphql-query-complexity
+ * coerces them as execution would, so variables that do not fit the operation are refused
+ * here, with `BAD_USER_INPUT` (graphql-js gives them no code).
  */
 function useCostLimit(limits: LimitSettings): Plugin {
   const estimators = [directiveEstimator({ name: 'complexity' }), listEstimator(limits.defaultListSize)];
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const operation = getOperationAST(args.document, args.operationName);
-      if (operation == null) return;
-      const variables = getVariableValues(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>, { maxErrors: 10 });
-      if (variables.errors !== undefined) {
-        const errors = variables.errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT', http: REQUEST_ERROR } }));
-        return setResultAndStopExecution({ errors });
-      }
+      // An unknown operation name is execution's to report.
+      if (getOperationAST(args.document, args.operationName) == null) return;
       let cost: number;
       try {
         cost = getComplexity({
@@ -116,11 +110,16 @@ function useCostLimit(limits: LimitSettings): Plugin {
           ...(args.operationName == null ? {} : { operationName: args.operationName }),
           estimators,
         });
-      } catch {
-        // Nothing the checks above let through; execution reports whatever it is.
-        return;
+      } catch (error) {
+        if (!(error instanceof GraphQLError)) throw error;
+        // Its other refusal: fragments that expand past its node budget, far past any cost limit.
+        if (error.message.startsWith(TOO_MANY_NODES)) return setResultAndStopExecution({ errors: [limitExceeded('cost', limits.maxCost)] });
+        return setResultAndStopExecution({ errors: [new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT', http: REQUEST_ERROR } })] });
       }
       if (cost > limits.maxCost) setResultAndStopExecution({ errors: [limitExceeded('cost', limits.maxCost, cost)] });
     },
   };
 }
+
+/** graphql-query-complexity's message when an operation expands past 10,000 nodes. */
+const TOO_MANY_NODES = 'Query exceeds the maximum allowed number of nodes';

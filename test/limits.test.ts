@@ -102,6 +102,16 @@ describe('operation limits, each at its bound and one past it', () => {
     await stillServes(graph);
   });
 
+  it('cost: fragments that double at every level are refused before anything is fetched', async () => {
+    const { graph, fakes } = await start();
+    const fragments = ['fragment F0 on User { id personal { name } }'];
+    for (let i = 1; i <= 16; i++) fragments.push(`fragment F${i} on User { ...F${i - 1} ...F${i - 1} }`);
+    const { status, body } = await graph.query(`{ user(id: "u1") { ...F16 } } ${fragments.join(' ')}`);
+    expect([status, body]).toEqual([400, limitError('cost', 5000)]);
+    expect(upstreamCalls(fakes)).toBe(0);
+    await stillServes(graph);
+  });
+
   it('cost: a list without a size argument counts COST_DEFAULT_LIST_SIZE', async () => {
     const { graph } = await start({}, { MAX_COST: '23', COST_DEFAULT_LIST_SIZE: '10' });
     // order 1 + items (1 + 1) x 10 = 21; with user { id } 23; one more field past it.
