@@ -10,6 +10,9 @@ import autocannon from 'autocannon';
 /** The value below which `p` % of the sorted values lie. */
 export const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
+/** The middle value (not sorted in place). */
+export const median = (values: readonly number[]): number => percentile([...values].sort((a, b) => a - b), 50);
+
 /**
  * An open loop: `rate` requests a second at even intervals for `seconds`, each sent at its
  * time whether or not earlier ones have been answered (autocannon's rate limit sends each

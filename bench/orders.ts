@@ -10,12 +10,12 @@
  * fresh idempotency key, a random user and one unit of a random product in stock.
  */
 import { performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
 import { request } from 'undici';
 import { createDemoData, OUT_OF_STOCK_PRODUCTS } from '../demo/data.js';
 import { startRedis } from '../test/support/redis-server.js';
 import { freshStatePath, startServerProcess } from '../test/support/server-process.js';
 import { startDemoProcess } from './demo-process.js';
+import { closedLoop, median } from './load.js';
 
 const LATENCY_MS = 20;
 const RUNS = 30;
@@ -42,11 +42,6 @@ function outcome(answer: Answer): string {
   const payload = answer.data?.placeOrder;
   if (payload === undefined || payload === null) return answer.errors?.[0]?.extensions?.code ?? 'no answer';
   return payload.order === null ? (payload.userErrors[0]?.code ?? 'refused') : `placed/${payload.confirmationEmail}`;
-}
-
-function median(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {
@@ -98,21 +93,15 @@ try {
       const latency = median(times);
 
       const loadOutcomes: Record<string, number> = {};
-      const load = await autocannon({
+      const load = await closedLoop({
         url: `${url}/graphql`,
-        duration: SECONDS,
+        seconds: SECONDS,
         connections: CONNECTIONS,
-        requests: [
-          {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            setupRequest: (req) => ({ ...req, body: orderBody() }),
-            onResponse: (_status, text) => {
-              const key = outcome(JSON.parse(text) as Answer);
-              loadOutcomes[key] = (loadOutcomes[key] ?? 0) + 1;
-            },
-          },
-        ],
+        body: orderBody,
+        onResponse: (_status, text) => {
+          const key = outcome(JSON.parse(text) as Answer);
+          loadOutcomes[key] = (loadOutcomes[key] ?? 0) + 1;
+        },
       });
       console.log(`${name}:`);
       console.log(`  one at a time: median ${latency.toFixed(1)} ms = floor + ${(latency - floor).toFixed(1)} ms (${(latency / floor).toFixed(2)} x); ${JSON.stringify(outcomes)}`);

@@ -25,7 +25,7 @@ import { Pool, request } from 'undici';
 import { createDemoData, FAULTY_PROFILE_USERS, OUT_OF_STOCK_PRODUCTS } from '../demo/data.js';
 import { freshStatePath, startServerProcess } from '../test/support/server-process.js';
 import { startDemoProcess } from './demo-process.js';
-import { closedLoop, cpuSeconds, memory, paced, percentile, pin } from './load.js';
+import { closedLoop, cpuSeconds, median, memory, paced, percentile, pin } from './load.js';
 
 const LATENCY_MS = 20;
 const RATE = 200;
@@ -178,7 +178,7 @@ async function floorOf(scenario: Scenario): Promise<number> {
     await scenario.floor();
     times.push(performance.now() - start);
   }
-  return percentile(times.sort((a, b) => a - b), 50);
+  return median(times);
 }
 
 /** An answer is an error when it is not a 200 or carries GraphQL errors (business `userErrors` are answers). */
@@ -278,7 +278,6 @@ async function closed(server: Server, scenario: Scenario): Promise<{ rps: number
   return { rps: result.requests.average, errors: errors + result.non2xx + result.errors, cpu, loopDelay: await eventLoopDelayP99(server) };
 }
 
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 async function compare(servers: Server[], scenario: Scenario): Promise<void> {
