@@ -1,61 +1,19 @@
 /**
- * `npm start`: loads the configuration, starts the embedded demo services when no
- * upstream is configured, listens, and shuts down cleanly on SIGTERM: stops taking
- * connections, answers the requests in flight, then exits 0.
+ * `npm start`'s entry point. It checks the runtime before loading anything else: the rest of
+ * the process (serve.ts) imports modules an older Node does not have (`node:sqlite`), which
+ * would fail with an unhelpful link error before any of our code ran.
  */
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { configOrExit, loadConfig, SERVICE_NAMES, type ServiceName } from './config.js';
-import { createApp } from './app.js';
-import { demoRoutes } from './demo-routes.js';
-import { createGraphLogger } from './logger.js';
-import { startDemoServices } from '../demo/services.js';
 
-const config = configOrExit(loadConfig);
-const logger = createGraphLogger(config.logLevel);
-const demo = config.demo ? await startDemoServices({ settings: { latencyMs: config.demoLatencyMs } }) : undefined;
-const urls = demo?.urls ?? (Object.fromEntries(SERVICE_NAMES.map((s) => [s, config.upstreams[s].url!])) as Record<ServiceName, string>);
-const app = createApp({ config, urls, logger, ...(demo === undefined ? {} : { extraRoutes: demoRoutes(demo) }) });
+/** The oldest Node.js major the project runs on: `engines.node` in package.json. */
+const MIN_NODE_MAJOR = 24;
 
-const inFlight = new Set<ServerResponse>();
-const server = createServer((req, res) => {
-  inFlight.add(res);
-  res.once('close', () => inFlight.delete(res));
-  app.listener(req, res);
-});
-
-if (config.exposure.production && config.auth.jwtSecret === undefined && config.auth.jwksUrl === undefined) {
-  logger.warn('authentication is off: every caller may see and do everything (set AUTH_JWT_SECRET or AUTH_JWKS_URL)');
-}
-if (!(await app.connected(5000))) logger.warn('Redis is not reachable yet: rate limits are counted per process until it is');
-
-server.listen(config.port, config.host, () => {
-  const { port } = server.address() as AddressInfo;
-  logger.info(`GraphQL on http://localhost:${port}/graphql (GraphiQL in a browser)`);
-  if (demo !== undefined) logger.info(`upstreams: the embedded demo services (${Object.values(demo.urls).join(', ')})`);
-});
-
-let stopping = false;
-function shutdown(signal: string): void {
-  if (stopping) return;
-  stopping = true;
-  app.drain();
-  // Answers still to come close their connection instead of keeping it alive.
-  for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
-  const forced = setTimeout(() => {
-    logger.warn(`shutdown grace of ${config.shutdownGraceMs} ms is over: closing ${inFlight.size} connection(s)`);
-    server.closeAllConnections();
-  }, config.shutdownGraceMs);
-  forced.unref();
-  server.close(async () => {
-    await app.close();
-    await demo?.close();
-    logger.info('stopped');
-    process.exit(0);
-  });
-  server.closeIdleConnections();
-  logger.info(`${signal}: no longer listening; finishing ${inFlight.size} request(s) in flight`);
+const major = Number(process.versions.node.split('.')[0]);
+if (major < MIN_NODE_MAJOR) {
+  console.error(
+    `This server needs Node.js ${MIN_NODE_MAJOR} or newer; it was started with ${process.version}.\n` +
+      'Start it with `npm start`, which runs the Node.js that `npm install` put in node_modules, or install Node.js 24 LTS.',
+  );
+  process.exit(1);
 }
 
-process.on('SIGTERM', () => shutdown('SIGTERM'));
-process.on('SIGINT', () => shutdown('SIGINT'));
+await import('./serve.js');

@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
 import { guarded, type ClaimResult, type OrderPlacedEvent, type SagaRecord, type SagaStore, type SagaUpdate } from './saga-store.js';
 
 /** How long an operation waits for Redis to be (back) up before it fails. */
@@ -63,8 +63,8 @@ export class RedisSagaStore implements SagaStore {
     // ioredis also reports a lost connection as an event; the commands report it as errors.
     this.redis.on('error', () => undefined);
     // BullMQ's own connections, closed by BullMQ: the command connection above fails first when Redis is away.
-    this.sagas = new Queue(`${options.prefix}-sagas`, { connection: redisOptions(options.url), prefix: options.prefix });
-    this.orderEvents = new Queue(`${options.prefix}-order-events`, { connection: redisOptions(options.url), prefix: options.prefix });
+    this.sagas = new Queue(`${options.prefix}-sagas`, { connection: { url: options.url }, prefix: options.prefix });
+    this.orderEvents = new Queue(`${options.prefix}-order-events`, { connection: { url: options.url }, prefix: options.prefix });
     for (const queue of [this.sagas, this.orderEvents]) queue.on('error', () => undefined);
   }
 
@@ -165,7 +165,7 @@ export class RedisSagaStore implements SagaStore {
   startWorker(run: (key: string) => Promise<void>, leaseMs: number): () => Promise<void> {
     const worker = new Worker<{ key: string }>(`${this.options.prefix}-sagas`, (job) => run(job.data.key), {
       // BullMQ's worker blocks on Redis: its own connection, retrying for ever while Redis is away.
-      connection: { ...redisOptions(this.options.url), maxRetriesPerRequest: null },
+      connection: { url: this.options.url, maxRetriesPerRequest: null },
       prefix: this.options.prefix,
       concurrency: 16,
       lockDuration: leaseMs,
@@ -209,18 +209,4 @@ export class RedisSagaStore implements SagaStore {
     await Promise.allSettled([this.sagas.close(), this.orderEvents.close()]);
     this.redis.disconnect();
   }
-}
-
-/** `redis[s]://[user:password@]host[:port][/db]` as ioredis options, for the connections BullMQ makes itself. */
-function redisOptions(url: string): RedisOptions {
-  const parsed = new URL(url);
-  const db = parsed.pathname.replace('/', '');
-  return {
-    host: parsed.hostname,
-    port: parsed.port === '' ? 6379 : Number(parsed.port),
-    ...(parsed.username === '' ? {} : { username: decodeURIComponent(parsed.username) }),
-    ...(parsed.password === '' ? {} : { password: decodeURIComponent(parsed.password) }),
-    ...(db === '' ? {} : { db: Number(db) }),
-    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
-  };
 }

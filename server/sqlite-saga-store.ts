@@ -1,12 +1,12 @@
 /**
- * The saga store on one machine: SQLite on disk (better-sqlite3), in WAL mode with full
+ * The saga store on one machine: SQLite on disk (Node's built-in `node:sqlite`), in WAL mode with full
  * sync, so that what a write acknowledged survives a crash of the process or the machine.
  * The queue is the `run_at` column: a poller hands each due saga to the worker, after
  * pushing its `run_at` forward by the lease so that a crash mid-run is picked up again.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { guarded, type ClaimResult, type OrderPlacedEvent, type SagaRecord, type SagaStore, type SagaUpdate } from './saga-store.js';
 
 const SCHEMA = `
@@ -71,17 +71,15 @@ export interface SqliteSagaStoreOptions {
 }
 
 export class SqliteSagaStore implements SagaStore {
-  private readonly db: Database.Database;
-  private readonly statements: Record<'insert' | 'select' | 'update' | 'publish', Database.Statement>;
-  private readonly write: (params: Record<string, unknown>, event: OrderPlacedEvent | undefined) => void;
+  private readonly db: DatabaseSync;
+  private readonly statements: Record<'insert' | 'select' | 'update' | 'publish', StatementSync>;
 
   constructor(private readonly options: SqliteSagaStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    this.db = new Database(options.path);
-    this.db.pragma('journal_mode = WAL');
+    this.db = new DatabaseSync(options.path, { timeout: 5000 });
+    this.db.exec('PRAGMA journal_mode = WAL');
     // FULL: a commit is on disk before it is acknowledged, also across a power loss.
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db.exec('PRAGMA synchronous = FULL');
     this.db.exec(SCHEMA);
     // Prepared once: every order runs these several times.
     this.statements = {
@@ -98,10 +96,19 @@ export class SqliteSagaStore implements SagaStore {
       ),
       publish: this.db.prepare('INSERT INTO events (id, type, payload, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING'),
     };
-    this.write = this.db.transaction((params: Record<string, unknown>, event: OrderPlacedEvent | undefined) => {
+  }
+
+  /** The saga's update and its event commit together, or neither does. */
+  private write(params: Record<string, SQLInputValue>, event: OrderPlacedEvent | undefined): void {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
       this.statements.update.run(params);
       if (event !== undefined) this.statements.publish.run(event.id, event.type, JSON.stringify(event), Date.now());
-    });
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
   }
 
   claim(record: Omit<SagaRecord, 'outcome' | 'attempts' | 'updatedAt'>, runAt: number): Promise<ClaimResult> {
@@ -128,7 +135,7 @@ export class SqliteSagaStore implements SagaStore {
   }
 
   private loadSync(key: string): SagaRecord | undefined {
-    const row = this.statements.select.get(key) as SagaRow | undefined;
+    const row = this.statements.select.get(key) as unknown as SagaRow | undefined;
     return row === undefined ? undefined : fromRow(row);
   }
 
@@ -137,7 +144,7 @@ export class SqliteSagaStore implements SagaStore {
   }
 
   private updateSync(key: string, update: SagaUpdate, event?: OrderPlacedEvent): void {
-    const params: Record<string, unknown> = {
+    const params: Record<string, SQLInputValue> = {
       key,
       runAt: update.runAt,
       now: Date.now(),
@@ -163,7 +170,7 @@ export class SqliteSagaStore implements SagaStore {
     const poll = (): void => {
       if (stopped) return;
       const now = Date.now();
-      const due = claimDue.all({ now, lease: now + leaseMs }) as { key: string }[];
+      const due = claimDue.all({ now, lease: now + leaseMs }) as unknown as { key: string }[];
       forget.run(now - this.options.ttlMs);
       current = Promise.allSettled(due.map(({ key }) => run(key))).then(() => {
         // A full batch may mean more are due: look again at once.
@@ -179,15 +186,15 @@ export class SqliteSagaStore implements SagaStore {
   }
 
   deadLetters(): Promise<SagaRecord[]> {
-    return guarded(() => (this.db.prepare("SELECT * FROM sagas WHERE state = 'dead' ORDER BY updated_at").all() as SagaRow[]).map(fromRow));
+    return guarded(() => (this.db.prepare("SELECT * FROM sagas WHERE state = 'dead' ORDER BY updated_at").all() as unknown as SagaRow[]).map(fromRow));
   }
 
   pending(): Promise<number> {
-    return guarded(() => (this.db.prepare('SELECT count(*) AS n FROM sagas WHERE run_at IS NOT NULL').get() as { n: number }).n);
+    return guarded(() => (this.db.prepare('SELECT count(*) AS n FROM sagas WHERE run_at IS NOT NULL').get() as unknown as { n: number }).n);
   }
 
   events(after = 0): Promise<{ position: number; event: OrderPlacedEvent }[]> {
-    const rows = this.db.prepare('SELECT position, payload FROM events WHERE position > ? ORDER BY position').all(after) as {
+    const rows = this.db.prepare('SELECT position, payload FROM events WHERE position > ? ORDER BY position').all(after) as unknown as {
       position: number;
       payload: string;
     }[];

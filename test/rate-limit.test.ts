@@ -9,7 +9,7 @@ import { startContractFakes, type Fakes } from './support/contract-fakes.js';
 import { startGraph } from './support/graph.js';
 import { graphHarness } from './support/harness.js';
 import { processHarness } from './support/process-harness.js';
-import { startRedis, type RedisServer } from './support/redis-server.js';
+import { hasRedis, startRedis, type RedisServer } from './support/redis-server.js';
 import { bearer, HMAC_AUTH, hmacToken } from './support/tokens.js';
 
 const start = graphHarness();
@@ -84,7 +84,7 @@ describe('rate limit, in memory', () => {
   });
 });
 
-describe('rate limit, shared through Redis', () => {
+describe.skipIf(!hasRedis)('rate limit, shared through Redis', () => {
   let redis: RedisServer;
   beforeAll(async () => {
     redis = await startRedis();
