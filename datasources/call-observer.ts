@@ -4,7 +4,7 @@
  * ends, and each DataLoader batch. Labels are bounded by construction: a route is the
  * template of the path (`/users/{id}`), never the path with its ids.
  */
-import type { UpstreamFailure } from '../server/errors.js';
+import type { UpstreamFailure } from '../errors/upstream-error.js';
 import type { ServiceName } from '../server/config.js';
 
 export interface UpstreamCallStart {

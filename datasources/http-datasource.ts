@@ -18,7 +18,7 @@ import { BrokenCircuitError, BulkheadRejectedError, CircuitState, DelegateBackof
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { ServiceName } from '../server/config.js';
-import { UpstreamError, isTransient, type UpstreamErrorCode, type UpstreamErrorDetails } from '../server/errors.js';
+import { UpstreamError, isTransient, type UpstreamErrorCode, type UpstreamErrorDetails } from '../errors/upstream-error.js';
 import type { UpstreamCallEnd } from './call-observer.js';
 import type { Upstream } from './upstream.js';
 import { splitByUrlLength } from './url.js';

@@ -17,7 +17,7 @@ import {
 import { Pool, cacheStores, interceptors, type Dispatcher } from 'undici';
 import type { YogaLogger } from 'graphql-yoga';
 import type { ServiceName, UpstreamSettings } from '../server/config.js';
-import { UpstreamError, isServiceFault } from '../server/errors.js';
+import { UpstreamError, isServiceFault } from '../errors/upstream-error.js';
 import { NO_OBSERVER, type CallObserver } from './call-observer.js';
 import { RetryBudget } from './retry-budget.js';
 

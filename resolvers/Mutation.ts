@@ -1,5 +1,5 @@
 import type { MutationResolvers, PlaceOrderPayload } from '../generated/resolvers-types.js';
-import { outageError } from '../server/order-saga.js';
+import { outageError } from '../place-order/order-saga.js';
 
 export const Mutation: MutationResolvers = {
   placeOrder: async (_, { input }, { orderSaga, caller }) => {

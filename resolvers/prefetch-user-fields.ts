@@ -21,7 +21,7 @@ import {
 } from 'graphql';
 import type { GraphContext } from '../server/context.js';
 import { isValidPageSize } from './orders-args.js';
-import { mayActFor } from '../server/authorization.js';
+import { mayActFor } from '../security/authorization.js';
 
 export function prefetchUserFields(context: GraphContext, info: GraphQLResolveInfo, userIds: readonly string[]): void {
   const userType = info.schema.getType('User') as GraphQLObjectType;

@@ -16,8 +16,8 @@ import { PersonalDataSource } from '../datasources/personal-datasource.js';
 import { ProfessionalDataSource } from '../datasources/professional-datasource.js';
 import { OrdersDataSource } from '../datasources/orders-datasource.js';
 import { InventoryDataSource } from '../datasources/inventory-datasource.js';
-import type { Caller, OrderSaga } from './order-saga.js';
-import { viewerOf, type Viewer } from './auth.js';
+import type { Caller, OrderSaga } from '../place-order/order-saga.js';
+import { viewerOf, type Viewer } from '../security/authentication.js';
 
 export type Upstreams = Readonly<Record<ServiceName, Upstream>>;
 

@@ -7,8 +7,8 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { configOrExit, loadConfig, SERVICE_NAMES, type ServiceName } from './config.js';
 import { createApp } from './app.js';
-import { demoRoutes } from './demo-routes.js';
-import { createGraphLogger } from './logger.js';
+import { demoRoutes } from '../demo/settings-routes.js';
+import { createGraphLogger } from '../telemetry/logger.js';
 import { startDemoServices } from '../demo/services.js';
 
 const config = configOrExit(loadConfig);

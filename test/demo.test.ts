@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createLogger } from 'graphql-yoga';
 import { createApp } from '../server/app.js';
 import { loadConfig } from '../server/config.js';
-import { demoRoutes } from '../server/demo-routes.js';
+import { demoRoutes } from '../demo/settings-routes.js';
 import { DEMO_USER_COUNT, OUT_OF_STOCK_PRODUCTS } from '../demo/data.js';
 import { startDemoServices, type DemoServices } from '../demo/services.js';
 

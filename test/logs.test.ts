@@ -4,7 +4,7 @@
  * client was not told, and nothing secret.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGraphLogger } from '../server/logger.js';
+import { createGraphLogger } from '../telemetry/logger.js';
 import { startContractFakes, type Fakes } from './support/contract-fakes.js';
 import { json, type Handler } from './support/fake-upstream.js';
 import { startGraph, type GraphServer } from './support/graph.js';

@@ -135,7 +135,7 @@ describe('/metrics', () => {
     const { graph } = await setup();
     await graph.query(PROFILE);
     const names = new Set((await scrape(graph)).families.map((f) => f.name));
-    const dashboard = JSON.parse(readFileSync(new URL('../observability/grafana-dashboard.json', import.meta.url), 'utf8')) as {
+    const dashboard = JSON.parse(readFileSync(new URL('../telemetry/grafana-dashboard.json', import.meta.url), 'utf8')) as {
       panels: { targets: { expr: string }[] }[];
     };
     const queried = dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => [...target.expr.matchAll(/\b([a-z]+_[a-z0-9_]+)\b/g)].map((m) => m[1]!)));

@@ -5,9 +5,9 @@
  * What the services did is read from the fakes' state; what the graph keeps, from its store.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisSagaStore } from '../server/redis-saga-store.js';
-import type { SagaStore } from '../server/saga-store.js';
-import { SqliteSagaStore } from '../server/sqlite-saga-store.js';
+import { RedisSagaStore } from '../place-order/redis-saga-store.js';
+import type { SagaStore } from '../place-order/saga-store.js';
+import { SqliteSagaStore } from '../place-order/sqlite-saga-store.js';
 import { STOCK } from './support/contract-fakes.js';
 import { Barrier, deferred, json, type Handler } from './support/fake-upstream.js';
 import { graphHarness } from './support/harness.js';

@@ -4,7 +4,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGraphLogger } from '../server/logger.js';
+import { createGraphLogger } from '../telemetry/logger.js';
 import { startContractFakes, type Fakes } from './support/contract-fakes.js';
 import { startGraph } from './support/graph.js';
 import { graphHarness } from './support/harness.js';

@@ -5,7 +5,7 @@
  * began: the concurrency of the fan-out, at a glance in GraphiQL.
  */
 import type { Plugin } from 'graphql-yoga';
-import type { GraphContext } from './context.js';
+import type { GraphContext } from '../server/context.js';
 
 export function useUpstreamCallList(): Plugin<GraphContext> {
   return {

@@ -23,7 +23,7 @@ import {
   type ValidationContext,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { LimitSettings } from './config.js';
+import type { LimitSettings } from '../server/config.js';
 
 /**
  * A request error in GraphQL over HTTP terms: 400 with `application/graphql-response+json`,

@@ -6,9 +6,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { SERVICE_NAMES, type ServiceName } from './config.js';
-import { demoSettingsSchema } from '../demo/demo-server.js';
-import type { DemoServices } from '../demo/services.js';
+import { SERVICE_NAMES, type ServiceName } from '../server/config.js';
+import { demoSettingsSchema } from './demo-server.js';
+import type { DemoServices } from './services.js';
 
 const patchSchema = z.partialRecord(z.enum(SERVICE_NAMES), demoSettingsSchema.partial());
 

@@ -10,8 +10,8 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { defaultExtractPersistedOperationId, usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { ExposureSettings } from './config.js';
-import { readPersistedDocuments } from './project-files.js';
+import type { ExposureSettings } from '../server/config.js';
+import { readPersistedDocuments } from '../server/project-files.js';
 
 export function useExposure(exposure: ExposureSettings): Plugin[] {
   const documents = readPersistedDocuments();

@@ -13,8 +13,8 @@ import { GraphQLError } from 'graphql';
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { viewerOf } from './auth.js';
-import type { RateLimitSettings } from './config.js';
+import { viewerOf } from './authentication.js';
+import type { RateLimitSettings } from '../server/config.js';
 
 export interface RateLimiter {
   readonly plugin: Plugin<Record<string, unknown>, { req: IncomingMessage }>;

@@ -5,7 +5,7 @@
  * kept on the error for the log and never serialised to the client.
  */
 import { GraphQLError } from 'graphql';
-import type { ServiceName } from './config.js';
+import type { ServiceName } from '../server/config.js';
 
 export type UpstreamErrorCode =
   /** No complete answer within the call's time limit. */

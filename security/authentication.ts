@@ -10,7 +10,7 @@
 import { createRemoteJWKSet, errors as jose, jwtVerify, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { AuthSettings } from './config.js';
+import type { AuthSettings } from '../server/config.js';
 
 /** The verified caller of a request. */
 export interface Viewer {

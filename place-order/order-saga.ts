@@ -21,9 +21,9 @@ import { InventoryDataSource, type ReserveResult } from '../datasources/inventor
 import { NotificationsDataSource } from '../datasources/notifications-datasource.js';
 import { OrdersDataSource, type CreateOrderResult } from '../datasources/orders-datasource.js';
 import { PersonalDataSource, type PersonalUser } from '../datasources/personal-datasource.js';
-import type { ServiceName } from './config.js';
-import type { Upstreams } from './context.js';
-import { UpstreamError, badUserInput, type UpstreamErrorCode } from './errors.js';
+import type { ServiceName } from '../server/config.js';
+import type { Upstreams } from '../server/context.js';
+import { UpstreamError, badUserInput, type UpstreamErrorCode } from '../errors/upstream-error.js';
 import {
   type OrderPlacedEvent,
   type PlaceOrderOutcome,

@@ -6,8 +6,8 @@
  */
 import { getOperationAST } from 'graphql';
 import type { Plugin, YogaLogger } from 'graphql-yoga';
-import type { GraphContext } from './context.js';
-import { errorCodes } from './errors.js';
+import type { GraphContext } from '../server/context.js';
+import { errorCodes } from '../errors/upstream-error.js';
 import type { GraphMetrics } from './metrics.js';
 import type { GraphTracing } from './tracing.js';
 

@@ -5,8 +5,8 @@
  */
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, GraphQLError, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
-import type { Viewer } from './auth.js';
-import type { GraphContext } from './context.js';
+import type { Viewer } from './authentication.js';
+import type { GraphContext } from '../server/context.js';
 
 /**
  * Whether the caller may see and act for the user with this id. Without a viewer
