@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { request } from 'undici';
-import { SERVICE_NAMES, type ServiceName } from '../server/config.js';
+import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
 import type { DemoSettings } from '../demo/demo-server.js';
 
 export interface DemoProcess {

@@ -15,7 +15,8 @@ import { performance } from 'node:perf_hooks';
 import { createLogger } from 'graphql-yoga';
 import { request } from 'undici';
 import { createApp } from '../server/app.js';
-import { loadConfig, SERVICE_NAMES } from '../server/config.js';
+import { SERVICE_NAMES } from '../errors/service-name.js';
+import { loadConfig } from '../server/config.js';
 import { startDemoServices } from '../demo/services.js';
 import { FAULTY_PROFILE_USERS } from '../demo/data.js';
 

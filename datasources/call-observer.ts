@@ -5,7 +5,7 @@
  * template of the path (`/users/{id}`), never the path with its ids.
  */
 import type { UpstreamFailure } from '../errors/upstream-error.js';
-import type { ServiceName } from '../server/config.js';
+import type { ServiceName } from '../errors/service-name.js';
 
 export interface UpstreamCallStart {
   readonly service: ServiceName;

@@ -17,46 +17,16 @@ import DataLoader from 'dataloader';
 import { BrokenCircuitError, BulkheadRejectedError, CircuitState, DelegateBackoff, handleWhen, retry, type IBackoff } from 'cockatiel';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import type { ServiceName } from '../server/config.js';
-import { UpstreamError, isTransient, type UpstreamErrorCode, type UpstreamErrorDetails } from '../errors/upstream-error.js';
+import type { UpstreamErrorCode } from '../errors/codes.js';
+import type { ServiceName } from '../errors/service-name.js';
+import { UpstreamError, isTransient, type UpstreamErrorDetails } from '../errors/upstream-error.js';
 import type { UpstreamCallEnd } from './call-observer.js';
+import type { RequestScope } from './request-scope.js';
 import type { Upstream } from './upstream.js';
 import { splitByUrlLength } from './url.js';
 
 /** Batch endpoints take at most this many ids per call (upstream contract). */
 export const MAX_BATCH_SIZE = 100;
-
-/** Request lifetime: what every call made for one GraphQL request carries. */
-export interface RequestScope {
-  readonly requestId: string;
-  /** The caller's `authorization` header, forwarded to the services that take it. */
-  readonly authorization: string | undefined;
-  /** Aborted when the client goes away. */
-  readonly signal: AbortSignal;
-  /** `performance.now()` when the request began. */
-  readonly startedAt?: number;
-  /** When the operation's budget runs out (epoch ms): no call outlives it. */
-  readonly deadline: number;
-  /** Filled in by the tracer when the operation starts: the parent of this request's upstream spans. */
-  readonly trace?: { parent?: unknown };
-  /** When the client asked for it (`x-graph-upstream-calls`): every attempt of this request, as it ends. */
-  readonly callLog?: UpstreamCallRecord[];
-}
-
-/** One attempt at an upstream call, for the developer's list in the answer's extensions. */
-export interface UpstreamCallRecord {
-  readonly service: ServiceName;
-  readonly method: string;
-  readonly route: string;
-  readonly attempt: number;
-  /** When it started, in ms since the request began. */
-  readonly startMs: number;
-  readonly durationMs: number;
-  readonly status: number | null;
-  readonly outcome: string;
-  readonly batchSize: number | null;
-  readonly cacheHit: boolean;
-}
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 

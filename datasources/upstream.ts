@@ -16,7 +16,8 @@ import {
 } from 'cockatiel';
 import { Pool, cacheStores, interceptors, type Dispatcher } from 'undici';
 import type { YogaLogger } from 'graphql-yoga';
-import type { ServiceName, UpstreamSettings } from '../server/config.js';
+import type { ServiceName } from '../errors/service-name.js';
+import type { UpstreamSettings } from './upstream-settings.js';
 import { UpstreamError, isServiceFault } from '../errors/upstream-error.js';
 import { NO_OBSERVER, type CallObserver } from './call-observer.js';
 import { RetryBudget } from './retry-budget.js';
@@ -29,6 +30,9 @@ const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
   [CircuitState.HalfOpen]: 'half-open',
   [CircuitState.Isolated]: 'isolated',
 };
+
+/** Every upstream service, by name: the process's, shared by every request. */
+export type Upstreams = Readonly<Record<ServiceName, Upstream>>;
 
 export class Upstream {
   readonly pool: Pool;

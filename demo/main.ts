@@ -4,7 +4,8 @@
  * professional 4002, orders 4003, inventory 4004, notifications 4005); latency from
  * `DEMO_LATENCY_MS`. Each service takes `PUT /_demo/settings` to change its latency and fault.
  */
-import { configOrExit, loadDemoServicesConfig, SERVICE_NAMES } from '../server/config.js';
+import { SERVICE_NAMES } from '../errors/service-name.js';
+import { configOrExit, loadDemoServicesConfig } from '../server/config.js';
 import { startDemoServices } from './services.js';
 
 const config = configOrExit(loadDemoServicesConfig);

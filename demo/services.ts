@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { ServiceName } from '../server/config.js';
+import type { ServiceName } from '../errors/service-name.js';
 import { createDemoData, FAULTY_PROFILE_USERS, type DemoData, type DemoOrder } from './data.js';
 import { errorBody, startDemoServer, type DemoServer, type DemoSettings, type Route } from './demo-server.js';
 

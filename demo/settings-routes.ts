@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { SERVICE_NAMES, type ServiceName } from '../server/config.js';
+import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
 import { demoSettingsSchema } from './demo-server.js';
 import type { DemoServices } from './services.js';
 

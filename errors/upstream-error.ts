@@ -1,23 +1,12 @@
 /**
- * The error taxonomy clients can match on. Every upstream failure becomes one
+ * The errors of the upstreams. Every upstream failure becomes one
  * `UpstreamError` whose extensions say what happened (`code`), where (`service`) and,
  * when there was an answer, its HTTP status (`upstreamStatus`). The underlying cause is
  * kept on the error for the log and never serialised to the client.
  */
 import { GraphQLError } from 'graphql';
-import type { ServiceName } from '../server/config.js';
-
-export type UpstreamErrorCode =
-  /** No complete answer within the call's time limit. */
-  | 'UPSTREAM_TIMEOUT'
-  /** Refused, reset, or a 5xx answer. */
-  | 'UPSTREAM_UNAVAILABLE'
-  /** A 2xx answer that is not the promised JSON shape, or too large. */
-  | 'UPSTREAM_BAD_RESPONSE'
-  /** A 4xx answer other than a 404 the contract defines. */
-  | 'UPSTREAM_REJECTED';
-
-export type ErrorCode = UpstreamErrorCode | 'BAD_USER_INPUT';
+import type { UpstreamErrorCode } from './codes.js';
+import type { ServiceName } from './service-name.js';
 
 const DESCRIPTIONS: Record<UpstreamErrorCode, string> = {
   UPSTREAM_TIMEOUT: 'did not answer in time',
@@ -141,29 +130,4 @@ export function isServiceFault(error: UpstreamError): boolean {
     default:
       return false;
   }
-}
-
-/** A client's argument is out of bounds. */
-export function badUserInput(message: string, argumentName?: string): GraphQLError {
-  return new GraphQLError(message, {
-    extensions: argumentName === undefined ? { code: 'BAD_USER_INPUT' } : { code: 'BAD_USER_INPUT', argument: argumentName },
-  });
-}
-
-/**
- * The store of idempotency records and the order queue cannot be reached: nothing is
- * acknowledged that it did not keep. The same request (same idempotencyKey) is safe to send again.
- */
-export function stateStoreUnavailable(cause: unknown): GraphQLError {
-  if (cause instanceof GraphQLError) return cause;
-  const error = new GraphQLError('The order store is unavailable, so the outcome could not be kept; send the same request again later.', {
-    extensions: { code: 'STATE_STORE_UNAVAILABLE', retryable: true },
-  });
-  Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
-  return error;
-}
-
-/** The code of each error of an answer (`INTERNAL_SERVER_ERROR` when it has none), for logs and metrics. */
-export function errorCodes(errors: readonly { extensions?: Record<string, unknown> }[] | undefined): string[] {
-  return (errors ?? []).map((error) => (typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR'));
 }

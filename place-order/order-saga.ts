@@ -16,14 +16,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { YogaLogger } from 'graphql-yoga';
-import type { RequestScope } from '../datasources/http-datasource.js';
+import type { Caller, RequestScope } from '../datasources/request-scope.js';
+import type { Upstreams } from '../datasources/upstream.js';
 import { InventoryDataSource, type ReserveResult } from '../datasources/inventory-datasource.js';
 import { NotificationsDataSource } from '../datasources/notifications-datasource.js';
 import { OrdersDataSource, type CreateOrderResult } from '../datasources/orders-datasource.js';
 import { PersonalDataSource, type PersonalUser } from '../datasources/personal-datasource.js';
-import type { ServiceName } from '../server/config.js';
-import type { Upstreams } from '../server/context.js';
-import { UpstreamError, badUserInput, type UpstreamErrorCode } from '../errors/upstream-error.js';
+import type { UpstreamErrorCode } from '../errors/codes.js';
+import { badUserInput, orderInProgress } from '../errors/graph-errors.js';
+import type { ServiceName } from '../errors/service-name.js';
+import { UpstreamError } from '../errors/upstream-error.js';
 import {
   type OrderPlacedEvent,
   type PlaceOrderOutcome,
@@ -53,11 +55,6 @@ export interface OrderSagaSettings {
   readonly emailMaxAttempts: number;
 }
 
-/** The part of a request a saga run needs: who asks, and on whose authority. */
-export interface Caller {
-  readonly requestId: string;
-  readonly authorization: string | undefined;
-}
 
 export interface PlaceOrderInput {
   readonly userId: string;
@@ -147,7 +144,7 @@ export class OrderSaga {
   }
 
   private scope(caller: Caller): RequestScope {
-    return { ...caller, signal: NEVER_ABORTED, deadline: Date.now() + this.settings.requestTimeoutMs };
+    return { requestId: caller.requestId, authorization: caller.authorization, signal: NEVER_ABORTED, deadline: Date.now() + this.settings.requestTimeoutMs };
   }
 
   /** Runs the saga's steps from its recorded state until it ends or must wait for the queue. */
@@ -283,9 +280,7 @@ export class OrderSaga {
       const record = await this.load(key);
       if (record.outcome !== null) return record.outcome;
       if (Date.now() >= deadline) {
-        throw new GraphQLError('An order with this idempotencyKey is still being placed; send the request again later.', {
-          extensions: { code: 'ORDER_IN_PROGRESS', retryable: true },
-        });
+        throw orderInProgress();
       }
       await new Promise((resolve) => setTimeout(resolve, REPLAY_POLL_MS));
     }

@@ -6,7 +6,7 @@
  * single process (the default), Redis for replicas that share it.
  */
 import type { OrderRecord } from '../datasources/orders-datasource.js';
-import { stateStoreUnavailable } from '../errors/upstream-error.js';
+import { stateStoreUnavailable } from '../errors/graph-errors.js';
 
 /** What the client asked for, as validated. */
 export interface PlaceOrderRequest {

@@ -2,8 +2,8 @@ import type { MutationResolvers, PlaceOrderPayload } from '../generated/resolver
 import { outageError } from '../place-order/order-saga.js';
 
 export const Mutation: MutationResolvers = {
-  placeOrder: async (_, { input }, { orderSaga, caller }) => {
-    const outcome = await orderSaga.place(input, caller);
+  placeOrder: async (_, { input }, { orderSaga, scope }) => {
+    const outcome = await orderSaga.place(input, scope);
     switch (outcome.kind) {
       case 'placed':
         return { order: outcome.order, confirmationEmail: outcome.confirmationEmail, userErrors: [] } satisfies PlaceOrderPayload;

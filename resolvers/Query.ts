@@ -1,6 +1,6 @@
 import type { QueryResolvers } from '../generated/resolvers-types.js';
 import { GraphQLError } from 'graphql';
-import { badUserInput } from '../errors/upstream-error.js';
+import { badUserInput } from '../errors/graph-errors.js';
 import { MAX_BATCH_SIZE } from '../datasources/http-datasource.js';
 import { prefetchUserFields } from './prefetch-user-fields.js';
 

@@ -1,4 +1,4 @@
-import { badUserInput } from '../errors/upstream-error.js';
+import { badUserInput } from '../errors/graph-errors.js';
 
 /** Upstream page size bounds, which are also the graph's bounds for `first`. */
 export const MAX_PAGE_SIZE = 100;

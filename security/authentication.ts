@@ -10,7 +10,28 @@
 import { createRemoteJWKSet, errors as jose, jwtVerify, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { AuthSettings } from '../server/config.js';
+import { authUnavailable, unauthenticated } from '../errors/graph-errors.js';
+
+/**
+ * Bearer JWTs (see server/auth.ts). Authentication is on when a key is set: `AUTH_JWT_SECRET`
+ * (HS256/384/512) or `AUTH_JWKS_URL` (the issuer's public keys), never both.
+ */
+export interface AuthSettings {
+  /** @default unset (`AUTH_JWT_SECRET`, at least 32 characters) */
+  readonly jwtSecret: string | undefined;
+  /** @default unset (`AUTH_JWKS_URL`, e.g. `https://login.example.com/.well-known/jwks.json`) */
+  readonly jwksUrl: string | undefined;
+  /** Required `iss` claim. @default unset: not checked (`AUTH_ISSUER`) */
+  readonly issuer: string | undefined;
+  /** Required `aud` claim. @default unset: not checked (`AUTH_AUDIENCE`) */
+  readonly audience: string | undefined;
+  /** Leeway for `exp` and `nbf` against clocks that drift. @default 30 (`AUTH_CLOCK_SKEW_S`) */
+  readonly clockSkewS: number;
+  /** Claim holding the caller's roles (an array, or one space-separated string). @default "roles" (`AUTH_ROLES_CLAIM`) */
+  readonly rolesClaim: string;
+  /** Role that may see and act for every user. @default "admin" (`AUTH_ADMIN_ROLE`) */
+  readonly adminRole: string;
+}
 
 /** The verified caller of a request. */
 export interface Viewer {
@@ -82,21 +103,7 @@ function verificationError(error: unknown): GraphQLError {
     return unauthenticated('The token is malformed.');
   }
   // The key set could not be fetched (time-out, refused, not JSON): not the client's fault.
-  const unavailable = new GraphQLError('The token could not be verified now: the signing keys are unavailable. Try again shortly.', {
-    extensions: { code: 'AUTH_UNAVAILABLE', retryable: true, http: { status: 503 } },
-  });
-  Object.defineProperty(unavailable, 'cause', { value: error, enumerable: false });
-  return unavailable;
-}
-
-export function unauthenticated(message: string): GraphQLError {
-  return new GraphQLError(message, {
-    extensions: {
-      code: 'UNAUTHENTICATED',
-      // Read by yoga for the HTTP answer, never sent in the body.
-      http: { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } },
-    },
-  });
+  return authUnavailable(error);
 }
 
 const viewers = new WeakMap<Request, Viewer>();

@@ -1,12 +1,17 @@
 /**
  * Authorization: what a known caller may see and do. The whole rule is here, and the SDL
- * marks the fields it guards with `@ownerOnly(owner: ...)` (schema/authorization.graphql):
+ * marks the fields it guards with `@ownerOnly(owner: ...)` (schema/directives.graphql):
  * a value that belongs to a user is for that user and for admins only.
  */
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, GraphQLError, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { forbidden } from '../errors/graph-errors.js';
 import type { Viewer } from './authentication.js';
-import type { GraphContext } from '../server/context.js';
+
+/** What the rule reads of a request's context: who is asking. */
+interface ViewerContext {
+  readonly viewer: Viewer | undefined;
+}
 
 /**
  * Whether the caller may see and act for the user with this id. Without a viewer
@@ -19,10 +24,6 @@ export function mayActFor(viewer: Viewer | undefined, userId: string): boolean {
 /** Fails closed: an owner that cannot be read is nobody's, so only admins (or no authentication) pass. */
 function mayUse(viewer: Viewer | undefined, owner: unknown): boolean {
   return typeof owner === 'string' ? mayActFor(viewer, owner) : viewer === undefined || viewer.admin;
-}
-
-export function forbidden(coordinate: string): GraphQLError {
-  return new GraphQLError(`Forbidden: ${coordinate} is only for the user it belongs to and for admins.`, { extensions: { code: 'FORBIDDEN' } });
 }
 
 type OwnerLocation = { from: 'parent' | 'args' | 'result'; path: string[] };
@@ -52,8 +53,8 @@ export function withOwnerRules(schema: GraphQLSchema): GraphQLSchema {
       if (directive === undefined) return field;
       const coordinate = `${typeName}.${fieldName}`;
       const { from, path } = parseOwner(directive.owner, coordinate);
-      const resolve = (field.resolve ?? defaultFieldResolver) as GraphQLFieldResolver<unknown, GraphContext>;
-      const guarded: GraphQLFieldResolver<unknown, GraphContext> =
+      const resolve = (field.resolve ?? defaultFieldResolver) as GraphQLFieldResolver<unknown, ViewerContext>;
+      const guarded: GraphQLFieldResolver<unknown, ViewerContext> =
         from === 'result'
           ? async (source, args, context, info) => {
               const value: unknown = await resolve(source, args, context, info);

@@ -8,13 +8,33 @@
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { defaultExtractPersistedOperationId, usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { ExposureSettings } from '../server/config.js';
-import { readPersistedDocuments } from '../server/project-files.js';
+import { csrfPrevented, PERSISTED_OPERATION_ERRORS } from '../errors/graph-errors.js';
 
-export function useExposure(exposure: ExposureSettings): Plugin[] {
-  const documents = readPersistedDocuments();
+/** What the endpoint shows about itself; stricter when `NODE_ENV` is `production`. */
+export interface ExposureSettings {
+  /** @default NODE_ENV === "production" */
+  readonly production: boolean;
+  /** Schema introspection. @default on, off in production (`INTROSPECTION`: `on` or `off`) */
+  readonly introspection: boolean;
+  /** GraphiQL on `GET /graphql`. @default on, off in production (`GRAPHIQL`: `on` or `off`) */
+  readonly graphiql: boolean;
+  /**
+   * Refuses GET and form-like requests without a non-simple header (`content-type: application/json`,
+   * `x-graphql-yoga-csrf`...), so a third-party page cannot make a browser run operations.
+   * @default off, on in production (`CSRF_PREVENTION`: `on` or `off`)
+   */
+  readonly csrfPrevention: boolean;
+  /**
+   * Only the operations in `operations/` run, sent by hash (`documentId`, or Apollo's
+   * `extensions.persistedQuery.sha256Hash`); any other document is refused.
+   * @default off (`PERSISTED_OPERATIONS_ONLY`: `on` or `off`)
+   */
+  readonly persistedOperationsOnly: boolean;
+}
+
+/** `documents`: the persisted operations, document by hash (`sha256:<hex>`). */
+export function useExposure(exposure: ExposureSettings, documents: ReadonlyMap<string, string>): Plugin[] {
   const plugins: Plugin[] = [
     usePersistedOperations({
       // `documentId` (GraphQL over HTTP's persisted documents), else Apollo's `extensions.persistedQuery`.
@@ -25,14 +45,7 @@ export function useExposure(exposure: ExposureSettings): Plugin[] {
       // Codegen names a document `sha256:<hex>`; Apollo clients send the bare hex.
       getPersistedOperation: (key) => documents.get(key) ?? documents.get(`sha256:${key}`) ?? null,
       allowArbitraryOperations: !exposure.persistedOperationsOnly,
-      customErrors: {
-        persistedQueryOnly: {
-          message: 'Only persisted operations run here: send the hash of one (generated/client/persisted-documents.json) as documentId.',
-          extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
-        },
-        keyNotFound: { message: 'Send a query, or the hash of a persisted operation as documentId.', extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
-        notFound: { message: 'No persisted operation has this hash.', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 404 } } },
-      },
+      customErrors: PERSISTED_OPERATION_ERRORS,
     }) as Plugin,
   ];
   if (exposure.csrfPrevention) plugins.push(useCsrfPrevention());
@@ -58,9 +71,7 @@ function useCsrfPrevention(): Plugin {
       const contentType = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
       if (contentType !== undefined && contentType !== '' && !SIMPLE_CONTENT_TYPES.includes(contentType)) return;
       if (request.headers.has(CSRF_HEADER)) return;
-      throw new GraphQLError(`This request could come from another site: send it with a content-type of application/json, or with a ${CSRF_HEADER} header.`, {
-        extensions: { code: 'CSRF_PREVENTED', http: { status: 403 } },
-      });
+      throw csrfPrevented(CSRF_HEADER);
     },
   };
 }

@@ -23,31 +23,26 @@ import {
   type ValidationContext,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { LimitSettings } from '../server/config.js';
+import { badVariables, limitExceeded, type LimitName } from '../errors/graph-errors.js';
 
-/**
- * A request error in GraphQL over HTTP terms: 400 with `application/graphql-response+json`,
- * 200 with `application/json` (`spec`), as yoga answers a validation error. Not sent to the client.
- */
-const REQUEST_ERROR = { status: 400, spec: true };
-
-export type LimitName = 'tokens' | 'depth' | 'aliases' | 'directives' | 'cost';
-
-const DESCRIPTIONS: Record<LimitName, string> = {
-  tokens: 'The document is too long',
-  depth: 'The operation nests fields too deeply',
-  aliases: 'The operation uses too many aliases',
-  directives: 'The operation uses too many directives',
-  cost: 'The operation asks for too much at once',
-};
-
-export function limitExceeded(limit: LimitName, max: number, found?: number): GraphQLError {
-  const detail = found === undefined ? `at most ${max}` : `${found}, at most ${max}`;
-  // Validation errors get their HTTP status from yoga; the cost's is said here.
-  const http = limit === 'cost' ? { http: REQUEST_ERROR } : {};
-  return new GraphQLError(`${DESCRIPTIONS[limit]} (${limit}: ${detail}).`, {
-    extensions: { code: 'OPERATION_LIMIT_EXCEEDED', limit, max, ...http },
-  });
+/** Limits checked before anything is executed (see server/operation-limits.ts). */
+export interface LimitSettings {
+  /** Deepest field nesting. @default 10 (`MAX_DEPTH`) */
+  readonly maxDepth: number;
+  /** Aliases in one operation. @default 15 (`MAX_ALIASES`) */
+  readonly maxAliases: number;
+  /** Lexical tokens in the document. @default 1000 (`MAX_TOKENS`) */
+  readonly maxTokens: number;
+  /** Directives in one operation. @default 20 (`MAX_DIRECTIVES`) */
+  readonly maxDirectives: number;
+  /** Cost: every field counts 1, times the size of each list around it. @default 5000 (`MAX_COST`) */
+  readonly maxCost: number;
+  /** Size assumed for a list whose arguments do not bound it (`Order.items`). @default 10 (`COST_DEFAULT_LIST_SIZE`) */
+  readonly defaultListSize: number;
+  /** Largest request body (yoga's `maxRequestBodySize`): 413 past it. @default 102400 (`MAX_BODY_BYTES`) */
+  readonly maxBodyBytes: number;
+  /** Operations in one array-batched request; 0: batching refused. @default 0 (`MAX_BATCH`) */
+  readonly maxBatch: number;
 }
 
 /** Armor's own errors carry no code: each refusal is reported as ours instead. */
@@ -114,7 +109,7 @@ function useCostLimit(limits: LimitSettings): Plugin {
         if (!(error instanceof GraphQLError)) throw error;
         // Its other refusal: fragments that expand past its node budget, far past any cost limit.
         if (error.message.startsWith(TOO_MANY_NODES)) return setResultAndStopExecution({ errors: [limitExceeded('cost', limits.maxCost)] });
-        return setResultAndStopExecution({ errors: [new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT', http: REQUEST_ERROR } })] });
+        return setResultAndStopExecution({ errors: [badVariables(error.message, error.nodes)] });
       }
       if (cost > limits.maxCost) setResultAndStopExecution({ errors: [limitExceeded('cost', limits.maxCost, cost)] });
     },

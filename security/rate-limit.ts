@@ -9,12 +9,25 @@
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { GraphQLError } from 'graphql';
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { rateLimited } from '../errors/graph-errors.js';
 import { viewerOf } from './authentication.js';
-import type { RateLimitSettings } from '../server/config.js';
+
+/** Requests per caller: the token's subject, else the client's IP (see server/rate-limit.ts). */
+export interface RateLimitSettings {
+  /** Requests per window; 0 turns the limit off. @default 600 (`RATE_LIMIT_REQUESTS`) */
+  readonly requests: number;
+  /** @default 60 (`RATE_LIMIT_WINDOW_S`) */
+  readonly windowS: number;
+  /**
+   * Whether the client's IP is the last address of `x-forwarded-for` (the one the proxy in
+   * front of the graph added) rather than the connection's peer. Only behind such a proxy.
+   * @default off (`TRUST_PROXY`: `on` or `off`)
+   */
+  readonly trustProxy: boolean;
+}
 
 export interface RateLimiter {
   readonly plugin: Plugin<Record<string, unknown>, { req: IncomingMessage }>;
@@ -24,13 +37,6 @@ export interface RateLimiter {
    */
   connected(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
-}
-
-export function rateLimited(retryAfterMs: number): GraphQLError {
-  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new GraphQLError(`Too many requests: try again in ${seconds} s.`, {
-    extensions: { code: 'RATE_LIMITED', retryable: true, retryAfterMs, http: { status: 429, headers: { 'retry-after': String(seconds) } } },
-  });
 }
 
 /** The client's address: the connection's peer, or what the trusted proxy in front says it saw. */

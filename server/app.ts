@@ -7,7 +7,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { createYoga, type YogaLogger } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
-import { Upstream } from '../datasources/upstream.js';
+import { Upstream, type Upstreams } from '../datasources/upstream.js';
 import { adminRoutes } from '../place-order/dead-letter-routes.js';
 import { GraphMetrics } from '../telemetry/metrics.js';
 import { useOperationTelemetry } from '../telemetry/operation-telemetry.js';
@@ -20,10 +20,11 @@ import { RedisSagaStore } from '../place-order/redis-saga-store.js';
 import type { SagaStore } from '../place-order/saga-store.js';
 import { SqliteSagaStore } from '../place-order/sqlite-saga-store.js';
 import { resolvers } from '../resolvers/index.js';
-import { SERVICE_NAMES, type Config, type ServiceName } from './config.js';
-import { createContext, type Upstreams } from './context.js';
+import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
+import type { Config } from './config.js';
+import { createContext } from './context.js';
 import { graphiqlOptions } from './graphiql.js';
-import { readGraphQLFiles } from './project-files.js';
+import { readGraphQLFiles, readPersistedDocuments } from './project-files.js';
 import { assignRequestId } from '../security/request-id.js';
 import { TokenVerifier, useAuthentication } from '../security/authentication.js';
 import { withOwnerRules } from '../security/authorization.js';
@@ -94,7 +95,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     plugins: [
       useAuthentication(verifier),
       rateLimiter.plugin,
-      ...useExposure(exposure),
+      ...useExposure(exposure, readPersistedDocuments()),
       ...useOperationLimits(limits),
       // @defer and @stream: the fast fields first, the slow ones as they come (incremental delivery).
       useDeferStream(),

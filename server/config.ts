@@ -4,99 +4,16 @@
  * Tests build configs with `loadConfig({...literal env...})`.
  */
 import { z } from 'zod';
+import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
+import type { UpstreamSettings } from '../datasources/upstream-settings.js';
+import type { OrderSettings } from '../place-order/order-settings.js';
+import type { AuthSettings } from '../security/authentication.js';
+import type { ExposureSettings } from '../security/exposure.js';
+import type { LimitSettings } from '../security/operation-limits.js';
+import type { RateLimitSettings } from '../security/rate-limit.js';
+import type { LogLevel } from '../telemetry/logger.js';
 
-export const SERVICE_NAMES = ['personal', 'professional', 'orders', 'inventory', 'notifications'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
-
-/** What the graph needs to know to call one upstream service, and how to protect it. */
-export interface UpstreamSettings {
-  /** Base URL of the service; `undefined` when the embedded demo service stands in for it. */
-  readonly url: string | undefined;
-  /**
-   * Time limit of one attempt, from sending the request to the last byte of the body. The
-   * attempt gets less when less is left of the operation's budget (`REQUEST_TIMEOUT_MS`).
-   * @default 2000 (`UPSTREAM_TIMEOUT_MS`, per service `<SERVICE>_TIMEOUT_MS`)
-   */
-  readonly timeoutMs: number;
-  /**
-   * Bulkhead: calls in flight to this service from the whole process (also the pool's sockets).
-   * @default 64 (`UPSTREAM_MAX_CONCURRENCY`, per service `<SERVICE>_MAX_CONCURRENCY`)
-   */
-  readonly maxConcurrency: number;
-  /**
-   * Bulkhead: calls waiting for a free slot; past it a call fails at once (`UPSTREAM_UNAVAILABLE`, `overloaded`).
-   * @default 1024 (`UPSTREAM_MAX_QUEUE`, per service `<SERVICE>_MAX_QUEUE`)
-   */
-  readonly maxQueue: number;
-  /**
-   * Largest response body accepted; a larger one is `UPSTREAM_BAD_RESPONSE`.
-   * @default 5242880 (`UPSTREAM_MAX_RESPONSE_BYTES`, per service `<SERVICE>_MAX_RESPONSE_BYTES`)
-   */
-  readonly maxResponseBytes: number;
-  /**
-   * Longest URL of a batch call; longer batches are split.
-   * @default 4096 (`UPSTREAM_MAX_URL_LENGTH`, per service `<SERVICE>_MAX_URL_LENGTH`)
-   */
-  readonly maxUrlLength: number;
-  readonly retry: RetrySettings;
-  readonly circuit: CircuitSettings;
-  /**
-   * Memory for cached GET answers that carry `Cache-Control`; 0 turns the cache off.
-   * @default 16777216 (`UPSTREAM_CACHE_MAX_BYTES`, per service `<SERVICE>_CACHE_MAX_BYTES`)
-   */
-  readonly cacheMaxBytes: number;
-}
-
-/** Retries of idempotent calls (GET, DELETE, and writes with an `Idempotency-Key`). */
-export interface RetrySettings {
-  /**
-   * Retries after the first attempt, on connection errors, 502, 503, 504 and 429.
-   * @default 2 (`UPSTREAM_MAX_RETRIES`, per service `<SERVICE>_MAX_RETRIES`)
-   */
-  readonly maxRetries: number;
-  /**
-   * Backoff before retry n is a random delay in [0, min(maxDelay, baseDelay * 2^(n-1))).
-   * @default 100 (`UPSTREAM_RETRY_BASE_DELAY_MS`, per service `<SERVICE>_RETRY_BASE_DELAY_MS`)
-   */
-  readonly baseDelayMs: number;
-  /** @default 1000 (`UPSTREAM_RETRY_MAX_DELAY_MS`, per service `<SERVICE>_RETRY_MAX_DELAY_MS`) */
-  readonly maxDelayMs: number;
-  /**
-   * Retry budget: each call earns this fraction of a retry, and a retry spends one, so that
-   * retries stay near this share of calls however sick the service is.
-   * @default 0.2 (`UPSTREAM_RETRY_BUDGET_RATIO`, per service `<SERVICE>_RETRY_BUDGET_RATIO`)
-   */
-  readonly budgetRatio: number;
-  /**
-   * Retries the budget holds when full (and at start), so that a quiet process can still retry.
-   * @default 10 (`UPSTREAM_RETRY_BUDGET_BURST`, per service `<SERVICE>_RETRY_BUDGET_BURST`)
-   */
-  readonly budgetBurst: number;
-}
-
-/** The circuit breaker of one service, shared by the whole process. */
-export interface CircuitSettings {
-  /**
-   * Opens when more than this share of the calls in the window failed...
-   * @default 0.5 (`UPSTREAM_CIRCUIT_FAILURE_RATIO`, per service `<SERVICE>_CIRCUIT_FAILURE_RATIO`)
-   */
-  readonly failureRatio: number;
-  /** @default 10000 (`UPSTREAM_CIRCUIT_WINDOW_MS`, per service `<SERVICE>_CIRCUIT_WINDOW_MS`) */
-  readonly windowMs: number;
-  /**
-   * ...and the window holds at least this many calls.
-   * @default 20 (`UPSTREAM_CIRCUIT_MIN_CALLS`, per service `<SERVICE>_CIRCUIT_MIN_CALLS`)
-   */
-  readonly minCalls: number;
-  /**
-   * Once open, calls fail at once for this long; then one trial call decides (half-open).
-   * @default 5000 (`UPSTREAM_CIRCUIT_HALF_OPEN_AFTER_MS`, per service `<SERVICE>_CIRCUIT_HALF_OPEN_AFTER_MS`)
-   */
-  readonly halfOpenAfterMs: number;
-}
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-
+/** The whole configuration: the process's own settings, and each module's settings type. */
 export interface Config {
   /** @default 4000 (`PORT`) */
   readonly port: number;
@@ -145,115 +62,10 @@ export interface Config {
   readonly rateLimit: RateLimitSettings;
 }
 
-/**
- * Bearer JWTs (see server/auth.ts). Authentication is on when a key is set: `AUTH_JWT_SECRET`
- * (HS256/384/512) or `AUTH_JWKS_URL` (the issuer's public keys), never both.
- */
-export interface AuthSettings {
-  /** @default unset (`AUTH_JWT_SECRET`, at least 32 characters) */
-  readonly jwtSecret: string | undefined;
-  /** @default unset (`AUTH_JWKS_URL`, e.g. `https://login.example.com/.well-known/jwks.json`) */
-  readonly jwksUrl: string | undefined;
-  /** Required `iss` claim. @default unset: not checked (`AUTH_ISSUER`) */
-  readonly issuer: string | undefined;
-  /** Required `aud` claim. @default unset: not checked (`AUTH_AUDIENCE`) */
-  readonly audience: string | undefined;
-  /** Leeway for `exp` and `nbf` against clocks that drift. @default 30 (`AUTH_CLOCK_SKEW_S`) */
-  readonly clockSkewS: number;
-  /** Claim holding the caller's roles (an array, or one space-separated string). @default "roles" (`AUTH_ROLES_CLAIM`) */
-  readonly rolesClaim: string;
-  /** Role that may see and act for every user. @default "admin" (`AUTH_ADMIN_ROLE`) */
-  readonly adminRole: string;
-}
 
-/** Limits checked before anything is executed (see server/operation-limits.ts). */
-export interface LimitSettings {
-  /** Deepest field nesting. @default 10 (`MAX_DEPTH`) */
-  readonly maxDepth: number;
-  /** Aliases in one operation. @default 15 (`MAX_ALIASES`) */
-  readonly maxAliases: number;
-  /** Lexical tokens in the document. @default 1000 (`MAX_TOKENS`) */
-  readonly maxTokens: number;
-  /** Directives in one operation. @default 20 (`MAX_DIRECTIVES`) */
-  readonly maxDirectives: number;
-  /** Cost: every field counts 1, times the size of each list around it. @default 5000 (`MAX_COST`) */
-  readonly maxCost: number;
-  /** Size assumed for a list whose arguments do not bound it (`Order.items`). @default 10 (`COST_DEFAULT_LIST_SIZE`) */
-  readonly defaultListSize: number;
-  /** Largest request body (yoga's `maxRequestBodySize`): 413 past it. @default 102400 (`MAX_BODY_BYTES`) */
-  readonly maxBodyBytes: number;
-  /** Operations in one array-batched request; 0: batching refused. @default 0 (`MAX_BATCH`) */
-  readonly maxBatch: number;
-}
 
-/** What the endpoint shows about itself; stricter when `NODE_ENV` is `production`. */
-export interface ExposureSettings {
-  /** @default NODE_ENV === "production" */
-  readonly production: boolean;
-  /** Schema introspection. @default on, off in production (`INTROSPECTION`: `on` or `off`) */
-  readonly introspection: boolean;
-  /** GraphiQL on `GET /graphql`. @default on, off in production (`GRAPHIQL`: `on` or `off`) */
-  readonly graphiql: boolean;
-  /**
-   * Refuses GET and form-like requests without a non-simple header (`content-type: application/json`,
-   * `x-graphql-yoga-csrf`...), so a third-party page cannot make a browser run operations.
-   * @default off, on in production (`CSRF_PREVENTION`: `on` or `off`)
-   */
-  readonly csrfPrevention: boolean;
-  /**
-   * Only the operations in `operations/` run, sent by hash (`documentId`, or Apollo's
-   * `extensions.persistedQuery.sha256Hash`); any other document is refused.
-   * @default off (`PERSISTED_OPERATIONS_ONLY`: `on` or `off`)
-   */
-  readonly persistedOperationsOnly: boolean;
-}
 
-/** Requests per caller: the token's subject, else the client's IP (see server/rate-limit.ts). */
-export interface RateLimitSettings {
-  /** Requests per window; 0 turns the limit off. @default 600 (`RATE_LIMIT_REQUESTS`) */
-  readonly requests: number;
-  /** @default 60 (`RATE_LIMIT_WINDOW_S`) */
-  readonly windowS: number;
-  /**
-   * Whether the client's IP is the last address of `x-forwarded-for` (the one the proxy in
-   * front of the graph added) rather than the connection's peer. Only behind such a proxy.
-   * @default off (`TRUST_PROXY`: `on` or `off`)
-   */
-  readonly trustProxy: boolean;
-}
 
-/** `placeOrder`: its durable store, its queue and its confirmation email. */
-export interface OrderSettings {
-  /**
-   * The SQLite file holding idempotency records, saga state and the queue (`:memory:` for tests only).
-   * @default "data/graph.sqlite" (`STATE_DB_PATH`)
-   */
-  readonly stateDbPath: string;
-  /**
-   * With it, the state lives in Redis (BullMQ for the queue) and replicas share it; `STATE_DB_PATH` is then unused.
-   * @default unset (`REDIS_URL`, e.g. `redis://127.0.0.1:6379`)
-   */
-  readonly redisUrl: string | undefined;
-  /** @default "graph" (`REDIS_PREFIX`): namespace of the keys and queues in Redis. */
-  readonly redisPrefix: string;
-  /** @default 86400000, 24 h (`IDEMPOTENCY_TTL_MS`): how long an idempotency key is remembered. */
-  readonly idempotencyTtlMs: number;
-  /** @default 1000 (`EMAIL_TIMEOUT_MS`): time for the email sent while the client waits; then it is queued. */
-  readonly emailTimeoutMs: number;
-  /** @default 10 (`EMAIL_MAX_ATTEMPTS`): attempts at an email before it is dead-lettered. */
-  readonly emailMaxAttempts: number;
-  /** @default 1000 (`QUEUE_RETRY_BASE_MS`): first delay of the queue's backoff, doubled each attempt. */
-  readonly retryBaseMs: number;
-  /** @default 300000 (`QUEUE_RETRY_MAX_MS`): cap of that backoff. */
-  readonly retryMaxMs: number;
-  /** @default 250 (`QUEUE_POLL_MS`): how often the worker looks for due work. */
-  readonly pollMs: number;
-  /**
-   * How long a run holds a saga before the queue may resume it elsewhere; longer than a run can take.
-   * @default REQUEST_TIMEOUT_MS + 5000 (`SAGA_LEASE_MS`)
-   */
-  readonly leaseMs: number;
-}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

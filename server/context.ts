@@ -9,32 +9,26 @@
  * - Call: its attempts, each one HTTP exchange under its own time limit, inside `HttpDataSource`.
  */
 import { randomUUID } from 'node:crypto';
-import type { ServiceName } from './config.js';
-import type { RequestScope, UpstreamCallRecord } from '../datasources/http-datasource.js';
-import type { Upstream } from '../datasources/upstream.js';
+import type { ScopedContext, UpstreamCallRecord } from '../datasources/request-scope.js';
+import type { Upstreams } from '../datasources/upstream.js';
 import { PersonalDataSource } from '../datasources/personal-datasource.js';
 import { ProfessionalDataSource } from '../datasources/professional-datasource.js';
 import { OrdersDataSource } from '../datasources/orders-datasource.js';
 import { InventoryDataSource } from '../datasources/inventory-datasource.js';
-import type { Caller, OrderSaga } from '../place-order/order-saga.js';
+import type { OrderSaga } from '../place-order/order-saga.js';
 import { viewerOf, type Viewer } from '../security/authentication.js';
 
-export type Upstreams = Readonly<Record<ServiceName, Upstream>>;
-
-export interface GraphContext {
-  readonly requestId: string;
-  /** The HTTP request (its headers carry the caller's trace context). */
-  readonly request: Request;
-  /** What every upstream call of this request carries; its `trace` is filled in by the tracer. */
-  readonly scope: RequestScope & { readonly trace: { parent?: unknown } };
+/**
+ * The context of one GraphQL request. Its `scope` says who made the request (its id, their
+ * authorization) and is what every upstream call made for it carries.
+ */
+export interface GraphContext extends ScopedContext {
   readonly personal: PersonalDataSource;
   readonly professional: ProfessionalDataSource;
   readonly orders: OrdersDataSource;
   readonly inventory: InventoryDataSource;
   /** Process lifetime: places orders (durable, shared by every request). */
   readonly orderSaga: OrderSaga;
-  /** Who made this request, for the writes made on their behalf. */
-  readonly caller: Caller;
   /** The verified caller (server/auth.ts); `undefined` when authentication is off. */
   readonly viewer: Viewer | undefined;
 }
@@ -56,7 +50,6 @@ export function createContext(upstreams: Upstreams, orderSaga: OrderSaga, reques
     signal: request.signal,
   };
   return {
-    requestId: scope.requestId,
     request,
     scope,
     personal: new PersonalDataSource(upstreams.personal, scope),
@@ -64,7 +57,6 @@ export function createContext(upstreams: Upstreams, orderSaga: OrderSaga, reques
     orders: new OrdersDataSource(upstreams.orders, scope),
     inventory: new InventoryDataSource(upstreams.inventory, scope),
     orderSaga,
-    caller: { requestId: scope.requestId, authorization: scope.authorization },
     viewer: viewerOf(request),
   };
 }

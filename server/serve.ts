@@ -5,7 +5,8 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { configOrExit, loadConfig, SERVICE_NAMES, type ServiceName } from './config.js';
+import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
+import { configOrExit, loadConfig } from './config.js';
 import { createApp } from './app.js';
 import { demoRoutes } from '../demo/settings-routes.js';
 import { createGraphLogger } from '../telemetry/logger.js';

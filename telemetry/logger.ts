@@ -10,7 +10,8 @@
 import type { YogaLogger } from 'graphql-yoga';
 import { pino, stdTimeFunctions, type DestinationStream, type Level } from 'pino';
 import pretty from 'pino-pretty';
-import type { LogLevel } from '../server/config.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies readonly Level[];
 

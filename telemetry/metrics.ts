@@ -6,7 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallHandle, CallObserver, UpstreamCallStart } from '../datasources/call-observer.js';
 import type { Upstream } from '../datasources/upstream.js';
-import type { OperationInfo, OperationSummary } from './operation-telemetry.js';
+import type { OperationInfo, OperationSummary } from './operation-record.js';
 
 /**
  * A label whose values come from clients (operation names) or libraries (error codes): a

@@ -6,24 +6,14 @@
  */
 import { getOperationAST } from 'graphql';
 import type { Plugin, YogaLogger } from 'graphql-yoga';
-import type { GraphContext } from '../server/context.js';
-import { errorCodes } from '../errors/upstream-error.js';
+import type { ScopedContext } from '../datasources/request-scope.js';
+import { errorCodes } from '../errors/graph-errors.js';
 import type { GraphMetrics } from './metrics.js';
+import type { OperationInfo, OperationSummary } from './operation-record.js';
 import type { GraphTracing } from './tracing.js';
 
-export interface OperationInfo {
-  readonly name: string | undefined;
-  /** `query`, `mutation`, `subscription`, or `unknown`. */
-  readonly type: string;
-}
 
-export interface OperationSummary {
-  /** `success`, `partial` (data with errors) or `error` (no data). */
-  readonly outcome: 'success' | 'partial' | 'error';
-  readonly errorCodes: readonly string[];
-}
-
-export function useOperationTelemetry({ tracing, metrics, logger }: { tracing: GraphTracing; metrics: GraphMetrics; logger: YogaLogger }): Plugin<GraphContext> {
+export function useOperationTelemetry({ tracing, metrics, logger }: { tracing: GraphTracing; metrics: GraphMetrics; logger: YogaLogger }): Plugin<ScopedContext> {
   const executed = new WeakSet<Request>();
   return {
     // Whatever was answered without executing (authentication, rate limit, parse, validation,
@@ -37,7 +27,7 @@ export function useOperationTelemetry({ tracing, metrics, logger }: { tracing: G
       const started = performance.now();
       const ast = getOperationAST(args.document, args.operationName);
       const operation: OperationInfo = { name: ast?.name?.value, type: ast?.operation ?? 'unknown' };
-      const { scope, request, requestId } = args.contextValue;
+      const { scope, request } = args.contextValue;
       const endSpan = tracing.operationStarted(operation, request.headers, scope);
       const endMetrics = metrics.operationStarted(operation);
       return {
@@ -50,7 +40,7 @@ export function useOperationTelemetry({ tracing, metrics, logger }: { tracing: G
           endSpan(summary);
           endMetrics(summary);
           logger.info('graphql operation', {
-            requestId,
+            requestId: scope.requestId,
             operation: operation.name ?? null,
             type: ast?.operation ?? null,
             durationMs: Math.round((performance.now() - started) * 10) / 10,

@@ -14,7 +14,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { CallHandle, CallObserver, UpstreamCallStart } from '../datasources/call-observer.js';
-import type { OperationInfo, OperationSummary } from './operation-telemetry.js';
+import type { OperationInfo, OperationSummary } from './operation-record.js';
 
 const propagator = new W3CTraceContextPropagator();
 

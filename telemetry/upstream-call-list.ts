@@ -5,9 +5,9 @@
  * began: the concurrency of the fan-out, at a glance in GraphiQL.
  */
 import type { Plugin } from 'graphql-yoga';
-import type { GraphContext } from '../server/context.js';
+import type { ScopedContext } from '../datasources/request-scope.js';
 
-export function useUpstreamCallList(): Plugin<GraphContext> {
+export function useUpstreamCallList(): Plugin<ScopedContext> {
   return {
     onExecute: ({ args }) => {
       const log = args.contextValue.scope.callLog;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SERVICE_NAMES } from '../server/config.js';
+import { SERVICE_NAMES } from '../errors/service-name.js';
 import { contractHandlers, startContractFakes, type Fakes } from './support/contract-fakes.js';
 import { deferred } from './support/fake-upstream.js';
 import { spawnServer, startServerProcess, type ServerProcess } from './support/server-process.js';

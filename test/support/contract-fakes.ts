@@ -3,7 +3,7 @@
  * fixed data set. Each test can replace one service's handler to inject a fault.
  */
 import type { ServerResponse } from 'node:http';
-import type { ServiceName } from '../../server/config.js';
+import type { ServiceName } from '../../errors/service-name.js';
 import { json, notFound, startFakeUpstream, type FakeUpstream, type Handler, type RecordedRequest } from './fake-upstream.js';
 
 export const USERS = {

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createLogger, type YogaLogger } from 'graphql-yoga';
 import { createApp } from '../../server/app.js';
-import { loadConfig, SERVICE_NAMES, type ServiceName } from '../../server/config.js';
+import { SERVICE_NAMES, type ServiceName } from '../../errors/service-name.js';
+import { loadConfig } from '../../server/config.js';
 
 export interface GraphResponse {
   status: number;

@@ -3,7 +3,7 @@
  * graph server pointed at them, both closed after the test, whatever it did.
  */
 import { afterEach } from 'vitest';
-import type { ServiceName } from '../../server/config.js';
+import type { ServiceName } from '../../errors/service-name.js';
 import { startContractFakes, type Fakes } from './contract-fakes.js';
 import type { Handler } from './fake-upstream.js';
 import { startGraph, type GraphServer } from './graph.js';

@@ -3,7 +3,7 @@
  * it) in front of contract fakes; everything is killed after the test, whatever it did.
  */
 import { afterEach } from 'vitest';
-import { SERVICE_NAMES, type ServiceName } from '../../server/config.js';
+import { SERVICE_NAMES, type ServiceName } from '../../errors/service-name.js';
 import { startContractFakes, type Fakes } from './contract-fakes.js';
 import type { Handler } from './fake-upstream.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';

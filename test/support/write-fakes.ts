@@ -5,7 +5,7 @@
  * the first answer again and nothing done; same key, other body: 422). Reads fall through
  * to the contract fakes.
  */
-import type { ServiceName } from '../../server/config.js';
+import type { ServiceName } from '../../errors/service-name.js';
 import { contractHandlers, STOCK } from './contract-fakes.js';
 import { json, type Handler, type RecordedRequest } from './fake-upstream.js';
 

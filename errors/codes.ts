@@ -1,0 +1,53 @@
+/**
+ * Every `extensions.code` a client can meet, in one union: the README's table of error codes
+ * lists the same. Clients match on these strings; they never change meaning.
+ */
+export type UpstreamErrorCode =
+  /** No complete answer within the call's time limit. */
+  | 'UPSTREAM_TIMEOUT'
+  /** Refused, reset, a 5xx answer, an open circuit, a full bulkhead. */
+  | 'UPSTREAM_UNAVAILABLE'
+  /** A 2xx answer that is not the promised JSON shape, or too large. */
+  | 'UPSTREAM_BAD_RESPONSE'
+  /** A 4xx answer other than a 404 the contract defines. */
+  | 'UPSTREAM_REJECTED';
+
+export type ErrorCode =
+  | UpstreamErrorCode
+  /** An argument or variable out of bounds or of the wrong type. */
+  | 'BAD_USER_INPUT'
+  /** The request is malformed (bad JSON, batching refused, nothing to run). */
+  | 'BAD_REQUEST'
+  /** `placeOrder`: the store of orders' state failed; nothing was acknowledged. */
+  | 'STATE_STORE_UNAVAILABLE'
+  /** `placeOrder`: another request with this key is still running. */
+  | 'ORDER_IN_PROGRESS'
+  /** Authentication is on and the token is missing or not valid (HTTP 401). */
+  | 'UNAUTHENTICATED'
+  /** The signing keys could not be fetched (HTTP 503). */
+  | 'AUTH_UNAVAILABLE'
+  /** A field of another user's (`@ownerOnly`). */
+  | 'FORBIDDEN'
+  /** The caller sent more than its rate limit (HTTP 429). */
+  | 'RATE_LIMITED'
+  /** The operation is past a limit (`limit`, `max`); nothing ran. */
+  | 'OPERATION_LIMIT_EXCEEDED'
+  /** The body is larger than `MAX_BODY_BYTES` (HTTP 413; yoga's code). */
+  | 'REQUEST_ENTITY_TOO_LARGE'
+  /** Only persisted operations run here. */
+  | 'PERSISTED_QUERY_ONLY'
+  /** No persisted operation has the hash sent. */
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  /** A request a third-party page could have made a browser send (HTTP 403). */
+  | 'CSRF_PREVENTED'
+  /** The document does not parse (graphql-js's code, through yoga). */
+  | 'GRAPHQL_PARSE_FAILED'
+  /** The document does not validate against the schema. */
+  | 'GRAPHQL_VALIDATION_FAILED'
+  /** The operation to run cannot be told from the document and `operationName`. */
+  | 'OPERATION_RESOLUTION_FAILURE'
+  /** A bug of the graph: its message and stack are logged, never sent. */
+  | 'INTERNAL_SERVER_ERROR';
+
+/** The codes of `placeOrder`'s `userErrors`: business outcomes, not failures of the request. */
+export type UserErrorCode = 'IDEMPOTENCY_KEY_REUSED' | 'OUT_OF_STOCK' | 'INVALID_ORDER' | 'UNKNOWN_USER';
