@@ -1,72 +1,35 @@
 /**
  * The one way the graph talks to a REST service.
  *
- * An `Upstream` (upstream.ts) lives as long as the process: pool, cache, circuit breaker,
- * bulkhead and retry budget. A data source lives as long as one GraphQL request: it
- * carries the request's id, forwarded headers, deadline and abort signal, and its
- * DataLoaders. A call may take several attempts; each attempt is one HTTP exchange under
- * one time limit that covers everything up to the last byte of the body.
+ * An `Upstream` (upstream.ts) lives as long as the process: pool, cache and call policy. A
+ * data source lives as long as one GraphQL request: it carries the request's scope (id,
+ * forwarded headers, deadline, abort signal) and its DataLoaders. This base class holds what
+ * every service shares: the loaders, the reading of answers (status, JSON, validation), the
+ * headers, and the errors; the call policy (call-policy.ts) decides the attempts, and each
+ * attempt is one HTTP exchange (attempt.ts).
  *
- * Policies, outermost first: retry (cockatiel, the only retry layer) → circuit breaker →
- * bulkhead → attempt (time limit, size cap) → undici's HTTP cache → the pool.
+ * Outermost first: retry → circuit breaker → bulkhead → attempt (time limit, size cap) →
+ * undici's HTTP cache → the pool.
  *
- * Subclasses hold a service name, the DTO schemas and domain methods; everything about
- * HTTP, resilience, validation and error mapping happens here, once.
+ * Subclasses hold a service name, the DTO schemas and domain methods.
  */
 import DataLoader from 'dataloader';
-import { BrokenCircuitError, BulkheadRejectedError, CircuitState, DelegateBackoff, handleWhen, retry, type IBackoff } from 'cockatiel';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { UpstreamErrorCode } from '../errors/codes.js';
 import type { ServiceName } from '../errors/service-name.js';
-import { UpstreamError, isTransient, type UpstreamErrorDetails } from '../errors/upstream-error.js';
+import { UpstreamError, type UpstreamErrorDetails } from '../errors/upstream-error.js';
+import { attempt, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
 import type { UpstreamCallEnd } from './call-observer.js';
+import { CallRejected } from './call-policy.js';
+import { errorDetail } from './error-body.js';
 import type { RequestScope } from './request-scope.js';
+import { staleIfError } from './stale-if-error.js';
 import type { Upstream } from './upstream.js';
 import { splitByUrlLength } from './url.js';
 
 /** Batch endpoints take at most this many ids per call (upstream contract). */
 export const MAX_BATCH_SIZE = 100;
-
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-
-export interface UpstreamRequest {
-  readonly method: HttpMethod;
-  readonly path: string;
-  /** The path's template, for metrics and traces: `/users/{id}`, never the ids themselves. */
-  readonly route: string;
-  /** Ids carried, for a batch call. */
-  readonly batchSize?: number;
-  /** Sent as JSON. */
-  readonly body?: unknown;
-  /** Makes a write safe to repeat, and so to retry. */
-  readonly idempotencyKey?: string;
-}
-
-export interface UpstreamResponse {
-  readonly status: number;
-  /** The request's route template, for the log of what goes wrong with the answer. */
-  readonly route: string;
-  readonly body: Buffer;
-  /** Served by the graph's HTTP cache (undici adds `age` to what it serves). */
-  readonly cacheHit: boolean;
-}
-
-const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string().optional(), productId: z.string().optional() }) });
-
-/** The contract's error body (`{"error": {"code", "message"}}`), or `undefined` when the body is anything else. */
-export function errorBody(body: Buffer): z.infer<typeof errorBodySchema>['error'] | undefined {
-  try {
-    const parsed = errorBodySchema.safeParse(JSON.parse(body.toString('utf8')));
-    return parsed.success ? parsed.data.error : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-class ResponseTooLargeError extends Error {
-  override readonly name = 'ResponseTooLargeError';
-}
 
 export abstract class HttpDataSource {
   /** Whether the caller's `authorization` header is forwarded to this service. */
@@ -195,39 +158,17 @@ export abstract class HttpDataSource {
   }
 
   /**
-   * One call: as many attempts as the retry policy allows. Only calls that are safe to
-   * repeat are retried (GET, PUT, DELETE, and writes with an `Idempotency-Key`), only after
-   * a transient failure (connection error, 429, 502, 503, 504), only while the retry budget
-   * allows and only when the wait (the service's `Retry-After`, else a jittered exponential
-   * backoff) ends before the operation's deadline.
+   * One call: as many attempts as the service's call policy allows (call-policy.ts). Only
+   * calls that are safe to repeat are retried: GET, PUT, DELETE, and writes with an
+   * `Idempotency-Key`. A GET that fails for good may still be answered from the cache
+   * (`stale-if-error`).
    */
   protected async call(request: UpstreamRequest): Promise<UpstreamResponse> {
-    const { retryBudget, backoff, settings } = this.upstream;
     const repeatable = request.method !== 'POST' || request.idempotencyKey !== undefined;
-    retryBudget.deposit();
-    let attempt = 0;
-    let jitter: IBackoff<unknown> | undefined;
-    let nextDelay = 0;
-    const shouldRetry = (error: unknown): boolean => {
-      if (!repeatable || !(error instanceof UpstreamError) || !isTransient(error) || attempt > settings.retry.maxRetries) return false;
-      jitter = jitter === undefined ? backoff.next() : jitter.next(undefined);
-      const delay = error.retryAfterMs ?? jitter.duration;
-      if (Date.now() + delay >= this.scope.deadline || this.scope.signal.aborted) return false;
-      if (!retryBudget.withdraw()) return false;
-      nextDelay = delay;
-      return true;
-    };
-    const policy = retry(handleWhen(shouldRetry), {
-      maxAttempts: settings.retry.maxRetries,
-      backoff: new DelegateBackoff(() => nextDelay),
-    });
     try {
-      return await policy.execute(() => {
-        attempt += 1;
-        return this.observed(request, attempt);
-      });
+      return await this.upstream.policy.call(repeatable, this.scope, (n) => this.observed(request, n));
     } catch (error) {
-      const stale = request.method === 'GET' ? await this.staleIfError(request.path, request.route) : undefined;
+      const stale = request.method === 'GET' && this.cacheable ? await this.stale(request) : undefined;
       if (stale === undefined) throw error;
       this.upstream.logger.debug(`upstream ${this.service}: serving a stale cached answer after a failure`, {
         requestId: this.scope.requestId,
@@ -275,71 +216,13 @@ export abstract class HttpDataSource {
 
   /** One attempt, through the service's circuit breaker and bulkhead. */
   private async attempt(request: UpstreamRequest, extraHeaders: Readonly<Record<string, string>>): Promise<UpstreamResponse> {
-    const { breaker, bulkhead } = this.upstream;
-    // While the one trial call of a half-open circuit is out, the others fail at once:
-    // cockatiel would make them wait for the trial, up to a whole time limit each.
-    if (breaker.state === CircuitState.HalfOpen) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'circuit-open' }, request.route);
+    const { settings, origin, policy } = this.upstream;
+    const target = { dispatcher: this.dispatcher(), origin, timeoutMs: settings.timeoutMs, maxResponseBytes: settings.maxResponseBytes, cacheable: this.cacheable };
     try {
-      // No signal for the bulkhead: a call still in line when its request is over ends at
-      // once in `exchange`'s own checks and frees its slot for the next (cockatiel 3 leaves
-      // the slot of a call cancelled in line idle).
-      return await breaker.execute(() => bulkhead.execute(() => this.exchange(request, extraHeaders)));
+      return await policy.guarded(() => attempt(target, request, { ...extraHeaders, ...this.headers(request) }, this.scope, this.fail.bind(this)));
     } catch (error) {
-      if (error instanceof BrokenCircuitError) {
-        throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'circuit-open', retryAfterMs: this.upstream.circuitRetryAfterMs() }, request.route);
-      }
-      if (error instanceof BulkheadRejectedError) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'overloaded' }, request.route);
+      if (error instanceof CallRejected) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: error.failure, retryAfterMs: error.retryAfterMs }, request.route);
       throw error;
-    }
-  }
-
-  /**
-   * One HTTP exchange under the smaller of the service's time limit and what is left of
-   * the operation's budget, body included, and the size cap. Answers with a status that
-   * says the service is unwell (5xx, 429) are thrown, so that the breaker counts them.
-   */
-  private async exchange(request: UpstreamRequest, extraHeaders: Readonly<Record<string, string>>): Promise<UpstreamResponse> {
-    const { settings } = this.upstream;
-    if (this.scope.signal.aborted) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted' }, request.route);
-    const left = this.scope.deadline - Date.now();
-    if (left <= 0) throw this.fail('UPSTREAM_TIMEOUT', { failure: 'deadline' }, request.route);
-    const limit = new AbortController();
-    const timer = setTimeout(() => limit.abort(), Math.min(settings.timeoutMs, left));
-    // The client going away ends the call too. One listener, removed when the call ends, costs
-    // less than a combined signal per call (AbortSignal.any), which the profile showed.
-    const clientGone = () => limit.abort();
-    this.scope.signal.addEventListener('abort', clientGone, { once: true });
-    let status: number | undefined;
-    try {
-      const response = await this.dispatcher().request({
-        origin: this.upstream.origin,
-        method: request.method,
-        path: request.path,
-        headers: { ...extraHeaders, ...this.headers(request) },
-        body: request.body === undefined ? null : JSON.stringify(request.body),
-        signal: limit.signal,
-      });
-      status = response.statusCode;
-      const body = await readCapped(response.body, Number(response.headers['content-length']), settings.maxResponseBytes);
-      if (status >= 500 || status === 429) {
-        // Read only for a refusal: parsing every answer's body as an error body was a tenth of
-        // the work of a call (the profile of the users-list bench).
-        const refusal = { failure: 'status', upstreamStatus: status, retryAfterMs: retryAfter(response.headers), cause: errorDetail(body) } as const;
-        throw this.fail(status === 429 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_UNAVAILABLE', refusal, request.route);
-      }
-      return { status, route: request.route, body, cacheHit: this.cacheable && response.headers.age !== undefined };
-    } catch (error) {
-      if (error instanceof UpstreamError) throw error;
-      if (error instanceof ResponseTooLargeError) throw this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause: error }, request.route);
-      if (this.scope.signal.aborted) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted', cause: error }, request.route);
-      if (limit.signal.aborted) {
-        const failure = left < settings.timeoutMs ? 'deadline' : 'timeout';
-        throw this.fail('UPSTREAM_TIMEOUT', { failure, upstreamStatus: status, cause: error }, request.route);
-      }
-      throw this.fail('UPSTREAM_UNAVAILABLE', { failure: 'connection', upstreamStatus: status, cause: error }, request.route);
-    } finally {
-      clearTimeout(timer);
-      this.scope.signal.removeEventListener('abort', clientGone);
     }
   }
 
@@ -358,21 +241,12 @@ export abstract class HttpDataSource {
     return this.cacheable ? this.upstream.cachingDispatcher : this.upstream.pool;
   }
 
-  /**
-   * RFC 5861 `stale-if-error` for every kind of failure. undici's cache serves a stale
-   * answer itself when revalidation gets a 5xx; this covers what it cannot see: refused
-   * connections, time-outs, and calls the circuit breaker or the bulkhead never let through.
-   */
-  private async staleIfError(path: string, route: string): Promise<UpstreamResponse | undefined> {
-    if (!this.cacheable) return undefined;
-    const entry = await this.upstream.cacheStore?.get({ origin: this.upstream.origin, method: 'GET', path, headers: this.headers({}) });
-    if (entry === undefined || entry === null || entry.statusCode !== 200) return undefined;
-    const directives = entry.cacheControlDirectives ?? {};
-    const allowedSeconds = directives['stale-if-error'];
-    if (allowedSeconds === undefined || directives['must-revalidate'] === true || directives['proxy-revalidate'] === true) return undefined;
-    if (Date.now() > entry.staleAt + allowedSeconds * 1000) return undefined;
-    const chunks = entry.body === undefined || entry.body === null ? [] : Array.from(entry.body as Iterable<Buffer>);
-    return { status: entry.statusCode, route, body: Buffer.concat(chunks), cacheHit: true };
+  /** The cached answer to a GET whose every attempt failed, where `stale-if-error` still allows it. */
+  private async stale(request: UpstreamRequest): Promise<UpstreamResponse | undefined> {
+    const { cacheStore, origin } = this.upstream;
+    if (cacheStore === undefined) return undefined;
+    const entry = await staleIfError(cacheStore, { origin, path: request.path, headers: this.headers({}) });
+    return entry === undefined ? undefined : { ...entry, route: request.route, cacheHit: true };
   }
 
   private headers(request: Pick<UpstreamRequest, 'body' | 'idempotencyKey'>): Record<string, string> {
@@ -420,34 +294,6 @@ export abstract class HttpDataSource {
   }
 }
 
-/** Reads a body whole, refusing more than `max` bytes by its declared length or as it streams. */
-async function readCapped(body: Dispatcher.ResponseData['body'], declared: number, max: number): Promise<Buffer> {
-  if (declared > max) {
-    body.destroy();
-    throw new ResponseTooLargeError(`content-length ${declared}`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) {
-      body.destroy();
-      throw new ResponseTooLargeError(`more than ${max} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
-}
-
-/** `Retry-After` in ms: delay-seconds (what the contract promises) or an HTTP date. */
-function retryAfter(headers: Record<string, string | string[] | undefined>): number | undefined {
-  const value = headers['retry-after'];
-  if (typeof value !== 'string') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
@@ -460,14 +306,6 @@ function describe(cause: unknown): string | undefined {
     return typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
   }
   return String(cause);
-}
-
-/** What an error answer says, for the log: the contract's code and message, cut short; never a whole body. */
-function errorDetail(body: Buffer): string | undefined {
-  const error = errorBody(body);
-  if (error === undefined) return undefined;
-  const text = error.message === undefined ? error.code : `${error.code}: ${error.message}`;
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 /** Milliseconds to a tenth. */

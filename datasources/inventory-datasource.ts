@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { HttpDataSource, errorBody } from './http-datasource.js';
+import { errorBody } from './error-body.js';
+import { HttpDataSource } from './http-datasource.js';
 import type { OrderLine } from './orders-datasource.js';
 import { path } from './url.js';
 

@@ -6,7 +6,8 @@
  */
 import { createLogger } from 'graphql-yoga';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpDataSource, type UpstreamRequest, type UpstreamResponse } from '../datasources/http-datasource.js';
+import type { UpstreamRequest, UpstreamResponse } from '../datasources/attempt.js';
+import { HttpDataSource } from '../datasources/http-datasource.js';
 import { Upstream } from '../datasources/upstream.js';
 import { SERVICE_NAMES } from '../errors/service-name.js';
 import { loadConfig } from '../server/config.js';

@@ -1,0 +1,132 @@
+/**
+ * One attempt at an upstream call: one HTTP exchange under one time limit that covers
+ * everything up to the last byte of the body (the smaller of the service's limit and what is
+ * left of the operation's budget), with a cap on the body's size. Every way it can fail ends
+ * as an `UpstreamError`; answers that say the service is unwell (5xx, 429) are thrown too, so
+ * that the circuit breaker counts them.
+ */
+import type { Dispatcher } from 'undici';
+import type { UpstreamErrorCode } from '../errors/codes.js';
+import { UpstreamError, type UpstreamErrorDetails } from '../errors/upstream-error.js';
+import type { CallLimits } from './call-policy.js';
+import { errorDetail } from './error-body.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface UpstreamRequest {
+  readonly method: HttpMethod;
+  readonly path: string;
+  /** The path's template, for metrics and traces: `/users/{id}`, never the ids themselves. */
+  readonly route: string;
+  /** Ids carried, for a batch call. */
+  readonly batchSize?: number;
+  /** Sent as JSON. */
+  readonly body?: unknown;
+  /** Makes a write safe to repeat, and so to retry. */
+  readonly idempotencyKey?: string;
+}
+
+export interface UpstreamResponse {
+  readonly status: number;
+  /** The request's route template, for the log of what goes wrong with the answer. */
+  readonly route: string;
+  readonly body: Buffer;
+  /** Served by the graph's HTTP cache (undici adds `age` to what it serves). */
+  readonly cacheHit: boolean;
+}
+
+/** Where and how an attempt is sent. */
+export interface AttemptTarget {
+  /** The pool, or the HTTP cache in front of it. */
+  readonly dispatcher: Dispatcher;
+  readonly origin: string;
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+  /** Whether the answer may have come from the shared cache. */
+  readonly cacheable: boolean;
+}
+
+/** Builds (and logs) the error of a failed attempt. */
+export type Fail = (code: UpstreamErrorCode, details: UpstreamErrorDetails, route: string) => UpstreamError;
+
+class ResponseTooLargeError extends Error {
+  override readonly name = 'ResponseTooLargeError';
+}
+
+export async function attempt(
+  target: AttemptTarget,
+  request: UpstreamRequest,
+  headers: Readonly<Record<string, string>>,
+  limits: CallLimits,
+  fail: Fail,
+): Promise<UpstreamResponse> {
+  if (limits.signal.aborted) throw fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted' }, request.route);
+  const left = limits.deadline - Date.now();
+  if (left <= 0) throw fail('UPSTREAM_TIMEOUT', { failure: 'deadline' }, request.route);
+  const limit = new AbortController();
+  const timer = setTimeout(() => limit.abort(), Math.min(target.timeoutMs, left));
+  // The client going away ends the call too. One listener, removed when the call ends, costs
+  // less than a combined signal per call (AbortSignal.any), which the profile showed.
+  const clientGone = () => limit.abort();
+  limits.signal.addEventListener('abort', clientGone, { once: true });
+  let status: number | undefined;
+  try {
+    const response = await target.dispatcher.request({
+      origin: target.origin,
+      method: request.method,
+      path: request.path,
+      headers,
+      body: request.body === undefined ? null : JSON.stringify(request.body),
+      signal: limit.signal,
+    });
+    status = response.statusCode;
+    const body = await readCapped(response.body, Number(response.headers['content-length']), target.maxResponseBytes);
+    if (status >= 500 || status === 429) {
+      // Read only for a refusal: parsing every answer's body as an error body was a tenth of
+      // the work of a call (the profile of the users-list bench).
+      const refusal = { failure: 'status', upstreamStatus: status, retryAfterMs: retryAfter(response.headers), cause: errorDetail(body) } as const;
+      throw fail(status === 429 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_UNAVAILABLE', refusal, request.route);
+    }
+    return { status, route: request.route, body, cacheHit: target.cacheable && response.headers.age !== undefined };
+  } catch (error) {
+    if (error instanceof UpstreamError) throw error;
+    if (error instanceof ResponseTooLargeError) throw fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause: error }, request.route);
+    if (limits.signal.aborted) throw fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted', cause: error }, request.route);
+    if (limit.signal.aborted) {
+      const failure = left < target.timeoutMs ? 'deadline' : 'timeout';
+      throw fail('UPSTREAM_TIMEOUT', { failure, upstreamStatus: status, cause: error }, request.route);
+    }
+    throw fail('UPSTREAM_UNAVAILABLE', { failure: 'connection', upstreamStatus: status, cause: error }, request.route);
+  } finally {
+    clearTimeout(timer);
+    limits.signal.removeEventListener('abort', clientGone);
+  }
+}
+
+/** Reads a body whole, refusing more than `max` bytes by its declared length or as it streams. */
+async function readCapped(body: Dispatcher.ResponseData['body'], declared: number, max: number): Promise<Buffer> {
+  if (declared > max) {
+    body.destroy();
+    throw new ResponseTooLargeError(`content-length ${declared}`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      throw new ResponseTooLargeError(`more than ${max} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** `Retry-After` in ms: delay-seconds (what the contract promises) or an HTTP date. */
+function retryAfter(headers: Record<string, string | string[] | undefined>): number | undefined {
+  const value = headers['retry-after'];
+  if (typeof value !== 'string') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

@@ -1,0 +1,162 @@
+/**
+ * The call policy of one upstream service, built once for the process and shared by every
+ * request: its circuit breaker and bulkhead (cockatiel, wrapped together once), its retry
+ * budget and its backoff. Outermost first:
+ *
+ *   retry (a plain loop, within the budget and the operation's deadline)
+ *     → circuit breaker → bulkhead → one attempt
+ *
+ * Nothing here knows HTTP: an attempt is a function, its failures are `UpstreamError`s.
+ */
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  CircuitState,
+  ExponentialBackoff,
+  SamplingBreaker,
+  bulkhead,
+  circuitBreaker,
+  fullJitterGenerator,
+  handleWhen,
+  wrap,
+  type BulkheadPolicy,
+  type CircuitBreakerPolicy,
+  type IBackoff,
+  type IDefaultPolicyContext,
+  type IMergedPolicy,
+} from 'cockatiel';
+import { UpstreamError, isServiceFault, isTransient } from '../errors/upstream-error.js';
+import type { ServiceName } from '../errors/service-name.js';
+import { RetryBudget } from './retry-budget.js';
+import type { UpstreamSettings } from './upstream-settings.js';
+
+export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
+
+const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'isolated',
+};
+
+/** Where the policy tells its state changes: the process's logger. */
+export interface PolicyLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** What a call needs of its request: when it must be over, and whether anyone still waits for it. */
+export interface CallLimits {
+  /** Epoch ms: no attempt starts, and no retry waits, past it. */
+  readonly deadline: number;
+  readonly signal: AbortSignal;
+}
+
+/** An attempt the policy did not let through: the circuit is open, or the bulkhead full. */
+export class CallRejected extends Error {
+  override readonly name = 'CallRejected';
+
+  constructor(
+    readonly failure: 'circuit-open' | 'overloaded',
+    /** While the circuit is open: how long until it lets a trial call through. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(failure);
+  }
+}
+
+export type CallPolicySettings = Pick<UpstreamSettings, 'maxConcurrency' | 'maxQueue' | 'retry' | 'circuit'>;
+
+export class CallPolicy {
+  readonly breaker: CircuitBreakerPolicy;
+  readonly bulkhead: BulkheadPolicy;
+  /** The breaker around the bulkhead, composed once: an attempt only runs through it. */
+  private readonly guard: IMergedPolicy<IDefaultPolicyContext, never, [CircuitBreakerPolicy, BulkheadPolicy]>;
+  readonly retryBudget: RetryBudget;
+  /** Jittered exponential delays; `next()` starts a fresh sequence for each call. */
+  private readonly backoff: ExponentialBackoff<unknown>;
+  private openedAt = 0;
+
+  constructor(
+    service: ServiceName,
+    private readonly settings: CallPolicySettings,
+    logger: PolicyLogger,
+  ) {
+    const { circuit, retry } = settings;
+    this.breaker = circuitBreaker(
+      handleWhen((error) => error instanceof UpstreamError && isServiceFault(error)),
+      {
+        halfOpenAfter: circuit.halfOpenAfterMs,
+        breaker: new SamplingBreaker({
+          threshold: circuit.failureRatio,
+          duration: circuit.windowMs,
+          // SamplingBreaker counts a minimum rate; this turns it into a minimum number of calls in the window.
+          minimumRps: circuit.minCalls / (circuit.windowMs / 1000),
+        }),
+      },
+    );
+    this.breaker.onBreak(() => {
+      this.openedAt = Date.now();
+      logger.warn(`circuit of ${service} opened: calls fail at once for ${circuit.halfOpenAfterMs} ms`);
+    });
+    this.breaker.onHalfOpen(() => logger.info(`circuit of ${service} half-open: trying one call`));
+    this.breaker.onReset(() => logger.info(`circuit of ${service} closed`));
+    this.bulkhead = bulkhead(settings.maxConcurrency, settings.maxQueue);
+    this.guard = wrap(this.breaker, this.bulkhead);
+    this.retryBudget = new RetryBudget(retry.budgetRatio, retry.budgetBurst);
+    this.backoff = new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: retry.baseDelayMs, maxDelay: retry.maxDelayMs });
+  }
+
+  get circuitState(): CircuitStateName {
+    return STATE_NAMES[this.breaker.state];
+  }
+
+  /** While the circuit is open: how long until it lets a trial call through. */
+  circuitRetryAfterMs(): number {
+    return Math.max(0, this.openedAt + this.settings.circuit.halfOpenAfterMs - Date.now());
+  }
+
+  /**
+   * One call: `attempt(n)` for n = 1, 2, … as long as the policy allows another. Only a call
+   * that is safe to repeat is retried (`repeatable`), only after a transient failure
+   * (connection error, 429, 502, 503, 504), at most `maxRetries` times, only while the
+   * retry budget has a retry to spend, and only when the wait (the service's `Retry-After`,
+   * else a jittered exponential backoff) ends before the deadline. Otherwise the last
+   * failure is the call's.
+   */
+  async call<T>(repeatable: boolean, limits: CallLimits, attempt: (n: number) => Promise<T>): Promise<T> {
+    this.retryBudget.deposit();
+    let delays: IBackoff<unknown> | undefined;
+    for (let n = 1; ; n += 1) {
+      try {
+        return await attempt(n);
+      } catch (error) {
+        if (!repeatable || !(error instanceof UpstreamError) || !isTransient(error) || n > this.settings.retry.maxRetries) throw error;
+        delays = delays === undefined ? this.backoff.next() : delays.next(undefined);
+        const delay = error.retryAfterMs ?? delays.duration;
+        if (Date.now() + delay >= limits.deadline || limits.signal.aborted || !this.retryBudget.withdraw()) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /**
+   * One attempt through the circuit breaker and the bulkhead. A call they do not let
+   * through fails at once with `CallRejected`.
+   */
+  async guarded<T>(attempt: () => Promise<T>): Promise<T> {
+    // While the one trial call of a half-open circuit is out, the others fail at once:
+    // cockatiel would make them wait for the trial, up to a whole time limit each.
+    if (this.breaker.state === CircuitState.HalfOpen) throw new CallRejected('circuit-open');
+    try {
+      // No signal for the bulkhead: a call still in line when its request is over ends at
+      // once in the attempt's own checks and frees its slot for the next (cockatiel 3 leaves
+      // the slot of a call cancelled in line idle).
+      return (await this.guard.execute(attempt)) as T;
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) throw new CallRejected('circuit-open', this.circuitRetryAfterMs());
+      if (error instanceof BulkheadRejectedError) throw new CallRejected('overloaded');
+      throw error;
+    }
+  }
+}
