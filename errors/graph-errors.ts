@@ -55,6 +55,11 @@ export function unauthenticated(message: string): GraphQLError {
   return graphError(message, { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } } });
 }
 
+/** `me` on a server without authentication: there is no signed-in user to answer with. */
+export function nobodySignedIn(): GraphQLError {
+  return graphError('Nobody is signed in: authentication is off on this server.', { code: 'UNAUTHENTICATED' });
+}
+
 /** The key set could not be fetched (time-out, refused, not JSON): not the client's fault. */
 export function authUnavailable(cause: unknown): GraphQLError {
   return graphError(

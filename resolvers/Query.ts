@@ -1,6 +1,5 @@
 import type { QueryResolvers } from '../generated/resolvers-types.js';
-import { GraphQLError } from 'graphql';
-import { badUserInput } from '../errors/graph-errors.js';
+import { badUserInput, nobodySignedIn } from '../errors/graph-errors.js';
 import { MAX_BATCH_SIZE } from '../datasources/http-datasource.js';
 import { prefetchUserFields } from './prefetch-user-fields.js';
 
@@ -17,9 +16,7 @@ export const Query: QueryResolvers = {
   },
   order: (_, { id }, context) => context.orders.order(id),
   me: (_, __, context, info) => {
-    if (context.viewer === undefined) {
-      throw new GraphQLError('Nobody is signed in: authentication is off on this server.', { extensions: { code: 'UNAUTHENTICATED' } });
-    }
+    if (context.viewer === undefined) throw nobodySignedIn();
     prefetchUserFields(context, info, [context.viewer.userId]);
     return context.personal.user(context.viewer.userId);
   },

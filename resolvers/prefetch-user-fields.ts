@@ -8,24 +8,15 @@
  * field resolvers later pick up the very same promises; when the user turns out not to
  * exist, their answers are simply dropped.
  */
-import {
-  GraphQLIncludeDirective,
-  GraphQLSkipDirective,
-  getArgumentValues,
-  getDirectiveValues,
-  Kind,
-  type FieldNode,
-  type GraphQLObjectType,
-  type GraphQLResolveInfo,
-  type SelectionSetNode,
-} from 'graphql';
+import { collectSubFields, type PatchFields } from '@graphql-tools/utils';
+import { getArgumentValues, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import type { GraphContext } from '../server/context.js';
 import { isValidPageSize } from './orders-args.js';
 import { mayActFor } from '../security/authorization.js';
 
 export function prefetchUserFields(context: GraphContext, info: GraphQLResolveInfo, userIds: readonly string[]): void {
   const userType = info.schema.getType('User') as GraphQLObjectType;
-  for (const node of selectedFields(info)) {
+  for (const node of selectedFields(info, userType)) {
     switch (node.name.value) {
       case 'professional':
         for (const id of userIds) ignoreFailure(context.professional.profile(id));
@@ -45,24 +36,23 @@ export function prefetchUserFields(context: GraphContext, info: GraphQLResolveIn
   }
 }
 
-/** The fields selected under the current field, through fragments, honouring @skip and @include. */
-function selectedFields(info: GraphQLResolveInfo): FieldNode[] {
-  const found: FieldNode[] = [];
-  const visit = (selectionSet: SelectionSetNode | undefined): void => {
-    for (const selection of selectionSet?.selections ?? []) {
-      if (!isIncluded(selection, info.variableValues)) continue;
-      if (selection.kind === Kind.FIELD) found.push(selection);
-      else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet);
-      else visit(info.fragments[selection.name.value]?.selectionSet);
+/**
+ * The fields selected on the user under the current field, through fragments, honouring
+ * @skip and @include; those of deferred fragments too (their loads start now as well).
+ */
+function selectedFields(info: GraphQLResolveInfo, userType: GraphQLObjectType): FieldNode[] {
+  // graphql-tools 13 takes graphql 17's variables (`coerced`, `sources`); on graphql 16 it reads `coerced` only.
+  const variables = { coerced: info.variableValues, sources: {} };
+  const { fields, patches } = collectSubFields(info.schema, info.fragments, variables, userType, [...info.fieldNodes]);
+  const found = [...fields.values()].flat();
+  const visit = (deferred: readonly PatchFields[]): void => {
+    for (const patch of deferred) {
+      found.push(...[...patch.fields.values()].flat());
+      visit(patch.patches ?? []);
     }
   };
-  for (const node of info.fieldNodes) visit(node.selectionSet);
+  visit(patches);
   return found;
-}
-
-function isIncluded(node: Parameters<typeof getDirectiveValues>[1], variables: GraphQLResolveInfo['variableValues']): boolean {
-  if (getDirectiveValues(GraphQLSkipDirective, node, variables)?.if === true) return false;
-  return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
 }
 
 // The field resolver reports the failure at its own path; here it must not surface as unhandled.
