@@ -9,7 +9,8 @@ import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-fi
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { defaultExtractPersistedOperationId, usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import type { Plugin } from 'graphql-yoga';
-import { csrfPrevented, PERSISTED_OPERATION_ERRORS } from '../errors/graph-errors.js';
+import { PERSISTED_OPERATION_ERRORS } from '../errors/graph-errors.js';
+import { useCsrfPrevention } from './csrf-prevention.js';
 
 /** What the endpoint shows about itself; stricter when `NODE_ENV` is `production`. */
 export interface ExposureSettings {
@@ -51,27 +52,4 @@ export function useExposure(exposure: ExposureSettings, documents: ReadonlyMap<s
   if (exposure.csrfPrevention) plugins.push(useCsrfPrevention());
   if (!exposure.introspection) plugins.push(useDisableIntrospection() as Plugin, blockFieldSuggestionsPlugin() as Plugin);
   return plugins;
-}
-
-/** The header that shows a request was not sent by a form or a plain link (yoga's name for it). */
-export const CSRF_HEADER = 'x-graphql-yoga-csrf';
-
-/** What a browser sends from another site without asking the server first (no CORS preflight). */
-const SIMPLE_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
-
-/**
- * CSRF prevention as yoga's plugin does it (@graphql-yoga/plugin-csrf-prevention), with a
- * code on the refusal, which that plugin's error lacks: a request a third-party page could
- * make a browser send without a preflight (a GET, or a form's content type) must carry a
- * header such a page cannot set.
- */
-function useCsrfPrevention(): Plugin {
-  return {
-    onRequestParse({ request }) {
-      const contentType = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
-      if (contentType !== undefined && contentType !== '' && !SIMPLE_CONTENT_TYPES.includes(contentType)) return;
-      if (request.headers.has(CSRF_HEADER)) return;
-      throw csrfPrevented(CSRF_HEADER);
-    },
-  };
 }
