@@ -9,7 +9,8 @@ const orderItemSchema = z.object({
   unitPriceCents: z.int32(),
 });
 
-const orderSchema = z.object({
+/** An order as the orders service answers it, and as the saga's store keeps it. */
+export const orderSchema = z.object({
   id: z.string(),
   userId: z.string(),
   status: z.enum(['PLACED', 'CANCELLED']),

@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { guarded, type ClaimResult, type OrderPlacedEvent, type SagaRecord, type SagaStore, type SagaUpdate } from './saga-store.js';
+import { guarded, readSaga, type ClaimResult, type OrderPlacedEvent, type SagaRecord, type SagaStore, type SagaUpdate } from './saga-store.js';
 
 /** How long an operation waits for Redis to be (back) up before it fails. */
 const CONNECT_WAIT_MS = 1000;
@@ -37,18 +37,18 @@ export interface RedisSagaStoreOptions {
 type SagaHash = Record<string, string>;
 
 function fromHash(key: string, hash: SagaHash): SagaRecord {
-  return {
+  return readSaga({
     key,
-    fingerprint: hash.fingerprint!,
-    orderId: hash.orderId!,
-    request: JSON.parse(hash.request!) as SagaRecord['request'],
-    state: hash.state as SagaRecord['state'],
-    progress: JSON.parse(hash.progress!) as SagaRecord['progress'],
-    outcome: hash.outcome === undefined ? null : (JSON.parse(hash.outcome) as SagaRecord['outcome']),
-    attempts: Number(hash.attempts ?? 0),
-    createdAt: Number(hash.createdAt),
-    updatedAt: Number(hash.updatedAt),
-  };
+    fingerprint: hash.fingerprint ?? '',
+    orderId: hash.orderId ?? '',
+    request: hash.request ?? '',
+    state: hash.state ?? '',
+    progress: hash.progress ?? '',
+    outcome: hash.outcome,
+    attempts: hash.attempts,
+    createdAt: hash.createdAt ?? '',
+    updatedAt: hash.updatedAt ?? '',
+  });
 }
 
 export class RedisSagaStore implements SagaStore {

@@ -5,7 +5,8 @@
  * durable queue (when it must run next). One interface, two backends: SQLite on disk for a
  * single process (the default), Redis for replicas that share it.
  */
-import type { OrderRecord } from '../datasources/orders-datasource.js';
+import { z } from 'zod';
+import { orderSchema, type OrderRecord } from '../datasources/orders-datasource.js';
 import { stateStoreUnavailable } from '../errors/graph-errors.js';
 
 /** What the client asked for, as validated. */
@@ -107,6 +108,79 @@ export interface SagaStore {
   /** Published events, oldest first, after the given position (for consumers and tests). */
   events(after?: number): Promise<{ position: number; event: OrderPlacedEvent }[]>;
   close(): Promise<void>;
+}
+
+/** A saga as a store holds it: the structured parts as JSON text, numbers maybe as text (Redis). */
+export interface StoredSaga {
+  readonly key: string;
+  readonly fingerprint: string;
+  readonly orderId: string;
+  readonly request: string;
+  readonly state: string;
+  readonly progress: string;
+  readonly outcome: string | null | undefined;
+  readonly attempts: number | string | undefined;
+  readonly createdAt: number | string;
+  readonly updatedAt: number | string;
+}
+
+/** JSON text holding a value of `schema`. */
+const jsonOf = <T>(schema: z.ZodType<T>) =>
+  z
+    .string()
+    .transform((text, context) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+const lineSchema = z.object({ productId: z.string(), quantity: z.number().int() });
+const userErrorSchema = z.object({ code: z.string(), message: z.string(), field: z.array(z.string()).optional() });
+
+const storedSagaSchema = z.object({
+  key: z.string().min(1),
+  fingerprint: z.string().min(1),
+  orderId: z.string().min(1),
+  request: jsonOf(z.object({ userId: z.string(), items: z.array(lineSchema) })),
+  state: z.enum(['started', 'compensating', 'placed', 'completed', 'refused', 'dead']),
+  progress: jsonOf(
+    z.object({
+      order: orderSchema.optional(),
+      reservationId: z.string().optional(),
+      undo: z.object({ cancelOrder: z.boolean(), releaseReservation: z.boolean() }).optional(),
+      lastError: z.string().optional(),
+    }),
+  ),
+  outcome: jsonOf(
+    z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('placed'), order: orderSchema, confirmationEmail: z.enum(['SENT', 'QUEUED']) }),
+      z.object({ kind: z.literal('refused'), userErrors: z.array(userErrorSchema) }),
+      z.object({ kind: z.literal('failed'), code: z.string(), service: z.string(), upstreamStatus: z.number().int().optional() }),
+    ]),
+  )
+    .nullish()
+    .transform((outcome) => outcome ?? null),
+  attempts: z.coerce.number().int().min(0).default(0),
+  createdAt: z.coerce.number().int().positive(),
+  updatedAt: z.coerce.number().int().positive(),
+});
+
+/**
+ * A stored saga, checked as it is read back: a record that is not what this code wrote (a
+ * hand edit, another version, a torn write) fails the operation as the store failing
+ * (`STATE_STORE_UNAVAILABLE`), rather than driving the saga with whatever it holds.
+ */
+export function readSaga(stored: StoredSaga): SagaRecord {
+  const parsed = storedSagaSchema.safeParse(stored);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`the stored saga ${JSON.stringify(stored.key)} is not valid: ${problems}`);
+  }
+  return parsed.data;
 }
 
 /** Runs a store operation; the store failing becomes the error the client is told (`STATE_STORE_UNAVAILABLE`). */

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { guarded, type ClaimResult, type OrderPlacedEvent, type SagaRecord, type SagaStore, type SagaUpdate } from './saga-store.js';
+import { guarded, readSaga, type ClaimResult, type OrderPlacedEvent, type SagaRecord, type SagaStore, type SagaUpdate } from './saga-store.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS sagas (
@@ -47,18 +47,18 @@ interface SagaRow {
 }
 
 function fromRow(row: SagaRow): SagaRecord {
-  return {
+  return readSaga({
     key: row.key,
     fingerprint: row.fingerprint,
     orderId: row.order_id,
-    request: JSON.parse(row.request) as SagaRecord['request'],
-    state: row.state as SagaRecord['state'],
-    progress: JSON.parse(row.progress) as SagaRecord['progress'],
-    outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as SagaRecord['outcome']),
+    request: row.request,
+    state: row.state,
+    progress: row.progress,
+    outcome: row.outcome,
     attempts: row.attempts,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-  };
+  });
 }
 
 export interface SqliteSagaStoreOptions {

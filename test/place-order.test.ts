@@ -4,6 +4,8 @@
  * durable email queue, idempotency (sequential and concurrent), dead letters and a crash.
  * What the services did is read from the fakes' state; what the graph keeps, from its store.
  */
+import { DatabaseSync } from 'node:sqlite';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisSagaStore } from '../place-order/redis-saga-store.js';
 import type { SagaStore } from '../place-order/saga-store.js';
@@ -73,6 +75,8 @@ interface Backend {
   /** Fresh state for one graph (or several sharing it). */
   env(): Record<string, string>;
   open(env: Record<string, string>): SagaStore;
+  /** Overwrites a stored saga's progress with JSON this code never writes, as a hand edit would. */
+  corrupt(env: Record<string, string>, key: string): Promise<void>;
 }
 
 let redis: RedisServer;
@@ -84,16 +88,29 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/** An order where an order record should be: valid JSON, not a saga's progress. */
+const CORRUPT_PROGRESS = JSON.stringify({ order: 5 });
+
 const SQLITE: Backend = {
   name: 'SQLite',
   env: () => ({ STATE_DB_PATH: freshStatePath() }),
   open: (env) => new SqliteSagaStore({ path: env.STATE_DB_PATH!, ttlMs: 86_400_000, pollMs: 1000 }),
+  corrupt: async (env, key) => {
+    const db = new DatabaseSync(env.STATE_DB_PATH!);
+    db.prepare('UPDATE sagas SET progress = ? WHERE key = ?').run(CORRUPT_PROGRESS, key);
+    db.close();
+  },
 };
 const REDIS: Backend = {
   name: 'Redis',
   // One Redis for the file; a namespace per test keeps tests apart.
   env: () => ({ REDIS_URL: redis.url, REDIS_PREFIX: `test${++prefixes}` }),
   open: (env) => new RedisSagaStore({ url: env.REDIS_URL!, prefix: env.REDIS_PREFIX!, ttlMs: 86_400_000 }),
+  corrupt: async (env, key) => {
+    const client = new Redis(env.REDIS_URL!);
+    await client.hset(`${env.REDIS_PREFIX!}:saga:${key}`, 'progress', CORRUPT_PROGRESS);
+    client.disconnect();
+  },
 };
 
 /** The same suite for each store; Redis's only where a Redis server can be started. */
@@ -163,6 +180,21 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
         order: { id: orderId, userId: 'u1', items: [{ productId: 'p1', quantity: 2, unitPriceCents: 500 }], totalCents: 1000, currency: 'EUR' },
       },
     ]);
+  });
+
+  it('a stored saga that is not what the graph wrote fails as the store failing (STATE_STORE_UNAVAILABLE), and the server goes on', async () => {
+    const write = writeFakes();
+    const { graph, stateEnv } = await start(write);
+    expect((await graph.query(PLACE, input('key-1'))).body.data?.placeOrder).toMatchObject({ order: { status: 'PLACED' } });
+    await backend.corrupt(stateEnv, 'key-1');
+
+    expect((await graph.query(PLACE, input('key-1'))).body).toEqual({
+      data: null,
+      errors: [expect.objectContaining({ path: ['placeOrder'], extensions: { code: 'STATE_STORE_UNAVAILABLE', retryable: true } })],
+    });
+    // Nothing was sent again on the strength of the record, and other keys still work.
+    expect(write.state.orders.size).toBe(1);
+    expect((await graph.query(PLACE, input('key-2'))).body.data?.placeOrder).toMatchObject({ order: { status: 'PLACED' }, confirmationEmail: 'SENT' });
   });
 
   it('out of stock: says which product, and leaves no order standing and no stock reserved', async () => {
