@@ -23,9 +23,10 @@ import { NotificationsDataSource } from '../datasources/notifications-datasource
 import { OrdersDataSource, type CreateOrderResult } from '../datasources/orders-datasource.js';
 import { PersonalDataSource, type PersonalUser } from '../datasources/personal-datasource.js';
 import type { UpstreamErrorCode } from '../errors/codes.js';
-import { badUserInput, orderInProgress } from '../errors/graph-errors.js';
+import { orderInProgress } from '../errors/graph-errors.js';
 import type { ServiceName } from '../errors/service-name.js';
 import { UpstreamError } from '../errors/upstream-error.js';
+import { checkIdempotencyKey, validate, type PlaceOrderInput } from './order-input.js';
 import {
   type OrderPlacedEvent,
   type PlaceOrderOutcome,
@@ -56,15 +57,6 @@ export interface OrderSagaSettings {
 }
 
 
-export interface PlaceOrderInput {
-  readonly userId: string;
-  readonly items: readonly { readonly productId: string; readonly quantity: number }[];
-  readonly idempotencyKey: string;
-}
-
-const MAX_KEY_LENGTH = 200;
-const MAX_LINES = 100;
-const MAX_QUANTITY = 1_000_000;
 /** How often a repeated request looks whether the first one has its answer. */
 const REPLAY_POLL_MS = 25;
 
@@ -105,9 +97,7 @@ export class OrderSaga {
   }
 
   private async placeOrReplay(input: PlaceOrderInput, caller: Caller): Promise<PlaceOrderOutcome> {
-    if (input.idempotencyKey.length === 0 || input.idempotencyKey.length > MAX_KEY_LENGTH) {
-      throw badUserInput(`idempotencyKey must be 1 to ${MAX_KEY_LENGTH} characters`, 'input.idempotencyKey');
-    }
+    checkIdempotencyKey(input.idempotencyKey);
     const invalid = validate(input);
     if (invalid.length > 0) return { kind: 'refused', userErrors: invalid };
 
@@ -349,26 +339,6 @@ function confirmationEmail(user: PersonalUser, order: NonNullable<SagaRecord['pr
     template: 'order_confirmation',
     data: { orderId: order.id, name: user.name, totalCents: order.totalCents, currency: order.currency, items: order.items },
   };
-}
-
-/** Input the services would refuse anyway, refused before any call. */
-function validate(input: PlaceOrderInput): UserErrorRecord[] {
-  const errors: UserErrorRecord[] = [];
-  if (input.userId.trim() === '') errors.push({ code: 'INVALID_ORDER', message: 'userId is empty.', field: ['input', 'userId'] });
-  if (input.items.length === 0 || input.items.length > MAX_LINES) {
-    errors.push({ code: 'INVALID_ORDER', message: `An order has 1 to ${MAX_LINES} lines.`, field: ['input', 'items'] });
-  }
-  const seen = new Set<string>();
-  input.items.forEach(({ productId, quantity }, line) => {
-    if (productId.trim() === '' || seen.has(productId)) {
-      errors.push({ code: 'INVALID_ORDER', message: 'Each line names a different product.', field: ['input', 'items', String(line), 'productId'] });
-    }
-    seen.add(productId);
-    if (quantity < 1 || quantity > MAX_QUANTITY) {
-      errors.push({ code: 'INVALID_ORDER', message: `quantity is 1 to ${MAX_QUANTITY}.`, field: ['input', 'items', String(line), 'quantity'] });
-    }
-  });
-  return errors;
 }
 
 /** An outage replayed from the record, as the error the first answer carried. */

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { orderSchema, type OrderRecord } from '../datasources/orders-datasource.js';
+import type { UserErrorCode } from '../errors/codes.js';
 import { stateStoreUnavailable } from '../errors/graph-errors.js';
 
 /** What the client asked for, as validated. */
@@ -16,7 +17,7 @@ export interface PlaceOrderRequest {
 }
 
 export interface UserErrorRecord {
-  readonly code: string;
+  readonly code: UserErrorCode;
   readonly message: string;
   readonly field?: readonly string[];
 }
@@ -139,7 +140,7 @@ const jsonOf = <T>(schema: z.ZodType<T>) =>
     .pipe(schema);
 
 const lineSchema = z.object({ productId: z.string(), quantity: z.number().int() });
-const userErrorSchema = z.object({ code: z.string(), message: z.string(), field: z.array(z.string()).optional() });
+const userErrorSchema = z.object({ code: z.enum(['IDEMPOTENCY_KEY_REUSED', 'OUT_OF_STOCK', 'INVALID_ORDER', 'UNKNOWN_USER'] satisfies UserErrorCode[]), message: z.string(), field: z.array(z.string()).optional() });
 
 const storedSagaSchema = z.object({
   key: z.string().min(1),
