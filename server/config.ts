@@ -77,8 +77,12 @@ const integer = (min: number, max: number) => z.coerce.number().int().min(min).m
 
 const urlValue = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 
+/** Environments being read by `declaredSettings`: each variable read, with its default. */
+const recorders = new WeakMap<Env, (name: string, fallback: unknown) => void>();
+
 /** Reads one variable; a missing or empty value takes the fallback. */
 function read<T>(env: Env, name: string, schema: z.ZodType<T>, fallback: T): T {
+  recorders.get(env)?.(name, fallback);
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const parsed = schema.safeParse(raw.trim());
@@ -221,6 +225,22 @@ export function loadDemoServicesConfig(env: Env = process.env): DemoServicesConf
     host: read(env, 'DEMO_HOST', z.string().min(1), '127.0.0.1'),
     latencyMs: read(env, 'DEMO_LATENCY_MS', integer(0, 60_000), 0),
   });
+}
+
+/**
+ * Every variable the configuration reads, with the default it applies when the variable is
+ * unset (the defaults' one place is the code above). The README's tables and the settings
+ * types' `@default`s are checked against it (test/config-docs.test.ts).
+ */
+export function declaredSettings(): ReadonlyMap<string, unknown> {
+  const declared = new Map<string, unknown>();
+  const env: Env = {};
+  recorders.set(env, (name, fallback) => {
+    if (!declared.has(name)) declared.set(name, fallback);
+  });
+  loadConfig(env);
+  loadDemoServicesConfig(env);
+  return declared;
 }
 
 /** For entry points: the loaded configuration, or the reason it is bad on stderr and exit code 2. */

@@ -1,0 +1,88 @@
+/**
+ * The defaults have one place, the code that reads the environment (server/config.ts). What
+ * the README's configuration tables and the settings types' `@default`s say is checked
+ * against it, variable by variable, so that neither can drift from what the server does.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { declaredSettings } from '../server/config.js';
+
+const root = new URL('..', import.meta.url);
+const declared = declaredSettings();
+
+/** `<SERVICE>_<NAME>`: the per-service overrides, documented once as `<NAME>`. */
+const OVERRIDE = /^(PERSONAL|PROFESSIONAL|ORDERS|INVENTORY|NOTIFICATIONS)_(?!API_URL$)/;
+
+/** A default as the documentation writes it: `unset`, `on`/`off`, or the value. */
+function documented(name: string): string {
+  const value = declared.get(name);
+  return value === undefined ? 'unset' : String(value);
+}
+
+/** `REQUEST_TIMEOUT_MS + 5000`, a default computed from another's, as a value. */
+function evaluate(text: string): string {
+  const sum = /^`?([A-Z_]+)`? \+ (\d+)$/.exec(text);
+  return sum === null ? text : String(Number(declared.get(sum[1]!)) + Number(sum[2]));
+}
+
+/** Variable → the default the README's configuration tables give it. */
+function readmeDefaults(): Map<string, string> {
+  const readme = readFileSync(new URL('README.md', root), 'utf8');
+  const start = readme.indexOf('\n## Configuration');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  const found = new Map<string, string>();
+  let prefix = '';
+  for (const line of section.split('\n')) {
+    if (!line.startsWith('| `')) continue;
+    const [names, defaults] = line.split(' | ').map((cell) => cell.replace(/^\| /, ''));
+    const variables = [...names!.matchAll(/`([^`]+)`/g)].map((match) => match[1]!);
+    // The per-service table's header names its rows `<NAME>`: UPSTREAM_<NAME> for every service.
+    if (variables[0] === '<NAME>') {
+      prefix = 'UPSTREAM_';
+      continue;
+    }
+    const computed = /^`[A-Z_]+` \+ \d+$/.test(defaults!) ? [defaults!] : [];
+    const values = computed.length > 0 ? computed : [...defaults!.matchAll(/`([^`]+)`/g)].map((match) => match[1]!);
+    if (values.length === 0) values.push(defaults!.split(/[ ,:]/)[0]!);
+    variables.forEach((variable, i) => found.set(prefix + variable, evaluate(values.length === variables.length ? values[i]! : values[0]!)));
+  }
+  return found;
+}
+
+/** Variable → the `@default` of the settings type that documents it. */
+function jsdocDefaults(): Map<string, string> {
+  const files = [
+    'server/config.ts',
+    'datasources/upstream-settings.ts',
+    'place-order/order-settings.ts',
+    'security/authentication.ts',
+    'security/exposure.ts',
+    'security/operation-limits.ts',
+    'security/rate-limit.ts',
+  ];
+  const found = new Map<string, string>();
+  for (const file of files) {
+    for (const [, text, variable] of readFileSync(new URL(file, root), 'utf8').matchAll(/@default (.+?) \(`([A-Z_]+)`/g)) {
+      const value = text!.split(/[,:]/)[0]!.trim().replace(/^"(.*)"$/, '$1');
+      found.set(variable!, evaluate(value === 'true' ? 'on' : value === 'false' ? 'off' : value));
+    }
+  }
+  return found;
+}
+
+describe('the documented defaults', () => {
+  const variables = [...declared.keys()].filter((name) => !OVERRIDE.test(name)).sort();
+
+  it('the README lists every variable the server reads, with the default it applies, and no other', () => {
+    const readme = readmeDefaults();
+    expect([...readme.keys()].sort()).toEqual(variables);
+    for (const name of variables) expect({ name, default: readme.get(name) }).toEqual({ name, default: documented(name) });
+  });
+
+  it('each settings type documents the default the server applies', () => {
+    const jsdoc = jsdocDefaults();
+    // Every setting that has a default has its @default (the URLs have none to give).
+    expect(jsdoc.size).toBeGreaterThanOrEqual(50);
+    for (const [name, value] of jsdoc) expect({ name, default: value }).toEqual({ name, default: documented(name) });
+  });
+});
