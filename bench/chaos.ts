@@ -85,7 +85,12 @@ async function measure(url: string): Promise<{ rps: number; outcomes: Outcomes; 
 
 async function post(pool: Pool, query: string): Promise<{ answer: Answer; ms: number }> {
   const start = performance.now();
-  const response = await pool.request({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: body(query) });
+  const response = await pool.request({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: body(query),
+  });
   const answer = (await response.body.json()) as Answer;
   return { answer, ms: performance.now() - start };
 }
@@ -113,10 +118,17 @@ async function blackHole(): Promise<void> {
 
   console.log(`A. professional black-holed; demo services at ${LATENCY_MS} ms; ${PHASE_SECONDS} s per phase`);
   console.log(`   circuit opened after ${openedAfter.toFixed(0)} ms of profile queries (each waiting out the 2 s time limit until then)`);
-  console.log(`   profile queries, closed loop of ${CONNECTIONS}: healthy ${healthy.rps.toFixed(0)} req/s, circuit open ${sick.rps.toFixed(0)} req/s = ${((sick.rps / healthy.rps) * 100).toFixed(0)} % of healthy (target >= 80 %)`);
+  console.log(
+    `   profile queries, closed loop of ${CONNECTIONS}: healthy ${healthy.rps.toFixed(0)} req/s, ` +
+      `circuit open ${sick.rps.toFixed(0)} req/s = ${((sick.rps / healthy.rps) * 100).toFixed(0)} % of healthy (target >= 80 %)`,
+  );
   console.log(`     answers healthy ${JSON.stringify(healthy.outcomes)}, sick ${JSON.stringify(sick.outcomes)}`);
   console.log(`   queries without professional, ${RATE_PER_KIND} req/s beside ${RATE_PER_KIND} req/s of profile queries:`);
-  console.log(`     healthy p50 ${healthy.p50.toFixed(1)} ms p99 ${healthy.p99.toFixed(1)} ms; circuit open p50 ${sick.p50.toFixed(1)} ms p99 ${sick.p99.toFixed(1)} ms = ${((sick.p99 / healthy.p99) * 100).toFixed(0)} % of healthy p99 (target <= 110 %)`);
+  console.log(
+    `     healthy p50 ${healthy.p50.toFixed(1)} ms p99 ${healthy.p99.toFixed(1)} ms; ` +
+      `circuit open p50 ${sick.p50.toFixed(1)} ms p99 ${sick.p99.toFixed(1)} ms = ` +
+      `${((sick.p99 / healthy.p99) * 100).toFixed(0)} % of healthy p99 (target <= 110 %)`,
+  );
 }
 
 /**
@@ -124,13 +136,16 @@ async function blackHole(): Promise<void> {
  * given bulkhead queue; the answers by outcome with their latencies, and the graph's memory.
  */
 async function burst(maxQueue: number, waves: number, heapMiB: number): Promise<void> {
-  const { server, url } = await startServerProcess({
-    ...urlEnv,
-    LOG_LEVEL: 'info',
-    PROFESSIONAL_MAX_CONCURRENCY: '64',
-    PROFESSIONAL_MAX_QUEUE: String(maxQueue),
-    NODE_OPTIONS: `--max-old-space-size=${heapMiB}`,
-  }, { built: true });
+  const { server, url } = await startServerProcess(
+    {
+      ...urlEnv,
+      LOG_LEVEL: 'info',
+      PROFESSIONAL_MAX_CONCURRENCY: '64',
+      PROFESSIONAL_MAX_QUEUE: String(maxQueue),
+      NODE_OPTIONS: `--max-old-space-size=${heapMiB}`,
+    },
+    { built: true },
+  );
   processes.push(server);
   const pid = server.child.pid!;
   const pool = new Pool(url, { connections: IN_FLIGHT });
@@ -145,7 +160,10 @@ async function burst(maxQueue: number, waves: number, heapMiB: number): Promise<
     const { rss, peak } = memory(pid);
     return `${lines.join('; ')}; memory ${rss.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB`;
   };
-  console.log(`   bulkhead 64 in flight + ${maxQueue} waiting, heap capped at ${heapMiB} MiB; graph memory at start: ${memory(pid).rss.toFixed(0)} MiB resident`);
+  console.log(
+    `   bulkhead 64 in flight + ${maxQueue} waiting, heap capped at ${heapMiB} MiB; ` +
+      `graph memory at start: ${memory(pid).rss.toFixed(0)} MiB resident`,
+  );
   // The same burst with every service healthy: what taking in 1,000 queries at once costs by itself.
   console.log(`   healthy:  ${await wave()}`);
   await demo.configure('professional', { latencyMs: SLOW_MS });

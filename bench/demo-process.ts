@@ -27,7 +27,7 @@ export async function startDemoProcess(latencyMs: number): Promise<DemoProcess> 
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const urlEnv: Record<string, string> = {};
-  for await (const line of createInterface({ input: child.stdout! })) {
+  for await (const line of createInterface({ input: child.stdout })) {
     const [name, url] = line.split('=');
     if (name !== undefined && url !== undefined) urlEnv[name] = url;
     if (Object.keys(urlEnv).length === SERVICE_NAMES.length) break;
@@ -37,7 +37,9 @@ export async function startDemoProcess(latencyMs: number): Promise<DemoProcess> 
     urlEnv,
     calls: async () => {
       const counts = await Promise.all(
-        Object.values(urlEnv).map(async (url) => Object.values((await (await request(`${url}/_demo/calls`)).body.json()) as Record<string, number>)),
+        Object.values(urlEnv).map(async (url) =>
+          Object.values((await (await request(`${url}/_demo/calls`)).body.json()) as Record<string, number>),
+        ),
       );
       return counts.flat().reduce((sum, n) => sum + n, 0);
     },

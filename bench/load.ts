@@ -8,10 +8,15 @@ import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
 /** The value below which `p` % of the sorted values lie. */
-export const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+export const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
 /** The middle value (not sorted in place). */
-export const median = (values: readonly number[]): number => percentile([...values].sort((a, b) => a - b), 50);
+export const median = (values: readonly number[]): number =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 
 /**
  * An open loop: `rate` requests a second at even intervals for `seconds`, each sent at its

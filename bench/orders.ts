@@ -31,7 +31,10 @@ const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.
 let sequence = 0;
 const nextKey = () => `bench-${process.pid}-${++sequence}`;
 const orderBody = () =>
-  JSON.stringify({ query: PLACE, variables: { input: { userId: pick(users), items: [{ productId: pick(products), quantity: 1 }], idempotencyKey: nextKey() } } });
+  JSON.stringify({
+    query: PLACE,
+    variables: { input: { userId: pick(users), items: [{ productId: pick(products), quantity: 1 }], idempotencyKey: nextKey() } },
+  });
 
 interface Answer {
   data?: { placeOrder?: { order: unknown; confirmationEmail: string | null; userErrors: { code: string }[] } } | null;
@@ -65,9 +68,13 @@ try {
       post(`${api('orders')}/orders`, JSON.stringify({ orderId, userId: pick(users), items }), { 'idempotency-key': `${orderId}:create` }),
       post(`${api('inventory')}/reservations`, JSON.stringify({ orderId, items }), { 'idempotency-key': `${orderId}:reserve` }),
     ]);
-    await post(`${api('notifications')}/emails`, JSON.stringify({ to: 'bench@example.com', template: 'order_confirmation', data: { orderId } }), {
-      'idempotency-key': `${orderId}:email`,
-    });
+    await post(
+      `${api('notifications')}/emails`,
+      JSON.stringify({ to: 'bench@example.com', template: 'order_confirmation', data: { orderId } }),
+      {
+        'idempotency-key': `${orderId}:email`,
+      },
+    );
     if (i >= 2) floorTimes.push(performance.now() - start);
   }
   const floor = median(floorTimes);
@@ -104,9 +111,13 @@ try {
         },
       });
       console.log(`${name}:`);
-      console.log(`  one at a time: median ${latency.toFixed(1)} ms = floor + ${(latency - floor).toFixed(1)} ms (${(latency / floor).toFixed(2)} x); ${JSON.stringify(outcomes)}`);
       console.log(
-        `  ${CONNECTIONS} at a time for ${SECONDS} s: ${load.requests.average.toFixed(0)} orders/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms; ${JSON.stringify(loadOutcomes)}`,
+        `  one at a time: median ${latency.toFixed(1)} ms = floor + ${(latency - floor).toFixed(1)} ms ` +
+          `(${(latency / floor).toFixed(2)} x); ${JSON.stringify(outcomes)}`,
+      );
+      console.log(
+        `  ${CONNECTIONS} at a time for ${SECONDS} s: ${load.requests.average.toFixed(0)} orders/s, p50 ${load.latency.p50} ms, ` +
+          `p99 ${load.latency.p99} ms; ${JSON.stringify(loadOutcomes)}`,
       );
     } finally {
       server.child.kill('SIGTERM');

@@ -25,7 +25,11 @@ const RUNS = 30;
 
 const demo = await startDemoServices({ settings: { latencyMs: LATENCY_MS } });
 const env = Object.fromEntries(SERVICE_NAMES.map((s) => [`${s.toUpperCase()}_API_URL`, demo.urls[s]]));
-const app = createApp({ config: loadConfig({ ...env, STATE_DB_PATH: ':memory:', RATE_LIMIT_REQUESTS: '0' }), urls: demo.urls, logger: createLogger('silent') });
+const app = createApp({
+  config: loadConfig({ ...env, STATE_DB_PATH: ':memory:', RATE_LIMIT_REQUESTS: '0' }),
+  urls: demo.urls,
+  logger: createLogger('silent'),
+});
 const server = createServer(app.listener);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const graphql = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
@@ -62,7 +66,11 @@ try {
     const { body } = await request(url);
     await body.dump();
   };
-  const profileCalls = [`${demo.urls.personal}/users/u1`, `${demo.urls.professional}/profiles/u1`, `${demo.urls.orders}/users/u1/orders?limit=5`];
+  const profileCalls = [
+    `${demo.urls.personal}/users/u1`,
+    `${demo.urls.professional}/profiles/u1`,
+    `${demo.urls.orders}/users/u1/orders?limit=5`,
+  ];
   const floor = await median(() => direct(profileCalls[0]!));
   // The same three calls made directly: one after another, and all at once (the floor of a fan-out).
   const sequential = await median(async () => {
@@ -76,7 +84,11 @@ try {
   const users = [...demo.data.users.keys()].filter((id) => !FAULTY_PROFILE_USERS.includes(id));
   let next = 0;
   const profile = await median(() =>
-    query('query($id: ID!) { user(id: $id) { personal { name email } professional { title company } orders(first: 5) { nodes { id totalCents } } } }', { id: users[next++]! }),
+    query(
+      'query($id: ID!) { user(id: $id) { personal { name email } professional { title company } ' +
+        'orders(first: 5) { nodes { id totalCents } } } }',
+      { id: users[next++]! },
+    ),
   );
 
   const ids = Array.from({ length: 100 }, (_, i) => `u${i + 101}`);
@@ -91,8 +103,13 @@ try {
   console.log(`one direct upstream call:                    ${floor.toFixed(1)} ms`);
   console.log(`the profile's 3 calls made directly, in turn: ${sequential.toFixed(1)} ms`);
   console.log(`the profile's 3 calls made directly, at once: ${parallel.toFixed(1)} ms`);
-  console.log(`profile query through the graph:             ${profile.toFixed(1)} ms = ${(profile / parallel).toFixed(2)} x the direct fan-out, ${(profile / sequential).toFixed(2)} x the calls in turn`);
-  console.log(`users(100 ids) { personal professional }:     ${totalCalls} upstream calls ${JSON.stringify(listCalls)} in ${listTime.toFixed(1)} ms`);
+  console.log(
+    `profile query through the graph:             ${profile.toFixed(1)} ms = ${(profile / parallel).toFixed(2)} x the direct fan-out, ` +
+      `${(profile / sequential).toFixed(2)} x the calls in turn`,
+  );
+  console.log(
+    `users(100 ids) { personal professional }:     ${totalCalls} upstream calls ${JSON.stringify(listCalls)} in ${listTime.toFixed(1)} ms`,
+  );
 } finally {
   await new Promise<void>((resolve) => {
     server.close(() => resolve());

@@ -49,9 +49,9 @@ interface Scenario {
   readonly name: string;
   readonly what: string;
   /** A request body with fresh random ids. */
-  body(): string;
+  readonly body: () => string;
   /** The same upstream calls made directly, as concurrently as the contract allows. */
-  floor(): Promise<unknown>;
+  readonly floor: () => Promise<unknown>;
   /** The fewest upstream calls the contract allows for one operation. */
   readonly minCalls: number;
   readonly readsOnly: boolean;
@@ -90,12 +90,18 @@ const SCENARIOS: Scenario[] = [
     what: 'user(id) { personal professional orders(first: 5) }',
     body: () =>
       JSON.stringify({
-        query: 'query S1($id: ID!) { user(id: $id) { id personal { name email city } professional { company title } orders(first: 5) { nodes { id totalCents } } } }',
+        query:
+          'query S1($id: ID!) { user(id: $id) { id personal { name email city } professional { company title } ' +
+          'orders(first: 5) { nodes { id totalCents } } } }',
         variables: { id: pick(users) },
       }),
     floor: () => {
       const id = pick(users);
-      return Promise.all([call(api('personal'), `/users/${id}`), call(api('professional'), `/profiles/${id}`), call(api('orders'), `/users/${id}/orders?limit=5`)]);
+      return Promise.all([
+        call(api('personal'), `/users/${id}`),
+        call(api('professional'), `/profiles/${id}`),
+        call(api('orders'), `/users/${id}/orders?limit=5`),
+      ]);
     },
     minCalls: 3,
     readsOnly: true,
@@ -112,7 +118,10 @@ const SCENARIOS: Scenario[] = [
       }),
     floor: () => {
       const ids = distinct(50);
-      return Promise.all([call(api('personal'), `/users?ids=${ids.join(',')}`), ...ids.map((id) => call(api('professional'), `/profiles/${id}`))]);
+      return Promise.all([
+        call(api('personal'), `/users?ids=${ids.join(',')}`),
+        ...ids.map((id) => call(api('professional'), `/profiles/${id}`)),
+      ]);
     },
     minCalls: 51,
     readsOnly: true,
@@ -132,7 +141,10 @@ const SCENARIOS: Scenario[] = [
     floor: async () => {
       const order = data.orders.get(pick(orders))!;
       await call(api('orders'), `/orders/${order.id}`);
-      return Promise.all([call(api('inventory'), `/stock?productIds=${order.items.map((item) => item.productId).join(',')}`), call(api('personal'), `/users?ids=${order.userId}`)]);
+      return Promise.all([
+        call(api('inventory'), `/stock?productIds=${order.items.map((item) => item.productId).join(',')}`),
+        call(api('personal'), `/users?ids=${order.userId}`),
+      ]);
     },
     minCalls: 3,
     readsOnly: true,
@@ -145,7 +157,13 @@ const SCENARIOS: Scenario[] = [
     body: () =>
       JSON.stringify({
         query: 'mutation S4($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } confirmationEmail userErrors { code } } }',
-        variables: { input: { userId: pick(users), items: [{ productId: pick(products), quantity: 1 }], idempotencyKey: `bench-${process.pid}-${++sequence}` } },
+        variables: {
+          input: {
+            userId: pick(users),
+            items: [{ productId: pick(products), quantity: 1 }],
+            idempotencyKey: `bench-${process.pid}-${++sequence}`,
+          },
+        },
       }),
     floor: async () => {
       const orderId = `floor-order-${++sequence}`;
@@ -156,7 +174,11 @@ const SCENARIOS: Scenario[] = [
         call(api('inventory'), '/reservations', 'POST', { orderId, items }),
         call(api('personal'), `/users/${userId}`),
       ])) as [{ totalCents: number }, unknown, { email: string }];
-      return call(api('notifications'), '/emails', 'POST', { to: user.email, template: 'order_confirmation', data: { orderId, totalCents: order.totalCents } });
+      return call(api('notifications'), '/emails', 'POST', {
+        to: user.email,
+        template: 'order_confirmation',
+        data: { orderId, totalCents: order.totalCents },
+      });
     },
     minCalls: 4,
     readsOnly: false,
@@ -192,7 +214,7 @@ async function startApollo(): Promise<Server> {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: '0', ...demo.urlEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  for await (const line of createInterface({ input: child.stdout! })) {
+  for await (const line of createInterface({ input: child.stdout })) {
     const match = /Apollo reference on (http:\/\/[^ ]+)/.exec(line);
     if (match) return { name: 'Apollo', endpoint: match[1]!, pid: child.pid!, child };
   }
@@ -242,7 +264,12 @@ async function fixedRate(server: Server, scenario: Scenario): Promise<Fixed> {
   const callsBefore = await demo.calls();
   const cpuBefore = cpuSeconds(server.pid);
   const latencies = await paced(scenario.rate, FIXED_SECONDS, async () => {
-    const response = await target.request({ method: 'POST', path: origin.pathname, headers: { 'content-type': 'application/json' }, body: scenario.body() });
+    const response = await target.request({
+      method: 'POST',
+      path: origin.pathname,
+      headers: { 'content-type': 'application/json' },
+      body: scenario.body(),
+    });
     if (isError(response.statusCode, await response.body.text())) errors += 1;
   });
   const cpu = (cpuSeconds(server.pid) - cpuBefore) / FIXED_SECONDS;
@@ -285,29 +312,43 @@ async function compare(servers: Server[], scenario: Scenario): Promise<void> {
   const taking = servers.filter((server) => scenario.readsOnly || server.name === 'graph');
   console.log(`${scenario.name} ${scenario.what}; floor ${ms(floor)} (the same calls made directly, median of ${FLOOR_RUNS})`);
   // Warm-up: connections, JIT, caches of parsed documents.
-  for (const server of taking) await closedLoop({ url: server.endpoint, seconds: 2, connections: scenario.connections, body: scenario.body });
+  for (const server of taking)
+    await closedLoop({ url: server.endpoint, seconds: 2, connections: scenario.connections, body: scenario.body });
   const rps = new Map<string, number[]>(taking.map((server) => [server.name, []]));
   const perCpu = new Map<string, number[]>(taking.map((server) => [server.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const server of taking) {
       const fixed = await fixedRate(server, scenario);
       console.log(
-        `   ${server.name.padEnd(6)} ${scenario.rate} req/s: p50 ${ms(fixed.p50)} (floor + ${ms(fixed.p50 - floor)}, ${(fixed.p50 / floor).toFixed(2)} x), p90 ${ms(fixed.p90)}, p99 ${ms(fixed.p99)}; ` +
-          `${fixed.errors} errors; ${fixed.callsPerOp.toFixed(2)} upstream calls/op (minimum ${scenario.minCalls}); CPU ${(fixed.cpu * 100).toFixed(0)} %`,
+        `   ${server.name.padEnd(6)} ${scenario.rate} req/s: p50 ${ms(fixed.p50)} (floor + ${ms(fixed.p50 - floor)}, ` +
+          `${(fixed.p50 / floor).toFixed(2)} x), p90 ${ms(fixed.p90)}, p99 ${ms(fixed.p99)}; ` +
+          `${fixed.errors} errors; ${fixed.callsPerOp.toFixed(2)} upstream calls/op (minimum ${scenario.minCalls}); ` +
+          `CPU ${(fixed.cpu * 100).toFixed(0)} %`,
       );
       const loop = await closed(server, scenario);
       rps.get(server.name)!.push(loop.rps);
       perCpu.get(server.name)!.push(loop.rps / loop.cpu);
-      console.log(`   ${server.name.padEnd(6)} closed loop of ${scenario.connections}: ${loop.rps.toFixed(0)} req/s (${(loop.rps / loop.cpu).toFixed(0)} per CPU-second), ${loop.errors} errors, CPU ${(loop.cpu * 100).toFixed(0)} %${loop.loopDelay}; memory ${memory(server.pid).rss.toFixed(0)} MiB, peak ${memory(server.pid).peak.toFixed(0)} MiB`);
+      console.log(
+        `   ${server.name.padEnd(6)} closed loop of ${scenario.connections}: ${loop.rps.toFixed(0)} req/s ` +
+          `(${(loop.rps / loop.cpu).toFixed(0)} per CPU-second), ${loop.errors} errors, ` +
+          `CPU ${(loop.cpu * 100).toFixed(0)} %${loop.loopDelay}; memory ${memory(server.pid).rss.toFixed(0)} MiB, ` +
+          `peak ${memory(server.pid).peak.toFixed(0)} MiB`,
+      );
     }
   }
   if (taking.length === 2) {
     const graph = median(rps.get('graph')!);
     const apollo = median(rps.get('Apollo')!);
-    console.log(`   throughput: graph ${graph.toFixed(0)} req/s vs Apollo ${apollo.toFixed(0)} req/s = ${(graph / apollo).toFixed(2)} x (median of ${ROUNDS} interleaved rounds)`);
+    console.log(
+      `   throughput: graph ${graph.toFixed(0)} req/s vs Apollo ${apollo.toFixed(0)} req/s = ${(graph / apollo).toFixed(2)} x ` +
+        `(median of ${ROUNDS} interleaved rounds)`,
+    );
     const graphPerCpu = median(perCpu.get('graph')!);
     const apolloPerCpu = median(perCpu.get('Apollo')!);
-    console.log(`   per CPU-second of the server: graph ${graphPerCpu.toFixed(0)} vs Apollo ${apolloPerCpu.toFixed(0)} = ${(graphPerCpu / apolloPerCpu).toFixed(2)} x`);
+    console.log(
+      `   per CPU-second of the server: graph ${graphPerCpu.toFixed(0)} vs Apollo ${apolloPerCpu.toFixed(0)} = ` +
+        `${(graphPerCpu / apolloPerCpu).toFixed(2)} x`,
+    );
   }
 }
 
@@ -323,18 +364,26 @@ async function memoryOverTime(graph: Server): Promise<void> {
     void heap().then((used) => samples.push(`${used.toFixed(0)}/${memory(graph.pid).rss.toFixed(0)}`));
   }, 10_000);
   await paced(RATE, MEMORY_SECONDS, async () => {
-    const response = await pool(origin.origin).request({ method: 'POST', path: origin.pathname, headers: { 'content-type': 'application/json' }, body: SCENARIOS[0]!.body() });
+    const response = await pool(origin.origin).request({
+      method: 'POST',
+      path: origin.pathname,
+      headers: { 'content-type': 'application/json' },
+      body: SCENARIOS[0]!.body(),
+    });
     await response.body.dump();
   });
   clearInterval(sampler);
-  console.log(`memory of the graph over ${MEMORY_SECONDS} s of S1 at ${RATE} req/s, every 10 s (heap used / resident, MiB): ${samples.join(', ')}`);
+  console.log(
+    `memory of the graph over ${MEMORY_SECONDS} s of S1 at ${RATE} req/s, every 10 s (heap used / resident, MiB): ${samples.join(', ')}`,
+  );
 }
 
 /** Time to the first part of the answer with `professional` deferred, and to the whole, with professional slow. */
 async function deferred(graph: Server): Promise<void> {
   await demo.configure('professional', { latencyMs: SLOW_MS });
   const query = (defer: boolean) =>
-    `query Deferred($id: ID!) { user(id: $id) { personal { name } orders(first: 5) { nodes { id } } ${defer ? '... @defer { professional { title } }' : 'professional { title }'} } }`;
+    `query Deferred($id: ID!) { user(id: $id) { personal { name } orders(first: 5) { nodes { id } } ` +
+    `${defer ? '... @defer { professional { title } }' : 'professional { title }'} } }`;
   const measure = async (defer: boolean): Promise<{ first: number; whole: number }> => {
     const first: number[] = [];
     const whole: number[] = [];
@@ -357,13 +406,19 @@ async function deferred(graph: Server): Promise<void> {
   const plain = await measure(false);
   const withDefer = await measure(true);
   await demo.configure('professional', { latencyMs: LATENCY_MS });
-  console.log(`@defer with professional at ${SLOW_MS} ms (median of 10): without it the first byte of data comes after ${ms(plain.first)}; deferring professional, after ${ms(withDefer.first)} (the rest at ${ms(withDefer.whole)})`);
+  console.log(
+    `@defer with professional at ${SLOW_MS} ms (median of 10): without it the first byte of data comes after ${ms(plain.first)}; ` +
+      `deferring professional, after ${ms(withDefer.first)} (the rest at ${ms(withDefer.whole)})`,
+  );
 }
 
 const servers: Server[] = [];
 try {
   servers.push(await startGraph(), await startApollo());
-  console.log(`demo services at ${LATENCY_MS} ms a call; servers in production mode, each pinned to CPU ${SERVER_CPU}; load generator and demo services on CPU 0`);
+  console.log(
+    `demo services at ${LATENCY_MS} ms a call; servers in production mode, each pinned to CPU ${SERVER_CPU}; ` +
+      `load generator and demo services on CPU 0`,
+  );
   for (const scenario of SCENARIOS) await compare(servers, scenario);
   await memoryOverTime(servers[0]!);
   await deferred(servers[0]!);

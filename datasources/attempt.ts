@@ -84,13 +84,19 @@ export async function attempt(
     if (status >= 500 || status === 429) {
       // Read only for a refusal: parsing every answer's body as an error body was a tenth of
       // the work of a call (the profile of the users-list bench).
-      const refusal = { failure: 'status', upstreamStatus: status, retryAfterMs: retryAfter(response.headers), cause: errorDetail(body) } as const;
+      const refusal = {
+        failure: 'status',
+        upstreamStatus: status,
+        retryAfterMs: retryAfter(response.headers),
+        cause: errorDetail(body),
+      } as const;
       throw fail(status === 429 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_UNAVAILABLE', refusal, request.route);
     }
     return { status, route: request.route, body, cacheHit: target.cacheable && response.headers.age !== undefined };
   } catch (error) {
     if (error instanceof UpstreamError) throw error;
-    if (error instanceof ResponseTooLargeError) throw fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause: error }, request.route);
+    if (error instanceof ResponseTooLargeError)
+      throw fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause: error }, request.route);
     if (limits.signal.aborted) throw fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted', cause: error }, request.route);
     if (limit.signal.aborted) {
       const failure = left < target.timeoutMs ? 'deadline' : 'timeout';

@@ -152,7 +152,7 @@ export class CallPolicy {
       // No signal for the bulkhead: a call still in line when its request is over ends at
       // once in the attempt's own checks and frees its slot for the next (cockatiel 3 leaves
       // the slot of a call cancelled in line idle).
-      return (await this.guard.execute(attempt)) as T;
+      return await this.guard.execute(attempt);
     } catch (error) {
       if (error instanceof BrokenCircuitError) throw new CallRejected('circuit-open', this.circuitRetryAfterMs());
       if (error instanceof BulkheadRejectedError) throw new CallRejected('overloaded');

@@ -5,7 +5,9 @@
  */
 import { z } from 'zod';
 
-const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string().optional(), productId: z.string().optional() }) });
+const errorBodySchema = z.object({
+  error: z.object({ code: z.string(), message: z.string().optional(), productId: z.string().optional() }),
+});
 
 /** The contract's error body, or `undefined` when the body is anything else (empty, HTML, cut short). */
 export function errorBody(body: Buffer): z.infer<typeof errorBodySchema>['error'] | undefined {

@@ -72,7 +72,13 @@ export abstract class HttpDataSource {
     await Promise.all(
       calls.map(async ({ url, ids }) => {
         try {
-          for (const [id, item] of await this.getBatchPart({ url, route: batch.path, size: ids.length }, batch.envelope, itemSchema, batch.idField)) found.set(id, item);
+          for (const [id, item] of await this.getBatchPart(
+            { url, route: batch.path, size: ids.length },
+            batch.envelope,
+            itemSchema,
+            batch.idField,
+          ))
+            found.set(id, item);
         } catch (error) {
           for (const id of ids) found.set(id, asError(error));
         }
@@ -99,7 +105,15 @@ export abstract class HttpDataSource {
         continue;
       }
       const id = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[idField] : undefined;
-      if (typeof id === 'string') found.set(id, this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: response.status, cause: item.error }, response.route));
+      if (typeof id === 'string')
+        found.set(
+          id,
+          this.fail(
+            'UPSTREAM_BAD_RESPONSE',
+            { failure: 'bad-response', upstreamStatus: response.status, cause: item.error },
+            response.route,
+          ),
+        );
     }
     return found;
   }
@@ -109,7 +123,10 @@ export abstract class HttpDataSource {
    * in calls of at most 100 ids. Keys the service does not know load as `null`; a failed
    * call fails every key it carried, as a value, so the other batches stand.
    */
-  protected batchLoader<T>(name: string, fetchBatch: (ids: readonly string[]) => Promise<Map<string, T | Error>>): DataLoader<string, T | null> {
+  protected batchLoader<T>(
+    name: string,
+    fetchBatch: (ids: readonly string[]) => Promise<Map<string, T | Error>>,
+  ): DataLoader<string, T | null> {
     return new DataLoader<string, T | null>(
       async (ids) => {
         const done = this.upstream.observer.batchDispatched(`${this.service}.${name}`, ids.length, this.scope.trace?.parent);
@@ -132,7 +149,11 @@ export abstract class HttpDataSource {
    * `GET {collection}?ids=a,b` answering `{[envelope]: [...]}`: a lone key takes the
    * single form (a 404 is `null`), more keys the batch form.
    */
-  protected entityLoader<T extends { id: string }>(collection: string, envelope: string, schema: z.ZodType<T>): DataLoader<string, T | null> {
+  protected entityLoader<T extends { id: string }>(
+    collection: string,
+    envelope: string,
+    schema: z.ZodType<T>,
+  ): DataLoader<string, T | null> {
     return this.batchLoader(envelope, async (ids) => {
       if (ids.length > 1) return this.getBatch({ path: collection, param: 'ids', ids, envelope, idField: 'id' }, schema);
       const id = ids[0]!;
@@ -147,7 +168,11 @@ export abstract class HttpDataSource {
    * last call does, so that what the answers lead to (e.g. the stock of every order's items)
    * is again collected into one batch.
    */
-  protected singleLoader<K, T>(name: string, fetchOne: (key: K) => Promise<T>, cacheKeyFn?: (key: K) => string): DataLoader<K, T, string | K> {
+  protected singleLoader<K, T>(
+    name: string,
+    fetchOne: (key: K) => Promise<T>,
+    cacheKeyFn?: (key: K) => string,
+  ): DataLoader<K, T, string | K> {
     return new DataLoader<K, T, string | K>(
       (keys) => {
         const done = this.upstream.observer.batchDispatched(`${this.service}.${name}`, keys.length, this.scope.trace?.parent);
@@ -209,7 +234,11 @@ export abstract class HttpDataSource {
       end({ status: response.status, outcome: 'ok', cacheHit: response.cacheHit });
       return response;
     } catch (error) {
-      end(error instanceof UpstreamError ? { status: error.upstreamStatus, outcome: error.failure, cacheHit: false } : { status: undefined, outcome: 'connection', cacheHit: false });
+      end(
+        error instanceof UpstreamError
+          ? { status: error.upstreamStatus, outcome: error.failure, cacheHit: false }
+          : { status: undefined, outcome: 'connection', cacheHit: false },
+      );
       throw error;
     }
   }
@@ -217,11 +246,20 @@ export abstract class HttpDataSource {
   /** One attempt, through the service's circuit breaker and bulkhead. */
   private async attempt(request: UpstreamRequest, extraHeaders: Readonly<Record<string, string>>): Promise<UpstreamResponse> {
     const { settings, origin, policy } = this.upstream;
-    const target = { dispatcher: this.dispatcher(), origin, timeoutMs: settings.timeoutMs, maxResponseBytes: settings.maxResponseBytes, cacheable: this.cacheable };
+    const target = {
+      dispatcher: this.dispatcher(),
+      origin,
+      timeoutMs: settings.timeoutMs,
+      maxResponseBytes: settings.maxResponseBytes,
+      cacheable: this.cacheable,
+    };
     try {
-      return await policy.guarded(() => attempt(target, request, { ...extraHeaders, ...this.headers(request) }, this.scope, this.fail.bind(this)));
+      return await policy.guarded(() =>
+        attempt(target, request, { ...extraHeaders, ...this.headers(request) }, this.scope, this.fail.bind(this)),
+      );
     } catch (error) {
-      if (error instanceof CallRejected) throw this.fail('UPSTREAM_UNAVAILABLE', { failure: error.failure, retryAfterMs: error.retryAfterMs }, request.route);
+      if (error instanceof CallRejected)
+        throw this.fail('UPSTREAM_UNAVAILABLE', { failure: error.failure, retryAfterMs: error.retryAfterMs }, request.route);
       throw error;
     }
   }
@@ -265,13 +303,19 @@ export abstract class HttpDataSource {
       throw this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: response.status, cause: error }, response.route);
     }
     const parsed = schema.safeParse(json);
-    if (!parsed.success) throw this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: response.status, cause: parsed.error }, response.route);
+    if (!parsed.success)
+      throw this.fail(
+        'UPSTREAM_BAD_RESPONSE',
+        { failure: 'bad-response', upstreamStatus: response.status, cause: parsed.error },
+        response.route,
+      );
     return parsed.data;
   }
 
   /** The error for an answer that is not a success (5xx and 429 never get here: see `exchange`). */
   protected statusError({ status, route, body }: UpstreamResponse): UpstreamError {
-    if (status >= 400) return this.fail('UPSTREAM_REJECTED', { failure: 'status', upstreamStatus: status, cause: errorDetail(body) }, route);
+    if (status >= 400)
+      return this.fail('UPSTREAM_REJECTED', { failure: 'status', upstreamStatus: status, cause: errorDetail(body) }, route);
     return this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status }, route);
   }
 
@@ -305,7 +349,7 @@ function describe(cause: unknown): string | undefined {
     const code = (cause as { code?: unknown }).code;
     return typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
   }
-  return String(cause);
+  return typeof cause === 'string' ? cause : JSON.stringify(cause);
 }
 
 /** Milliseconds to a tenth. */

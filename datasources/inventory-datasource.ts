@@ -28,7 +28,13 @@ export class InventoryDataSource extends HttpDataSource {
    * answer learns the reservation's id. A 409 `OUT_OF_STOCK` is a refusal, not a failure.
    */
   async reserve(orderId: string, items: OrderLine[]): Promise<ReserveResult> {
-    const response = await this.call({ method: 'POST', path: '/reservations', route: '/reservations', body: { orderId, items }, idempotencyKey: `${orderId}:reserve` });
+    const response = await this.call({
+      method: 'POST',
+      path: '/reservations',
+      route: '/reservations',
+      body: { orderId, items },
+      idempotencyKey: `${orderId}:reserve`,
+    });
     if (response.status === 409) return { reserved: false, productId: errorBody(response.body)?.productId };
     if (response.status !== 201 && response.status !== 200) throw this.statusError(response);
     return { reserved: true, reservationId: this.parse(response, reservationSchema).reservationId };
@@ -36,7 +42,11 @@ export class InventoryDataSource extends HttpDataSource {
 
   /** Releases a reservation's stock (idempotent; an unknown reservation holds nothing). */
   async release(reservationId: string): Promise<void> {
-    const response = await this.call({ method: 'DELETE', path: path`/reservations/${reservationId}`, route: '/reservations/{reservationId}' });
+    const response = await this.call({
+      method: 'DELETE',
+      path: path`/reservations/${reservationId}`,
+      route: '/reservations/{reservationId}',
+    });
     if (response.status === 404) return;
     if (response.status < 200 || response.status > 299) throw this.statusError(response);
   }

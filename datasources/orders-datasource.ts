@@ -61,7 +61,10 @@ export class OrdersDataSource extends HttpDataSource {
       const query = new URLSearchParams({ limit: String(limit) });
       if (cursor !== null) query.set('cursor', cursor);
       // The user exists (personal said so); an orders service that does not know them holds no order of theirs.
-      const page = (await this.getJson(`${path`/users/${userId}/orders`}?${query}`, orderPageSchema, { route: '/users/{userId}/orders', notFound: 'null' })) ?? {
+      const page = (await this.getJson(`${path`/users/${userId}/orders`}?${query}`, orderPageSchema, {
+        route: '/users/{userId}/orders',
+        notFound: 'null',
+      })) ?? {
         orders: [],
         nextCursor: null,
       };
@@ -81,15 +84,27 @@ export class OrdersDataSource extends HttpDataSource {
    * A 422 `INVALID_ORDER` is a refusal, not a failure.
    */
   async createOrder(order: { orderId: string; userId: string; items: OrderLine[] }): Promise<CreateOrderResult> {
-    const response = await this.call({ method: 'POST', path: '/orders', route: '/orders', body: order, idempotencyKey: `${order.orderId}:create` });
-    if (response.status === 422) return { placed: false, message: errorBody(response.body)?.message ?? 'The orders service refused the order.' };
+    const response = await this.call({
+      method: 'POST',
+      path: '/orders',
+      route: '/orders',
+      body: order,
+      idempotencyKey: `${order.orderId}:create`,
+    });
+    if (response.status === 422)
+      return { placed: false, message: errorBody(response.body)?.message ?? 'The orders service refused the order.' };
     if (response.status !== 201 && response.status !== 200) throw this.statusError(response);
     return { placed: true, order: this.parse(response, orderSchema) };
   }
 
   /** Cancels the order (idempotent); `false` when the orders service does not know it (it was never created). */
   async cancelOrder(orderId: string): Promise<boolean> {
-    const response = await this.call({ method: 'POST', path: path`/orders/${orderId}/cancel`, route: '/orders/{orderId}/cancel', idempotencyKey: `${orderId}:cancel` });
+    const response = await this.call({
+      method: 'POST',
+      path: path`/orders/${orderId}/cancel`,
+      route: '/orders/{orderId}/cancel',
+      idempotencyKey: `${orderId}:cancel`,
+    });
     if (response.status === 404) return false;
     if (response.status < 200 || response.status > 299) throw this.statusError(response);
     return true;

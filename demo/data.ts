@@ -63,8 +63,42 @@ export const OUT_OF_STOCK_PRODUCTS = ['p7', 'p42'];
 /** Users whose professional profile always answers 503: a partial result to look at in GraphiQL. */
 export const FAULTY_PROFILE_USERS = ['u13'];
 
-const FIRST = ['Ada', 'Alan', 'Grace', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Dennis', 'Frances', 'Edsger', 'Radia', 'Tim', 'Hedy', 'John', 'Katherine', 'Niklaus'];
-const LAST = ['Lovelace', 'Turing', 'Hopper', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Ritchie', 'Allen', 'Dijkstra', 'Perlman', 'Berners-Lee', 'Lamarr', 'Backus', 'Johnson', 'Wirth'];
+const FIRST = [
+  'Ada',
+  'Alan',
+  'Grace',
+  'Linus',
+  'Margaret',
+  'Ken',
+  'Barbara',
+  'Dennis',
+  'Frances',
+  'Edsger',
+  'Radia',
+  'Tim',
+  'Hedy',
+  'John',
+  'Katherine',
+  'Niklaus',
+];
+const LAST = [
+  'Lovelace',
+  'Turing',
+  'Hopper',
+  'Torvalds',
+  'Hamilton',
+  'Thompson',
+  'Liskov',
+  'Ritchie',
+  'Allen',
+  'Dijkstra',
+  'Perlman',
+  'Berners-Lee',
+  'Lamarr',
+  'Backus',
+  'Johnson',
+  'Wirth',
+];
 const CITIES = ['Berlin', 'Lisbon', 'Paris', 'Madrid', 'Vienna', 'Warsaw', 'Oslo', 'Dublin', 'Prague', 'Rome'];
 const COMPANIES = ['Initech', 'Globex', 'Umbrella', 'Hooli', 'Stark Industries', 'Wayne Enterprises', 'Acme'];
 const TITLES = ['Software Engineer', 'Staff Engineer', 'Product Manager', 'Designer', 'Data Scientist', 'SRE', 'Engineering Manager'];
@@ -114,7 +148,11 @@ export function createDemoData(seed = 42): DemoData {
     for (let n = 0; n < count; n++) {
       const picked = new Set<string>();
       for (let k = int(1, 4); k > 0; k--) picked.add(`p${int(1, DEMO_PRODUCT_COUNT)}`);
-      const items = [...picked].map((productId) => ({ productId, quantity: int(1, 3), unitPriceCents: products.get(productId)!.priceCents }));
+      const items = [...picked].map((productId) => ({
+        productId,
+        quantity: int(1, 3),
+        unitPriceCents: products.get(productId)!.priceCents,
+      }));
       const order: DemoOrder = {
         id: `o${++orderCount}`,
         userId: id,
@@ -128,7 +166,10 @@ export function createDemoData(seed = 42): DemoData {
       mine.push(order);
     }
     mine.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-    ordersByUser.set(id, mine.map((o) => o.id));
+    ordersByUser.set(
+      id,
+      mine.map((o) => o.id),
+    );
   }
 
   return { users, profiles, orders, ordersByUser, products, stock };

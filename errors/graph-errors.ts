@@ -9,7 +9,11 @@ import type { ErrorCode } from './codes.js';
 /** `extensions` of a graph error: always a `code` from the taxonomy. */
 type Extensions = { code: ErrorCode } & Record<string, unknown>;
 
-function graphError(message: string, extensions: Extensions, options: { nodes?: readonly ASTNode[] | undefined; cause?: unknown } = {}): GraphQLError {
+function graphError(
+  message: string,
+  extensions: Extensions,
+  options: { nodes?: readonly ASTNode[] | undefined; cause?: unknown } = {},
+): GraphQLError {
   const error = new GraphQLError(message, { extensions, ...(options.nodes === undefined ? {} : { nodes: options.nodes }) });
   // Kept for the log; not `originalError`, which is what error masking inspects.
   if (options.cause !== undefined) Object.defineProperty(error, 'cause', { value: options.cause, enumerable: false });
@@ -47,12 +51,18 @@ export function stateStoreUnavailable(cause: unknown): GraphQLError {
 
 /** Another request with the same idempotency key is still running past this one's budget. */
 export function orderInProgress(): GraphQLError {
-  return graphError('An order with this idempotencyKey is still being placed; send the request again later.', { code: 'ORDER_IN_PROGRESS', retryable: true });
+  return graphError('An order with this idempotencyKey is still being placed; send the request again later.', {
+    code: 'ORDER_IN_PROGRESS',
+    retryable: true,
+  });
 }
 
 /** A missing or refused token: HTTP 401 with `WWW-Authenticate`. */
 export function unauthenticated(message: string): GraphQLError {
-  return graphError(message, { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } } });
+  return graphError(message, {
+    code: 'UNAUTHENTICATED',
+    http: { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } },
+  });
 }
 
 /** `me` on a server without authentication: there is no signed-in user to answer with. */
@@ -105,10 +115,13 @@ export function limitExceeded(limit: LimitName, max: number, found?: number): Gr
 
 /** A request a third-party page could make a browser send without a preflight: HTTP 403. */
 export function csrfPrevented(header: string): GraphQLError {
-  return graphError(`This request could come from another site: send it with a content-type of application/json, or with a ${header} header.`, {
-    code: 'CSRF_PREVENTED',
-    http: { status: 403 },
-  });
+  return graphError(
+    `This request could come from another site: send it with a content-type of application/json, or with a ${header} header.`,
+    {
+      code: 'CSRF_PREVENTED',
+      http: { status: 403 },
+    },
+  );
 }
 
 /** The refusals of persisted operations, in the shape yoga's plugin takes them. */
@@ -117,7 +130,10 @@ export const PERSISTED_OPERATION_ERRORS = {
     message: 'Only persisted operations run here: send the hash of one (generated/client/persisted-documents.json) as documentId.',
     extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
   },
-  keyNotFound: { message: 'Send a query, or the hash of a persisted operation as documentId.', extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
+  keyNotFound: {
+    message: 'Send a query, or the hash of a persisted operation as documentId.',
+    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+  },
   notFound: { message: 'No persisted operation has this hash.', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 404 } } },
 } as const satisfies Record<string, { message: string; extensions: Extensions }>;
 

@@ -87,7 +87,12 @@ export class UpstreamError extends GraphQLError {
     Object.defineProperty(this, 'cause', { value: details.cause, enumerable: false });
     // An expected outcome, not a bug: its stack says nothing, and graphql-js reads it into the
     // located error of every field it fails; formatting it cost more than the failed call.
-    Object.defineProperty(this, 'stack', { value: `UpstreamError: ${this.message}`, enumerable: false, writable: true, configurable: true });
+    Object.defineProperty(this, 'stack', {
+      value: `UpstreamError: ${this.message}`,
+      enumerable: false,
+      writable: true,
+      configurable: true,
+    });
   }
 }
 

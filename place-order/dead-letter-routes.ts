@@ -26,7 +26,14 @@ export function adminRoutes(token: string | undefined, orderSaga: OrderSaga): (r
           json(
             res,
             200,
-            records.map((r) => ({ idempotencyKey: r.key, orderId: r.orderId, userId: r.request.userId, attempts: r.attempts, lastError: r.progress.lastError, failedAt: new Date(r.updatedAt).toISOString() })),
+            records.map((r) => ({
+              idempotencyKey: r.key,
+              orderId: r.orderId,
+              userId: r.request.userId,
+              attempts: r.attempts,
+              lastError: r.progress.lastError,
+              failedAt: new Date(r.updatedAt).toISOString(),
+            })),
           ),
         () => json(res, 500, { error: 'the state store failed' }),
       );

@@ -21,7 +21,8 @@ const MAX_QUANTITY = 1_000_000;
 
 /** An idempotency key of 1 to 200 characters, or `BAD_USER_INPUT`: a request error, not a refusal. */
 export function checkIdempotencyKey(key: string): void {
-  if (key.length === 0 || key.length > MAX_KEY_LENGTH) throw badUserInput(`idempotencyKey must be 1 to ${MAX_KEY_LENGTH} characters`, 'input.idempotencyKey');
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH)
+    throw badUserInput(`idempotencyKey must be 1 to ${MAX_KEY_LENGTH} characters`, 'input.idempotencyKey');
 }
 
 /** Input the services would refuse anyway, refused before any call. */
@@ -34,13 +35,20 @@ export function validate(input: PlaceOrderInput): UserErrorRecord[] {
   const seen = new Set<string>();
   input.items.forEach(({ productId, quantity }, line) => {
     if (productId.trim() === '' || seen.has(productId)) {
-      errors.push({ code: 'INVALID_ORDER', message: 'Each line names a different product.', field: ['input', 'items', String(line), 'productId'] });
+      errors.push({
+        code: 'INVALID_ORDER',
+        message: 'Each line names a different product.',
+        field: ['input', 'items', String(line), 'productId'],
+      });
     }
     seen.add(productId);
     if (quantity < 1 || quantity > MAX_QUANTITY) {
-      errors.push({ code: 'INVALID_ORDER', message: `quantity is 1 to ${MAX_QUANTITY}.`, field: ['input', 'items', String(line), 'quantity'] });
+      errors.push({
+        code: 'INVALID_ORDER',
+        message: `quantity is 1 to ${MAX_QUANTITY}.`,
+        field: ['input', 'items', String(line), 'quantity'],
+      });
     }
   });
   return errors;
 }
-

@@ -56,7 +56,6 @@ export interface OrderSagaSettings {
   readonly emailMaxAttempts: number;
 }
 
-
 /** How often a repeated request looks whether the first one has its answer. */
 const REPLAY_POLL_MS = 25;
 
@@ -90,7 +89,10 @@ export class OrderSaga {
       return await this.placeOrReplay(input, caller);
     } catch (error) {
       if (error instanceof GraphQLError && error.extensions.code === 'STATE_STORE_UNAVAILABLE') {
-        this.logger.error('placeOrder: the state store failed', { requestId: caller.requestId, cause: describe((error as { cause?: unknown }).cause) });
+        this.logger.error('placeOrder: the state store failed', {
+          requestId: caller.requestId,
+          cause: describe((error as { cause?: unknown }).cause),
+        });
       }
       throw error;
     }
@@ -101,7 +103,10 @@ export class OrderSaga {
     const invalid = validate(input);
     if (invalid.length > 0) return { kind: 'refused', userErrors: invalid };
 
-    const request: PlaceOrderRequest = { userId: input.userId, items: input.items.map(({ productId, quantity }) => ({ productId, quantity })) };
+    const request: PlaceOrderRequest = {
+      userId: input.userId,
+      items: input.items.map(({ productId, quantity }) => ({ productId, quantity })),
+    };
     const fingerprint = createHash('sha256').update(JSON.stringify(request)).digest('hex');
     const now = Date.now();
     const claim = await this.store.claim(
@@ -112,7 +117,13 @@ export class OrderSaga {
       if (claim.existing.fingerprint !== fingerprint) {
         return {
           kind: 'refused',
-          userErrors: [{ code: 'IDEMPOTENCY_KEY_REUSED', message: 'This idempotencyKey was used for another order.', field: ['input', 'idempotencyKey'] }],
+          userErrors: [
+            {
+              code: 'IDEMPOTENCY_KEY_REUSED',
+              message: 'This idempotencyKey was used for another order.',
+              field: ['input', 'idempotencyKey'],
+            },
+          ],
         };
       }
       return this.replay(input.idempotencyKey, now + this.settings.requestTimeoutMs);
@@ -134,7 +145,12 @@ export class OrderSaga {
   }
 
   private scope(caller: Caller): RequestScope {
-    return { requestId: caller.requestId, authorization: caller.authorization, signal: NEVER_ABORTED, deadline: Date.now() + this.settings.requestTimeoutMs };
+    return {
+      requestId: caller.requestId,
+      authorization: caller.authorization,
+      signal: NEVER_ABORTED,
+      deadline: Date.now() + this.settings.requestTimeoutMs,
+    };
   }
 
   /** Runs the saga's steps from its recorded state until it ends or must wait for the queue. */
@@ -190,7 +206,13 @@ export class OrderSaga {
     const outcome = refusal(request, created, reserved, unknownUser);
     const compensating = undo.cancelOrder || undo.releaseReservation;
     const state = compensating ? 'compensating' : 'refused';
-    await this.store.update(record.key, { state, progress, outcome, attempts: 0, runAt: compensating ? Date.now() + this.settings.leaseMs : null });
+    await this.store.update(record.key, {
+      state,
+      progress,
+      outcome,
+      attempts: 0,
+      runAt: compensating ? Date.now() + this.settings.leaseMs : null,
+    });
     return { record: { ...record, state, progress, outcome, attempts: 0 } };
   }
 
@@ -220,18 +242,23 @@ export class OrderSaga {
       await this.store.update(record.key, { state: 'refused', progress: done, runAt: null });
       return { ...record, state: 'refused', progress: done };
     }
-    const failure = [cancelled, released].find((result): result is PromiseRejectedResult => result.status === 'rejected')!.reason as unknown;
+    const failure = [cancelled, released].find((result): result is PromiseRejectedResult => result.status === 'rejected')!
+      .reason as unknown;
     return this.retryLater({ ...record, progress: { ...progress, undo } }, failure, 'compensation');
   }
 
   /** Sends the confirmation email; in a request, within a short time so the client is not kept waiting. */
   private async confirm(record: SagaRecord, scope: RequestScope, mode: 'request' | 'queue', known?: PersonalUser): Promise<SagaRecord> {
     const order = record.progress.order!;
-    const emailScope = mode === 'request' ? { ...scope, deadline: Math.min(scope.deadline, Date.now() + this.settings.emailTimeoutMs) } : scope;
+    const emailScope =
+      mode === 'request' ? { ...scope, deadline: Math.min(scope.deadline, Date.now() + this.settings.emailTimeoutMs) } : scope;
     try {
       const user = known ?? (await new PersonalDataSource(this.upstreams.personal, emailScope).user(record.request.userId));
       if (user === null) throw new Error('the personal service does not know the user any more');
-      await new NotificationsDataSource(this.upstreams.notifications, emailScope).send(confirmationEmail(user, order), `${record.orderId}:confirmation-email`);
+      await new NotificationsDataSource(this.upstreams.notifications, emailScope).send(
+        confirmationEmail(user, order),
+        `${record.orderId}:confirmation-email`,
+      );
       const outcome = record.outcome ?? { kind: 'placed', order, confirmationEmail: 'SENT' };
       await this.store.update(record.key, { state: 'completed', outcome, attempts: 0, runAt: null });
       return { ...record, state: 'completed', outcome };
@@ -239,8 +266,17 @@ export class OrderSaga {
       const queued = { ...record, outcome: record.outcome ?? { kind: 'placed', order, confirmationEmail: 'QUEUED' } } as const;
       if (record.attempts + 1 >= this.settings.emailMaxAttempts) {
         const lastError = describe(error);
-        await this.store.update(record.key, { state: 'dead', outcome: queued.outcome, attempts: record.attempts + 1, progress: { ...record.progress, lastError }, runAt: null });
-        this.logger.error(`order ${record.orderId}: confirmation email dead-lettered after ${record.attempts + 1} attempts`, { key: record.key, lastError });
+        await this.store.update(record.key, {
+          state: 'dead',
+          outcome: queued.outcome,
+          attempts: record.attempts + 1,
+          progress: { ...record.progress, lastError },
+          runAt: null,
+        });
+        this.logger.error(`order ${record.orderId}: confirmation email dead-lettered after ${record.attempts + 1} attempts`, {
+          key: record.key,
+          lastError,
+        });
         this.observer.deadLettered();
         return { ...queued, state: 'dead', attempts: record.attempts + 1 };
       }
@@ -256,10 +292,14 @@ export class OrderSaga {
     const progress = { ...record.progress, lastError };
     const update = { attempts, progress, runAt: Date.now() + delay, ...(record.outcome === null ? {} : { outcome: record.outcome }) };
     await this.store.update(record.key, update);
-    this.logger.warn(`order ${record.orderId}: ${step === 'email' ? 'confirmation email' : 'compensation'} failed (attempt ${attempts}), queued for ${delay} ms`, {
-      key: record.key,
-      lastError,
-    });
+    this.logger.warn(
+      `order ${record.orderId}: ${step === 'email' ? 'confirmation email' : 'compensation'} failed (attempt ${attempts}), ` +
+        `queued for ${delay} ms`,
+      {
+        key: record.key,
+        lastError,
+      },
+    );
     this.observer.retried(step);
     return { ...record, attempts, progress };
   }
@@ -317,7 +357,8 @@ function refusal(
       ...(line === -1 ? {} : { field: ['input', 'items', String(line), 'quantity'] }),
     });
   }
-  if (created.status === 'fulfilled' && !created.value.placed) userErrors.push({ code: 'INVALID_ORDER', message: created.value.message, field: ['input'] });
+  if (created.status === 'fulfilled' && !created.value.placed)
+    userErrors.push({ code: 'INVALID_ORDER', message: created.value.message, field: ['input'] });
   if (userErrors.length > 0) return { kind: 'refused', userErrors };
   const failure = [created, reserved].find((result): result is PromiseRejectedResult => result.status === 'rejected')?.reason as unknown;
   if (failure instanceof UpstreamError) {
@@ -350,7 +391,10 @@ export function outageError(outcome: Extract<PlaceOrderOutcome, { kind: 'failed'
 }
 
 function describe(error: unknown): string {
-  if (error instanceof UpstreamError) return `${error.extensions.code} from ${error.extensions.service}${error.upstreamStatus === undefined ? '' : ` (HTTP ${error.upstreamStatus})`}`;
+  if (error instanceof UpstreamError) {
+    const status = error.upstreamStatus === undefined ? '' : ` (HTTP ${error.upstreamStatus})`;
+    return `${error.extensions.code} from ${error.extensions.service}${status}`;
+  }
   return error instanceof Error ? error.message : String(error);
 }
 

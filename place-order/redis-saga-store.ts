@@ -17,7 +17,15 @@
 import { createHash } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { guarded, readSaga, type ClaimResult, type OrderPlacedEvent, type SagaRecord, type SagaStore, type SagaUpdate } from './saga-store.js';
+import {
+  guarded,
+  readSaga,
+  type ClaimResult,
+  type OrderPlacedEvent,
+  type SagaRecord,
+  type SagaStore,
+  type SagaUpdate,
+} from './saga-store.js';
 
 /** How long an operation waits for Redis to be (back) up before it fails. */
 const CONNECT_WAIT_MS = 1000;
@@ -204,7 +212,8 @@ export class RedisSagaStore implements SagaStore {
 
   async close(): Promise<void> {
     // A queue closed while it still connects leaves BullMQ's start-up commands to fail unheard: let them finish first.
-    const started = (queue: Queue) => Promise.race([queue.waitUntilReady(), new Promise((resolve) => setTimeout(resolve, CONNECT_WAIT_MS).unref())]);
+    const started = (queue: Queue) =>
+      Promise.race([queue.waitUntilReady(), new Promise((resolve) => setTimeout(resolve, CONNECT_WAIT_MS).unref())]);
     await Promise.allSettled([started(this.sagas), started(this.orderEvents)]);
     await Promise.allSettled([this.sagas.close(), this.orderEvents.close()]);
     this.redis.disconnect();

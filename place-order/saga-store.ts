@@ -140,7 +140,11 @@ const jsonOf = <T>(schema: z.ZodType<T>) =>
     .pipe(schema);
 
 const lineSchema = z.object({ productId: z.string(), quantity: z.number().int() });
-const userErrorSchema = z.object({ code: z.enum(['IDEMPOTENCY_KEY_REUSED', 'OUT_OF_STOCK', 'INVALID_ORDER', 'UNKNOWN_USER'] satisfies UserErrorCode[]), message: z.string(), field: z.array(z.string()).optional() });
+const userErrorSchema = z.object({
+  code: z.enum(['IDEMPOTENCY_KEY_REUSED', 'OUT_OF_STOCK', 'INVALID_ORDER', 'UNKNOWN_USER'] satisfies UserErrorCode[]),
+  message: z.string(),
+  field: z.array(z.string()).optional(),
+});
 
 const storedSagaSchema = z.object({
   key: z.string().min(1),

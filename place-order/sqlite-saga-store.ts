@@ -7,7 +7,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { guarded, readSaga, type ClaimResult, type OrderPlacedEvent, type SagaRecord, type SagaStore, type SagaUpdate } from './saga-store.js';
+import {
+  guarded,
+  readSaga,
+  type ClaimResult,
+  type OrderPlacedEvent,
+  type SagaRecord,
+  type SagaStore,
+  type SagaUpdate,
+} from './saga-store.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS sagas (
@@ -117,15 +125,15 @@ export class SqliteSagaStore implements SagaStore {
 
   private claimSync(record: Omit<SagaRecord, 'outcome' | 'attempts' | 'updatedAt'>, runAt: number): ClaimResult {
     const inserted = this.statements.insert.run({
-        key: record.key,
-        fingerprint: record.fingerprint,
-        orderId: record.orderId,
-        request: JSON.stringify(record.request),
-        state: record.state,
-        progress: JSON.stringify(record.progress),
-        runAt,
-        createdAt: record.createdAt,
-      });
+      key: record.key,
+      fingerprint: record.fingerprint,
+      orderId: record.orderId,
+      request: JSON.stringify(record.request),
+      state: record.state,
+      progress: JSON.stringify(record.progress),
+      runAt,
+      createdAt: record.createdAt,
+    });
     if (inserted.changes === 1) return { created: true };
     return { created: false, existing: this.loadSync(record.key)! };
   }
@@ -186,7 +194,9 @@ export class SqliteSagaStore implements SagaStore {
   }
 
   deadLetters(): Promise<SagaRecord[]> {
-    return guarded(() => (this.db.prepare("SELECT * FROM sagas WHERE state = 'dead' ORDER BY updated_at").all() as unknown as SagaRow[]).map(fromRow));
+    return guarded(() =>
+      (this.db.prepare("SELECT * FROM sagas WHERE state = 'dead' ORDER BY updated_at").all() as unknown as SagaRow[]).map(fromRow),
+    );
   }
 
   pending(): Promise<number> {

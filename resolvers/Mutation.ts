@@ -11,7 +11,11 @@ export const Mutation: MutationResolvers = {
         return {
           order: null,
           confirmationEmail: null,
-          userErrors: outcome.userErrors.map(({ code, message, field }) => ({ code, message, field: field === undefined ? null : [...field] })),
+          userErrors: outcome.userErrors.map(({ code, message, field }) => ({
+            code,
+            message,
+            field: field === undefined ? null : [...field],
+          })),
         };
       case 'failed':
         throw outageError(outcome);

@@ -65,7 +65,11 @@ export class TokenVerifier {
   async verify(authorization: string | null): Promise<Viewer> {
     const token = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i.exec(authorization ?? '')?.[1];
     if (token === undefined) {
-      throw unauthenticated(authorization === null ? 'Authentication required: send `Authorization: Bearer <token>`.' : 'The Authorization header is not a bearer token: send `Authorization: Bearer <token>`.');
+      throw unauthenticated(
+        authorization === null
+          ? 'Authentication required: send `Authorization: Bearer <token>`.'
+          : 'The Authorization header is not a bearer token: send `Authorization: Bearer <token>`.',
+      );
     }
     let payload: JWTPayload;
     try {
@@ -93,7 +97,8 @@ function rolesOf(claim: unknown): string[] {
 function verificationError(error: unknown): GraphQLError {
   if (error instanceof jose.JWTExpired) return unauthenticated('The token has expired.');
   if (error instanceof jose.JWTClaimValidationFailed) {
-    const problem = error.reason === 'missing' ? 'is missing' : error.reason === 'check_failed' ? 'is not the one this server expects' : 'is not valid';
+    const problem =
+      error.reason === 'missing' ? 'is missing' : error.reason === 'check_failed' ? 'is not the one this server expects' : 'is not valid';
     return unauthenticated(`The token's "${error.claim}" claim ${problem}.`);
   }
   if (error instanceof jose.JWSSignatureVerificationFailed) return unauthenticated('The token signature is not valid.');

@@ -47,9 +47,9 @@ export function useExposure(exposure: ExposureSettings, documents: ReadonlyMap<s
       getPersistedOperation: (key) => documents.get(key) ?? documents.get(`sha256:${key}`) ?? null,
       allowArbitraryOperations: !exposure.persistedOperationsOnly,
       customErrors: PERSISTED_OPERATION_ERRORS,
-    }) as Plugin,
+    }),
   ];
   if (exposure.csrfPrevention) plugins.push(useCsrfPrevention());
-  if (!exposure.introspection) plugins.push(useDisableIntrospection() as Plugin, blockFieldSuggestionsPlugin() as Plugin);
+  if (!exposure.introspection) plugins.push(useDisableIntrospection(), blockFieldSuggestionsPlugin());
   return plugins;
 }

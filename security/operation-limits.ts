@@ -16,6 +16,7 @@ import {
   getNamedType,
   getOperationAST,
   GraphQLError,
+  type ExecutionArgs,
   isLeafType,
   isListType,
   isNonNullType,
@@ -94,15 +95,17 @@ function useCostLimit(limits: LimitSettings): Plugin {
   const estimators = [directiveEstimator({ name: 'complexity' }), listEstimator(limits.defaultListSize)];
   return {
     onExecute({ args, setResultAndStopExecution }) {
+      // envelop types the execution's arguments as `any`: these are graphql-js's.
+      const { schema, document, operationName, variableValues } = args as ExecutionArgs;
       // An unknown operation name is execution's to report.
-      if (getOperationAST(args.document, args.operationName) == null) return;
+      if (getOperationAST(document, operationName) == null) return;
       let cost: number;
       try {
         cost = getComplexity({
-          schema: args.schema,
-          query: args.document,
-          variables: (args.variableValues ?? {}) as Record<string, unknown>,
-          ...(args.operationName == null ? {} : { operationName: args.operationName }),
+          schema,
+          query: document,
+          variables: (variableValues ?? {}) as Record<string, unknown>,
+          ...(operationName == null ? {} : { operationName }),
           estimators,
         });
       } catch (error) {

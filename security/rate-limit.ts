@@ -43,14 +43,18 @@ export interface RateLimiter {
 export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
     const forwarded = req.headers['x-forwarded-for'];
-    const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded ?? '').split(',').pop()?.trim();
+    const last = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',').pop()?.trim();
     if (last) return last;
   }
   return req.socket.remoteAddress ?? 'unknown';
 }
 
-export function createRateLimiter(settings: RateLimitSettings, redis: { url: string | undefined; prefix: string }, logger: YogaLogger): RateLimiter {
-  if (settings.requests === 0) return { plugin: {}, connected: async () => true, close: async () => undefined };
+export function createRateLimiter(
+  settings: RateLimitSettings,
+  redis: { url: string | undefined; prefix: string },
+  logger: YogaLogger,
+): RateLimiter {
+  if (settings.requests === 0) return { plugin: {}, connected: () => Promise.resolve(true), close: () => Promise.resolve() };
   const options = { points: settings.requests, duration: settings.windowS };
   let client: Redis | undefined;
   let closing = false;
@@ -98,9 +102,10 @@ export function createRateLimiter(settings: RateLimitSettings, redis: { url: str
       const ready = once(client, 'ready').then(() => true);
       return Promise.race([ready, delay(timeoutMs, false, { ref: false })]);
     },
-    close: async () => {
+    close: () => {
       closing = true;
       client?.disconnect();
+      return Promise.resolve();
     },
   };
 }

@@ -86,7 +86,9 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     batching: limits.maxBatch === 0 ? false : { limit: limits.maxBatch },
     // A larger declared body is refused before it is read; a body without a length is counted as it comes.
     maxRequestBodySize: limits.maxBodyBytes,
-    graphiql: exposure.graphiql ? graphiqlOptions({ upstreamCallList: config.upstreamCallList, authentication: verifier !== undefined }) : false,
+    graphiql: exposure.graphiql
+      ? graphiqlOptions({ upstreamCallList: config.upstreamCallList, authentication: verifier !== undefined })
+      : false,
     // GraphiQL served whole from this process, so that it works where no CDN can be reached.
     renderGraphiQL,
     // Never echo a thrown bug's message or stack, whatever NODE_ENV says.

@@ -62,11 +62,6 @@ export interface Config {
   readonly rateLimit: RateLimitSettings;
 }
 
-
-
-
-
-
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -132,9 +127,7 @@ export function loadConfig(env: Env = process.env): Config {
   const demo = missing.length === SERVICE_NAMES.length;
   if (!demo && missing.length > 0) {
     const names = missing.map((s) => `${s.toUpperCase()}_API_URL`).join(', ');
-    throw new ConfigError(
-      `${names} must be set as well: set every *_API_URL, or none to run on the embedded demo services`,
-    );
+    throw new ConfigError(`${names} must be set as well: set every *_API_URL, or none to run on the embedded demo services`);
   }
 
   const requestTimeoutMs = read(env, 'REQUEST_TIMEOUT_MS', integer(1, 600_000), 10_000);
@@ -151,7 +144,10 @@ export function loadConfig(env: Env = process.env): Config {
     leaseMs: read(env, 'SAGA_LEASE_MS', integer(1, 3_600_000), requestTimeoutMs + 5000),
   });
   if (orders.leaseMs <= requestTimeoutMs) {
-    throw new ConfigError(`SAGA_LEASE_MS=${orders.leaseMs} must be longer than REQUEST_TIMEOUT_MS=${requestTimeoutMs}: a saga run could be resumed while it still runs`);
+    throw new ConfigError(
+      `SAGA_LEASE_MS=${orders.leaseMs} must be longer than REQUEST_TIMEOUT_MS=${requestTimeoutMs}: ` +
+        'a saga run could be resumed while it still runs',
+    );
   }
 
   const onOff = (name: string, fallback: boolean): boolean => read(env, name, z.enum(['on', 'off']), fallback ? 'on' : 'off') === 'on';

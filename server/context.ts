@@ -36,7 +36,12 @@ export interface GraphContext extends ScopedContext {
 /** The request header that asks for the list of upstream calls in the answer. */
 export const UPSTREAM_CALLS_HEADER = 'x-graph-upstream-calls';
 
-export function createContext(upstreams: Upstreams, orderSaga: OrderSaga, request: Request, settings: { requestTimeoutMs: number; upstreamCallList: boolean }): GraphContext {
+export function createContext(
+  upstreams: Upstreams,
+  orderSaga: OrderSaga,
+  request: Request,
+  settings: { requestTimeoutMs: number; upstreamCallList: boolean },
+): GraphContext {
   const { requestTimeoutMs } = settings;
   const wantsCalls = settings.upstreamCallList && request.headers.get(UPSTREAM_CALLS_HEADER) === '1';
   const scope = {

@@ -22,7 +22,9 @@ const root = projectRoot();
 /** Every `.graphql` file of a project folder, by file name, in name order. */
 export function readGraphQLFiles(folder: 'schema' | 'operations'): Map<string, string> {
   const dir = join(root, folder);
-  const names = readdirSync(dir).filter((name) => name.endsWith('.graphql')).sort();
+  const names = readdirSync(dir)
+    .filter((name) => name.endsWith('.graphql'))
+    .sort();
   return new Map(names.map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
 }
 
@@ -31,6 +33,9 @@ export function readGraphQLFiles(folder: 'schema' | 'operations'): Map<string, s
  * document by hash, the hash as `sha256:<hex>`.
  */
 export function readPersistedDocuments(): Map<string, string> {
-  const documents = JSON.parse(readFileSync(join(root, 'generated', 'client', 'persisted-documents.json'), 'utf8')) as Record<string, string>;
+  const documents = JSON.parse(readFileSync(join(root, 'generated', 'client', 'persisted-documents.json'), 'utf8')) as Record<
+    string,
+    string
+  >;
   return new Map(Object.entries(documents));
 }

@@ -48,11 +48,13 @@ function shutdown(signal: string): void {
     server.closeAllConnections();
   }, config.shutdownGraceMs);
   forced.unref();
-  server.close(async () => {
-    await app.close();
-    await demo?.close();
-    logger.info('stopped');
-    process.exit(0);
+  server.close(() => {
+    void (async () => {
+      await app.close();
+      await demo?.close();
+      logger.info('stopped');
+      process.exit(0);
+    })();
   });
   server.closeIdleConnections();
   logger.info(`${signal}: no longer listening; finishing ${inFlight.size} request(s) in flight`);

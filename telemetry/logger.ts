@@ -13,13 +13,15 @@ import pretty from 'pino-pretty';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
-const LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies readonly Level[];
+/** The levels Yoga's logger interface has. */
+type YogaLevel = Extract<Level, 'debug' | 'info' | 'warn' | 'error'>;
 
 const REDACT = ['authorization', '*.authorization', 'headers.authorization', 'token', '*.token', 'email', '*.email'];
 
 /** pino's `(fields, message)` behind Yoga's `(message, ...fields)`. An Error is logged whole as `err`. */
 export function createGraphLogger(level: LogLevel, destination?: DestinationStream): YogaLogger {
-  const target = destination ?? (process.stdout.isTTY ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : undefined);
+  const target =
+    destination ?? (process.stdout.isTTY ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : undefined);
   const log = pino(
     {
       level,
@@ -33,7 +35,7 @@ export function createGraphLogger(level: LogLevel, destination?: DestinationStre
     target ?? pino.destination({ fd: 1, sync: true }),
   );
   const method =
-    (name: (typeof LEVELS)[number]) =>
+    (name: YogaLevel) =>
     (...args: unknown[]): void => {
       const [first, ...rest] = args;
       if (first instanceof Error) return log[name]({ err: first }, first.message);

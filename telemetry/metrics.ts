@@ -63,7 +63,9 @@ export class GraphMetrics implements CallObserver {
 
   private readonly upstreamCalls = new Counter({
     name: 'upstream_requests_total',
-    help: 'Attempts at upstream calls by service, route template, method, status (or failure without one) and whether the HTTP cache answered.',
+    help:
+      'Attempts at upstream calls by service, route template, method, status (or failure without one) ' +
+      'and whether the HTTP cache answered.',
     labelNames: ['service', 'route', 'method', 'status', 'cache'] as const,
     registers: [this.registry],
   });
@@ -125,7 +127,13 @@ export class GraphMetrics implements CallObserver {
       end: (end) => {
         stop();
         const status = end.status === undefined ? end.outcome : String(end.status);
-        this.upstreamCalls.inc({ service: call.service, route: call.route, method: call.method, status, cache: end.cacheHit ? 'hit' : 'miss' });
+        this.upstreamCalls.inc({
+          service: call.service,
+          route: call.route,
+          method: call.method,
+          status,
+          cache: end.cacheHit ? 'hit' : 'miss',
+        });
       },
     };
   }

@@ -4,7 +4,7 @@
  * span), the metrics and the log (one line per operation: request id, name, type, duration,
  * error codes; the errors' details are in the lines of whatever failed).
  */
-import { getOperationAST } from 'graphql';
+import { getOperationAST, type ExecutionArgs } from 'graphql';
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import type { ScopedContext } from '../datasources/request-scope.js';
 import { errorCodes } from '../errors/graph-errors.js';
@@ -12,8 +12,15 @@ import type { GraphMetrics } from './metrics.js';
 import type { OperationInfo, OperationSummary } from './operation-record.js';
 import type { GraphTracing } from './tracing.js';
 
-
-export function useOperationTelemetry({ tracing, metrics, logger }: { tracing: GraphTracing; metrics: GraphMetrics; logger: YogaLogger }): Plugin<ScopedContext> {
+export function useOperationTelemetry({
+  tracing,
+  metrics,
+  logger,
+}: {
+  tracing: GraphTracing;
+  metrics: GraphMetrics;
+  logger: YogaLogger;
+}): Plugin<ScopedContext> {
   const executed = new WeakSet<Request>();
   return {
     // Whatever was answered without executing (authentication, rate limit, parse, validation,
@@ -25,7 +32,9 @@ export function useOperationTelemetry({ tracing, metrics, logger }: { tracing: G
     onExecute: ({ args }) => {
       executed.add(args.contextValue.request);
       const started = performance.now();
-      const ast = getOperationAST(args.document, args.operationName);
+      // envelop types the execution's arguments as `any`: these are graphql-js's.
+      const { document, operationName } = args as ExecutionArgs;
+      const ast = getOperationAST(document, operationName);
       const operation: OperationInfo = { name: ast?.name?.value, type: ast?.operation ?? 'unknown' };
       const { scope, request } = args.contextValue;
       const endSpan = tracing.operationStarted(operation, request.headers, scope);

@@ -31,10 +31,15 @@ export class GraphTracing implements CallObserver {
   constructor(options: TracingOptions) {
     const processors = [
       ...(options.exporter === undefined ? [] : [new SimpleSpanProcessor(options.exporter)]),
-      ...(options.otlpEndpoint === undefined ? [] : [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }))]),
+      ...(options.otlpEndpoint === undefined
+        ? []
+        : [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }))]),
     ];
     if (processors.length === 0) return;
-    this.provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'rest-graph' }), spanProcessors: processors });
+    this.provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'rest-graph' }),
+      spanProcessors: processors,
+    });
     this.tracer = this.provider.getTracer('rest-graph');
   }
 
@@ -60,7 +65,9 @@ export class GraphTracing implements CallObserver {
       parent,
     );
     const headers: Record<string, string> = {};
-    propagator.inject(trace.setSpan(parent, span), headers, { set: (carrier, key, value) => void ((carrier as Record<string, string>)[key] = value) });
+    propagator.inject(trace.setSpan(parent, span), headers, {
+      set: (carrier, key, value) => void ((carrier as Record<string, string>)[key] = value),
+    });
     return {
       headers,
       end: (end) => {
@@ -76,7 +83,11 @@ export class GraphTracing implements CallObserver {
   batchDispatched(loader: string, size: number, trace: unknown): () => void {
     const parent = trace as Context | undefined;
     if (this.tracer === undefined || parent === undefined) return () => undefined;
-    const span = this.tracer.startSpan(`dataloader ${loader}`, { attributes: { 'dataloader.name': loader, 'dataloader.batch_size': size } }, parent);
+    const span = this.tracer.startSpan(
+      `dataloader ${loader}`,
+      { attributes: { 'dataloader.name': loader, 'dataloader.batch_size': size } },
+      parent,
+    );
     return () => span.end();
   }
 
@@ -84,12 +95,26 @@ export class GraphTracing implements CallObserver {
    * The operation's span, continuing the caller's trace (`traceparent`); it becomes the
    * parent of the request's upstream spans. The function returned ends it.
    */
-  operationStarted({ name, type }: OperationInfo, headers: Headers, scope: { readonly requestId: string; readonly trace: { parent?: unknown } }): (summary: OperationSummary) => void {
+  operationStarted(
+    { name, type }: OperationInfo,
+    headers: Headers,
+    scope: { readonly requestId: string; readonly trace: { parent?: unknown } },
+  ): (summary: OperationSummary) => void {
     if (this.tracer === undefined) return () => undefined;
-    const incoming = propagator.extract(ROOT_CONTEXT, headers, { get: (carrier, key) => (carrier as Headers).get(key) ?? undefined, keys: () => [] });
+    const incoming = propagator.extract(ROOT_CONTEXT, headers, {
+      get: (carrier, key) => (carrier as Headers).get(key) ?? undefined,
+      keys: () => [],
+    });
     const span: Span = this.tracer.startSpan(
       name === undefined ? `graphql ${type}` : `graphql ${type} ${name}`,
-      { kind: SpanKind.SERVER, attributes: { 'graphql.operation.type': type, ...(name === undefined ? {} : { 'graphql.operation.name': name }), 'request.id': scope.requestId } },
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'graphql.operation.type': type,
+          ...(name === undefined ? {} : { 'graphql.operation.name': name }),
+          'request.id': scope.requestId,
+        },
+      },
       incoming,
     );
     scope.trace.parent = trace.setSpan(incoming, span);

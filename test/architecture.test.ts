@@ -15,7 +15,10 @@ const CLI = join(root, 'node_modules/dependency-cruiser/bin/dependency-cruiser.m
 const SOURCES = ['errors', 'datasources', 'place-order', 'security', 'telemetry', 'resolvers', 'server', 'demo', 'generated'];
 
 function depcruise(cwd: string, folders: string[]) {
-  const run = spawnSync(process.execPath, [CLI, '--config', '.dependency-cruiser.js', '--output-type', 'err', ...folders], { cwd, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [CLI, '--config', '.dependency-cruiser.js', '--output-type', 'err', ...folders], {
+    cwd,
+    encoding: 'utf8',
+  });
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
@@ -30,7 +33,10 @@ describe('the architecture', () => {
     const dir = mkdtempSync(join(tmpdir(), 'graph-layers-'));
     const files: Record<string, string> = {
       'package.json': '{ "type": "module" }',
-      'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true }, include: SOURCES }),
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true },
+        include: SOURCES,
+      }),
       // datasources/ reaching up into server/ ...
       'datasources/upstream.ts': "import { config } from '../server/config.js';\nexport const upstream = config;\n",
       'server/config.ts': 'export const config = 1;\n',

@@ -26,9 +26,21 @@ describe('authentication', () => {
 
   it.each([
     ['an expired token', () => hmacToken('u1', { expiresIn: -120 }), 'The token has expired.'],
-    ['a token signed with another secret', () => hmacToken('u1', { secret: 'another-secret-of-at-least-thirty-two-chars' }), 'The token signature is not valid.'],
-    ['a token for another audience', () => hmacToken('u1', { audience: 'another-api' }), 'The token\'s "aud" claim is not the one this server expects.'],
-    ['a token from another issuer', () => hmacToken('u1', { issuer: 'https://evil.example.test/' }), 'The token\'s "iss" claim is not the one this server expects.'],
+    [
+      'a token signed with another secret',
+      () => hmacToken('u1', { secret: 'another-secret-of-at-least-thirty-two-chars' }),
+      'The token signature is not valid.',
+    ],
+    [
+      'a token for another audience',
+      () => hmacToken('u1', { audience: 'another-api' }),
+      'The token\'s "aud" claim is not the one this server expects.',
+    ],
+    [
+      'a token from another issuer',
+      () => hmacToken('u1', { issuer: 'https://evil.example.test/' }),
+      'The token\'s "iss" claim is not the one this server expects.',
+    ],
     ['a token that is not a JWT', async () => 'not.a.jwt', 'The token is malformed.'],
     ['a token without a subject', () => hmacToken('', {}), 'The token\'s "sub" claim is missing.'],
   ])('refuses %s with 401 and says why', async (_, token, message) => {
@@ -64,7 +76,10 @@ describe('authentication', () => {
 
   it('`npm run token` prints a token the server accepts, with the admin role when asked', async () => {
     const token = (...args: string[]) => {
-      const run = spawnSync(process.execPath, ['--import', 'tsx', 'server/token-command.ts', ...args], { env: { PATH: process.env.PATH ?? '', ...HMAC_AUTH }, encoding: 'utf8' });
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'server/token-command.ts', ...args], {
+        env: { PATH: process.env.PATH ?? '', ...HMAC_AUTH },
+        encoding: 'utf8',
+      });
       expect(run.status).toBe(0);
       return run.stdout.trim();
     };
@@ -76,7 +91,7 @@ describe('authentication', () => {
     expect(asAdmin.body).toEqual({ data: { me: { id: 'u1' }, user: { personal: { email: 'alan@example.com' } } } });
   });
 
-  it('forwards the caller\'s token to personal and orders', async () => {
+  it("forwards the caller's token to personal and orders", async () => {
     const { graph, fakes } = await start({}, HMAC_AUTH);
     const token = await hmacToken('u1');
     const { body } = await graph.query('{ me { personal { name } orders(first: 1) { nodes { id } } } }', {}, bearer(token));
@@ -130,12 +145,17 @@ describe('authorization', () => {
     order(id: "o3") { id }
   }`;
 
-  it('a caller sees their own email and orders; another user\'s are null with FORBIDDEN, and their orders are not even fetched', async () => {
+  it("a caller sees their own email and orders; another user's are null with FORBIDDEN, their orders not even fetched", async () => {
     const { graph, fakes } = await start({}, HMAC_AUTH);
     const token = bearer(await hmacToken('u1'));
 
     const own = await graph.query('{ me { id personal { email } orders { nodes { id } } } order(id: "o1") { id } }', {}, token);
-    expect(own.body).toEqual({ data: { me: { id: 'u1', personal: { email: 'ada@example.com' }, orders: { nodes: [{ id: 'o2' }, { id: 'o1' }] } }, order: { id: 'o1' } } });
+    expect(own.body).toEqual({
+      data: {
+        me: { id: 'u1', personal: { email: 'ada@example.com' }, orders: { nodes: [{ id: 'o2' }, { id: 'o1' }] } },
+        order: { id: 'o1' },
+      },
+    });
 
     fakes.orders.requests.length = 0;
     const others = await graph.query(OTHERS, {}, token);
@@ -144,19 +164,39 @@ describe('authorization', () => {
     expect(others.body.errors).toHaveLength(3);
     expect(others.body.errors).toEqual(
       expect.arrayContaining([
-        { message: 'Forbidden: PersonalInfo.email is only for the user it belongs to and for admins.', locations: expect.any(Array), path: ['user', 'personal', 'email'], extensions: { code: 'FORBIDDEN' } },
-        { message: 'Forbidden: User.orders is only for the user it belongs to and for admins.', locations: expect.any(Array), path: ['user', 'orders'], extensions: { code: 'FORBIDDEN' } },
-        { message: 'Forbidden: Query.order is only for the user it belongs to and for admins.', locations: expect.any(Array), path: ['order'], extensions: { code: 'FORBIDDEN' } },
+        {
+          message: 'Forbidden: PersonalInfo.email is only for the user it belongs to and for admins.',
+          locations: expect.any(Array),
+          path: ['user', 'personal', 'email'],
+          extensions: { code: 'FORBIDDEN' },
+        },
+        {
+          message: 'Forbidden: User.orders is only for the user it belongs to and for admins.',
+          locations: expect.any(Array),
+          path: ['user', 'orders'],
+          extensions: { code: 'FORBIDDEN' },
+        },
+        {
+          message: 'Forbidden: Query.order is only for the user it belongs to and for admins.',
+          locations: expect.any(Array),
+          path: ['order'],
+          extensions: { code: 'FORBIDDEN' },
+        },
       ]),
     );
     // The order had to be fetched to know whose it is; u2's list of orders never was.
     expect(fakes.orders.requests.map((r) => r.pathname)).toEqual(['/orders/o3']);
   });
 
-  it('a token with the admin role sees every user\'s data', async () => {
+  it("a token with the admin role sees every user's data", async () => {
     const { graph } = await start({}, HMAC_AUTH);
     const { body } = await graph.query(OTHERS, {}, bearer(await hmacToken('u1', { roles: ['admin'] })));
-    expect(body).toEqual({ data: { user: { id: 'u2', personal: { name: 'Alan Turing', email: 'alan@example.com' }, orders: { nodes: [{ id: 'o3' }] } }, order: { id: 'o3' } } });
+    expect(body).toEqual({
+      data: {
+        user: { id: 'u2', personal: { name: 'Alan Turing', email: 'alan@example.com' }, orders: { nodes: [{ id: 'o3' }] } },
+        order: { id: 'o3' },
+      },
+    });
   });
 
   it('the admin role is read from the configured claim and name, also as a space-separated string', async () => {
@@ -178,7 +218,14 @@ describe('authorization', () => {
     const refused = await graph.query(PLACE, input('u2', 'k-other'), token);
     expect(refused.body).toEqual({
       data: null,
-      errors: [{ message: 'Forbidden: Mutation.placeOrder is only for the user it belongs to and for admins.', locations: expect.any(Array), path: ['placeOrder'], extensions: { code: 'FORBIDDEN' } }],
+      errors: [
+        {
+          message: 'Forbidden: Mutation.placeOrder is only for the user it belongs to and for admins.',
+          locations: expect.any(Array),
+          path: ['placeOrder'],
+          extensions: { code: 'FORBIDDEN' },
+        },
+      ],
     });
     expect([...fakes.orders.requests, ...fakes.inventory.requests]).toHaveLength(0);
 
@@ -200,7 +247,14 @@ describe('authorization', () => {
     const { body } = await graph.query('{ me { id } user(id: "u2") { personal { email } } }');
     expect(body).toEqual({
       data: { me: null, user: { personal: { email: 'alan@example.com' } } },
-      errors: [{ message: 'Nobody is signed in: authentication is off on this server.', locations: expect.any(Array), path: ['me'], extensions: { code: 'UNAUTHENTICATED' } }],
+      errors: [
+        {
+          message: 'Nobody is signed in: authentication is off on this server.',
+          locations: expect.any(Array),
+          path: ['me'],
+          extensions: { code: 'UNAUTHENTICATED' },
+        },
+      ],
     });
   });
 });

@@ -16,12 +16,22 @@ const SETTINGS: CallPolicySettings = {
 };
 const QUIET = { info: () => undefined, warn: () => undefined };
 
-function policy(overrides: { retry?: Partial<CallPolicySettings['retry']>; circuit?: Partial<CallPolicySettings['circuit']> } = {}): CallPolicy {
-  return new CallPolicy('professional', { ...SETTINGS, retry: { ...SETTINGS.retry, ...overrides.retry }, circuit: { ...SETTINGS.circuit, ...overrides.circuit } }, QUIET);
+function policy(
+  overrides: { retry?: Partial<CallPolicySettings['retry']>; circuit?: Partial<CallPolicySettings['circuit']> } = {},
+): CallPolicy {
+  return new CallPolicy(
+    'professional',
+    { ...SETTINGS, retry: { ...SETTINGS.retry, ...overrides.retry }, circuit: { ...SETTINGS.circuit, ...overrides.circuit } },
+    QUIET,
+  );
 }
 
 const status = (upstreamStatus: number, retryAfterMs?: number) =>
-  new UpstreamError(upstreamStatus === 429 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_UNAVAILABLE', 'professional', { failure: 'status', upstreamStatus, retryAfterMs });
+  new UpstreamError(upstreamStatus === 429 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_UNAVAILABLE', 'professional', {
+    failure: 'status',
+    upstreamStatus,
+    retryAfterMs,
+  });
 const timedOut = () => new UpstreamError('UPSTREAM_TIMEOUT', 'professional', { failure: 'timeout' });
 
 let start = 0;
@@ -105,7 +115,7 @@ describe('the retry budget', () => {
 });
 
 describe('the circuit breaker', () => {
-  it('opens when more than the ratio of at least MIN_CALLS failed, fails at once while open, lets one trial through after HALF_OPEN_AFTER', async () => {
+  it('opens past the ratio of at least MIN_CALLS, fails at once while open, lets one trial through after HALF_OPEN_AFTER', async () => {
     const breaker = policy();
     let reached = 0;
     const guardedCall = (result: () => Promise<string>) =>
@@ -130,7 +140,8 @@ describe('the circuit breaker', () => {
   it('does not count what says nothing of the service’s health (404, other 4xx, bad bodies)', async () => {
     const breaker = policy();
     const badBody = new UpstreamError('UPSTREAM_BAD_RESPONSE', 'professional', { failure: 'bad-response', upstreamStatus: 200 });
-    for (const failure of [status(404), status(400), badBody, badBody]) await expect(breaker.guarded(() => Promise.reject(failure))).rejects.toBe(failure);
+    for (const failure of [status(404), status(400), badBody, badBody])
+      await expect(breaker.guarded(() => Promise.reject(failure))).rejects.toBe(failure);
     expect(breaker.circuitState).toBe('closed');
   });
 });

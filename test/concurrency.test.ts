@@ -10,10 +10,12 @@ import { graphHarness } from './support/harness.js';
 
 const setup = graphHarness();
 
-const held = (barrier: Barrier, handler: Handler): Handler => async (request, res) => {
-  await barrier.arrive();
-  await handler(request, res);
-};
+const held =
+  (barrier: Barrier, handler: Handler): Handler =>
+  async (request, res) => {
+    await barrier.arrive();
+    await handler(request, res);
+  };
 
 describe('the profile fan-out', () => {
   it('asks personal, professional and orders at the same time', async () => {
@@ -25,7 +27,13 @@ describe('the profile fan-out', () => {
     });
     const { body } = await graph.query('{ user(id: "u1") { personal { name } professional { title } orders { nodes { id } } } }');
     expect(body).toEqual({
-      data: { user: { personal: { name: 'Ada Lovelace' }, professional: { title: 'Programmer' }, orders: { nodes: [{ id: 'o2' }, { id: 'o1' }] } } },
+      data: {
+        user: {
+          personal: { name: 'Ada Lovelace' },
+          professional: { title: 'Programmer' },
+          orders: { nodes: [{ id: 'o2' }, { id: 'o1' }] },
+        },
+      },
     });
     expect(barrier.arrivals).toBe(3);
   });
@@ -38,7 +46,9 @@ describe('the profile fan-out', () => {
       professional: held(barrier, contractHandlers.professional),
       orders: held(barrier, contractHandlers.orders),
     });
-    const { body } = await graph.query('{ users(ids: ["u1", "u2", "u3"]) { id professional { title } orders(first: 1) { nodes { id } } } }');
+    const { body } = await graph.query(
+      '{ users(ids: ["u1", "u2", "u3"]) { id professional { title } orders(first: 1) { nodes { id } } } }',
+    );
     expect(body).toEqual({
       data: {
         users: [
@@ -78,7 +88,9 @@ describe('services without a batch endpoint', () => {
       }
     };
     const { fakes, graph } = await setup({ personal, professional }, { PROFESSIONAL_MAX_CONCURRENCY: String(limit) });
-    const { body } = await graph.query('query($ids: [ID!]!) { users(ids: $ids) { id professional { title } } }', { ids: users.map((u) => u.id) });
+    const { body } = await graph.query('query($ids: [ID!]!) { users(ids: $ids) { id professional { title } } }', {
+      ids: users.map((u) => u.id),
+    });
     expect(body).toEqual({ data: { users: users.map((u) => ({ id: u.id, professional: null })) } });
     expect(fakes.professional.requests).toHaveLength(10);
     expect(peak).toBe(limit);

@@ -16,7 +16,7 @@ const OVERRIDE = /^(PERSONAL|PROFESSIONAL|ORDERS|INVENTORY|NOTIFICATIONS)_(?!API
 /** A default as the documentation writes it: `unset`, `on`/`off`, or the value. */
 function documented(name: string): string {
   const value = declared.get(name);
-  return value === undefined ? 'unset' : String(value);
+  return value === undefined ? 'unset' : `${value as string | number | boolean}`;
 }
 
 /** `REQUEST_TIMEOUT_MS + 5000`, a default computed from another's, as a value. */
@@ -44,7 +44,9 @@ function readmeDefaults(): Map<string, string> {
     const computed = /^`[A-Z_]+` \+ \d+$/.test(defaults!) ? [defaults!] : [];
     const values = computed.length > 0 ? computed : [...defaults!.matchAll(/`([^`]+)`/g)].map((match) => match[1]!);
     if (values.length === 0) values.push(defaults!.split(/[ ,:]/)[0]!);
-    variables.forEach((variable, i) => found.set(prefix + variable, evaluate(values.length === variables.length ? values[i]! : values[0]!)));
+    variables.forEach((variable, i) =>
+      found.set(prefix + variable, evaluate(values.length === variables.length ? values[i]! : values[0]!)),
+    );
   }
   return found;
 }
@@ -63,7 +65,10 @@ function jsdocDefaults(): Map<string, string> {
   const found = new Map<string, string>();
   for (const file of files) {
     for (const [, text, variable] of readFileSync(new URL(file, root), 'utf8').matchAll(/@default (.+?) \(`([A-Z_]+)`/g)) {
-      const value = text!.split(/[,:]/)[0]!.trim().replace(/^"(.*)"$/, '$1');
+      const value = text!
+        .split(/[,:]/)[0]!
+        .trim()
+        .replace(/^"(.*)"$/, '$1');
       found.set(variable!, evaluate(value === 'true' ? 'on' : value === 'false' ? 'off' : value));
     }
   }

@@ -23,7 +23,12 @@ describe('upstream settings', () => {
   });
 
   it('take UPSTREAM_<NAME> for every service and <SERVICE>_<NAME> for one', () => {
-    const config = loadConfig({ UPSTREAM_MAX_RETRIES: '1', INVENTORY_MAX_RETRIES: '0', UPSTREAM_CIRCUIT_MIN_CALLS: '5', PROFESSIONAL_CACHE_MAX_BYTES: '0' });
+    const config = loadConfig({
+      UPSTREAM_MAX_RETRIES: '1',
+      INVENTORY_MAX_RETRIES: '0',
+      UPSTREAM_CIRCUIT_MIN_CALLS: '5',
+      PROFESSIONAL_CACHE_MAX_BYTES: '0',
+    });
     expect(config.upstreams.personal.retry.maxRetries).toBe(1);
     expect(config.upstreams.inventory.retry.maxRetries).toBe(0);
     expect(config.upstreams.orders.circuit.minCalls).toBe(5);
@@ -45,12 +50,44 @@ describe('upstream settings', () => {
 describe('public endpoint settings', () => {
   it('have documented defaults: authentication off, limits on, the rate limit on, production strict', () => {
     const config = loadConfig({});
-    expect(config.auth).toEqual({ jwtSecret: undefined, jwksUrl: undefined, issuer: undefined, audience: undefined, clockSkewS: 30, rolesClaim: 'roles', adminRole: 'admin' });
-    expect(config.limits).toEqual({ maxDepth: 10, maxAliases: 15, maxTokens: 1000, maxDirectives: 20, maxCost: 5000, defaultListSize: 10, maxBodyBytes: 102_400, maxBatch: 0 });
+    expect(config.auth).toEqual({
+      jwtSecret: undefined,
+      jwksUrl: undefined,
+      issuer: undefined,
+      audience: undefined,
+      clockSkewS: 30,
+      rolesClaim: 'roles',
+      adminRole: 'admin',
+    });
+    expect(config.limits).toEqual({
+      maxDepth: 10,
+      maxAliases: 15,
+      maxTokens: 1000,
+      maxDirectives: 20,
+      maxCost: 5000,
+      defaultListSize: 10,
+      maxBodyBytes: 102_400,
+      maxBatch: 0,
+    });
     expect(config.rateLimit).toEqual({ requests: 600, windowS: 60, trustProxy: false });
-    expect(config.exposure).toEqual({ production: false, introspection: true, graphiql: true, csrfPrevention: false, persistedOperationsOnly: false });
-    expect(loadConfig({ NODE_ENV: 'production' }).exposure).toEqual({ production: true, introspection: false, graphiql: false, csrfPrevention: true, persistedOperationsOnly: false });
-    expect(loadConfig({ NODE_ENV: 'production', INTROSPECTION: 'on', CSRF_PREVENTION: 'off' }).exposure).toMatchObject({ introspection: true, csrfPrevention: false });
+    expect(config.exposure).toEqual({
+      production: false,
+      introspection: true,
+      graphiql: true,
+      csrfPrevention: false,
+      persistedOperationsOnly: false,
+    });
+    expect(loadConfig({ NODE_ENV: 'production' }).exposure).toEqual({
+      production: true,
+      introspection: false,
+      graphiql: false,
+      csrfPrevention: true,
+      persistedOperationsOnly: false,
+    });
+    expect(loadConfig({ NODE_ENV: 'production', INTROSPECTION: 'on', CSRF_PREVENTION: 'off' }).exposure).toMatchObject({
+      introspection: true,
+      csrfPrevention: false,
+    });
   });
 
   it.each([
@@ -63,6 +100,8 @@ describe('public endpoint settings', () => {
   });
 
   it('refuse a secret and a key set at once', () => {
-    expect(() => loadConfig({ AUTH_JWT_SECRET: 'x'.repeat(32), AUTH_JWKS_URL: 'https://login.example.test/jwks.json' })).toThrow('AUTH_JWT_SECRET and AUTH_JWKS_URL are both set');
+    expect(() => loadConfig({ AUTH_JWT_SECRET: 'x'.repeat(32), AUTH_JWKS_URL: 'https://login.example.test/jwks.json' })).toThrow(
+      'AUTH_JWT_SECRET and AUTH_JWKS_URL are both set',
+    );
   });
 });

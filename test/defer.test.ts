@@ -64,7 +64,9 @@ it('@stream: the items of a list arrive one part after another', async () => {
   const all: Record<string, unknown>[] = [];
   for await (const part of parts(response)) all.push(part);
   expect(all[0]).toEqual({ data: { users: [{ id: 'u1' }] }, hasNext: true });
-  const streamed = all.slice(1).flatMap((part) => (part.incremental as { items: unknown[] }[] | undefined)?.flatMap((entry) => entry.items) ?? []);
+  const streamed = all
+    .slice(1)
+    .flatMap((part) => (part.incremental as { items: unknown[] }[] | undefined)?.flatMap((entry) => entry.items) ?? []);
   expect(streamed).toEqual([{ id: 'u2' }, { id: 'u3' }]);
   expect(all.at(-1)?.hasNext).toBe(false);
 });

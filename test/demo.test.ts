@@ -30,7 +30,11 @@ const call = async (service: keyof DemoServices['urls'], path: string, init: Req
 };
 
 const write = (service: keyof DemoServices['urls'], path: string, key: string, body: unknown) =>
-  call(service, path, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) });
+  call(service, path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify(body),
+  });
 
 describe('data', () => {
   it('has at least 1,000 users, some without a professional profile, orders with several items, stock with gaps', async () => {
@@ -63,7 +67,7 @@ describe('reads, per the contract', () => {
     expect((await call('inventory', `/stock?productIds=${OUT_OF_STOCK_PRODUCTS[0]},p1,nope`)).body!.stock).toHaveLength(2);
   });
 
-  it('pages a user\'s orders newest first with a cursor', async () => {
+  it("pages a user's orders newest first with a cursor", async () => {
     const first = await call('orders', '/users/u1/orders?limit=5');
     const orders = first.body!.orders as { createdAt: string }[];
     expect(orders).toHaveLength(5);
@@ -81,7 +85,9 @@ describe('writes, per the contract', () => {
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ id: 'demo-test-1', status: 'PLACED', currency: 'EUR' });
     expect(await write('orders', '/orders', 'k1', order)).toEqual(first);
-    expect((await write('orders', '/orders', 'k1', { ...order, userId: 'u3' })).body).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+    expect((await write('orders', '/orders', 'k1', { ...order, userId: 'u3' })).body).toMatchObject({
+      error: { code: 'IDEMPOTENCY_KEY_REUSED' },
+    });
     expect((await write('orders', '/orders', 'k2', { ...order, orderId: 'x', items: [] })).status).toBe(422);
     const cancelled = await write('orders', '/orders/demo-test-1/cancel', 'k3', undefined);
     expect(cancelled.body).toMatchObject({ status: 'CANCELLED' });
@@ -92,7 +98,10 @@ describe('writes, per the contract', () => {
     const reserved = await write('inventory', '/reservations', 'r1', { orderId: 'o-x', items: [{ productId: 'p2', quantity: 1 }] });
     expect(reserved).toMatchObject({ status: 201, body: { orderId: 'o-x', status: 'RESERVED' } });
     expect(demo.data.stock.get('p2')).toBe(before - 1);
-    const refused = await write('inventory', '/reservations', 'r2', { orderId: 'o-y', items: [{ productId: OUT_OF_STOCK_PRODUCTS[0], quantity: 1 }] });
+    const refused = await write('inventory', '/reservations', 'r2', {
+      orderId: 'o-y',
+      items: [{ productId: OUT_OF_STOCK_PRODUCTS[0], quantity: 1 }],
+    });
     expect(refused).toMatchObject({ status: 409, body: { error: { code: 'OUT_OF_STOCK', productId: OUT_OF_STOCK_PRODUCTS[0] } } });
     const id = reserved.body!.reservationId as string;
     expect((await call('inventory', `/reservations/${id}`, { method: 'DELETE' })).status).toBe(204);
@@ -101,7 +110,11 @@ describe('writes, per the contract', () => {
   });
 
   it('accepts an email', async () => {
-    const sent = await write('notifications', '/emails', 'e1', { to: 'a@example.com', template: 'order_confirmation', data: { orderId: 'o1' } });
+    const sent = await write('notifications', '/emails', 'e1', {
+      to: 'a@example.com',
+      template: 'order_confirmation',
+      data: { orderId: 'o1' },
+    });
     expect(sent.status).toBe(202);
     expect(demo.sentEmails.at(-1)).toMatchObject({ to: 'a@example.com', messageId: sent.body!.messageId });
   });
@@ -110,7 +123,12 @@ describe('writes, per the contract', () => {
 describe('run-time settings', () => {
   it('switch faults on and off through the graph server, which then shows partial results', async () => {
     const urls = demo.urls;
-    const app = createApp({ config: loadConfig({ UPSTREAM_TIMEOUT_MS: '1000', STATE_DB_PATH: ':memory:' }), urls, logger: createLogger('silent'), extraRoutes: demoRoutes(demo) });
+    const app = createApp({
+      config: loadConfig({ UPSTREAM_TIMEOUT_MS: '1000', STATE_DB_PATH: ':memory:' }),
+      urls,
+      logger: createLogger('silent'),
+      extraRoutes: demoRoutes(demo),
+    });
     const server = createServer(app.listener);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -121,11 +139,19 @@ describe('run-time settings', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query: '{ user(id: "u2") { id professional { title } orders(first: 1) { nodes { id } } } }' }),
       });
-      return (await response.json()) as { data: { user: Record<string, unknown> }; errors?: { path: string[]; extensions: Record<string, unknown> }[] };
+      return (await response.json()) as {
+        data: { user: Record<string, unknown> };
+        errors?: { path: string[]; extensions: Record<string, unknown> }[];
+      };
     };
     try {
       expect((await profile()).errors).toBeUndefined();
-      for (const [fault, code] of [['error', 'UPSTREAM_UNAVAILABLE'], ['hang', 'UPSTREAM_TIMEOUT'], ['reset', 'UPSTREAM_UNAVAILABLE'], ['bad-json', 'UPSTREAM_BAD_RESPONSE']] as const) {
+      for (const [fault, code] of [
+        ['error', 'UPSTREAM_UNAVAILABLE'],
+        ['hang', 'UPSTREAM_TIMEOUT'],
+        ['reset', 'UPSTREAM_UNAVAILABLE'],
+        ['bad-json', 'UPSTREAM_BAD_RESPONSE'],
+      ] as const) {
         expect((await settings({ orders: { fault } })).status).toBe(200);
         const answer = await profile();
         expect(answer.data.user.orders).toBeNull();

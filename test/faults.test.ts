@@ -25,13 +25,38 @@ const PROFILE_QUERY = '{ user(id: "u1") { id personal { name } professional { ti
 
 /** Fault, handler, the error's extensions, and how many attempts the fake sees (3 = retried twice). */
 const faults: [string, Handler, { code: string; upstreamStatus?: number; retryable: boolean }, number][] = [
-  ['503 with a JSON error', (_, res) => json(res, 503, { error: { code: 'DOWN', message: 'secret internals' } }), { code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503, retryable: true }, 3],
-  ['500 with an HTML page', (_, res) => res.writeHead(500, { 'content-type': 'text/html' }).end('<h1>secret stack</h1>'), { code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 500, retryable: false }, 1],
-  ['502 with an empty body', (_, res) => res.writeHead(502).end(), { code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 502, retryable: true }, 3],
-  ['400', (_, res) => json(res, 400, { error: { code: 'BAD', message: 'no' } }), { code: 'UPSTREAM_REJECTED', upstreamStatus: 400, retryable: false }, 1],
-  ['401', (_, res) => json(res, 401, { error: { code: 'AUTH', message: 'no' } }), { code: 'UPSTREAM_REJECTED', upstreamStatus: 401, retryable: false }, 1],
+  [
+    '503 with a JSON error',
+    (_, res) => json(res, 503, { error: { code: 'DOWN', message: 'secret internals' } }),
+    { code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503, retryable: true },
+    3,
+  ],
+  [
+    '500 with an HTML page',
+    (_, res) => res.writeHead(500, { 'content-type': 'text/html' }).end('<h1>secret stack</h1>'),
+    { code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 500, retryable: false },
+    1,
+  ],
+  [
+    '502 with an empty body',
+    (_, res) => res.writeHead(502).end(),
+    { code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 502, retryable: true },
+    3,
+  ],
+  [
+    '400',
+    (_, res) => json(res, 400, { error: { code: 'BAD', message: 'no' } }),
+    { code: 'UPSTREAM_REJECTED', upstreamStatus: 400, retryable: false },
+    1,
+  ],
+  [
+    '401',
+    (_, res) => json(res, 401, { error: { code: 'AUTH', message: 'no' } }),
+    { code: 'UPSTREAM_REJECTED', upstreamStatus: 401, retryable: false },
+    1,
+  ],
   ['429', (_, res) => res.writeHead(429).end(), { code: 'UPSTREAM_REJECTED', upstreamStatus: 429, retryable: true }, 3],
-  ["a connection reset before the answer", (_, res) => res.socket?.destroy(), { code: 'UPSTREAM_UNAVAILABLE', retryable: true }, 3],
+  ['a connection reset before the answer', (_, res) => res.socket?.destroy(), { code: 'UPSTREAM_UNAVAILABLE', retryable: true }, 3],
   [
     'a connection reset in the middle of the body',
     (_, res) => {
@@ -42,13 +67,48 @@ const faults: [string, Handler, { code: string; upstreamStatus?: number; retryab
     3,
   ],
   ['a hang', () => undefined, { code: 'UPSTREAM_TIMEOUT', retryable: true }, 1],
-  ['slow headers', (_, res) => void setTimeout(() => json(res, 200, { userId: 'u1' }), TIMEOUT_MS * 10).unref(), { code: 'UPSTREAM_TIMEOUT', retryable: true }, 1],
-  ['a body dribbled slower than the time limit', (_, res) => dribble(res), { code: 'UPSTREAM_TIMEOUT', upstreamStatus: 200, retryable: true }, 1],
-  ['a 2xx body that is not JSON', (_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('<html>oops'), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200, retryable: false }, 1],
-  ['a 2xx JSON body cut short', (_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"userId": "u1", "company": "Ac'), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200, retryable: false }, 1],
-  ['a 2xx body of the wrong shape', (_, res) => json(res, 200, { userId: 'u1', company: 42 }), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200, retryable: false }, 1],
-  ['an integer GraphQL cannot carry', (_, res) => json(res, 200, { userId: 'u1', company: 'A', title: 'B', skills: [], yearsOfExperience: 2 ** 40 }), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200, retryable: false }, 1],
-  ['a body larger than the cap', (_, res) => json(res, 200, { userId: 'u1', company: 'x'.repeat(10_000), title: 't', skills: [], yearsOfExperience: 1 }), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200, retryable: false }, 1],
+  [
+    'slow headers',
+    (_, res) => void setTimeout(() => json(res, 200, { userId: 'u1' }), TIMEOUT_MS * 10).unref(),
+    { code: 'UPSTREAM_TIMEOUT', retryable: true },
+    1,
+  ],
+  [
+    'a body dribbled slower than the time limit',
+    (_, res) => dribble(res),
+    { code: 'UPSTREAM_TIMEOUT', upstreamStatus: 200, retryable: true },
+    1,
+  ],
+  [
+    'a 2xx body that is not JSON',
+    (_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('<html>oops'),
+    { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200, retryable: false },
+    1,
+  ],
+  [
+    'a 2xx JSON body cut short',
+    (_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"userId": "u1", "company": "Ac'),
+    { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200, retryable: false },
+    1,
+  ],
+  [
+    'a 2xx body of the wrong shape',
+    (_, res) => json(res, 200, { userId: 'u1', company: 42 }),
+    { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200, retryable: false },
+    1,
+  ],
+  [
+    'an integer GraphQL cannot carry',
+    (_, res) => json(res, 200, { userId: 'u1', company: 'A', title: 'B', skills: [], yearsOfExperience: 2 ** 40 }),
+    { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200, retryable: false },
+    1,
+  ],
+  [
+    'a body larger than the cap',
+    (_, res) => json(res, 200, { userId: 'u1', company: 'x'.repeat(10_000), title: 't', skills: [], yearsOfExperience: 1 }),
+    { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200, retryable: false },
+    1,
+  ],
   [
     'a chunked body growing past the cap',
     (_, res) => {
@@ -59,7 +119,12 @@ const faults: [string, Handler, { code: string; upstreamStatus?: number; retryab
     { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 200, retryable: false },
     1,
   ],
-  ['a 3xx redirect', (_, res) => res.writeHead(302, { location: 'http://127.0.0.1:1/' }).end(), { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 302, retryable: false }, 1],
+  [
+    'a 3xx redirect',
+    (_, res) => res.writeHead(302, { location: 'http://127.0.0.1:1/' }).end(),
+    { code: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 302, retryable: false },
+    1,
+  ],
 ];
 
 describe('an optional upstream (professional) that fails', () => {
@@ -105,7 +170,12 @@ describe('an optional upstream (professional) that fails', () => {
   it('costs one error per failed field of a list, each at its own path', async () => {
     const { graph } = await setup({ professional: (_, res) => json(res, 503, {}) });
     const { body } = await graph.query('{ users(ids: ["u1", "u3"]) { id professional { title } } }');
-    expect(body.data).toEqual({ users: [{ id: 'u1', professional: null }, { id: 'u3', professional: null }] });
+    expect(body.data).toEqual({
+      users: [
+        { id: 'u1', professional: null },
+        { id: 'u3', professional: null },
+      ],
+    });
     expect(body.errors?.map((e) => e.path)).toEqual([
       ['users', 0, 'professional'],
       ['users', 1, 'professional'],
@@ -115,11 +185,14 @@ describe('an optional upstream (professional) that fails', () => {
   it('is asked again by the next request: a failure is not remembered across requests', async () => {
     let fail = true;
     const { graph } = await setup({
-      professional: (request, res) => (fail ? json(res, 503, {}) : json(res, 200, { userId: 'u1', company: 'A', title: 'B', skills: [], yearsOfExperience: 1 })),
+      professional: (request, res) =>
+        fail ? json(res, 503, {}) : json(res, 200, { userId: 'u1', company: 'A', title: 'B', skills: [], yearsOfExperience: 1 }),
     });
     expect((await graph.query(PROFILE_QUERY)).body.errors).toHaveLength(1);
     fail = false;
-    expect((await graph.query(PROFILE_QUERY)).body).toEqual({ data: { user: { id: 'u1', personal: { name: 'Ada Lovelace' }, professional: { title: 'B' } } } });
+    expect((await graph.query(PROFILE_QUERY)).body).toEqual({
+      data: { user: { id: 'u1', personal: { name: 'Ada Lovelace' }, professional: { title: 'B' } } },
+    });
   });
 });
 
@@ -129,7 +202,12 @@ describe('other upstreams that fail', () => {
     const { body } = await graph.query('{ user(id: "u1") { id professional { title } } order(id: "o3") { id } }');
     expect(body).toEqual({
       data: { user: null, order: { id: 'o3' } },
-      errors: [expect.objectContaining({ path: ['user'], extensions: { code: 'UPSTREAM_UNAVAILABLE', service: 'personal', upstreamStatus: 503, retryable: true } })],
+      errors: [
+        expect.objectContaining({
+          path: ['user'],
+          extensions: { code: 'UPSTREAM_UNAVAILABLE', service: 'personal', upstreamStatus: 503, retryable: true },
+        }),
+      ],
     });
   });
 
@@ -138,14 +216,27 @@ describe('other upstreams that fail', () => {
     const { body } = await graph.query('{ user(id: "u1") { personal { name } professional { title } orders { nodes { id } } } }');
     expect(body).toEqual({
       data: { user: { personal: { name: 'Ada Lovelace' }, professional: { title: 'Programmer' }, orders: null } },
-      errors: [expect.objectContaining({ path: ['user', 'orders'], extensions: { code: 'UPSTREAM_UNAVAILABLE', service: 'orders', upstreamStatus: 500, retryable: false } })],
+      errors: [
+        expect.objectContaining({
+          path: ['user', 'orders'],
+          extensions: { code: 'UPSTREAM_UNAVAILABLE', service: 'orders', upstreamStatus: 500, retryable: false },
+        }),
+      ],
     });
   });
 
   it('inventory failing makes only the stock figures null', async () => {
     const { graph } = await setup({ inventory: (_, res) => res.writeHead(200).end('garbage') });
     const { body } = await graph.query('{ order(id: "o1") { id items { productId available } } }');
-    expect(body.data).toEqual({ order: { id: 'o1', items: [{ productId: 'p1', available: null }, { productId: 'p2', available: null }] } });
+    expect(body.data).toEqual({
+      order: {
+        id: 'o1',
+        items: [
+          { productId: 'p1', available: null },
+          { productId: 'p2', available: null },
+        ],
+      },
+    });
     expect(body.errors?.map((e) => [e.path, e.extensions?.code, e.extensions?.service])).toEqual([
       [['order', 'items', 0, 'available'], 'UPSTREAM_BAD_RESPONSE', 'inventory'],
       [['order', 'items', 1, 'available'], 'UPSTREAM_BAD_RESPONSE', 'inventory'],
@@ -165,7 +256,12 @@ describe('other upstreams that fail', () => {
     const { body } = await graph.query('{ users(ids: ["u1", "u2", "u3"]) { id } }');
     expect(body).toEqual({
       data: { users: [{ id: 'u1' }, null, null] },
-      errors: [expect.objectContaining({ path: ['users', 1], extensions: { code: 'UPSTREAM_BAD_RESPONSE', service: 'personal', upstreamStatus: 200, retryable: false } })],
+      errors: [
+        expect.objectContaining({
+          path: ['users', 1],
+          extensions: { code: 'UPSTREAM_BAD_RESPONSE', service: 'personal', upstreamStatus: 200, retryable: false },
+        }),
+      ],
     });
   });
 
@@ -180,6 +276,8 @@ describe('other upstreams that fail', () => {
     const { fakes, graph } = await setup({ professional: (_, res) => res.socket?.destroy() });
     for (let i = 0; i < 5; i++) await graph.query(PROFILE_QUERY);
     fakes.professional.handle((_, res) => json(res, 200, { userId: 'u1', company: 'A', title: 'T', skills: [], yearsOfExperience: 1 }));
-    expect((await graph.query(PROFILE_QUERY)).body).toEqual({ data: { user: { id: 'u1', personal: { name: 'Ada Lovelace' }, professional: { title: 'T' } } } });
+    expect((await graph.query(PROFILE_QUERY)).body).toEqual({
+      data: { user: { id: 'u1', personal: { name: 'Ada Lovelace' }, professional: { title: 'T' } } },
+    });
   });
 });

@@ -87,8 +87,10 @@ it('1,000 random valid and 1,000 mutated invalid operations: no 5xx, no unmasked
     }
     for (const error of body.errors ?? []) {
       const code = error.extensions?.code;
-      if (typeof code !== 'string' || !EXPECTED_CODES.has(code)) findings.push({ query: operation.query, problem: `code ${String(code)}: ${error.message}` });
-      if (/Unexpected error|\n\s+at |stack/i.test(JSON.stringify(error))) findings.push({ query: operation.query, problem: `unmasked: ${JSON.stringify(error)}` });
+      if (typeof code !== 'string' || !EXPECTED_CODES.has(code))
+        findings.push({ query: operation.query, problem: `code ${String(code)}: ${error.message}` });
+      if (/Unexpected error|\n\s+at |stack/i.test(JSON.stringify(error)))
+        findings.push({ query: operation.query, problem: `unmasked: ${JSON.stringify(error)}` });
       if (expectValid && (code === 'GRAPHQL_PARSE_FAILED' || code === 'GRAPHQL_VALIDATION_FAILED')) {
         findings.push({ query: operation.query, problem: `valid operation refused: ${error.message}` });
       }
@@ -97,7 +99,8 @@ it('1,000 random valid and 1,000 mutated invalid operations: no 5xx, no unmasked
 
   // Twenty at a time: enough concurrency to mix them, bounded.
   const all = [...valid.map((operation) => [operation, true] as const), ...invalid.map((operation) => [operation, false] as const)];
-  for (let i = 0; i < all.length; i += 20) await Promise.all(all.slice(i, i + 20).map(([operation, expectValid]) => send(operation, expectValid)));
+  for (let i = 0; i < all.length; i += 20)
+    await Promise.all(all.slice(i, i + 20).map(([operation, expectValid]) => send(operation, expectValid)));
 
   expect(findings.slice(0, 10)).toEqual([]);
   const after = await graph.query('{ me { id } }', {}, auth);

@@ -19,7 +19,7 @@ const allRequests = () => [fakes.personal, fakes.professional, fakes.orders, fak
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('x-request-id', () => {
-  it('passes the caller\'s id to every upstream call and back in the response', async () => {
+  it("passes the caller's id to every upstream call and back in the response", async () => {
     const { headers } = await graph.query(EVERYTHING, {}, { 'x-request-id': 'checkout-7f3a' });
     expect(headers.get('x-request-id')).toBe('checkout-7f3a');
     expect(allRequests()).toHaveLength(4);

@@ -36,14 +36,21 @@ async function stillServes(graph: GraphServer): Promise<void> {
 }
 
 function upstreamCalls(fakes: Fakes): number {
-  return fakes.personal.requests.length + fakes.professional.requests.length + fakes.orders.requests.length + fakes.inventory.requests.length;
+  return (
+    fakes.personal.requests.length + fakes.professional.requests.length + fakes.orders.requests.length + fakes.inventory.requests.length
+  );
 }
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `u${i + 1}`);
 
 describe('operation limits, each at its bound and one past it', () => {
   it.each([
-    ['depth', '{ user(id: "u1") { orders(first: 1) { nodes { id } } } }', '{ user(id: "u1") { orders(first: 1) { nodes { items { productId } } } } }', 4],
+    [
+      'depth',
+      '{ user(id: "u1") { orders(first: 1) { nodes { id } } } }',
+      '{ user(id: "u1") { orders(first: 1) { nodes { items { productId } } } } }',
+      4,
+    ],
     [
       'aliases',
       '{ a: user(id: "u1") { id } b: user(id: "u2") { id } c: user(id: "u3") { id } }',
@@ -133,7 +140,9 @@ describe('operation limits, each at its bound and one past it', () => {
     const ORDERS = 'query Orders($first: Int!) { user(id: "u1") { orders(first: $first) { nodes { id } } } }';
     for (const first of [1, 100]) expect((await graph.query(ORDERS, { first })).body.errors).toBeUndefined();
     for (const first of [0, 101]) {
-      expect((await graph.query(ORDERS, { first })).body.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[['user', 'orders'], 'BAD_USER_INPUT']]);
+      expect((await graph.query(ORDERS, { first })).body.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
+        [['user', 'orders'], 'BAD_USER_INPUT'],
+      ]);
     }
   });
 
@@ -174,7 +183,11 @@ describe('malformed and hostile requests', () => {
 
   it('malformed JSON: 400 with a code', async () => {
     const { graph } = await start();
-    const response = await raw(graph, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ user(id: \\"u1\\") { id } }"' });
+    const response = await raw(graph, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": "{ user(id: \\"u1\\") { id } }"',
+    });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_REQUEST');
     await stillServes(graph);
@@ -189,7 +202,8 @@ describe('malformed and hostile requests', () => {
 
   it('a mutation over GET: 405, and nothing is written', async () => {
     const { graph, fakes } = await start();
-    const mutation = 'mutation { placeOrder(input: { userId: "u1", items: [{ productId: "p1", quantity: 1 }], idempotencyKey: "k" }) { order { id } } }';
+    const mutation =
+      'mutation { placeOrder(input: { userId: "u1", items: [{ productId: "p1", quantity: 1 }], idempotencyKey: "k" }) { order { id } } }';
     const response = await raw(graph, { headers: { accept: 'application/json' } }, `?query=${encodeURIComponent(mutation)}`);
     expect([response.status, response.headers.get('allow')]).toEqual([405, 'POST']);
     expect(fakes.orders.requests).toHaveLength(0);
@@ -198,9 +212,13 @@ describe('malformed and hostile requests', () => {
 
   it('fragment cycles are refused by validation, without a hang or a crash', async () => {
     const { graph } = await start();
-    const { status, body } = await graph.query('{ user(id: "u1") { ...A } } fragment A on User { id ...B } fragment B on User { personal { name } ...A }');
+    const { status, body } = await graph.query(
+      '{ user(id: "u1") { ...A } } fragment A on User { id ...B } fragment B on User { personal { name } ...A }',
+    );
     expect(status).toBe(400);
-    expect(body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['Cannot spread fragment "A" within itself via "B".', 'GRAPHQL_VALIDATION_FAILED']]);
+    expect(body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
+      ['Cannot spread fragment "A" within itself via "B".', 'GRAPHQL_VALIDATION_FAILED'],
+    ]);
     await stillServes(graph);
   });
 
@@ -220,7 +238,8 @@ describe('malformed and hostile requests', () => {
 
   it('an unknown operation name, or several operations and no name: 400 with a code', async () => {
     const { graph } = await start();
-    const post = (body: object) => raw(graph, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: object) =>
+      raw(graph, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     for (const body of [
       { query: 'query A { __typename }', operationName: 'B' },
       { query: 'query A { __typename } query B { __typename }' },
@@ -235,11 +254,15 @@ describe('malformed and hostile requests', () => {
 
   it('array batching is refused unless MAX_BATCH allows it, and then only up to it', async () => {
     const batch = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ query: `{ user(id: "u${i + 1}") { id } }` })));
-    const post = (graph: GraphServer, body: string) => raw(graph, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const post = (graph: GraphServer, body: string) =>
+      raw(graph, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
     const { graph } = await start();
     const refused = await post(graph, batch(2));
-    expect([refused.status, await refused.json()]).toEqual([400, { errors: [{ message: 'Batching is not supported.', extensions: { code: 'BAD_REQUEST' } }] }]);
+    expect([refused.status, await refused.json()]).toEqual([
+      400,
+      { errors: [{ message: 'Batching is not supported.', extensions: { code: 'BAD_REQUEST' } }] },
+    ]);
 
     const { graph: batching } = await start({}, { MAX_BATCH: '2' });
     const two = await post(batching, batch(2));

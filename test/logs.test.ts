@@ -29,7 +29,9 @@ async function loggedGraph(professional: Handler): Promise<{ graph: GraphServer;
 
 describe('logs', () => {
   it('a failing upstream: one line with service, route, status and the upstream detail; one operation line with the codes', async () => {
-    const { graph, lines } = await loggedGraph((_, res) => json(res, 500, { error: { code: 'DB_DOWN', message: 'connection pool exhausted' } }));
+    const { graph, lines } = await loggedGraph((_, res) =>
+      json(res, 500, { error: { code: 'DB_DOWN', message: 'connection pool exhausted' } }),
+    );
     const { body } = await graph.query(
       'query Profile { user(id: "u1") { personal { name email } professional { title } } }',
       {},
@@ -74,6 +76,12 @@ describe('logs', () => {
     const failures = lines.filter((l) => l.level === 'warn');
     // The first attempt and its two retries.
     expect(failures).toHaveLength(3);
-    for (const line of failures) expect(line).toMatchObject({ requestId: 'req-7', service: 'professional', route: '/profiles/{userId}', cause: expect.stringMatching(/socket|other side closed/i) });
+    for (const line of failures)
+      expect(line).toMatchObject({
+        requestId: 'req-7',
+        service: 'professional',
+        route: '/profiles/{userId}',
+        cause: expect.stringMatching(/socket|other side closed/i),
+      });
   });
 });

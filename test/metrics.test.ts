@@ -38,7 +38,9 @@ function sample({ families }: Scrape, family: string, labels: Record<string, str
 
 /** The `_count` of a histogram's series whose labels include `labels`. */
 function observations({ lines }: Scrape, histogram: string, labels: Record<string, string>): number | undefined {
-  const line = lines.find((l) => l.startsWith(`${histogram}_count{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+  const line = lines.find(
+    (l) => l.startsWith(`${histogram}_count{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)),
+  );
   return line === undefined ? undefined : Number(line.split(' ').at(-1));
 }
 
@@ -52,7 +54,15 @@ describe('/metrics', () => {
     expect(sample(metrics, 'graphql_operations_total', { operation: 'Profile', type: 'query', outcome: 'success' })).toBe(1);
     expect(sample(metrics, 'graphql_operations_total', { operation: 'Team', type: 'query', outcome: 'success' })).toBe(1);
     expect(observations(metrics, 'graphql_operation_duration_seconds', { operation: 'Profile', type: 'query' })).toBe(1);
-    expect(sample(metrics, 'upstream_requests_total', { service: 'personal', route: '/users/{id}', method: 'GET', status: '200', cache: 'miss' })).toBe(1);
+    expect(
+      sample(metrics, 'upstream_requests_total', {
+        service: 'personal',
+        route: '/users/{id}',
+        method: 'GET',
+        status: '200',
+        cache: 'miss',
+      }),
+    ).toBe(1);
     expect(sample(metrics, 'upstream_requests_total', { service: 'personal', route: '/users', method: 'GET', status: '200' })).toBe(1);
     expect(sample(metrics, 'upstream_requests_total', { service: 'professional', route: '/profiles/{userId}', status: '200' })).toBe(1);
     expect(sample(metrics, 'upstream_requests_total', { service: 'orders', route: '/users/{userId}/orders', status: '200' })).toBe(1);
@@ -84,7 +94,7 @@ describe('/metrics', () => {
     expect(sample(metrics, 'graphql_errors_total', { code: 'GRAPHQL_PARSE_FAILED' })).toBe(1);
   });
 
-  it('counts the public endpoint\'s refusals by their code: tokens, rate limit, limits', async () => {
+  it("counts the public endpoint's refusals by their code: tokens, rate limit, limits", async () => {
     const { graph } = await setup({}, { ...HMAC_AUTH, RATE_LIMIT_REQUESTS: '3', MAX_DEPTH: '2', MAX_COST: '5' });
     const token = bearer(await hmacToken('u1'));
     await graph.query('{ me { id } }');
@@ -118,11 +128,14 @@ describe('/metrics', () => {
       { ...write.handlers, notifications: (_, res) => json(res, 503, {}) },
       { EMAIL_MAX_ATTEMPTS: '3', UPSTREAM_MAX_RETRIES: '0', QUEUE_POLL_MS: '10', QUEUE_RETRY_BASE_MS: '10', QUEUE_RETRY_MAX_MS: '20' },
     );
-    await graph.query('mutation { placeOrder(input: { userId: "u1", items: [{ productId: "p1", quantity: 1 }], idempotencyKey: "k1" }) { confirmationEmail } }');
+    await graph.query(
+      'mutation { placeOrder(input: { userId: "u1", items: [{ productId: "p1", quantity: 1 }], idempotencyKey: "k1" }) ' +
+        '{ confirmationEmail } }',
+    );
     await fakes.notifications.received(3);
     // The third failure is written right after the fake answered it: read until it shows, for at most 10 s.
     let metrics = await scrape(graph);
-    for (const giveUpAt = Date.now() + 10_000; sample(metrics, 'order_queue_dead_letters_total', {}) !== 1 && Date.now() < giveUpAt; ) {
+    for (const giveUpAt = Date.now() + 10_000; sample(metrics, 'order_queue_dead_letters_total', {}) !== 1 && Date.now() < giveUpAt;) {
       await new Promise((resolve) => setTimeout(resolve, 10));
       metrics = await scrape(graph);
     }
@@ -138,8 +151,14 @@ describe('/metrics', () => {
     const dashboard = JSON.parse(readFileSync(new URL('../telemetry/grafana-dashboard.json', import.meta.url), 'utf8')) as {
       panels: { targets: { expr: string }[] }[];
     };
-    const queried = dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => [...target.expr.matchAll(/\b([a-z]+_[a-z0-9_]+)\b/g)].map((m) => m[1]!)));
-    const metricsQueried = new Set(queried.filter((name) => !name.startsWith('rate_') && name !== 'histogram_quantile').map((name) => name.replace(/_(bucket|sum|count)$/, '')));
+    const queried = dashboard.panels.flatMap((panel) =>
+      panel.targets.flatMap((target) => [...target.expr.matchAll(/\b([a-z]+_[a-z0-9_]+)\b/g)].map((m) => m[1]!)),
+    );
+    const metricsQueried = new Set(
+      queried
+        .filter((name) => !name.startsWith('rate_') && name !== 'histogram_quantile')
+        .map((name) => name.replace(/_(bucket|sum|count)$/, '')),
+    );
     expect(metricsQueried.size).toBeGreaterThan(10);
     expect([...metricsQueried].filter((name) => !names.has(name))).toEqual([]);
   });

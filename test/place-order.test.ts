@@ -31,7 +31,9 @@ const PLACE = `mutation ($input: PlaceOrderInput!) {
 /** A quick queue, so that retries happen within a test. */
 const QUICK = { QUEUE_POLL_MS: '10', QUEUE_RETRY_BASE_MS: '10', QUEUE_RETRY_MAX_MS: '40', UPSTREAM_RETRY_BASE_DELAY_MS: '1' };
 
-const input = (idempotencyKey: string, items = [{ productId: 'p1', quantity: 2 }], userId = 'u1') => ({ input: { userId, items, idempotencyKey } });
+const input = (idempotencyKey: string, items = [{ productId: 'p1', quantity: 2 }], userId = 'u1') => ({
+  input: { userId, items, idempotencyKey },
+});
 
 const unavailable: Handler = (_, res) => json(res, 503, { error: { code: 'DOWN', message: 'down' } });
 
@@ -139,11 +141,16 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
   it('places the order and reserves its stock at the same time, sends one email, publishes order.placed', async () => {
     const write = writeFakes();
     const both = new Barrier(2);
-    const atOnce = (handler: Handler): Handler => async (request, res) => {
-      if (request.method === 'POST') await both.arrive();
-      return handler(request, res);
-    };
-    const { graph, fakes, stateEnv } = await start(write, { orders: atOnce(write.handlers.orders), inventory: atOnce(write.handlers.inventory) });
+    const atOnce =
+      (handler: Handler): Handler =>
+      async (request, res) => {
+        if (request.method === 'POST') await both.arrive();
+        return handler(request, res);
+      };
+    const { graph, fakes, stateEnv } = await start(write, {
+      orders: atOnce(write.handlers.orders),
+      inventory: atOnce(write.handlers.inventory),
+    });
 
     const { body } = await graph.query(PLACE, input('key-1'));
     const orderId = [...write.state.orders.keys()][0]!;
@@ -168,7 +175,9 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
       },
     ]);
     // Every write carries its own key, derived from the order.
-    const keys = [...fakes.orders.requests, ...fakes.inventory.requests].filter((r) => r.method === 'POST').map((r) => r.headers['idempotency-key']);
+    const keys = [...fakes.orders.requests, ...fakes.inventory.requests]
+      .filter((r) => r.method === 'POST')
+      .map((r) => r.headers['idempotency-key']);
     expect(keys.sort()).toEqual([`${orderId}:create`, `${orderId}:reserve`]);
 
     const events = await readStore(backend, stateEnv, (store) => store.events());
@@ -177,12 +186,18 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
         id: expect.any(String),
         type: 'order.placed',
         occurredAt: expect.any(String),
-        order: { id: orderId, userId: 'u1', items: [{ productId: 'p1', quantity: 2, unitPriceCents: 500 }], totalCents: 1000, currency: 'EUR' },
+        order: {
+          id: orderId,
+          userId: 'u1',
+          items: [{ productId: 'p1', quantity: 2, unitPriceCents: 500 }],
+          totalCents: 1000,
+          currency: 'EUR',
+        },
       },
     ]);
   });
 
-  it('a stored saga that is not what the graph wrote fails as the store failing (STATE_STORE_UNAVAILABLE), and the server goes on', async () => {
+  it('a stored saga that is not what the graph wrote fails as the store failing, and the server goes on', async () => {
     const write = writeFakes();
     const { graph, stateEnv } = await start(write);
     expect((await graph.query(PLACE, input('key-1'))).body.data?.placeOrder).toMatchObject({ order: { status: 'PLACED' } });
@@ -194,15 +209,30 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
     });
     // Nothing was sent again on the strength of the record, and other keys still work.
     expect(write.state.orders.size).toBe(1);
-    expect((await graph.query(PLACE, input('key-2'))).body.data?.placeOrder).toMatchObject({ order: { status: 'PLACED' }, confirmationEmail: 'SENT' });
+    expect((await graph.query(PLACE, input('key-2'))).body.data?.placeOrder).toMatchObject({
+      order: { status: 'PLACED' },
+      confirmationEmail: 'SENT',
+    });
   });
 
   it('out of stock: says which product, and leaves no order standing and no stock reserved', async () => {
     const write = writeFakes();
     const { graph } = await start(write);
-    const { body } = await graph.query(PLACE, input('key-1', [{ productId: 'p1', quantity: 1 }, { productId: 'p2', quantity: 1 }]));
+    const { body } = await graph.query(
+      PLACE,
+      input('key-1', [
+        { productId: 'p1', quantity: 1 },
+        { productId: 'p2', quantity: 1 },
+      ]),
+    );
     expect(body).toEqual({
-      data: { placeOrder: { order: null, confirmationEmail: null, userErrors: [{ code: 'OUT_OF_STOCK', message: 'Not enough stock of p2.', field: ['input', 'items', '1', 'quantity'] }] } },
+      data: {
+        placeOrder: {
+          order: null,
+          confirmationEmail: null,
+          userErrors: [{ code: 'OUT_OF_STOCK', message: 'Not enough stock of p2.', field: ['input', 'items', '1', 'quantity'] }],
+        },
+      },
     });
     expect([...write.state.orders.values()].map((o) => o.status)).toEqual(['CANCELLED']);
     expect(write.state.reservations.size).toBe(0);
@@ -215,7 +245,11 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
     const { graph } = await start(write);
     // In stock (12), but more than the orders service takes on one line.
     const { body } = await graph.query(PLACE, input('key-1', [{ productId: 'p3', quantity: MAX_UNITS_PER_LINE + 1 }]));
-    expect(body.data?.placeOrder).toEqual({ order: null, confirmationEmail: null, userErrors: [{ code: 'INVALID_ORDER', message: 'at most 10 units a line', field: ['input'] }] });
+    expect(body.data?.placeOrder).toEqual({
+      order: null,
+      confirmationEmail: null,
+      userErrors: [{ code: 'INVALID_ORDER', message: 'at most 10 units a line', field: ['input'] }],
+    });
     expect(write.state.orders.size).toBe(0);
     expect([...write.state.reservations.values()].map((r) => r.released)).toEqual([true]);
     expect(write.state.stock).toEqual(new Map(Object.entries(STOCK)));
@@ -224,11 +258,21 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
   it('orders down: the error says so, the reservation is released, and the cancel is retried from the queue until it is done', async () => {
     const write = writeFakes();
     let down = true;
-    const cancelled = answered((m, p) => m === 'POST' && p.endsWith('/cancel'), failWhile(() => down, (m) => m === 'POST', unavailable, write.handlers.orders));
+    const cancelled = answered(
+      (m, p) => m === 'POST' && p.endsWith('/cancel'),
+      failWhile(
+        () => down,
+        (m) => m === 'POST',
+        unavailable,
+        write.handlers.orders,
+      ),
+    );
     const { graph } = await start(write, { orders: cancelled.handler });
     const { body } = await graph.query(PLACE, input('key-1'));
     expect(body.data).toBeNull();
-    expect(body.errors?.map((e) => e.extensions)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', service: 'orders', upstreamStatus: 503, retryable: true }]);
+    expect(body.errors?.map((e) => e.extensions)).toEqual([
+      { code: 'UPSTREAM_UNAVAILABLE', service: 'orders', upstreamStatus: 503, retryable: true },
+    ]);
     expect([...write.state.reservations.values()].map((r) => r.released)).toEqual([true]);
     expect(write.state.stock).toEqual(new Map(Object.entries(STOCK)));
 
@@ -241,10 +285,20 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
   it('inventory down: the order is cancelled, and the reservation that may exist is released once inventory is back', async () => {
     const write = writeFakes();
     let down = true;
-    const released = answered((m) => m === 'DELETE', failWhile(() => down, () => true, unavailable, write.handlers.inventory));
+    const released = answered(
+      (m) => m === 'DELETE',
+      failWhile(
+        () => down,
+        () => true,
+        unavailable,
+        write.handlers.inventory,
+      ),
+    );
     const { graph } = await start(write, { inventory: released.handler });
     const { body } = await graph.query(PLACE, input('key-1'));
-    expect(body.errors?.map((e) => e.extensions)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', service: 'inventory', upstreamStatus: 503, retryable: true }]);
+    expect(body.errors?.map((e) => e.extensions)).toEqual([
+      { code: 'UPSTREAM_UNAVAILABLE', service: 'inventory', upstreamStatus: 503, retryable: true },
+    ]);
     expect([...write.state.orders.values()].map((o) => o.status)).toEqual(['CANCELLED']);
 
     down = false;
@@ -257,7 +311,15 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
   it('email service down: QUEUED, then sent exactly once when it is back', async () => {
     const write = writeFakes();
     let down = true;
-    const sent = answered((m) => m === 'POST', failWhile(() => down, () => true, unavailable, write.handlers.notifications));
+    const sent = answered(
+      (m) => m === 'POST',
+      failWhile(
+        () => down,
+        () => true,
+        unavailable,
+        write.handlers.notifications,
+      ),
+    );
     const { graph, fakes, stateEnv } = await start(write, { notifications: sent.handler });
     const { body } = await graph.query(PLACE, input('key-1'));
     expect(body.data?.placeOrder).toMatchObject({ order: { status: 'PLACED' }, confirmationEmail: 'QUEUED', userErrors: [] });
@@ -268,7 +330,9 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
     const orderId = [...write.state.orders.keys()][0]!;
     expect(write.state.emails.map((e) => e.key)).toEqual([`${orderId}:confirmation-email`]);
     // Every attempt carried the same key, and the saga is finished: nothing will send it again.
-    expect(new Set(fakes.notifications.requests.map((r) => r.headers['idempotency-key']))).toEqual(new Set([`${orderId}:confirmation-email`]));
+    expect(new Set(fakes.notifications.requests.map((r) => r.headers['idempotency-key']))).toEqual(
+      new Set([`${orderId}:confirmation-email`]),
+    );
     expect(await sagaState(backend, stateEnv, 'key-1', 'completed')).toBe('completed');
     // Replaying the mutation still says what the client was first told.
     expect((await graph.query(PLACE, input('key-1'))).body).toEqual(body);
@@ -310,7 +374,9 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
     expect(body.data?.placeOrder).toEqual({
       order: null,
       confirmationEmail: null,
-      userErrors: [{ code: 'IDEMPOTENCY_KEY_REUSED', message: 'This idempotencyKey was used for another order.', field: ['input', 'idempotencyKey'] }],
+      userErrors: [
+        { code: 'IDEMPOTENCY_KEY_REUSED', message: 'This idempotencyKey was used for another order.', field: ['input', 'idempotencyKey'] },
+      ],
     });
     expect([write.state.orders.size, write.state.reservations.size, write.state.emails.length]).toEqual([1, 1, 1]);
   });
@@ -319,7 +385,11 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
     const write = writeFakes();
     const { graph } = await start(write);
     const { body } = await graph.query(PLACE, input('key-1', undefined, 'nobody'));
-    expect(body.data?.placeOrder).toEqual({ order: null, confirmationEmail: null, userErrors: [{ code: 'UNKNOWN_USER', message: 'No user has this id.', field: ['input', 'userId'] }] });
+    expect(body.data?.placeOrder).toEqual({
+      order: null,
+      confirmationEmail: null,
+      userErrors: [{ code: 'UNKNOWN_USER', message: 'No user has this id.', field: ['input', 'userId'] }],
+    });
     expect([...write.state.orders.values()].map((o) => o.status)).toEqual(['CANCELLED']);
     expect(write.state.stock).toEqual(new Map(Object.entries(STOCK)));
   });
@@ -328,8 +398,17 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
     const write = writeFakes();
     const { graph, fakes } = await start(write);
     const noLines = await graph.query(PLACE, input('key-1', []));
-    expect(noLines.body.data?.placeOrder).toMatchObject({ order: null, userErrors: [{ code: 'INVALID_ORDER', field: ['input', 'items'] }] });
-    const twice = await graph.query(PLACE, input('key-2', [{ productId: 'p1', quantity: 1 }, { productId: 'p1', quantity: 0 }]));
+    expect(noLines.body.data?.placeOrder).toMatchObject({
+      order: null,
+      userErrors: [{ code: 'INVALID_ORDER', field: ['input', 'items'] }],
+    });
+    const twice = await graph.query(
+      PLACE,
+      input('key-2', [
+        { productId: 'p1', quantity: 1 },
+        { productId: 'p1', quantity: 0 },
+      ]),
+    );
     expect((twice.body.data?.placeOrder as { userErrors: { field: string[] }[] }).userErrors.map((e) => e.field)).toEqual([
       ['input', 'items', '1', 'productId'],
       ['input', 'items', '1', 'quantity'],
@@ -342,17 +421,34 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
   it('dead-letters an email that fails every attempt; an operator sees it and replays it', async () => {
     const write = writeFakes();
     let down = true;
-    const sent = answered((m) => m === 'POST', failWhile(() => down, () => true, unavailable, write.handlers.notifications));
+    const sent = answered(
+      (m) => m === 'POST',
+      failWhile(
+        () => down,
+        () => true,
+        unavailable,
+        write.handlers.notifications,
+      ),
+    );
     const token = 'operator-token-0123456789';
-    const { graph, fakes, stateEnv } = await start(write, { notifications: sent.handler }, { EMAIL_MAX_ATTEMPTS: '3', ADMIN_TOKEN: token, UPSTREAM_MAX_RETRIES: '0' });
+    const { graph, fakes, stateEnv } = await start(
+      write,
+      { notifications: sent.handler },
+      { EMAIL_MAX_ATTEMPTS: '3', ADMIN_TOKEN: token, UPSTREAM_MAX_RETRIES: '0' },
+    );
     await graph.query(PLACE, input('key-1'));
     await fakes.notifications.received(3);
     const admin = { authorization: `Bearer ${token}` };
     // The third attempt is the last: the record says dead once it is written, right after.
-    const dead = async () => (await fetch(`${graph.url}/admin/dead-letters`, { headers: admin })).json() as Promise<{ idempotencyKey: string; attempts: number }[]>;
+    const dead = async () =>
+      (await fetch(`${graph.url}/admin/dead-letters`, { headers: admin })).json() as Promise<
+        { idempotencyKey: string; attempts: number }[]
+      >;
     expect(await sagaState(backend, stateEnv, 'key-1', 'dead')).toBe('dead');
     const letters = await dead();
-    expect(letters).toEqual([expect.objectContaining({ idempotencyKey: 'key-1', attempts: 3, lastError: 'UPSTREAM_UNAVAILABLE from notifications (HTTP 503)' })]);
+    expect(letters).toEqual([
+      expect.objectContaining({ idempotencyKey: 'key-1', attempts: 3, lastError: 'UPSTREAM_UNAVAILABLE from notifications (HTTP 503)' }),
+    ]);
     expect((await fetch(`${graph.url}/admin/dead-letters`)).status).toBe(401);
 
     down = false;
@@ -364,7 +460,6 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
   });
 });
 
-
 /** Fakes and graph server processes for one test, all stopped (SIGKILL) after it. */
 describeEachBackend('placeOrder across a crash, state in $name', (backend) => {
   const processes = processHarness();
@@ -372,11 +467,14 @@ describeEachBackend('placeOrder across a crash, state in $name', (backend) => {
   it('killed (SIGKILL) after the order is placed and before the email is sent: after a restart, exactly one email', async () => {
     const write = writeFakes();
     let holding = true;
-    const sent = answered((m) => m === 'POST', async (request, res) => {
-      // The first attempt never gets an answer: the process dies while it waits.
-      if (holding) return;
-      return write.handlers.notifications(request, res);
-    });
+    const sent = answered(
+      (m) => m === 'POST',
+      async (request, res) => {
+        // The first attempt never gets an answer: the process dies while it waits.
+        if (holding) return;
+        return write.handlers.notifications(request, res);
+      },
+    );
     const { fakes, urlEnv } = await processes.fakes({ ...write.handlers, notifications: sent.handler });
     const env = {
       ...urlEnv,
@@ -416,7 +514,10 @@ describeEachBackend('placeOrder across a crash, state in $name', (backend) => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: PLACE, variables: input('key-1') }),
     });
-    expect(((await retry.json()) as { data: { placeOrder: unknown } }).data.placeOrder).toMatchObject({ order: { id: orderId, status: 'PLACED' }, confirmationEmail: 'SENT' });
+    expect(((await retry.json()) as { data: { placeOrder: unknown } }).data.placeOrder).toMatchObject({
+      order: { id: orderId, status: 'PLACED' },
+      confirmationEmail: 'SENT',
+    });
     expect([write.state.orders.size, write.state.reservations.size, write.state.emails.length]).toEqual([1, 1, 1]);
   });
 });
@@ -447,12 +548,17 @@ describe.skipIf(!hasRedis)('placeOrder with the state in Redis', () => {
     };
     const replicas = await Promise.all([processes.server(env), processes.server(env)]);
     const place = (url: string, key: string) =>
-      fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: PLACE, variables: input(key, [{ productId: 'p3', quantity: 1 }]) }) }).then(
-        async (response) => ((await response.json()) as { data: { placeOrder: { confirmationEmail: string; order: { id: string } } } }).data.placeOrder,
+      fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: PLACE, variables: input(key, [{ productId: 'p3', quantity: 1 }]) }),
+      }).then(
+        async (response) =>
+          ((await response.json()) as { data: { placeOrder: { confirmationEmail: string; order: { id: string } } } }).data.placeOrder,
       );
     // Each order asked of both replicas at once: the key makes it one order.
     const answers = await Promise.all(
-      Array.from({ length: orders }, (_, i) => Promise.all([place(replicas[0]!.url, `key-${i}`), place(replicas[1]!.url, `key-${i}`)])),
+      Array.from({ length: orders }, (_, i) => Promise.all([place(replicas[0].url, `key-${i}`), place(replicas[1].url, `key-${i}`)])),
     );
     for (const [a, b] of answers) {
       expect(b).toEqual(a);
@@ -488,7 +594,9 @@ describe.skipIf(!hasRedis)('placeOrder with the state in Redis', () => {
       });
       expect(started.orders.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
       expect(write.state.orders.size).toBe(1);
-      expect((await graph.query('{ user(id: "u1") { personal { name } } }')).body).toEqual({ data: { user: { personal: { name: 'Ada Lovelace' } } } });
+      expect((await graph.query('{ user(id: "u1") { personal { name } } }')).body).toEqual({
+        data: { user: { personal: { name: 'Ada Lovelace' } } },
+      });
     } finally {
       await own.stop();
     }

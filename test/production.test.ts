@@ -11,8 +11,12 @@ const PRODUCTION = { NODE_ENV: 'production' };
 const INTROSPECTION = '{ __schema { queryType { name } } }';
 const TYPO = '{ user(id: "u1") { personal { nam } } }';
 
-const persisted = JSON.parse(readFileSync(new URL('../generated/client/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>;
-const hashOf = (operationName: string) => Object.entries(persisted).find(([, document]) => document.includes(`query ${operationName}(`))![0];
+const persisted = JSON.parse(readFileSync(new URL('../generated/client/persisted-documents.json', import.meta.url), 'utf8')) as Record<
+  string,
+  string
+>;
+const hashOf = (operationName: string) =>
+  Object.entries(persisted).find(([, document]) => document.includes(`query ${operationName}(`))![0];
 
 async function post(url: string, body: object, headers: Record<string, string> = {}) {
   const response = await fetch(`${url}/graphql`, {
@@ -20,7 +24,10 @@ async function post(url: string, body: object, headers: Record<string, string> =
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] },
+  };
 }
 
 describe('production mode', () => {
@@ -44,11 +51,16 @@ describe('production mode', () => {
 
   it('refuses a GET a third-party page could make a browser send (CSRF prevention), not one with a non-simple header', async () => {
     const { graph } = await start({}, PRODUCTION);
-    const get = (headers: Record<string, string>) => fetch(`${graph.url}/graphql?query=${encodeURIComponent('{ user(id: "u1") { id } }')}`, { headers });
+    const get = (headers: Record<string, string>) =>
+      fetch(`${graph.url}/graphql?query=${encodeURIComponent('{ user(id: "u1") { id } }')}`, { headers });
     const refused = await get({});
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { errors: { extensions: unknown }[] }).errors[0]!.extensions).toEqual({ code: 'CSRF_PREVENTED' });
-    const form = await fetch(`${graph.url}/graphql`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ __typename }"}' });
+    const form = await fetch(`${graph.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"query":"{ __typename }"}',
+    });
     expect(form.status).toBe(403);
     const allowed = await get({ 'x-graphql-yoga-csrf': '1' });
     expect([allowed.status, await allowed.json()]).toEqual([200, { data: { user: { id: 'u1' } } }]);
@@ -57,7 +69,9 @@ describe('production mode', () => {
   it('shows what is asked for: INTROSPECTION=on and GRAPHIQL=on', async () => {
     const { graph } = await start({}, { ...PRODUCTION, INTROSPECTION: 'on', GRAPHIQL: 'on' });
     expect((await graph.query(INTROSPECTION)).body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
-    expect((await graph.query(TYPO)).body.errors?.[0]?.message).toBe('Cannot query field "nam" on type "PersonalInfo". Did you mean "name"?');
+    expect((await graph.query(TYPO)).body.errors?.[0]?.message).toBe(
+      'Cannot query field "nam" on type "PersonalInfo". Did you mean "name"?',
+    );
     expect(await (await fetch(`${graph.url}/graphql`, { headers: { accept: 'text/html' } })).text()).toContain('GraphiQL');
   });
 
@@ -76,7 +90,10 @@ describe('persisted operations', () => {
     const byDocumentId = await post(graph.url, { documentId: hash, variables: { id: 'o1' } });
     expect(byDocumentId.status).toBe(200);
     expect(byDocumentId.body.data).toMatchObject({ order: { id: 'o1', status: 'PLACED' } });
-    const apollo = await post(graph.url, { variables: { id: 'o1' }, extensions: { persistedQuery: { version: 1, sha256Hash: hash.replace('sha256:', '') } } });
+    const apollo = await post(graph.url, {
+      variables: { id: 'o1' },
+      extensions: { persistedQuery: { version: 1, sha256Hash: hash.replace('sha256:', '') } },
+    });
     expect(apollo.body).toEqual(byDocumentId.body);
   });
 
@@ -88,10 +105,17 @@ describe('persisted operations', () => {
 
     const arbitrary = await post(graph.url, { query: '{ order(id: "o1") { id } }' });
     expect(arbitrary.status).toBe(400);
-    expect(arbitrary.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['Only persisted operations run here: send the hash of one (generated/client/persisted-documents.json) as documentId.', 'PERSISTED_QUERY_ONLY']]);
+    expect(arbitrary.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
+      [
+        'Only persisted operations run here: send the hash of one (generated/client/persisted-documents.json) as documentId.',
+        'PERSISTED_QUERY_ONLY',
+      ],
+    ]);
     const unknown = await post(graph.url, { documentId: `sha256:${'0'.repeat(64)}` });
     expect(unknown.status).toBe(404);
-    expect(unknown.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['No persisted operation has this hash.', 'PERSISTED_QUERY_NOT_FOUND']]);
+    expect(unknown.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
+      ['No persisted operation has this hash.', 'PERSISTED_QUERY_NOT_FOUND'],
+    ]);
     expect(fakes.orders.requests).toHaveLength(calls);
   });
 });

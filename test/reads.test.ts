@@ -18,11 +18,37 @@ const PROFILE = /* GraphQL */ `
   query Profile($id: ID!) {
     user(id: $id) {
       id
-      personal { name email birthDate avatarUrl city }
-      professional { company title skills yearsOfExperience }
+      personal {
+        name
+        email
+        birthDate
+        avatarUrl
+        city
+      }
+      professional {
+        company
+        title
+        skills
+        yearsOfExperience
+      }
       orders(first: 10) {
-        nodes { id status totalCents currency createdAt items { productId quantity unitPriceCents available } }
-        pageInfo { hasNextPage endCursor }
+        nodes {
+          id
+          status
+          totalCents
+          currency
+          createdAt
+          items {
+            productId
+            quantity
+            unitPriceCents
+            available
+          }
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
       }
     }
   }
@@ -81,7 +107,9 @@ describe('a user with everything', () => {
 
   it('has no orders, without an error, when the orders service does not know the user', async () => {
     const { body } = await graph.query('{ user(id: "u1") { orders { nodes { id } pageInfo { hasNextPage endCursor } } } }');
-    expect(body.data).toEqual({ user: { orders: { nodes: [{ id: 'o2' }, { id: 'o1' }], pageInfo: { hasNextPage: false, endCursor: null } } } });
+    expect(body.data).toEqual({
+      user: { orders: { nodes: [{ id: 'o2' }, { id: 'o1' }], pageInfo: { hasNextPage: false, endCursor: null } } },
+    });
     fakes.orders.handle((_, res) => json(res, 404, { error: { code: 'NOT_FOUND', message: 'no such user' } }));
     const unknown = await graph.query('{ user(id: "u1") { orders { nodes { id } pageInfo { hasNextPage endCursor } } } }');
     expect(unknown.body).toEqual({ data: { user: { orders: { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } } } } });
@@ -148,13 +176,25 @@ describe('lists', () => {
       json(res, 200, { orders, nextCursor: null });
     });
     fakes.personal.handle((request, res) =>
-      json(res, 200, { users: request.query.get('ids')!.split(',').map((id) => ({ ...USERS.u2, id })) }),
+      json(res, 200, {
+        users: request.query
+          .get('ids')!
+          .split(',')
+          .map((id) => ({ ...USERS.u2, id })),
+      }),
     );
     fakes.inventory.handle((request, res) =>
-      json(res, 200, { stock: request.query.get('productIds')!.split(',').map((productId) => ({ productId, available: 1 })) }),
+      json(res, 200, {
+        stock: request.query
+          .get('productIds')!
+          .split(',')
+          .map((productId) => ({ productId, available: 1 })),
+      }),
     );
     const ids = Array.from({ length: 60 }, (_, i) => `x${i}`);
-    const { body } = await graph.query('query($ids: [ID!]!) { users(ids: $ids) { orders(first: 3) { nodes { items { available } } } } }', { ids });
+    const { body } = await graph.query('query($ids: [ID!]!) { users(ids: $ids) { orders(first: 3) { nodes { items { available } } } } }', {
+      ids,
+    });
     expect(body.errors).toBeUndefined();
     expect(fakes.personal.requests).toHaveLength(1);
     expect(fakes.orders.requests).toHaveLength(60);
@@ -167,12 +207,21 @@ describe('orders', () => {
   it('answers an order with its user and the stock of its items', async () => {
     const { body } = await graph.query('{ order(id: "o3") { id status user { id personal { name } } items { productId available } } }');
     expect(body).toEqual({
-      data: { order: { id: 'o3', status: 'PLACED', user: { id: 'u2', personal: { name: 'Alan Turing' } }, items: [{ productId: 'p3', available: 12 }] } },
+      data: {
+        order: {
+          id: 'o3',
+          status: 'PLACED',
+          user: { id: 'u2', personal: { name: 'Alan Turing' } },
+          items: [{ productId: 'p3', available: 12 }],
+        },
+      },
     });
   });
 
   it('resolves the users of several orders through one personal batch', async () => {
-    const { body } = await graph.query('{ a: order(id: "o1") { user { id } } b: order(id: "o3") { user { id } } c: order(id: "o2") { user { id } } }');
+    const { body } = await graph.query(
+      '{ a: order(id: "o1") { user { id } } b: order(id: "o3") { user { id } } c: order(id: "o2") { user { id } } }',
+    );
     expect(body).toEqual({ data: { a: { user: { id: 'u1' } }, b: { user: { id: 'u2' } }, c: { user: { id: 'u1' } } } });
     expect(calls(fakes.orders)).toEqual(['GET /orders?ids=o1,o3,o2']);
     expect(calls(fakes.personal)).toEqual(['GET /users?ids=u1,u2']);
@@ -183,10 +232,12 @@ describe('orders', () => {
     expect(body).toEqual({ data: { order: null } });
   });
 
-  it('pages through a user\'s orders with the cursor the service gave', async () => {
+  it("pages through a user's orders with the cursor the service gave", async () => {
     const first = await graph.query('{ user(id: "u1") { orders(first: 1) { nodes { id } pageInfo { hasNextPage endCursor } } } }');
     expect(first.body.data).toEqual({ user: { orders: { nodes: [{ id: 'o2' }], pageInfo: { hasNextPage: true, endCursor: '1' } } } });
-    const second = await graph.query('{ user(id: "u1") { orders(first: 1, after: "1") { nodes { id } pageInfo { hasNextPage endCursor } } } }');
+    const second = await graph.query(
+      '{ user(id: "u1") { orders(first: 1, after: "1") { nodes { id } pageInfo { hasNextPage endCursor } } } }',
+    );
     expect(second.body.data).toEqual({ user: { orders: { nodes: [{ id: 'o1' }], pageInfo: { hasNextPage: false, endCursor: null } } } });
     expect(calls(fakes.orders)).toEqual(['GET /users/u1/orders?limit=1', 'GET /users/u1/orders?limit=1&cursor=1']);
   });
@@ -201,8 +252,13 @@ describe('orders', () => {
   });
 
   it('fetches two differently paged selections of the same user separately, each once', async () => {
-    const { body } = await graph.query('{ user(id: "u1") { a: orders(first: 1) { nodes { id } } b: orders(first: 2) { nodes { id } } c: orders(first: 1) { nodes { id } } } }');
-    expect(body.data).toEqual({ user: { a: { nodes: [{ id: 'o2' }] }, b: { nodes: [{ id: 'o2' }, { id: 'o1' }] }, c: { nodes: [{ id: 'o2' }] } } });
+    const { body } = await graph.query(
+      '{ user(id: "u1") { ' +
+        'a: orders(first: 1) { nodes { id } } b: orders(first: 2) { nodes { id } } c: orders(first: 1) { nodes { id } } } }',
+    );
+    expect(body.data).toEqual({
+      user: { a: { nodes: [{ id: 'o2' }] }, b: { nodes: [{ id: 'o2' }, { id: 'o1' }] }, c: { nodes: [{ id: 'o2' }] } },
+    });
     expect(calls(fakes.orders).sort()).toEqual(['GET /users/u1/orders?limit=1', 'GET /users/u1/orders?limit=2']);
   });
 });
@@ -225,7 +281,8 @@ describe('selection', () => {
 
   it('honours @skip and fragments when starting loads early', async () => {
     const { body } = await graph.query(
-      'query($skip: Boolean!) { user(id: "u1") { ...F professional @skip(if: $skip) { title } } } fragment F on User { ... on User { orders(first: 1) { nodes { id } } } }',
+      'query($skip: Boolean!) { user(id: "u1") { ...F professional @skip(if: $skip) { title } } } ' +
+        'fragment F on User { ... on User { orders(first: 1) { nodes { id } } } }',
       { skip: true },
     );
     expect(body).toEqual({ data: { user: { orders: { nodes: [{ id: 'o2' }] } } } });

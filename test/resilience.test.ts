@@ -42,12 +42,17 @@ describe('retries', () => {
   it('gives up after the configured number of retries, with the last error', async () => {
     const { fakes, graph } = await setup({ professional: unavailable }, { ...QUICK, PROFESSIONAL_MAX_RETRIES: '1' });
     const { body } = await graph.query(PROFILE_QUERY);
-    expect(body.errors?.map((e) => e.extensions)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', service: 'professional', upstreamStatus: 503, retryable: true }]);
+    expect(body.errors?.map((e) => e.extensions)).toEqual([
+      { code: 'UPSTREAM_UNAVAILABLE', service: 'professional', upstreamStatus: 503, retryable: true },
+    ]);
     expect(fakes.professional.requests).toHaveLength(2);
   });
 
   it('honours Retry-After on 429: the retry comes no sooner than asked', async () => {
-    const { fakes, graph } = await setup({ professional: failingFirst(1, (_, res) => res.writeHead(429, { 'retry-after': '1' }).end()) }, QUICK);
+    const { fakes, graph } = await setup(
+      { professional: failingFirst(1, (_, res) => res.writeHead(429, { 'retry-after': '1' }).end()) },
+      QUICK,
+    );
     expect((await graph.query(PROFILE_QUERY)).body).toEqual(HEALTHY_PROFILE);
     const [first, second] = fakes.professional.requests;
     expect(fakes.professional.requests).toHaveLength(2);
@@ -111,7 +116,12 @@ describe('retries of writes', () => {
     const urls = Object.fromEntries(SERVICE_NAMES.map((service) => [`${service.toUpperCase()}_API_URL`, fake!.url]));
     const { upstreams } = loadConfig({ ...urls, ...QUICK, ...env });
     upstream = new Upstream('notifications', fake.url, upstreams.notifications, createLogger('silent'));
-    return new WriteDataSource(upstream, { requestId: 'r1', authorization: undefined, signal: new AbortController().signal, deadline: Date.now() + 10_000 });
+    return new WriteDataSource(upstream, {
+      requestId: 'r1',
+      authorization: undefined,
+      signal: new AbortController().signal,
+      deadline: Date.now() + 10_000,
+    });
   }
 
   const email = { to: 'ada@example.com', template: 'order_confirmation', data: { orderId: 'o1', totalCents: 100 } };
@@ -127,14 +137,22 @@ describe('retries of writes', () => {
   it('a call that may not be retried leaves the retry budget to those that may', async () => {
     const notifications = await notificationsAnswering(unavailable, { UPSTREAM_RETRY_BUDGET_BURST: '1' });
     await expect(notifications.send({ method: 'POST', path: '/emails', route: '/emails', body: email })).rejects.toThrow();
-    await expect(notifications.send({ method: 'POST', path: '/emails', route: '/emails', body: email, idempotencyKey: 'k1' })).rejects.toThrow();
+    await expect(
+      notifications.send({ method: 'POST', path: '/emails', route: '/emails', body: email, idempotencyKey: 'k1' }),
+    ).rejects.toThrow();
     // One attempt for the first; the second spends the budget's one retry.
     expect(fake!.requests.map((r) => r.headers['idempotency-key'])).toEqual([undefined, 'k1', 'k1']);
   });
 
   it('a POST with an Idempotency-Key is retried with the same key and body', async () => {
     const notifications = await notificationsAnswering(failingFirst(2, (_, res) => res.socket?.destroy()));
-    const response = await notifications.send({ method: 'POST', path: '/emails', route: '/emails', body: email, idempotencyKey: 'order-o1-email' });
+    const response = await notifications.send({
+      method: 'POST',
+      path: '/emails',
+      route: '/emails',
+      body: email,
+      idempotencyKey: 'order-o1-email',
+    });
     expect(response.status).toBe(200);
     expect(fake!.requests.map((r) => [r.method, r.headers['idempotency-key'], JSON.parse(r.body)])).toEqual([
       ['POST', 'order-o1-email', email],
@@ -146,7 +164,10 @@ describe('retries of writes', () => {
 
 describe('deadlines and aborts', () => {
   it('a call gets no more than what is left of the operation budget, and is abandoned at its end', async () => {
-    const { fakes, graph } = await setup({ professional: () => undefined }, { REQUEST_TIMEOUT_MS: '300', PROFESSIONAL_TIMEOUT_MS: '60000' });
+    const { fakes, graph } = await setup(
+      { professional: () => undefined },
+      { REQUEST_TIMEOUT_MS: '300', PROFESSIONAL_TIMEOUT_MS: '60000' },
+    );
     const { body } = await graph.query(PROFILE_QUERY);
     expect(body.data).toEqual({ user: { id: 'u1', personal: { name: 'Ada Lovelace' }, professional: null } });
     expect(body.errors?.map((e) => e.extensions)).toEqual([{ code: 'UPSTREAM_TIMEOUT', service: 'professional', retryable: true }]);
@@ -182,10 +203,18 @@ describe('circuit breaker', () => {
     const open = await graph.query(PROFILE_QUERY);
     expect(open.body.data).toEqual({ user: { id: 'u1', personal: { name: 'Ada Lovelace' }, professional: null } });
     const extensions = open.body.errors?.[0]?.extensions;
-    expect(extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', service: 'professional', retryable: true, circuit: 'open', retryAfterMs: expect.any(Number) });
+    expect(extensions).toEqual({
+      code: 'UPSTREAM_UNAVAILABLE',
+      service: 'professional',
+      retryable: true,
+      circuit: 'open',
+      retryAfterMs: expect.any(Number),
+    });
     expect(fakes.professional.requests).toHaveLength(4);
     // Other upstreams are untouched by this one's breaker.
-    expect((await graph.query('{ user(id: "u2") { personal { name } } }')).body).toEqual({ data: { user: { personal: { name: 'Alan Turing' } } } });
+    expect((await graph.query('{ user(id: "u2") { personal { name } } }')).body).toEqual({
+      data: { user: { personal: { name: 'Alan Turing' } } },
+    });
 
     fakes.professional.handle(profile);
     // The client waits as long as the error said; then one trial call goes through and closes the circuit.
@@ -219,7 +248,9 @@ describe('circuit breaker', () => {
     await fakes.professional.received(5);
     // Answered while the trial is still held by the fake: had it waited for the trial, it would never be.
     const other = await graph.query(PROFILE_QUERY);
-    expect(other.body.errors?.map((e) => e.extensions)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', service: 'professional', retryable: true, circuit: 'open' }]);
+    expect(other.body.errors?.map((e) => e.extensions)).toEqual([
+      { code: 'UPSTREAM_UNAVAILABLE', service: 'professional', retryable: true, circuit: 'open' },
+    ]);
     release.resolve();
     expect((await trial).body).toEqual(HEALTHY_PROFILE);
     expect((await graph.query(PROFILE_QUERY)).body).toEqual(HEALTHY_PROFILE);
@@ -267,11 +298,17 @@ describe('bulkhead', () => {
 });
 
 describe('HTTP caching', () => {
-  const cached = (cacheControl: string): Handler => (_, res) =>
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': cacheControl }).end(JSON.stringify(PROFILES.u1));
+  const cached =
+    (cacheControl: string): Handler =>
+    (_, res) =>
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': cacheControl }).end(JSON.stringify(PROFILES.u1));
   // Stale at once, yet storable because it can be revalidated (RFC 9111 §5.2.2.4).
-  const staleAtOnce = (cacheControl: string): Handler => (_, res) =>
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': cacheControl, etag: '"v1"' }).end(JSON.stringify(PROFILES.u1));
+  const staleAtOnce =
+    (cacheControl: string): Handler =>
+    (_, res) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'cache-control': cacheControl, etag: '"v1"' })
+        .end(JSON.stringify(PROFILES.u1));
 
   it('keeps answers that carry Cache-Control for as long as they say', async () => {
     const { fakes, graph } = await setup({ professional: cached('max-age=60') });
@@ -289,7 +326,7 @@ describe('HTTP caching', () => {
     expect(fakes.professional.requests).toHaveLength(3);
   });
 
-  it('never shares an answer to a request that carried a user\'s authorization, even one marked public', async () => {
+  it("never shares an answer to a request that carried a user's authorization, even one marked public", async () => {
     const user = (_: unknown, res: Parameters<Handler>[1]) =>
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=60' }).end(JSON.stringify(USERS.u1));
     const { fakes, graph } = await setup({ personal: user });
@@ -308,10 +345,13 @@ describe('HTTP caching', () => {
   });
 
   it('serves a stale answer within stale-if-error when the upstream is unreachable or its circuit open', async () => {
-    const { fakes, graph } = await setup({ professional: staleAtOnce('max-age=0, stale-if-error=60') }, {
-      UPSTREAM_MAX_RETRIES: '0',
-      PROFESSIONAL_CIRCUIT_MIN_CALLS: '2',
-    });
+    const { fakes, graph } = await setup(
+      { professional: staleAtOnce('max-age=0, stale-if-error=60') },
+      {
+        UPSTREAM_MAX_RETRIES: '0',
+        PROFESSIONAL_CIRCUIT_MIN_CALLS: '2',
+      },
+    );
     expect((await graph.query(PROFILE_QUERY)).body).toEqual(HEALTHY_PROFILE);
     fakes.professional.handle((_, res) => res.socket?.destroy());
     for (let i = 0; i < 4; i++) expect((await graph.query(PROFILE_QUERY)).body).toEqual(HEALTHY_PROFILE);

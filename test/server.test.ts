@@ -90,7 +90,10 @@ describe('configuration', () => {
   });
 
   it('refuses a bad URL', async () => {
-    server = spawnServer({ ...urlEnv({ personal: 'x', professional: 'x', orders: 'x', inventory: 'x', notifications: 'x' }), PERSONAL_API_URL: 'ftp://example' });
+    server = spawnServer({
+      ...urlEnv({ personal: 'x', professional: 'x', orders: 'x', inventory: 'x', notifications: 'x' }),
+      PERSONAL_API_URL: 'ftp://example',
+    });
     expect(await server.exited).toBe(2);
     expect(server.output()).toContain('PERSONAL_API_URL="ftp://example" is not valid');
   });

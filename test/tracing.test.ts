@@ -17,7 +17,9 @@ afterEach(async () => {
   await fakes?.close();
 });
 
-async function tracedGraph(handlers: Parameters<typeof startContractFakes>[0] = {}): Promise<{ graph: GraphServer; fakes: Fakes; spans: () => ReadableSpan[] }> {
+async function tracedGraph(
+  handlers: Parameters<typeof startContractFakes>[0] = {},
+): Promise<{ graph: GraphServer; fakes: Fakes; spans: () => ReadableSpan[] }> {
   const exporter = new InMemorySpanExporter();
   fakes = await startContractFakes(handlers);
   graph = await startGraph(fakes.urls, {}, { spanExporter: exporter });
@@ -39,10 +41,16 @@ describe('tracing', () => {
     expect((await graph.query(PROFILE)).body.errors).toBeUndefined();
 
     const operation = spans().find((s) => s.name === 'graphql query Profile')!;
-    expect(operation.attributes).toMatchObject({ 'graphql.operation.type': 'query', 'graphql.operation.name': 'Profile', 'graphql.outcome': 'success' });
+    expect(operation.attributes).toMatchObject({
+      'graphql.operation.type': 'query',
+      'graphql.operation.name': 'Profile',
+      'graphql.outcome': 'success',
+    });
     const children = spans().filter((s) => s.parentSpanContext?.spanId === operation.spanContext().spanId);
     const calls = children.filter((s) => s.attributes['upstream.service'] !== undefined);
-    expect(calls.map((s) => [s.attributes['upstream.service'], s.attributes['http.route'], s.attributes['http.response.status_code']]).sort()).toEqual([
+    expect(
+      calls.map((s) => [s.attributes['upstream.service'], s.attributes['http.route'], s.attributes['http.response.status_code']]).sort(),
+    ).toEqual([
       ['orders', '/users/{userId}/orders', 200],
       ['personal', '/users/{id}', 200],
       ['professional', '/profiles/{userId}', 200],
@@ -51,7 +59,12 @@ describe('tracing', () => {
     const latestStart = Math.max(...calls.map((s) => millis(s.startTime)));
     const earliestEnd = Math.min(...calls.map((s) => millis(s.endTime)));
     expect(latestStart).toBeLessThan(earliestEnd);
-    expect(children.filter((s) => s.name.startsWith('dataloader ')).map((s) => [s.attributes['dataloader.name'], s.attributes['dataloader.batch_size']]).sort()).toEqual([
+    expect(
+      children
+        .filter((s) => s.name.startsWith('dataloader '))
+        .map((s) => [s.attributes['dataloader.name'], s.attributes['dataloader.batch_size']])
+        .sort(),
+    ).toEqual([
       ['orders.pages', 1],
       ['personal.users', 1],
       ['professional.profiles', 1],

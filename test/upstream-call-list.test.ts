@@ -35,10 +35,50 @@ describe('the upstream call list', () => {
     });
     const { body } = await graph.query(PROFILE, {}, ASK);
     const calls = (body as { extensions: { upstreamCalls: Call[] } }).extensions.upstreamCalls;
-    expect(calls.map(({ service, method, route, attempt, status, outcome, batchSize, cacheHit }) => ({ service, method, route, attempt, status, outcome, batchSize, cacheHit })).sort((a, b) => a.service.localeCompare(b.service))).toEqual([
-      { service: 'orders', method: 'GET', route: '/users/{userId}/orders', attempt: 1, status: 200, outcome: 'ok', batchSize: null, cacheHit: false },
-      { service: 'personal', method: 'GET', route: '/users/{id}', attempt: 1, status: 200, outcome: 'ok', batchSize: null, cacheHit: false },
-      { service: 'professional', method: 'GET', route: '/profiles/{userId}', attempt: 1, status: 200, outcome: 'ok', batchSize: null, cacheHit: false },
+    expect(
+      calls
+        .map(({ service, method, route, attempt, status, outcome, batchSize, cacheHit }) => ({
+          service,
+          method,
+          route,
+          attempt,
+          status,
+          outcome,
+          batchSize,
+          cacheHit,
+        }))
+        .sort((a, b) => a.service.localeCompare(b.service)),
+    ).toEqual([
+      {
+        service: 'orders',
+        method: 'GET',
+        route: '/users/{userId}/orders',
+        attempt: 1,
+        status: 200,
+        outcome: 'ok',
+        batchSize: null,
+        cacheHit: false,
+      },
+      {
+        service: 'personal',
+        method: 'GET',
+        route: '/users/{id}',
+        attempt: 1,
+        status: 200,
+        outcome: 'ok',
+        batchSize: null,
+        cacheHit: false,
+      },
+      {
+        service: 'professional',
+        method: 'GET',
+        route: '/profiles/{userId}',
+        attempt: 1,
+        status: 200,
+        outcome: 'ok',
+        batchSize: null,
+        cacheHit: false,
+      },
     ]);
     const latestStart = Math.max(...calls.map((c) => c.startMs));
     const earliestEnd = Math.min(...calls.map((c) => c.startMs + c.durationMs));
@@ -47,7 +87,10 @@ describe('the upstream call list', () => {
 
   it('shows retries and batch sizes', async () => {
     let failures = 1;
-    const { graph } = await setup({ personal: (request, res) => (failures-- > 0 ? res.writeHead(503).end() : contractHandlers.personal(request, res)) }, { UPSTREAM_RETRY_BASE_DELAY_MS: '1' });
+    const { graph } = await setup(
+      { personal: (request, res) => (failures-- > 0 ? res.writeHead(503).end() : contractHandlers.personal(request, res)) },
+      { UPSTREAM_RETRY_BASE_DELAY_MS: '1' },
+    );
     const { body } = await graph.query('{ users(ids: ["u1", "u2"]) { id } }', {}, ASK);
     const calls = (body as { extensions: { upstreamCalls: Call[] } }).extensions.upstreamCalls;
     expect(calls.map((c) => [c.route, c.attempt, c.status, c.batchSize])).toEqual([

@@ -88,7 +88,9 @@ class InventoryAPI extends RESTDataSource {
   override baseURL = `${process.env.INVENTORY_API_URL}/`;
 
   private stockLoader = new DataLoader(async (productIds: readonly string[]) => {
-    const { stock } = await this.get<{ stock: { productId: string; available: number }[] }>('stock', { params: { productIds: productIds.join(',') } });
+    const { stock } = await this.get<{ stock: { productId: string; available: number }[] }>('stock', {
+      params: { productIds: productIds.join(',') },
+    });
     return productIds.map((id) => stock.find((line) => line.productId === id)?.available ?? null);
   });
 
@@ -119,7 +121,8 @@ const resolvers = {
     user: (order: Order, _: unknown, { dataSources }: ContextValue) => dataSources.personal.getUser(order.userId),
   },
   OrderItem: {
-    available: (item: { productId: string }, _: unknown, { dataSources }: ContextValue) => dataSources.inventory.getAvailable(item.productId),
+    available: (item: { productId: string }, _: unknown, { dataSources }: ContextValue) =>
+      dataSources.inventory.getAvailable(item.productId),
   },
 };
 

@@ -7,7 +7,14 @@ import type { ServiceName } from '../../errors/service-name.js';
 import { json, notFound, startFakeUpstream, type FakeUpstream, type Handler, type RecordedRequest } from './fake-upstream.js';
 
 export const USERS = {
-  u1: { id: 'u1', name: 'Ada Lovelace', email: 'ada@example.com', birthDate: '1815-12-10', avatarUrl: 'https://img.example.com/ada.png', city: 'London' },
+  u1: {
+    id: 'u1',
+    name: 'Ada Lovelace',
+    email: 'ada@example.com',
+    birthDate: '1815-12-10',
+    avatarUrl: 'https://img.example.com/ada.png',
+    city: 'London',
+  },
   u2: { id: 'u2', name: 'Alan Turing', email: 'alan@example.com', birthDate: null, avatarUrl: null, city: null },
   u3: { id: 'u3', name: 'Grace Hopper', email: 'grace@example.com', birthDate: '1906-12-09', avatarUrl: null, city: 'New York' },
 } as const;
@@ -18,9 +25,36 @@ export const PROFILES = {
 } as const;
 
 export const ORDERS = {
-  o1: { id: 'o1', userId: 'u1', status: 'PLACED', items: [{ productId: 'p1', quantity: 2, unitPriceCents: 500 }, { productId: 'p2', quantity: 1, unitPriceCents: 1000 }], totalCents: 2000, currency: 'EUR', createdAt: '2026-01-01T10:00:00.000Z' },
-  o2: { id: 'o2', userId: 'u1', status: 'CANCELLED', items: [{ productId: 'p2', quantity: 3, unitPriceCents: 1000 }], totalCents: 3000, currency: 'EUR', createdAt: '2026-02-01T10:00:00.000Z' },
-  o3: { id: 'o3', userId: 'u2', status: 'PLACED', items: [{ productId: 'p3', quantity: 1, unitPriceCents: 250 }], totalCents: 250, currency: 'EUR', createdAt: '2026-03-01T10:00:00.000Z' },
+  o1: {
+    id: 'o1',
+    userId: 'u1',
+    status: 'PLACED',
+    items: [
+      { productId: 'p1', quantity: 2, unitPriceCents: 500 },
+      { productId: 'p2', quantity: 1, unitPriceCents: 1000 },
+    ],
+    totalCents: 2000,
+    currency: 'EUR',
+    createdAt: '2026-01-01T10:00:00.000Z',
+  },
+  o2: {
+    id: 'o2',
+    userId: 'u1',
+    status: 'CANCELLED',
+    items: [{ productId: 'p2', quantity: 3, unitPriceCents: 1000 }],
+    totalCents: 3000,
+    currency: 'EUR',
+    createdAt: '2026-02-01T10:00:00.000Z',
+  },
+  o3: {
+    id: 'o3',
+    userId: 'u2',
+    status: 'PLACED',
+    items: [{ productId: 'p3', quantity: 1, unitPriceCents: 250 }],
+    totalCents: 250,
+    currency: 'EUR',
+    createdAt: '2026-03-01T10:00:00.000Z',
+  },
 } as const;
 
 /** Each user's orders, newest first. */

@@ -81,8 +81,7 @@ export async function startFakeUpstream(handler: Handler): Promise<FakeUpstream>
     url: `http://127.0.0.1:${port}`,
     requests,
     inFlight: () => open,
-    received: (count) =>
-      requests.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })),
+    received: (count) => (requests.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve }))),
     handle: (next) => {
       current = next;
     },

@@ -13,7 +13,10 @@ import { loadConfig } from '../../server/config.js';
 export interface GraphResponse {
   status: number;
   headers: Headers;
-  body: { data?: Record<string, unknown> | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
+  body: {
+    data?: Record<string, unknown> | null;
+    errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  };
 }
 
 export interface GraphServer {
@@ -29,7 +32,11 @@ export interface GraphOptions {
   readonly spanExporter?: SpanExporter;
 }
 
-export async function startGraph(urls: Record<ServiceName, string>, env: Record<string, string> = {}, options: GraphOptions = {}): Promise<GraphServer> {
+export async function startGraph(
+  urls: Record<ServiceName, string>,
+  env: Record<string, string> = {},
+  options: GraphOptions = {},
+): Promise<GraphServer> {
   const urlEnv = Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_API_URL`, urls[name]]));
   // A real SQLite database, in memory unless the test gives a file. Every request of a test
   // comes from one IP: the rate limit is off unless the test sets it.

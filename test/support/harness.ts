@@ -28,9 +28,9 @@ export function graphHarness(): StartGraphWithFakes {
   });
   return async (handlers = {}, env = {}, urls = {}) => {
     const fakes = await startContractFakes(handlers);
-    open.push(fakes.close);
+    open.push(() => fakes.close());
     const graph = await startGraph({ ...fakes.urls, ...urls }, env);
-    open.push(graph.close);
+    open.push(() => graph.close());
     return { fakes, graph };
   };
 }

@@ -25,7 +25,10 @@ export function processHarness() {
     async fakes(handlers: Partial<Record<ServiceName, Handler>> = {}) {
       fakes = await startContractFakes(handlers);
       const started = fakes;
-      return { fakes: started, urlEnv: Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_API_URL`, started.urls[name]])) };
+      return {
+        fakes: started,
+        urlEnv: Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_API_URL`, started.urls[name]])),
+      };
     },
     async server(env: Record<string, string>) {
       const started = await startServerProcess(env);

@@ -29,7 +29,10 @@ const IDS = ['u1', 'u2', 'u3', 'o1', 'o2', 'o3', 'p1', 'p2', 'p3', 'nobody', '',
 export class QueryFuzzer {
   private readonly next: () => number;
 
-  constructor(private readonly schema: GraphQLSchema, seed: number) {
+  constructor(
+    private readonly schema: GraphQLSchema,
+    seed: number,
+  ) {
     this.next = seededRandom(seed);
   }
 
@@ -68,7 +71,10 @@ export class QueryFuzzer {
           query = query.slice(0, at) + query.slice(at + 1 + this.int(5));
           break;
         case 1:
-          query = query.slice(0, at) + this.pick(['{', '}', '(', ')', '[', ']', ':', '!', '@', '$', '"', '\\', '...', '#', 'ȁ', '\u0000', 'x', '0', ' on ']) + query.slice(at);
+          query =
+            query.slice(0, at) +
+            this.pick(['{', '}', '(', ')', '[', ']', ':', '!', '@', '$', '"', '\\', '...', '#', 'ȁ', '\u0000', 'x', '0', ' on ']) +
+            query.slice(at);
           break;
         case 2:
           query = query.slice(0, at);
@@ -82,7 +88,9 @@ export class QueryFuzzer {
           query = query.replace(/\b[a-z]+\b/, (word) => `${word}x`);
       }
     }
-    const variables = this.chance(0.3) ? { ...operation.variables, [this.pick(['ids', 'v0', 'first', 'input'])]: this.pick([1, 'x', null, [], {}, [null], true]) } : operation.variables;
+    const variables = this.chance(0.3)
+      ? { ...operation.variables, [this.pick(['ids', 'v0', 'first', 'input'])]: this.pick([1, 'x', null, [], {}, [null], true]) }
+      : operation.variables;
     return { query, variables };
   }
 
@@ -107,7 +115,9 @@ export class QueryFuzzer {
 
   private field(field: GraphQLField<unknown, unknown>, depth: number, scope: Scope): string {
     const alias = this.chance(0.15) ? `a${this.int(1000)}: ` : '';
-    const args = field.args.filter((arg) => isNonNullType(arg.type) || this.chance(0.5)).map((arg) => `${arg.name}: ${this.argument(arg, scope)}`);
+    const args = field.args
+      .filter((arg) => isNonNullType(arg.type) || this.chance(0.5))
+      .map((arg) => `${arg.name}: ${this.argument(arg, scope)}`);
     const directive = this.chance(0.08) ? ` @${this.pick(['include', 'skip'])}(if: ${this.chance(0.5)})` : '';
     const named = getNamedType(field.type);
     const sub = isObjectType(named) ? ` ${this.selection(named, depth + 1, scope)}` : '';
@@ -154,6 +164,9 @@ interface Scope {
 /** A JavaScript value as a GraphQL literal (the schema takes no enum arguments). */
 function literal(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(literal).join(', ')}]`;
-  if (value !== null && typeof value === 'object') return `{ ${Object.entries(value).map(([k, v]) => `${k}: ${literal(v)}`).join(', ')} }`;
+  if (value !== null && typeof value === 'object')
+    return `{ ${Object.entries(value)
+      .map(([k, v]) => `${k}: ${literal(v)}`)
+      .join(', ')} }`;
   return JSON.stringify(value);
 }

@@ -30,13 +30,21 @@ export interface SpawnOptions {
 export function spawnServer(env: Record<string, string>, options: SpawnOptions = {}): ServerProcess {
   // The build runs as `npm start` runs it (package.json), young generation size included.
   const entry = options.built === true ? ['--max-semi-space-size=64', 'dist/server/main.js'] : ['--import', 'tsx', 'server/main.ts'];
-  const [command, args] = options.cpu === undefined ? [process.execPath, entry] : ['taskset', ['-c', String(options.cpu), process.execPath, ...entry]];
+  const [command, args] =
+    options.cpu === undefined ? [process.execPath, entry] : ['taskset', ['-c', String(options.cpu), process.execPath, ...entry]];
   const child = spawn(command, args, {
     cwd: root,
     // Only what the test gives, so that the machine's own *_API_URL cannot leak in; state in a
     // fresh folder unless the test names a file (to restart on the same one). Every request of
     // a test or bench comes from one IP: the rate limit is off unless the caller sets it.
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', STATE_DB_PATH: freshStatePath(), RATE_LIMIT_REQUESTS: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      STATE_DB_PATH: freshStatePath(),
+      RATE_LIMIT_REQUESTS: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -51,8 +59,8 @@ export function spawnServer(env: Record<string, string>, options: SpawnOptions =
       }
     }
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,
@@ -69,7 +77,10 @@ export function spawnServer(env: Record<string, string>, options: SpawnOptions =
 }
 
 /** Starts the server and resolves with its base URL once it listens. */
-export async function startServerProcess(env: Record<string, string>, options: SpawnOptions = {}): Promise<{ server: ServerProcess; url: string }> {
+export async function startServerProcess(
+  env: Record<string, string>,
+  options: SpawnOptions = {},
+): Promise<{ server: ServerProcess; url: string }> {
   const server = spawnServer({ PORT: '0', HOST: '127.0.0.1', ...env }, options);
   const [, port] = await server.waitFor(/GraphQL on http:\/\/localhost:(\d+)\/graphql/);
   return { server, url: `http://127.0.0.1:${port}` };

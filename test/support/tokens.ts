@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type JWTPayload, type CryptoKey } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 
 export const SECRET = 'test-secret-of-at-least-thirty-two-characters';
 export const ISSUER = 'https://login.example.test/';
@@ -24,7 +24,9 @@ export interface TokenOptions {
 }
 
 export function hmacToken(sub: string, options: TokenOptions = {}): Promise<string> {
-  return sign(new SignJWT(claims(options)).setProtectedHeader({ alg: 'HS256' }), sub, options).sign(new TextEncoder().encode(options.secret ?? SECRET));
+  return sign(new SignJWT(claims(options)).setProtectedHeader({ alg: 'HS256' }), sub, options).sign(
+    new TextEncoder().encode(options.secret ?? SECRET),
+  );
 }
 
 export function bearer(token: string): Record<string, string> {
@@ -68,7 +70,8 @@ export async function startJwksIssuer(): Promise<JwksIssuer> {
   return {
     jwksUrl: `${url}/.well-known/jwks.json`,
     fetches: () => fetches,
-    token: (sub, options = {}) => sign(new SignJWT(claims(options)).setProtectedHeader({ alg: 'RS256', kid: 'key-1' }), sub, options).sign(privateKey as CryptoKey),
+    token: (sub, options = {}) =>
+      sign(new SignJWT(claims(options)).setProtectedHeader({ alg: 'RS256', kid: 'key-1' }), sub, options).sign(privateKey),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -26,7 +26,18 @@ export const MAX_UNITS_PER_LINE = 10;
 
 export interface WriteState {
   /** Orders by id, as the orders service holds them. */
-  orders: Map<string, { id: string; userId: string; status: 'PLACED' | 'CANCELLED'; items: (Line & { unitPriceCents: number })[]; totalCents: number; currency: string; createdAt: string }>;
+  orders: Map<
+    string,
+    {
+      id: string;
+      userId: string;
+      status: 'PLACED' | 'CANCELLED';
+      items: (Line & { unitPriceCents: number })[];
+      totalCents: number;
+      currency: string;
+      createdAt: string;
+    }
+  >;
   /** Reservations by id, with whether they still hold stock. */
   reservations: Map<string, { orderId: string; items: Line[]; released: boolean }>;
   /** Units in stock now (reservations taken off, releases put back). */
@@ -64,8 +75,10 @@ export function writeFakes(): WriteFakes {
 
   const createOrder = idempotent((request) => {
     const { orderId, userId, items } = JSON.parse(request.body) as { orderId: string; userId: string; items: Line[] };
-    if (items.some((item) => PRICES[item.productId] === undefined)) return { status: 422, body: { error: { code: 'INVALID_ORDER', message: 'unknown product' } } };
-    if (items.some((item) => item.quantity > MAX_UNITS_PER_LINE)) return { status: 422, body: { error: { code: 'INVALID_ORDER', message: `at most ${MAX_UNITS_PER_LINE} units a line` } } };
+    if (items.some((item) => PRICES[item.productId] === undefined))
+      return { status: 422, body: { error: { code: 'INVALID_ORDER', message: 'unknown product' } } };
+    if (items.some((item) => item.quantity > MAX_UNITS_PER_LINE))
+      return { status: 422, body: { error: { code: 'INVALID_ORDER', message: `at most ${MAX_UNITS_PER_LINE} units a line` } } };
     const priced = items.map((item) => ({ ...item, unitPriceCents: PRICES[item.productId]! }));
     const order = {
       id: orderId,
@@ -88,7 +101,8 @@ export function writeFakes(): WriteFakes {
   const reserve = idempotent((request) => {
     const { orderId, items } = JSON.parse(request.body) as { orderId: string; items: Line[] };
     const short = items.find((item) => (state.stock.get(item.productId) ?? 0) < item.quantity);
-    if (short !== undefined) return { status: 409, body: { error: { code: 'OUT_OF_STOCK', message: 'not enough', productId: short.productId } } };
+    if (short !== undefined)
+      return { status: 409, body: { error: { code: 'OUT_OF_STOCK', message: 'not enough', productId: short.productId } } };
     for (const item of items) state.stock.set(item.productId, state.stock.get(item.productId)! - item.quantity);
     const reservationId = `r${++reservationSeq}`;
     state.reservations.set(reservationId, { orderId, items, released: false });
