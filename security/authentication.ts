@@ -5,7 +5,7 @@
  * then trusts every caller. On, every GraphQL request needs a valid token, checked after
  * the request is parsed and before its document is: a missing, expired, forged or
  * foreign token costs one signature check and ends in `UNAUTHENTICATED` with HTTP 401.
- * What a known caller may see is decided in one place, server/authorization.ts.
+ * What a known caller may see is decided in one place, authorization.ts.
  */
 import { createRemoteJWKSet, errors as jose, jwtVerify, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
 import { GraphQLError } from 'graphql';
@@ -13,7 +13,7 @@ import type { Plugin } from 'graphql-yoga';
 import { authUnavailable, unauthenticated } from '../errors/graph-errors.js';
 
 /**
- * Bearer JWTs (see server/auth.ts). Authentication is on when a key is set: `AUTH_JWT_SECRET`
+ * Bearer JWTs. Authentication is on when a key is set: `AUTH_JWT_SECRET`
  * (HS256/384/512) or `AUTH_JWKS_URL` (the issuer's public keys), never both.
  */
 export interface AuthSettings {

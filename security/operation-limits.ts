@@ -26,7 +26,7 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import { badVariables, limitExceeded, type LimitName } from '../errors/graph-errors.js';
 
-/** Limits checked before anything is executed (see server/operation-limits.ts). */
+/** Limits checked before anything is executed. */
 export interface LimitSettings {
   /** Deepest field nesting. @default 10 (`MAX_DEPTH`) */
   readonly maxDepth: number;

@@ -15,7 +15,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import { rateLimited } from '../errors/graph-errors.js';
 import { viewerOf } from './authentication.js';
 
-/** Requests per caller: the token's subject, else the client's IP (see server/rate-limit.ts). */
+/** Requests per caller: the token's subject, else the client's IP. */
 export interface RateLimitSettings {
   /** Requests per window; 0 turns the limit off. @default 600 (`RATE_LIMIT_REQUESTS`) */
   readonly requests: number;

@@ -1,6 +1,6 @@
 /**
  * Builds the graph server: the process-lifetime upstreams, the schema, the yoga app and
- * a Node request listener with the health endpoints. No `listen` here (see main.ts).
+ * a Node request listener with the health endpoints. No `listen` here (see serve.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { makeExecutableSchema } from '@graphql-tools/schema';
@@ -23,6 +23,7 @@ import { resolvers } from '../resolvers/index.js';
 import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
 import type { Config } from './config.js';
 import { createContext } from './context.js';
+import { processRoutes, type Route } from './http-routes.js';
 import { graphiqlOptions } from './graphiql.js';
 import { readGraphQLFiles, readPersistedDocuments } from './project-files.js';
 import { assignRequestId } from '../security/request-id.js';
@@ -40,7 +41,7 @@ export interface AppOptions {
   /**
    * Extra routes served before the graph (the demo controls); answers true when it handled the request.
    */
-  readonly extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  readonly extraRoutes?: Route;
   /** Where spans go besides `OTEL_EXPORTER_OTLP_ENDPOINT` (tests: an in-memory exporter). */
   readonly spanExporter?: SpanExporter;
 }
@@ -108,21 +109,11 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
   });
 
   let draining = false;
-  const admin = adminRoutes(config.adminToken, orderSaga);
+  const routes = [processRoutes({ registry: metrics.registry, draining: () => draining }), adminRoutes(config.adminToken, orderSaga)];
+  if (extraRoutes !== undefined) routes.push(extraRoutes);
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/') return void res.writeHead(302, { location: '/graphql' }).end();
-    if (path === '/healthz') return reply(res, 200, { status: 'ok' });
-    if (path === '/metrics' && req.method === 'GET') {
-      void metrics.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-        () => reply(res, 500, { error: 'metrics unavailable' }),
-      );
-      return;
-    }
-    if (path === '/readyz') return reply(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ready' });
-    if (admin(req, res) || extraRoutes?.(req, res)) return;
+    if (routes.some((route) => route(req, res))) return;
     if (draining) res.setHeader('connection', 'close');
     assignRequestId(req, res);
     void yoga(req, res);
@@ -142,8 +133,4 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
       await rateLimiter.close();
     },
   };
-}
-
-function reply(res: ServerResponse, status: number, body: object): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }

@@ -16,6 +16,7 @@ import { ProfessionalDataSource } from '../datasources/professional-datasource.j
 import { OrdersDataSource } from '../datasources/orders-datasource.js';
 import { InventoryDataSource } from '../datasources/inventory-datasource.js';
 import type { OrderSaga } from '../place-order/order-saga.js';
+import { UPSTREAM_CALLS_HEADER } from '../telemetry/upstream-call-list.js';
 import { viewerOf, type Viewer } from '../security/authentication.js';
 
 /**
@@ -29,12 +30,9 @@ export interface GraphContext extends ScopedContext {
   readonly inventory: InventoryDataSource;
   /** Process lifetime: places orders (durable, shared by every request). */
   readonly orderSaga: OrderSaga;
-  /** The verified caller (server/auth.ts); `undefined` when authentication is off. */
+  /** The verified caller (security/authentication.ts); `undefined` when authentication is off. */
   readonly viewer: Viewer | undefined;
 }
-
-/** The request header that asks for the list of upstream calls in the answer. */
-export const UPSTREAM_CALLS_HEADER = 'x-graph-upstream-calls';
 
 export function createContext(
   upstreams: Upstreams,
@@ -49,7 +47,7 @@ export function createContext(
     startedAt: performance.now(),
     ...(wantsCalls ? { callLog: [] as UpstreamCallRecord[] } : {}),
     deadline: Date.now() + requestTimeoutMs,
-    // The HTTP layer has already replaced a missing or unsafe id (see request-id.ts).
+    // The HTTP layer has already replaced a missing or unsafe id (security/request-id.ts).
     requestId: request.headers.get('x-request-id') ?? randomUUID(),
     authorization: request.headers.get('authorization') ?? undefined,
     signal: request.signal,

@@ -1,5 +1,5 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
-import { UPSTREAM_CALLS_HEADER } from './context.js';
+import { UPSTREAM_CALLS_HEADER } from '../telemetry/upstream-call-list.js';
 import { readGraphQLFiles } from './project-files.js';
 
 /** The example operations in the order a newcomer should meet them; any others follow. */

@@ -7,6 +7,9 @@
 import type { Plugin } from 'graphql-yoga';
 import type { ScopedContext } from '../datasources/request-scope.js';
 
+/** The request header that asks for the list of upstream calls in the answer. */
+export const UPSTREAM_CALLS_HEADER = 'x-graph-upstream-calls';
+
 export function useUpstreamCallList(): Plugin<ScopedContext> {
   return {
     onExecute: ({ args }) => {

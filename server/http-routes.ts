@@ -1,0 +1,40 @@
+/**
+ * The process's own HTTP routes beside the graph: `/` (to GraphiQL), `/healthz` (alive),
+ * `/readyz` (ready, 503 while draining) and `/metrics` (Prometheus text format).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+
+/** Answers the request and returns true when it is one of its routes; false leaves it to the next. */
+export type Route = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+export function processRoutes(options: { registry: Registry; draining: () => boolean }): Route {
+  const { registry, draining } = options;
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    switch (path) {
+      case '/':
+        res.writeHead(302, { location: '/graphql' }).end();
+        return true;
+      case '/healthz':
+        reply(res, 200, { status: 'ok' });
+        return true;
+      case '/readyz':
+        reply(res, draining() ? 503 : 200, { status: draining() ? 'draining' : 'ready' });
+        return true;
+      case '/metrics':
+        if (req.method !== 'GET') return false;
+        registry.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+          () => reply(res, 500, { error: 'metrics unavailable' }),
+        );
+        return true;
+      default:
+        return false;
+    }
+  };
+}
+
+function reply(res: ServerResponse, status: number, body: object): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
