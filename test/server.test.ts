@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SERVICE_NAMES } from '../errors/service-name.js';
 import { contractHandlers, startContractFakes, type Fakes } from './support/contract-fakes.js';
@@ -102,5 +105,30 @@ describe('configuration', () => {
     server = spawnServer({ PERSONAL_API_URL: 'http://127.0.0.1:9' });
     expect(await server.exited).toBe(2);
     expect(server.output()).toContain('PROFESSIONAL_API_URL, ORDERS_API_URL, INVENTORY_API_URL, NOTIFICATIONS_API_URL must be set as well');
+  });
+});
+
+describe('the runtime', () => {
+  const root = new URL('..', import.meta.url);
+
+  it('npm scripts run on the Node.js the project pins (package.json engines), whatever node the machine has', () => {
+    const { engines } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { engines: { node: string } };
+    expect(engines.node).toBe('>=24');
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(24);
+  });
+
+  it('the entry point refuses an older Node.js with a message saying what to run, before loading anything it lacks', () => {
+    // The process believes it is Node 22, which has no node:sqlite without a flag.
+    const older = `Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '22.11.0' } });
+      Object.defineProperty(process, 'version', { value: 'v22.11.0' });`;
+    const run = spawnSync(process.execPath, ['--import', `data:text/javascript,${older}`, '--import', 'tsx', 'server/main.ts'], {
+      cwd: fileURLToPath(root),
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.stderr).toContain('This server needs Node.js 24 or newer; it was started with v22.11.0.');
+    expect(run.stderr).toContain('npm start');
+    expect(run.status).toBe(1);
   });
 });
