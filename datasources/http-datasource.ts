@@ -16,10 +16,9 @@
 import DataLoader from 'dataloader';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import type { UpstreamErrorCode } from '../errors/codes.js';
 import type { ServiceName } from '../errors/service-name.js';
-import { UpstreamError, type UpstreamErrorDetails } from '../errors/upstream-error.js';
-import { attempt, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
+import { UpstreamError } from '../errors/upstream-error.js';
+import { attempt, type Fail, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
 import type { UpstreamCallEnd } from './call-observer.js';
 import { CallRejected } from './call-policy.js';
 import { errorDetail } from './error-body.js';
@@ -254,9 +253,7 @@ export abstract class HttpDataSource {
       cacheable: this.cacheable,
     };
     try {
-      return await policy.guarded(() =>
-        attempt(target, request, { ...extraHeaders, ...this.headers(request) }, this.scope, this.fail.bind(this)),
-      );
+      return await policy.guarded(() => attempt(target, request, { ...extraHeaders, ...this.headers(request) }, this.scope, this.fail));
     } catch (error) {
       if (error instanceof CallRejected)
         throw this.fail('UPSTREAM_UNAVAILABLE', { failure: error.failure, retryAfterMs: error.retryAfterMs }, request.route);
@@ -320,7 +317,7 @@ export abstract class HttpDataSource {
   }
 
   /** Builds the client-facing error and logs what the client must not see. */
-  protected fail(code: UpstreamErrorCode, details: UpstreamErrorDetails, route: string): UpstreamError {
+  protected readonly fail: Fail = (code, details, route) => {
     const error = new UpstreamError(code, this.service, details);
     // A fast failure (open circuit, full bulkhead, client gone) says nothing new: the state
     // change was logged once; logging each would flood the log exactly when it matters.
@@ -335,7 +332,7 @@ export abstract class HttpDataSource {
       cause: describe(details.cause),
     });
     return error;
-  }
+  };
 }
 
 function asError(error: unknown): Error {
