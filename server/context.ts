@@ -1,12 +1,14 @@
 /**
  * The three lifetimes of the graph.
  *
- * - Process: `Upstreams` (per service: keep-alive pool, HTTP cache, circuit breaker,
- *   bulkhead, retry budget) and the logger, built once by `createApp`.
+ * - Process: `Upstreams` (per service: keep-alive pool, HTTP cache, and the call policy:
+ *   circuit breaker, bulkhead, retry budget), the order saga and the logger, built once by
+ *   `createApp`.
  * - Request: `GraphContext`, built here for every GraphQL request: the request id, the
  *   forwarded headers, the operation's deadline, the client's abort signal, and data
  *   sources whose DataLoaders cache and batch for this request only.
- * - Call: its attempts, each one HTTP exchange under its own time limit, inside `HttpDataSource`.
+ * - Call: its attempts (datasources/call-policy.ts), each one HTTP exchange under its own
+ *   time limit (datasources/attempt.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { ScopedContext, UpstreamCallRecord } from '../datasources/request-scope.js';
