@@ -13,7 +13,6 @@ import {
   BulkheadRejectedError,
   CircuitState,
   ExponentialBackoff,
-  SamplingBreaker,
   bulkhead,
   circuitBreaker,
   fullJitterGenerator,
@@ -28,6 +27,7 @@ import {
 import { UpstreamError, isServiceFault, isTransient } from '../errors/upstream-error.js';
 import type { ServiceName } from '../errors/service-name.js';
 import { RetryBudget } from './retry-budget.js';
+import { SlidingWindowBreaker } from './sliding-window-breaker.js';
 import type { UpstreamSettings } from './upstream-settings.js';
 
 export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
@@ -87,12 +87,7 @@ export class CallPolicy {
       handleWhen((error) => error instanceof UpstreamError && isServiceFault(error)),
       {
         halfOpenAfter: circuit.halfOpenAfterMs,
-        breaker: new SamplingBreaker({
-          threshold: circuit.failureRatio,
-          duration: circuit.windowMs,
-          // SamplingBreaker counts a minimum rate; this turns it into a minimum number of calls in the window.
-          minimumRps: circuit.minCalls / (circuit.windowMs / 1000),
-        }),
+        breaker: new SlidingWindowBreaker({ threshold: circuit.failureRatio, windowMs: circuit.windowMs, minCalls: circuit.minCalls }),
       },
     );
     this.breaker.onBreak(() => {

@@ -137,6 +137,50 @@ describe('the circuit breaker', () => {
     expect([breaker.circuitState, reached]).toEqual(['closed', 5]);
   });
 
+  it('never opens for failures spread thinly over minutes: calls older than the window are gone', async () => {
+    const breaker = policy({ circuit: { minCalls: 20, windowMs: 10_000 } });
+    // A request every 3 s for 10 minutes whose call fails three times (its attempts): never
+    // more than 12 failures in any 10 s, fewer than MIN_CALLS.
+    for (let i = 0; i < 200; i++) {
+      await vi.advanceTimersByTimeAsync(3000);
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await expect(breaker.guarded(() => Promise.reject(status(503)))).rejects.toBeInstanceOf(UpstreamError);
+      }
+      expect(breaker.circuitState).toBe('closed');
+    }
+  });
+
+  it('counts a call for WINDOW_MS after it ended, and not after', async () => {
+    const breaker = policy({ circuit: { minCalls: 20, windowMs: 10_000 } });
+    const fail = () => expect(breaker.guarded(() => Promise.reject(status(503)))).rejects.toBeInstanceOf(UpstreamError);
+    for (let i = 0; i < 19; i++) await fail();
+    await vi.advanceTimersByTimeAsync(10_000);
+    // The 19 have left the window: this is the first failure it holds.
+    await fail();
+    expect(breaker.circuitState).toBe('closed');
+    for (let i = 0; i < 18; i++) await fail();
+    expect(breaker.circuitState).toBe('closed');
+    await fail();
+    expect(breaker.circuitState).toBe('open');
+  });
+
+  it('opens once failures are more than the ratio of the window, however the calls came', async () => {
+    const breaker = policy({ circuit: { minCalls: 20, windowMs: 10_000, failureRatio: 0.5 } });
+    const every100ms = async (result: () => Promise<string>, seconds: number) => {
+      for (let i = 0; i < seconds * 10; i++) {
+        await breaker.guarded(result).catch(() => undefined);
+        await vi.advanceTimersByTimeAsync(100);
+        if (breaker.circuitState === 'open') return i / 10;
+      }
+      return undefined;
+    };
+    expect(await every100ms(() => Promise.resolve('ok'), 10)).toBeUndefined();
+    // Ten calls a second that fail: more than half of the last 10 s after 5 s (to a bucket, 0.5 s).
+    const openedAfter = await every100ms(() => Promise.reject(status(503)), 10);
+    expect(openedAfter).toBeGreaterThanOrEqual(4.9);
+    expect(openedAfter).toBeLessThanOrEqual(5.5);
+  });
+
   it('does not count what says nothing of the service’s health (404, other 4xx, bad bodies)', async () => {
     const breaker = policy();
     const badBody = new UpstreamError('UPSTREAM_BAD_RESPONSE', 'professional', { failure: 'bad-response', upstreamStatus: 200 });
