@@ -3,7 +3,8 @@
  * everything up to the last byte of the body (the smaller of the service's limit and what is
  * left of the operation's budget), with a cap on the body's size. Every way it can fail ends
  * as an `UpstreamError`; answers that say the service is unwell (5xx, 429) are thrown too, so
- * that the circuit breaker counts them.
+ * that the circuit breaker counts them. A time limit that fires late because the event loop
+ * was busy is the graph's own overload (`overloaded`), which the breaker does not count.
  */
 import type { Dispatcher } from 'undici';
 import type { UpstreamErrorCode } from '../errors/codes.js';
@@ -64,7 +65,14 @@ export async function attempt(
   const left = limits.deadline - Date.now();
   if (left <= 0) throw fail('UPSTREAM_TIMEOUT', { failure: 'deadline' }, request.route);
   const limit = new AbortController();
-  const timer = setTimeout(() => limit.abort(), Math.min(target.timeoutMs, left));
+  const limitMs = Math.min(target.timeoutMs, left);
+  const due = performance.now() + limitMs;
+  // How late the time limit fired: the event loop was busy with the graph's own work.
+  let lateMs = 0;
+  const timer = setTimeout(() => {
+    lateMs = performance.now() - due;
+    limit.abort();
+  }, limitMs);
   // The client going away ends the call too. One listener, removed when the call ends, costs
   // less than a combined signal per call (AbortSignal.any), which the profile showed.
   const clientGone = () => limit.abort();
@@ -99,7 +107,13 @@ export async function attempt(
       throw fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause: error }, request.route);
     if (limits.signal.aborted) throw fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted', cause: error }, request.route);
     if (limit.signal.aborted) {
-      const failure = left < target.timeoutMs ? 'deadline' : 'timeout';
+      const ranOutOfBudget = left < target.timeoutMs;
+      // The service's own time limit fired late: whatever the service did meanwhile could not be
+      // read. The time was ours, and must not count against its circuit (the graph is overloaded).
+      if (!ranOutOfBudget && lateMs > loopLagToleranceMs(limitMs)) {
+        throw fail('UPSTREAM_UNAVAILABLE', { failure: 'overloaded', upstreamStatus: status, cause: error }, request.route);
+      }
+      const failure = ranOutOfBudget ? 'deadline' : 'timeout';
       throw fail('UPSTREAM_TIMEOUT', { failure, upstreamStatus: status, cause: error }, request.route);
     }
     throw fail('UPSTREAM_UNAVAILABLE', { failure: 'connection', upstreamStatus: status, cause: error }, request.route);
@@ -107,6 +121,14 @@ export async function attempt(
     clearTimeout(timer);
     limits.signal.removeEventListener('abort', clientGone);
   }
+}
+
+/**
+ * How late a time limit may fire and still be the service's time-out: a quarter of the limit,
+ * at least 50 ms. Later than that, the process's event loop held the answer up, not the service.
+ */
+function loopLagToleranceMs(limitMs: number): number {
+  return Math.max(50, limitMs / 4);
 }
 
 /** Reads a body whole, refusing more than `max` bytes by its declared length or as it streams. */

@@ -32,6 +32,29 @@ const unavailable: Handler = (_, res) => json(res, 503, { error: { code: 'DOWN',
 /** Fast retries, and a breaker that stays out of the way unless a test is about it. */
 const QUICK = { UPSTREAM_RETRY_BASE_DELAY_MS: '1', UPSTREAM_CIRCUIT_MIN_CALLS: '1000' };
 
+describe("failures that are the graph's own", () => {
+  it('a time limit that fires late because the event loop was busy is overloaded, never counted against the service', async () => {
+    // The service answers at once; then the process is busy (here: the fake itself) past the limit.
+    const answersThenBlocks: Handler = (request, res) => {
+      profile(request, res);
+      const until = performance.now() + 400;
+      while (performance.now() < until);
+    };
+    const { fakes, graph } = await setup(
+      { professional: answersThenBlocks },
+      { PROFESSIONAL_TIMEOUT_MS: '200', UPSTREAM_MAX_RETRIES: '0', PROFESSIONAL_CIRCUIT_MIN_CALLS: '2' },
+    );
+    for (let i = 0; i < 3; i++) {
+      const { body } = await graph.query(PROFILE_QUERY);
+      expect(body.errors?.map((e) => e.extensions)).toEqual([
+        { code: 'UPSTREAM_UNAVAILABLE', service: 'professional', retryable: true, overloaded: true },
+      ]);
+    }
+    // Two service failures would have opened the circuit: none was counted, every call went out.
+    expect(fakes.professional.requests).toHaveLength(3);
+  });
+});
+
 describe('retries', () => {
   it('a burst of 503s then recovery: retried, and the client sees only the answer', async () => {
     const { fakes, graph } = await setup({ professional: failingFirst(2, unavailable) }, QUICK);
