@@ -1,7 +1,9 @@
 /**
- * `npm run bench` (first part): the graph against its physical floor and against the
- * reference a team would pick instead (Apollo Server 5 with @apollo/datasource-rest, in
- * bench/apollo/), in the same run, interleaved, against the same demo services.
+ * `npm run bench` (first part): the graph against its physical floor, against a hand-written
+ * fan-out server (bench/fanout/: the same upstream calls with undici, JSON in and out, no
+ * GraphQL engine) and against the reference a team would pick instead (Apollo Server 5 with
+ * @apollo/datasource-rest, in bench/apollo/), in the same run, interleaved, against the same
+ * demo services.
  *
  * S1 profile `user(id) { personal professional orders(first: 5) }`, random ids
  * S2 `users(ids: 50 random ids) { personal professional }`
@@ -9,8 +11,9 @@
  * S4 `placeOrder` (the graph only: the reference serves the reads)
  *
  * For each: a fixed arrival rate (where latency is judged: p50/p90/p99 and the p50's ratio to
- * the floor) and a closed loop (where throughput is judged), errors, upstream calls per
- * operation, the server's CPU and memory. The floor is the same upstream calls made directly,
+ * the floor) and closed loops of 32 and 64 clients (where throughput is judged), errors,
+ * upstream calls per operation, the server's CPU and memory; then the graph's ratios to each
+ * other server (requests/s, CPU per request, p50/p99, errors). The floor is the same upstream calls made directly,
  * as concurrently as the contract allows. Then the graph's memory over 60 s of S1, and the
  * time to the first part of an answer with `professional` deferred and 500 ms slow.
  *
@@ -32,6 +35,8 @@ const RATE = 200;
 const FIXED_SECONDS = 10;
 const CLOSED_SECONDS = 8;
 const CONNECTIONS = 32;
+/** The closed loops of the read scenarios: their own size, and these. */
+const LOOP_SIZES = [32, 64];
 const ROUNDS = 2;
 const FLOOR_RUNS = 40;
 const MEMORY_SECONDS = 60;
@@ -221,6 +226,19 @@ async function startApollo(): Promise<Server> {
   throw new Error('the Apollo reference did not start');
 }
 
+async function startFanout(): Promise<Server> {
+  const child = spawn('taskset', ['-c', String(SERVER_CPU), process.execPath, '--import', 'tsx', 'bench/fanout/server.ts'], {
+    cwd: new URL('..', import.meta.url),
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: '0', ...demo.urlEnv },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  for await (const line of createInterface({ input: child.stdout })) {
+    const match = /hand-written fan-out on (http:\/\/[^ ]+)/.exec(line);
+    if (match) return { name: 'fan-out', endpoint: match[1]!, pid: child.pid!, child };
+  }
+  throw new Error('the hand-written fan-out did not start');
+}
+
 async function startGraph(): Promise<Server> {
   const { server, url } = await startServerProcess(
     // The rate limit off: the load generator is one client. Professional, which has no batch
@@ -288,14 +306,18 @@ async function eventLoopDelayP99(server: Server): Promise<string> {
   return `; event loop delay p99 ${ms(seconds * 1000)}`;
 }
 
-async function closed(server: Server, scenario: Scenario): Promise<{ rps: number; errors: number; cpu: number; loopDelay: string }> {
+async function closed(
+  server: Server,
+  scenario: Scenario,
+  connections: number,
+): Promise<{ rps: number; errors: number; cpu: number; loopDelay: string }> {
   await eventLoopDelayP99(server);
   let errors = 0;
   const cpuBefore = cpuSeconds(server.pid);
   const result = await closedLoop({
     url: server.endpoint,
     seconds: CLOSED_SECONDS,
-    connections: scenario.connections,
+    connections,
     body: scenario.body,
     onResponse: (status, text) => {
       if (isError(status, text)) errors += 1;
@@ -307,48 +329,73 @@ async function closed(server: Server, scenario: Scenario): Promise<{ rps: number
 
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
+/** What one server did in one scenario, over the interleaved rounds. */
+interface Results {
+  p50: number[];
+  p99: number[];
+  fixedErrors: number;
+  /** By closed-loop size: requests/s, requests per CPU-second of the server, errors. */
+  loops: Map<number, { rps: number[]; perCpu: number[]; errors: number }>;
+}
+
 async function compare(servers: Server[], scenario: Scenario): Promise<void> {
   const floor = await floorOf(scenario);
   const taking = servers.filter((server) => scenario.readsOnly || server.name === 'graph');
+  const sizes = scenario.readsOnly ? [...new Set([scenario.connections, ...LOOP_SIZES])] : [scenario.connections];
   console.log(`${scenario.name} ${scenario.what}; floor ${ms(floor)} (the same calls made directly, median of ${FLOOR_RUNS})`);
   // Warm-up: connections, JIT, caches of parsed documents.
   for (const server of taking)
     await closedLoop({ url: server.endpoint, seconds: 2, connections: scenario.connections, body: scenario.body });
-  const rps = new Map<string, number[]>(taking.map((server) => [server.name, []]));
-  const perCpu = new Map<string, number[]>(taking.map((server) => [server.name, []]));
+  const results = new Map<string, Results>(
+    taking.map((server) => [
+      server.name,
+      { p50: [], p99: [], fixedErrors: 0, loops: new Map(sizes.map((size) => [size, { rps: [], perCpu: [], errors: 0 }])) },
+    ]),
+  );
   for (let round = 0; round < ROUNDS; round++) {
     for (const server of taking) {
+      const result = results.get(server.name)!;
       const fixed = await fixedRate(server, scenario);
+      result.p50.push(fixed.p50);
+      result.p99.push(fixed.p99);
+      result.fixedErrors += fixed.errors;
       console.log(
-        `   ${server.name.padEnd(6)} ${scenario.rate} req/s: p50 ${ms(fixed.p50)} (floor + ${ms(fixed.p50 - floor)}, ` +
+        `   ${server.name.padEnd(7)} ${scenario.rate} req/s: p50 ${ms(fixed.p50)} (floor + ${ms(fixed.p50 - floor)}, ` +
           `${(fixed.p50 / floor).toFixed(2)} x), p90 ${ms(fixed.p90)}, p99 ${ms(fixed.p99)}; ` +
           `${fixed.errors} errors; ${fixed.callsPerOp.toFixed(2)} upstream calls/op (minimum ${scenario.minCalls}); ` +
           `CPU ${(fixed.cpu * 100).toFixed(0)} %`,
       );
-      const loop = await closed(server, scenario);
-      rps.get(server.name)!.push(loop.rps);
-      perCpu.get(server.name)!.push(loop.rps / loop.cpu);
-      console.log(
-        `   ${server.name.padEnd(6)} closed loop of ${scenario.connections}: ${loop.rps.toFixed(0)} req/s ` +
-          `(${(loop.rps / loop.cpu).toFixed(0)} per CPU-second), ${loop.errors} errors, ` +
-          `CPU ${(loop.cpu * 100).toFixed(0)} %${loop.loopDelay}; memory ${memory(server.pid).rss.toFixed(0)} MiB, ` +
-          `peak ${memory(server.pid).peak.toFixed(0)} MiB`,
-      );
+      for (const size of sizes) {
+        const loop = await closed(server, scenario, size);
+        const totals = result.loops.get(size)!;
+        totals.rps.push(loop.rps);
+        totals.perCpu.push(loop.rps / loop.cpu);
+        totals.errors += loop.errors;
+        console.log(
+          `   ${server.name.padEnd(7)} closed loop of ${size}: ${loop.rps.toFixed(0)} req/s ` +
+            `(${(loop.rps / loop.cpu).toFixed(0)} per CPU-second, ${((loop.cpu / loop.rps) * 1000).toFixed(2)} ms CPU a request), ` +
+            `${loop.errors} errors, CPU ${(loop.cpu * 100).toFixed(0)} %${loop.loopDelay}; ` +
+            `memory ${memory(server.pid).rss.toFixed(0)} MiB, peak ${memory(server.pid).peak.toFixed(0)} MiB`,
+        );
+      }
     }
   }
-  if (taking.length === 2) {
-    const graph = median(rps.get('graph')!);
-    const apollo = median(rps.get('Apollo')!);
+  const graph = results.get('graph')!;
+  for (const [name, other] of results) {
+    if (name === 'graph') continue;
     console.log(
-      `   throughput: graph ${graph.toFixed(0)} req/s vs Apollo ${apollo.toFixed(0)} req/s = ${(graph / apollo).toFixed(2)} x ` +
-        `(median of ${ROUNDS} interleaved rounds)`,
+      `   graph / ${name}, median of ${ROUNDS} interleaved rounds: p50 ${ms(median(graph.p50))} / ${ms(median(other.p50))}, ` +
+        `p99 ${ms(median(graph.p99))} / ${ms(median(other.p99))}, ` +
+        `errors at ${scenario.rate} req/s ${graph.fixedErrors} / ${other.fixedErrors}`,
     );
-    const graphPerCpu = median(perCpu.get('graph')!);
-    const apolloPerCpu = median(perCpu.get('Apollo')!);
-    console.log(
-      `   per CPU-second of the server: graph ${graphPerCpu.toFixed(0)} vs Apollo ${apolloPerCpu.toFixed(0)} = ` +
-        `${(graphPerCpu / apolloPerCpu).toFixed(2)} x`,
-    );
+    for (const size of sizes) {
+      const mine = graph.loops.get(size)!;
+      const theirs = other.loops.get(size)!;
+      console.log(
+        `     closed loop of ${size}: requests/s ${(median(mine.rps) / median(theirs.rps)).toFixed(2)} x, ` +
+          `CPU per request ${(median(theirs.perCpu) / median(mine.perCpu)).toFixed(2)} x, errors ${mine.errors} / ${theirs.errors}`,
+      );
+    }
   }
 }
 
@@ -414,7 +461,7 @@ async function deferred(graph: Server): Promise<void> {
 
 const servers: Server[] = [];
 try {
-  servers.push(await startGraph(), await startApollo());
+  servers.push(await startGraph(), await startApollo(), await startFanout());
   console.log(
     `demo services at ${LATENCY_MS} ms a call; servers in production mode, each pinned to CPU ${SERVER_CPU}; ` +
       `load generator and demo services on CPU 0`,
