@@ -213,31 +213,21 @@ function isError(status: number, text: string): boolean {
   return status !== 200 || text.includes('"errors"');
 }
 
-async function startApollo(): Promise<Server> {
-  const child = spawn('taskset', ['-c', String(SERVER_CPU), process.execPath, '--import', 'tsx', 'bench/apollo/server.ts'], {
+/** A reference server (bench/apollo/, bench/fanout/) pinned beside the graph; it prints `<announce> <url>` once it listens. */
+async function startReference(name: string, script: string, announce: string): Promise<Server> {
+  const child = spawn('taskset', ['-c', String(SERVER_CPU), process.execPath, '--import', 'tsx', script], {
     cwd: new URL('..', import.meta.url),
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: '0', ...demo.urlEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   for await (const line of createInterface({ input: child.stdout })) {
-    const match = /Apollo reference on (http:\/\/[^ ]+)/.exec(line);
-    if (match) return { name: 'Apollo', endpoint: match[1]!, pid: child.pid!, child };
+    if (line.startsWith(`${announce} `)) return { name, endpoint: line.slice(announce.length + 1).split(' ')[0]!, pid: child.pid!, child };
   }
-  throw new Error('the Apollo reference did not start');
+  throw new Error(`${name} did not start`);
 }
 
-async function startFanout(): Promise<Server> {
-  const child = spawn('taskset', ['-c', String(SERVER_CPU), process.execPath, '--import', 'tsx', 'bench/fanout/server.ts'], {
-    cwd: new URL('..', import.meta.url),
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: '0', ...demo.urlEnv },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  for await (const line of createInterface({ input: child.stdout })) {
-    const match = /hand-written fan-out on (http:\/\/[^ ]+)/.exec(line);
-    if (match) return { name: 'fan-out', endpoint: match[1]!, pid: child.pid!, child };
-  }
-  throw new Error('the hand-written fan-out did not start');
-}
+const startApollo = () => startReference('Apollo', 'bench/apollo/server.ts', 'Apollo reference on');
+const startFanout = () => startReference('fan-out', 'bench/fanout/server.ts', 'hand-written fan-out on');
 
 async function startGraph(): Promise<Server> {
   const { server, url } = await startServerProcess(
