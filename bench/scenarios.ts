@@ -231,11 +231,8 @@ const startFanout = () => startReference('fan-out', 'bench/fanout/server.ts', 'h
 
 async function startGraph(): Promise<Server> {
   const { server, url } = await startServerProcess(
-    // The rate limit off: the load generator is one client. Professional, which has no batch
-    // endpoint, gets 256 connections instead of 64: a list of 50 users is 50 calls to it, and
-    // 64 would cap S2 at 64 / 20 ms = 3,200 calls a second (the setting a deployment with such
-    // lists would choose; see PROFESSIONAL_MAX_CONCURRENCY in the README).
-    { ...demo.urlEnv, STATE_DB_PATH: freshStatePath(), RATE_LIMIT_REQUESTS: '0', PROFESSIONAL_MAX_CONCURRENCY: '256' },
+    // The rate limit off: the load generator is one client.
+    { ...demo.urlEnv, STATE_DB_PATH: freshStatePath(), RATE_LIMIT_REQUESTS: '0' },
     { built: true, cpu: SERVER_CPU },
   );
   return { name: 'graph', endpoint: `${url}/graphql`, pid: server.child.pid!, child: server.child };

@@ -1,31 +1,26 @@
 /**
  * The call policy of one upstream service, built once for the process and shared by every
- * request: its circuit breaker and bulkhead (cockatiel, wrapped together once), its retry
- * budget and its backoff. Outermost first:
+ * request: its circuit breaker (cockatiel, with a window of our own), its adaptive concurrency
+ * limit, its retry budget and its backoff. Outermost first:
  *
  *   retry (a plain loop, within the budget and the operation's deadline)
- *     → circuit breaker → bulkhead → one attempt
+ *     → circuit breaker → concurrency limit (adaptive; a line bounded by deadlines) → one attempt
  *
  * Nothing here knows HTTP: an attempt is a function, its failures are `UpstreamError`s.
  */
 import {
   BrokenCircuitError,
-  BulkheadRejectedError,
   CircuitState,
   ExponentialBackoff,
-  bulkhead,
   circuitBreaker,
   fullJitterGenerator,
   handleWhen,
-  wrap,
-  type BulkheadPolicy,
   type CircuitBreakerPolicy,
   type IBackoff,
-  type IDefaultPolicyContext,
-  type IMergedPolicy,
 } from 'cockatiel';
 import { UpstreamError, isServiceFault, isTransient } from '../errors/upstream-error.js';
 import type { ServiceName } from '../errors/service-name.js';
+import { AdaptiveLimit, LimitRejected, type CallOutcome, type Ended } from './adaptive-limit.js';
 import { RetryBudget } from './retry-budget.js';
 import { SlidingWindowBreaker } from './sliding-window-breaker.js';
 import type { UpstreamSettings } from './upstream-settings.js';
@@ -52,12 +47,15 @@ export interface CallLimits {
   readonly signal: AbortSignal;
 }
 
-/** An attempt the policy did not let through: the circuit is open, or the bulkhead full. */
+/**
+ * An attempt the policy did not let through: the circuit is open, the line to the service is
+ * full, or the call's deadline (or client) ended its wait in that line.
+ */
 export class CallRejected extends Error {
   override readonly name = 'CallRejected';
 
   constructor(
-    readonly failure: 'circuit-open' | 'overloaded',
+    readonly failure: 'circuit-open' | 'overloaded' | 'deadline' | 'aborted',
     /** While the circuit is open: how long until it lets a trial call through. */
     readonly retryAfterMs?: number,
   ) {
@@ -65,13 +63,11 @@ export class CallRejected extends Error {
   }
 }
 
-export type CallPolicySettings = Pick<UpstreamSettings, 'maxConcurrency' | 'maxQueue' | 'retry' | 'circuit'>;
+export type CallPolicySettings = Pick<UpstreamSettings, 'minConcurrency' | 'maxConcurrency' | 'maxQueue' | 'retry' | 'circuit'>;
 
 export class CallPolicy {
   readonly breaker: CircuitBreakerPolicy;
-  readonly bulkhead: BulkheadPolicy;
-  /** The breaker around the bulkhead, composed once: an attempt only runs through it. */
-  private readonly guard: IMergedPolicy<IDefaultPolicyContext, never, [CircuitBreakerPolicy, BulkheadPolicy]>;
+  readonly concurrency: AdaptiveLimit;
   readonly retryBudget: RetryBudget;
   /** Jittered exponential delays; `next()` starts a fresh sequence for each call. */
   private readonly backoff: ExponentialBackoff<unknown>;
@@ -96,8 +92,11 @@ export class CallPolicy {
     });
     this.breaker.onHalfOpen(() => logger.info(`circuit of ${service} half-open: trying one call`));
     this.breaker.onReset(() => logger.info(`circuit of ${service} closed`));
-    this.bulkhead = bulkhead(settings.maxConcurrency, settings.maxQueue);
-    this.guard = wrap(this.breaker, this.bulkhead);
+    this.concurrency = new AdaptiveLimit({
+      floor: Math.min(settings.minConcurrency, settings.maxConcurrency),
+      ceiling: settings.maxConcurrency,
+      maxQueue: settings.maxQueue,
+    });
     this.retryBudget = new RetryBudget(retry.budgetRatio, retry.budgetBurst);
     this.backoff = new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: retry.baseDelayMs, maxDelay: retry.maxDelayMs });
   }
@@ -136,21 +135,24 @@ export class CallPolicy {
   }
 
   /**
-   * One attempt through the circuit breaker and the bulkhead. A call they do not let
-   * through fails at once with `CallRejected`.
+   * One attempt through the circuit breaker and the concurrency limit. A call they do not let
+   * through fails with `CallRejected`. How the attempt ended teaches the limit: a success (unless
+   * `learnsFrom` says its latency says nothing of the service, as for a cache hit) or a failure
+   * of the service's (time-out, connection, 5xx, 429); the graph's own failures teach nothing.
    */
-  async guarded<T>(attempt: () => Promise<T>): Promise<T> {
+  async guarded<T>(attempt: () => Promise<T>, limits: CallLimits, learnsFrom: (result: T) => boolean = () => true): Promise<T> {
     // While the one trial call of a half-open circuit is out, the others fail at once:
     // cockatiel would make them wait for the trial, up to a whole time limit each.
     if (this.breaker.state === CircuitState.HalfOpen) throw new CallRejected('circuit-open');
+    const judge = (ended: Ended<T>): CallOutcome => {
+      if ('result' in ended) return learnsFrom(ended.result) ? 'ok' : 'ignored';
+      return ended.error instanceof UpstreamError && isServiceFault(ended.error) ? 'dropped' : 'ignored';
+    };
     try {
-      // No signal for the bulkhead: a call still in line when its request is over ends at
-      // once in the attempt's own checks and frees its slot for the next (cockatiel 3 leaves
-      // the slot of a call cancelled in line idle).
-      return await this.guard.execute(attempt);
+      return await this.breaker.execute(() => this.concurrency.run(attempt, limits, judge));
     } catch (error) {
       if (error instanceof BrokenCircuitError) throw new CallRejected('circuit-open', this.circuitRetryAfterMs());
-      if (error instanceof BulkheadRejectedError) throw new CallRejected('overloaded');
+      if (error instanceof LimitRejected) throw new CallRejected(error.reason === 'queue-full' ? 'overloaded' : error.reason);
       throw error;
     }
   }

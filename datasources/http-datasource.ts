@@ -8,7 +8,7 @@
  * headers, and the errors; the call policy (call-policy.ts) decides the attempts, and each
  * attempt is one HTTP exchange (attempt.ts).
  *
- * Outermost first: retry → circuit breaker → bulkhead → attempt (time limit, size cap) →
+ * Outermost first: retry → circuit breaker → concurrency limit → attempt (time limit, size cap) →
  * undici's HTTP cache → the pool.
  *
  * Subclasses hold a service name, the DTO schemas and domain methods.
@@ -213,6 +213,7 @@ export abstract class HttpDataSource {
       trace: this.scope.trace?.parent,
     });
     const started = performance.now();
+    const concurrencyLimit = this.upstream.concurrencyLimit;
     const end = (result: UpstreamCallEnd): void => {
       call.end(result);
       this.scope.callLog?.push({
@@ -226,6 +227,7 @@ export abstract class HttpDataSource {
         outcome: result.outcome,
         batchSize: request.batchSize ?? null,
         cacheHit: result.cacheHit,
+        concurrencyLimit,
       });
     };
     try {
@@ -242,7 +244,7 @@ export abstract class HttpDataSource {
     }
   }
 
-  /** One attempt, through the service's circuit breaker and bulkhead. */
+  /** One attempt, through the service's circuit breaker and concurrency limit. */
   private async attempt(request: UpstreamRequest, extraHeaders: Readonly<Record<string, string>>): Promise<UpstreamResponse> {
     const { settings, origin, policy } = this.upstream;
     const target = {
@@ -253,11 +255,16 @@ export abstract class HttpDataSource {
       cacheable: this.cacheable,
     };
     try {
-      return await policy.guarded(() => attempt(target, request, { ...extraHeaders, ...this.headers(request) }, this.scope, this.fail));
+      return await policy.guarded(
+        () => attempt(target, request, { ...extraHeaders, ...this.headers(request) }, this.scope, this.fail),
+        this.scope,
+        // A cache hit's latency says nothing of the service's.
+        (response) => !response.cacheHit,
+      );
     } catch (error) {
-      if (error instanceof CallRejected)
-        throw this.fail('UPSTREAM_UNAVAILABLE', { failure: error.failure, retryAfterMs: error.retryAfterMs }, request.route);
-      throw error;
+      if (!(error instanceof CallRejected)) throw error;
+      const code = error.failure === 'deadline' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE';
+      throw this.fail(code, { failure: error.failure, retryAfterMs: error.retryAfterMs }, request.route);
     }
   }
 
@@ -319,7 +326,7 @@ export abstract class HttpDataSource {
   /** Builds the client-facing error and logs what the client must not see. */
   protected readonly fail: Fail = (code, details, route) => {
     const error = new UpstreamError(code, this.service, details);
-    // A fast failure (open circuit, full bulkhead, client gone) says nothing new: the state
+    // A fast failure (open circuit, full line, client gone) says nothing new: the state
     // change was logged once; logging each would flood the log exactly when it matters.
     const quiet = details.failure === 'circuit-open' || details.failure === 'overloaded' || details.failure === 'aborted';
     const log = quiet ? this.upstream.logger.debug : this.upstream.logger.warn;

@@ -33,6 +33,8 @@ export interface UpstreamCallRecord {
   readonly outcome: string;
   readonly batchSize: number | null;
   readonly cacheHit: boolean;
+  /** The service's adaptive concurrency limit when the attempt started. */
+  readonly concurrencyLimit: number;
 }
 
 /** Who made a request, and on whose authority: what a write made on their behalf carries. */

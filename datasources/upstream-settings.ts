@@ -14,13 +14,21 @@ export interface UpstreamSettings {
    */
   readonly timeoutMs: number;
   /**
-   * Bulkhead: calls in flight to this service from the whole process (also the pool's sockets).
-   * @default 64 (`UPSTREAM_MAX_CONCURRENCY`, per service `<SERVICE>_MAX_CONCURRENCY`)
+   * Ceiling of the adaptive concurrency limit: calls in flight to this service from the whole
+   * process (also the size of its connection pool). The limit itself grows while the service
+   * answers well and shrinks when it slows down or fails (datasources/adaptive-limit.ts).
+   * @default 256 (`UPSTREAM_MAX_CONCURRENCY`, per service `<SERVICE>_MAX_CONCURRENCY`)
    */
   readonly maxConcurrency: number;
   /**
-   * Bulkhead: calls waiting for a free slot; past it a call fails at once (`UPSTREAM_UNAVAILABLE`, `overloaded`).
-   * @default 1024 (`UPSTREAM_MAX_QUEUE`, per service `<SERVICE>_MAX_QUEUE`)
+   * Floor of the adaptive concurrency limit (at most the ceiling).
+   * @default 4 (`UPSTREAM_MIN_CONCURRENCY`, per service `<SERVICE>_MIN_CONCURRENCY`)
+   */
+  readonly minConcurrency: number;
+  /**
+   * Calls waiting for a slot, each until its operation's deadline; past this many a call fails at
+   * once (`UPSTREAM_UNAVAILABLE`, `overloaded`): a guard of memory.
+   * @default 10000 (`UPSTREAM_MAX_QUEUE`, per service `<SERVICE>_MAX_QUEUE`)
    */
   readonly maxQueue: number;
   /**

@@ -1,6 +1,6 @@
 /**
  * Everything about one upstream service that lives as long as the process: its keep-alive
- * pool, its HTTP cache, and its call policy (circuit breaker, bulkhead, retry budget).
+ * pool, its HTTP cache, and its call policy (circuit breaker, concurrency limit, retry budget).
  * Shared by every request.
  */
 import { Pool, cacheStores, interceptors, type Dispatcher } from 'undici';
@@ -30,7 +30,7 @@ export class Upstream {
     /** Told of every call and batch (metrics, traces). */
     readonly observer: CallObserver = NO_OBSERVER,
   ) {
-    // `connections` matches the bulkhead, so the pool itself never queues.
+    // `connections` is the concurrency limit's ceiling, so the pool itself never queues.
     this.pool = new Pool(origin, { connections: settings.maxConcurrency, pipelining: 1 });
     if (settings.cacheMaxBytes > 0) {
       this.cacheStore = new cacheStores.MemoryCacheStore({
@@ -47,6 +47,11 @@ export class Upstream {
 
   get circuitState(): CircuitStateName {
     return this.policy.circuitState;
+  }
+
+  /** Calls the adaptive limit lets be in flight at once now. */
+  get concurrencyLimit(): number {
+    return this.policy.concurrency.limit;
   }
 
   close(): Promise<void> {

@@ -101,8 +101,9 @@ export function loadConfig(env: Env = process.env): Config {
     upstreams[service] = Object.freeze({
       url: read<string | undefined>(env, `${service.toUpperCase()}_API_URL`, urlValue, undefined),
       timeoutMs: setting('TIMEOUT_MS', integer(1, 600_000), 2000),
-      maxConcurrency: setting('MAX_CONCURRENCY', integer(1, 10_000), 64),
-      maxQueue: setting('MAX_QUEUE', integer(0, 1_000_000), 1024),
+      maxConcurrency: setting('MAX_CONCURRENCY', integer(1, 10_000), 256),
+      minConcurrency: setting('MIN_CONCURRENCY', integer(1, 10_000), 4),
+      maxQueue: setting('MAX_QUEUE', integer(0, 1_000_000), 10_000),
       maxResponseBytes: setting('MAX_RESPONSE_BYTES', integer(1024, 1 << 30), 5 * 1024 * 1024),
       maxUrlLength: setting('MAX_URL_LENGTH', integer(256, 1 << 20), 4096),
       retry: Object.freeze({

@@ -111,6 +111,15 @@ export class GraphMetrics implements CallObserver {
       },
     });
     new Gauge({
+      name: 'upstream_concurrency_limit',
+      help: 'Adaptive concurrency limit per upstream: calls it lets be in flight at once now.',
+      labelNames: ['service'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const upstream of options.upstreams()) this.set({ service: upstream.service }, upstream.concurrencyLimit);
+      },
+    });
+    new Gauge({
       name: 'order_queue_depth',
       help: 'placeOrder sagas waiting for a run (email, compensation, recovery).',
       registers: [this.registry],

@@ -10,6 +10,7 @@ import { UpstreamError } from '../errors/upstream-error.js';
 
 const SETTINGS: CallPolicySettings = {
   maxConcurrency: 2,
+  minConcurrency: 1,
   maxQueue: 1,
   retry: { maxRetries: 2, baseDelayMs: 100, maxDelayMs: 1000, budgetRatio: 0.2, budgetBurst: 10 },
   circuit: { failureRatio: 0.5, windowMs: 10_000, minCalls: 4, halfOpenAfterMs: 5000 },
@@ -122,7 +123,7 @@ describe('the circuit breaker', () => {
       breaker.guarded(() => {
         reached += 1;
         return result();
-      });
+      }, within());
     for (let i = 0; i < 4; i++) await expect(guardedCall(() => Promise.reject(status(503)))).rejects.toBeInstanceOf(UpstreamError);
     expect(breaker.circuitState).toBe('open');
 
@@ -144,7 +145,7 @@ describe('the circuit breaker', () => {
     for (let i = 0; i < 200; i++) {
       await vi.advanceTimersByTimeAsync(3000);
       for (let attempt = 0; attempt < 3; attempt++) {
-        await expect(breaker.guarded(() => Promise.reject(status(503)))).rejects.toBeInstanceOf(UpstreamError);
+        await expect(breaker.guarded(() => Promise.reject(status(503)), within())).rejects.toBeInstanceOf(UpstreamError);
       }
       expect(breaker.circuitState).toBe('closed');
     }
@@ -152,7 +153,7 @@ describe('the circuit breaker', () => {
 
   it('counts a call for WINDOW_MS after it ended, and not after', async () => {
     const breaker = policy({ circuit: { minCalls: 20, windowMs: 10_000 } });
-    const fail = () => expect(breaker.guarded(() => Promise.reject(status(503)))).rejects.toBeInstanceOf(UpstreamError);
+    const fail = () => expect(breaker.guarded(() => Promise.reject(status(503)), within())).rejects.toBeInstanceOf(UpstreamError);
     for (let i = 0; i < 19; i++) await fail();
     await vi.advanceTimersByTimeAsync(10_000);
     // The 19 have left the window: this is the first failure it holds.
@@ -168,7 +169,7 @@ describe('the circuit breaker', () => {
     const breaker = policy({ circuit: { minCalls: 20, windowMs: 10_000, failureRatio: 0.5 } });
     const every100ms = async (result: () => Promise<string>, seconds: number) => {
       for (let i = 0; i < seconds * 10; i++) {
-        await breaker.guarded(result).catch(() => undefined);
+        await breaker.guarded(result, within()).catch(() => undefined);
         await vi.advanceTimersByTimeAsync(100);
         if (breaker.circuitState === 'open') return i / 10;
       }
@@ -185,7 +186,7 @@ describe('the circuit breaker', () => {
     const breaker = policy();
     const badBody = new UpstreamError('UPSTREAM_BAD_RESPONSE', 'professional', { failure: 'bad-response', upstreamStatus: 200 });
     for (const failure of [status(404), status(400), badBody, badBody])
-      await expect(breaker.guarded(() => Promise.reject(failure))).rejects.toBe(failure);
+      await expect(breaker.guarded(() => Promise.reject(failure), within())).rejects.toBe(failure);
     expect(breaker.circuitState).toBe('closed');
   });
 });
@@ -194,8 +195,8 @@ describe('the bulkhead', () => {
   it('runs MAX_CONCURRENCY attempts at once, queues MAX_QUEUE, refuses the next at once', async () => {
     const bulkhead = policy();
     const hold = Promise.withResolvers<string>();
-    const running = [0, 1, 2].map(() => bulkhead.guarded(() => hold.promise));
-    await expect(bulkhead.guarded(() => Promise.resolve('late'))).rejects.toMatchObject({ failure: 'overloaded' });
+    const running = [0, 1, 2].map(() => bulkhead.guarded(() => hold.promise, within()));
+    await expect(bulkhead.guarded(() => Promise.resolve('late'), within())).rejects.toMatchObject({ failure: 'overloaded' });
     hold.resolve('done');
     expect(await Promise.all(running)).toEqual(['done', 'done', 'done']);
   });

@@ -12,8 +12,9 @@ describe('upstream settings', () => {
     expect(config.upstreams.professional).toEqual({
       url: undefined,
       timeoutMs: 2000,
-      maxConcurrency: 64,
-      maxQueue: 1024,
+      maxConcurrency: 256,
+      minConcurrency: 4,
+      maxQueue: 10_000,
       maxResponseBytes: 5 * 1024 * 1024,
       maxUrlLength: 4096,
       retry: { maxRetries: 2, baseDelayMs: 100, maxDelayMs: 1000, budgetRatio: 0.2, budgetBurst: 10 },

@@ -72,6 +72,9 @@ describe('/metrics', () => {
     for (const service of ['personal', 'professional', 'orders', 'inventory', 'notifications']) {
       expect(sample(metrics, 'upstream_circuit_state', { service })).toBe(0);
     }
+    // The adaptive concurrency limits: where they start, for the services not called yet.
+    expect(sample(metrics, 'upstream_concurrency_limit', { service: 'inventory' })).toBe(20);
+    expect(sample(metrics, 'upstream_concurrency_limit', { service: 'notifications' })).toBe(20);
     expect(sample(metrics, 'order_queue_depth', {})).toBe(0);
     expect(metrics.families.some((f) => f.name === 'process_cpu_seconds_total')).toBe(true);
   });

@@ -23,6 +23,7 @@ interface Call {
   outcome: string;
   batchSize: number | null;
   cacheHit: boolean;
+  concurrencyLimit: number;
 }
 
 describe('the upstream call list', () => {
@@ -37,7 +38,7 @@ describe('the upstream call list', () => {
     const calls = (body as { extensions: { upstreamCalls: Call[] } }).extensions.upstreamCalls;
     expect(
       calls
-        .map(({ service, method, route, attempt, status, outcome, batchSize, cacheHit }) => ({
+        .map(({ service, method, route, attempt, status, outcome, batchSize, cacheHit, concurrencyLimit }) => ({
           service,
           method,
           route,
@@ -46,6 +47,7 @@ describe('the upstream call list', () => {
           outcome,
           batchSize,
           cacheHit,
+          concurrencyLimit,
         }))
         .sort((a, b) => a.service.localeCompare(b.service)),
     ).toEqual([
@@ -58,6 +60,8 @@ describe('the upstream call list', () => {
         outcome: 'ok',
         batchSize: null,
         cacheHit: false,
+        // The adaptive limit's starting value: the first call to each service.
+        concurrencyLimit: 20,
       },
       {
         service: 'personal',
@@ -68,6 +72,8 @@ describe('the upstream call list', () => {
         outcome: 'ok',
         batchSize: null,
         cacheHit: false,
+        // The adaptive limit's starting value: the first call to each service.
+        concurrencyLimit: 20,
       },
       {
         service: 'professional',
@@ -78,6 +84,8 @@ describe('the upstream call list', () => {
         outcome: 'ok',
         batchSize: null,
         cacheHit: false,
+        // The adaptive limit's starting value: the first call to each service.
+        concurrencyLimit: 20,
       },
     ]);
     const latestStart = Math.max(...calls.map((c) => c.startMs));

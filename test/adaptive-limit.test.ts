@@ -1,0 +1,125 @@
+/**
+ * The adaptive concurrency limit apart from HTTP, on fake timers (the clock and
+ * `performance.now()` both): how it grows, how it shrinks, and how its line behaves.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AdaptiveLimit, LimitRejected, type AdaptiveLimitOptions, type CallOutcome } from '../datasources/adaptive-limit.js';
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const limiter = (options: Partial<AdaptiveLimitOptions> = {}) =>
+  new AdaptiveLimit({ floor: 1, ceiling: 100, maxQueue: 100, initialLimit: 10, ...options });
+const within = (ms = 10_000, signal = new AbortController().signal) => ({ deadline: Date.now() + ms, signal });
+
+/** `count` calls at once, each taking `latencyMs` and ending as `outcome`; resolves when all have ended. */
+async function calls(limit: AdaptiveLimit, count: number, latencyMs: number, outcome: CallOutcome = 'ok'): Promise<void> {
+  const all = Array.from({ length: count }, () =>
+    limit
+      .run(
+        () => new Promise<void>((resolve) => setTimeout(resolve, latencyMs)),
+        within(),
+        () => outcome,
+      )
+      .catch(() => undefined),
+  );
+  await vi.advanceTimersByTimeAsync(latencyMs);
+  await Promise.all(all);
+}
+
+describe('the adaptive concurrency limit', () => {
+  it('grows by one for each good call that ended while the limit was in use, up to the ceiling', async () => {
+    const limit = limiter({ initialLimit: 4, ceiling: 6 });
+    await calls(limit, 4, 10);
+    expect(limit.limit).toBe(6);
+    // One call at a time does not use a limit of 6: no reason to grow.
+    const before = limit.limit;
+    await calls(limit, 1, 10);
+    expect(limit.limit).toBe(before);
+  });
+
+  it('shrinks by the backoff ratio for each call the service dropped, down to the floor', async () => {
+    const limit = limiter({ initialLimit: 20, floor: 4 });
+    await calls(limit, 1, 10, 'dropped');
+    expect(limit.limit).toBe(18);
+    for (let i = 0; i < 30; i++) await calls(limit, 1, 10, 'dropped');
+    expect(limit.limit).toBe(4);
+  });
+
+  it('shrinks when a call takes more than twice the recent best latency, and not for what it ignores', async () => {
+    const limit = limiter({ initialLimit: 10 });
+    await calls(limit, 1, 10);
+    expect(limit.limit).toBe(10);
+    await calls(limit, 1, 29);
+    expect(limit.limit).toBe(10);
+    // 2 × (10 + 5 ms of slack) = 30 ms: slower than that is a sign of overload.
+    await calls(limit, 1, 50);
+    expect(limit.limit).toBe(9);
+    await calls(limit, 1, 500, 'ignored');
+    expect(limit.limit).toBe(9);
+  });
+
+  it('lets calls past the limit wait in line, and runs them in order as slots free', async () => {
+    const limit = limiter({ initialLimit: 1, ceiling: 1 });
+    const order: string[] = [];
+    const call = (name: string, ms: number) =>
+      limit.run(
+        async () => {
+          order.push(name);
+          await new Promise((resolve) => setTimeout(resolve, ms));
+        },
+        within(),
+        () => 'ok',
+      );
+    const all = [call('a', 10), call('b', 10), call('c', 10)];
+    expect([limit.inFlight, limit.waiting]).toEqual([1, 2]);
+    await vi.advanceTimersByTimeAsync(30);
+    await Promise.all(all);
+    expect(order).toEqual(['a', 'b', 'c']);
+    expect([limit.inFlight, limit.waiting]).toEqual([0, 0]);
+  });
+
+  it('a waiting call leaves the line at its deadline or when its client goes; a full line refuses at once', async () => {
+    const limit = limiter({ initialLimit: 1, ceiling: 1, maxQueue: 2 });
+    const hold = limit.run(
+      () => new Promise((resolve) => setTimeout(resolve, 5000)),
+      within(),
+      () => 'ok',
+    );
+    const client = new AbortController();
+    const timedOut = limit
+      .run(
+        () => Promise.resolve('never'),
+        within(100),
+        () => 'ok',
+      )
+      .catch((error: unknown) => error);
+    const gone = limit
+      .run(
+        () => Promise.resolve('never'),
+        within(10_000, client.signal),
+        () => 'ok',
+      )
+      .catch((error: unknown) => error);
+    await expect(
+      limit.run(
+        () => Promise.resolve('never'),
+        within(),
+        () => 'ok',
+      ),
+    ).rejects.toEqual(new LimitRejected('queue-full'));
+
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await timedOut).toEqual(new LimitRejected('deadline'));
+    client.abort();
+    expect(await gone).toEqual(new LimitRejected('aborted'));
+    expect([limit.inFlight, limit.waiting]).toEqual([1, 0]);
+    await vi.advanceTimersByTimeAsync(5000);
+    await hold;
+    expect(limit.inFlight).toBe(0);
+  });
+});
