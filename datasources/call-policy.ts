@@ -63,7 +63,10 @@ export class CallRejected extends Error {
   }
 }
 
-export type CallPolicySettings = Pick<UpstreamSettings, 'minConcurrency' | 'maxConcurrency' | 'maxQueue' | 'retry' | 'circuit'>;
+export type CallPolicySettings = Pick<
+  UpstreamSettings,
+  'timeoutMs' | 'minConcurrency' | 'maxConcurrency' | 'maxQueue' | 'retry' | 'circuit'
+>;
 
 export class CallPolicy {
   readonly breaker: CircuitBreakerPolicy;
@@ -96,6 +99,7 @@ export class CallPolicy {
       floor: Math.min(settings.minConcurrency, settings.maxConcurrency),
       ceiling: settings.maxConcurrency,
       maxQueue: settings.maxQueue,
+      slowMs: settings.timeoutMs / 2,
     });
     this.retryBudget = new RetryBudget(retry.budgetRatio, retry.budgetBurst);
     this.backoff = new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: retry.baseDelayMs, maxDelay: retry.maxDelayMs });

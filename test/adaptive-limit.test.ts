@@ -13,7 +13,7 @@ afterEach(() => {
 });
 
 const limiter = (options: Partial<AdaptiveLimitOptions> = {}) =>
-  new AdaptiveLimit({ floor: 1, ceiling: 100, maxQueue: 100, initialLimit: 10, ...options });
+  new AdaptiveLimit({ floor: 1, ceiling: 100, maxQueue: 100, initialLimit: 10, slowMs: 1000, ...options });
 const within = (ms = 10_000, signal = new AbortController().signal) => ({ deadline: Date.now() + ms, signal });
 
 /** `count` calls at once, each taking `latencyMs` and ending as `outcome`; resolves when all have ended. */
@@ -50,16 +50,13 @@ describe('the adaptive concurrency limit', () => {
     expect(limit.limit).toBe(4);
   });
 
-  it('shrinks when a call takes more than twice the recent best latency, and not for what it ignores', async () => {
-    const limit = limiter({ initialLimit: 10 });
-    await calls(limit, 1, 10);
+  it('shrinks for a call slower than slowMs, as for a dropped one, and not for what it ignores', async () => {
+    const limit = limiter({ initialLimit: 10, slowMs: 1000 });
+    await calls(limit, 1, 999);
     expect(limit.limit).toBe(10);
-    await calls(limit, 1, 29);
-    expect(limit.limit).toBe(10);
-    // 2 × (10 + 5 ms of slack) = 30 ms: slower than that is a sign of overload.
-    await calls(limit, 1, 50);
+    await calls(limit, 1, 1001);
     expect(limit.limit).toBe(9);
-    await calls(limit, 1, 500, 'ignored');
+    await calls(limit, 1, 5000, 'ignored');
     expect(limit.limit).toBe(9);
   });
 

@@ -9,6 +9,7 @@ import { CallPolicy, CallRejected, type CallPolicySettings } from '../datasource
 import { UpstreamError } from '../errors/upstream-error.js';
 
 const SETTINGS: CallPolicySettings = {
+  timeoutMs: 2000,
   maxConcurrency: 2,
   minConcurrency: 1,
   maxQueue: 1,
