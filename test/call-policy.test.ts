@@ -192,12 +192,12 @@ describe('the circuit breaker', () => {
   });
 });
 
-describe('the bulkhead', () => {
+describe('the concurrency limit', () => {
   it('runs MAX_CONCURRENCY attempts at once, queues MAX_QUEUE, refuses the next at once', async () => {
-    const bulkhead = policy();
+    const limited = policy();
     const hold = Promise.withResolvers<string>();
-    const running = [0, 1, 2].map(() => bulkhead.guarded(() => hold.promise, within()));
-    await expect(bulkhead.guarded(() => Promise.resolve('late'), within())).rejects.toMatchObject({ failure: 'overloaded' });
+    const running = [0, 1, 2].map(() => limited.guarded(() => hold.promise, within()));
+    await expect(limited.guarded(() => Promise.resolve('late'), within())).rejects.toMatchObject({ failure: 'overloaded' });
     hold.resolve('done');
     expect(await Promise.all(running)).toEqual(['done', 'done', 'done']);
   });

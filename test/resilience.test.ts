@@ -1,6 +1,6 @@
 /**
  * Resilience against a sick upstream: retries (which calls, how many, how long apart, within
- * which budget), the operation's deadline, client aborts, the circuit breaker, the bulkhead,
+ * which budget), the operation's deadline, client aborts, the circuit breaker, the concurrency limit,
  * the HTTP cache with stale-if-error, and batch splitting. Faults come from the fakes; the
  * fakes' request logs say what the upstream saw.
  */
@@ -287,7 +287,7 @@ describe('circuit breaker', () => {
   });
 });
 
-describe('bulkhead', () => {
+describe('concurrency limit', () => {
   it('bounds the calls in flight and those waiting; past that it fails fast', async () => {
     const release = deferred();
     const { fakes, graph } = await setup(
