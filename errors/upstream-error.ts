@@ -32,7 +32,10 @@ export type UpstreamFailure =
   | 'aborted'
   /** The circuit breaker is open: the service was not called. */
   | 'circuit-open'
-  /** The bulkhead is full: the service was not called. */
+  /**
+   * The graph's own overload, not the service's: the line to the service was full (it was not
+   * called), or the event loop was too busy to read its answer within the time limit.
+   */
   | 'overloaded'
   /** A 2xx answer that is not the promised JSON, or too large. */
   | 'bad-response';
@@ -51,7 +54,7 @@ export type UpstreamErrorExtensions = {
   retryAfterMs?: number;
   /** `"open"` when the service was not called because its circuit breaker is open. */
   circuit?: 'open';
-  /** `true` when the service was not called because too many calls to it were waiting. */
+  /** `true` when the failure is the graph's own overload, not the service's (never counted against its circuit). */
   overloaded?: true;
 };
 
@@ -103,7 +106,7 @@ const REASONS: Record<UpstreamFailure, string> = {
   deadline: ' within the time left for this request',
   aborted: '',
   'circuit-open': ' (circuit open after repeated failures)',
-  overloaded: ' (too many calls waiting for it)',
+  overloaded: ' (the graph is overloaded)',
   'bad-response': '',
 };
 
