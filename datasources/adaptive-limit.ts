@@ -17,6 +17,8 @@
  * smaller of the ceiling and `initialLimit`. Shared by every request of the process.
  */
 
+import type { CallLimits } from './request-scope.js';
+
 export interface AdaptiveLimitOptions {
   /** The limit never falls below this. */
   readonly floor: number;
@@ -79,11 +81,7 @@ export class AdaptiveLimit {
    * `LimitRejected` when the line is full, or when `deadline` passes or `signal` aborts while
    * the call waits.
    */
-  async run<T>(
-    call: () => Promise<T>,
-    limits: { deadline: number; signal: AbortSignal },
-    judge: (ended: Ended<T>) => CallOutcome,
-  ): Promise<T> {
+  async run<T>(call: () => Promise<T>, limits: CallLimits, judge: (ended: Ended<T>) => CallOutcome): Promise<T> {
     await this.acquire(limits);
     const started = performance.now();
     let ended: Ended<T> | undefined;
@@ -99,7 +97,7 @@ export class AdaptiveLimit {
     }
   }
 
-  private acquire(limits: { deadline: number; signal: AbortSignal }): Promise<void> {
+  private acquire(limits: CallLimits): Promise<void> {
     if (this.inFlightCount < this.limit && this.line.length === 0) {
       this.inFlightCount += 1;
       return Promise.resolve();

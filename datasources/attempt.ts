@@ -9,7 +9,7 @@
 import type { Dispatcher } from 'undici';
 import type { UpstreamErrorCode } from '../errors/codes.js';
 import { UpstreamError, type UpstreamErrorDetails } from '../errors/upstream-error.js';
-import type { CallLimits } from './call-policy.js';
+import type { CallLimits } from './request-scope.js';
 import { errorDetail } from './error-body.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';

@@ -21,6 +21,7 @@ import {
 import { UpstreamError, isServiceFault, isTransient } from '../errors/upstream-error.js';
 import type { ServiceName } from '../errors/service-name.js';
 import { AdaptiveLimit, LimitRejected, type CallOutcome, type Ended } from './adaptive-limit.js';
+import type { CallLimits } from './request-scope.js';
 import { RetryBudget } from './retry-budget.js';
 import { SlidingWindowBreaker } from './sliding-window-breaker.js';
 import type { UpstreamSettings } from './upstream-settings.js';
@@ -38,13 +39,6 @@ const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
 export interface PolicyLogger {
   info(message: string): void;
   warn(message: string): void;
-}
-
-/** What a call needs of its request: when it must be over, and whether anyone still waits for it. */
-export interface CallLimits {
-  /** Epoch ms: no attempt starts, and no retry waits, past it. */
-  readonly deadline: number;
-  readonly signal: AbortSignal;
 }
 
 /**

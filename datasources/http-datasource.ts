@@ -14,7 +14,6 @@
  * Subclasses hold a service name, the DTO schemas and domain methods.
  */
 import DataLoader from 'dataloader';
-import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { ServiceName } from '../errors/service-name.js';
 import { UpstreamError } from '../errors/upstream-error.js';
@@ -246,14 +245,10 @@ export abstract class HttpDataSource {
 
   /** One attempt, through the service's circuit breaker and concurrency limit. */
   private async attempt(request: UpstreamRequest, extraHeaders: Readonly<Record<string, string>>): Promise<UpstreamResponse> {
-    const { settings, origin, policy } = this.upstream;
-    const target = {
-      dispatcher: this.dispatcher(),
-      origin,
-      timeoutMs: settings.timeoutMs,
-      maxResponseBytes: settings.maxResponseBytes,
-      cacheable: this.cacheable,
-    };
+    const { policy, targets } = this.upstream;
+    // A request carrying a user's credentials bypasses the shared cache altogether: even an
+    // answer marked `public` is never served to another user.
+    const target = this.sendsAuthorization ? targets.private : targets.shared;
     try {
       return await policy.guarded(
         () => attempt(target, request, { ...extraHeaders, ...this.headers(request) }, this.scope, this.fail),
@@ -275,12 +270,6 @@ export abstract class HttpDataSource {
 
   private get sendsAuthorization(): boolean {
     return this.forwardsAuthorization && this.scope.authorization !== undefined;
-  }
-
-  // A request carrying a user's credentials bypasses the shared cache altogether: even an
-  // answer marked `public` is never served to another user.
-  private dispatcher(): Dispatcher {
-    return this.cacheable ? this.upstream.cachingDispatcher : this.upstream.pool;
   }
 
   /** The cached answer to a GET whose every attempt failed, where `stale-if-error` still allows it. */

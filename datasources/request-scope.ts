@@ -37,6 +37,9 @@ export interface UpstreamCallRecord {
   readonly concurrencyLimit: number;
 }
 
+/** What a call needs of its request: when it must be over, and whether anyone still waits for it. */
+export type CallLimits = Pick<RequestScope, 'deadline' | 'signal'>;
+
 /** Who made a request, and on whose authority: what a write made on their behalf carries. */
 export type Caller = Pick<RequestScope, 'requestId' | 'authorization'>;
 

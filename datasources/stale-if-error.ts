@@ -1,7 +1,7 @@
 /**
  * RFC 5861 `stale-if-error` for every kind of failure. undici's cache serves a stale answer
  * itself when revalidation gets a 5xx; this covers what it cannot see: refused connections,
- * time-outs, and calls the circuit breaker or the bulkhead never let through.
+ * time-outs, and calls the circuit breaker or the concurrency limit never let through.
  */
 import type { cacheStores } from 'undici';
 

@@ -3,9 +3,10 @@
  * pool, its HTTP cache, and its call policy (circuit breaker, concurrency limit, retry budget).
  * Shared by every request.
  */
-import { Pool, cacheStores, interceptors, type Dispatcher } from 'undici';
+import { Pool, cacheStores, interceptors } from 'undici';
 import type { YogaLogger } from 'graphql-yoga';
 import type { ServiceName } from '../errors/service-name.js';
+import type { AttemptTarget } from './attempt.js';
 import { NO_OBSERVER, type CallObserver } from './call-observer.js';
 import { CallPolicy, type CircuitStateName } from './call-policy.js';
 import type { CacheStore } from './stale-if-error.js';
@@ -16,9 +17,12 @@ export type Upstreams = Readonly<Record<ServiceName, Upstream>>;
 
 export class Upstream {
   readonly pool: Pool;
-  /** The pool behind the shared HTTP cache, for calls whose answers may be cached. */
-  readonly cachingDispatcher: Dispatcher;
   readonly cacheStore: CacheStore | undefined;
+  /**
+   * Where attempts go, built once: through the shared HTTP cache, or (for a request that carries
+   * a user's credentials) straight to the pool.
+   */
+  readonly targets: { readonly shared: AttemptTarget; readonly private: AttemptTarget };
   readonly policy: CallPolicy;
 
   constructor(
@@ -37,11 +41,20 @@ export class Upstream {
         maxSize: settings.cacheMaxBytes,
         maxEntrySize: Math.min(settings.cacheMaxBytes, settings.maxResponseBytes),
       });
-      // `shared`: an answer marked `private` is never kept for another request.
-      this.cachingDispatcher = this.pool.compose(interceptors.cache({ store: this.cacheStore, methods: ['GET'], type: 'shared' }));
-    } else {
-      this.cachingDispatcher = this.pool;
     }
+    const target = { origin, timeoutMs: settings.timeoutMs, maxResponseBytes: settings.maxResponseBytes };
+    this.targets = {
+      shared:
+        this.cacheStore === undefined
+          ? { ...target, dispatcher: this.pool, cacheable: false }
+          : {
+              ...target,
+              // `shared`: an answer marked `private` is never kept for another request.
+              dispatcher: this.pool.compose(interceptors.cache({ store: this.cacheStore, methods: ['GET'], type: 'shared' })),
+              cacheable: true,
+            },
+      private: { ...target, dispatcher: this.pool, cacheable: false },
+    };
     this.policy = new CallPolicy(service, settings, logger);
   }
 

@@ -5,7 +5,7 @@
 export type UpstreamErrorCode =
   /** No complete answer within the call's time limit. */
   | 'UPSTREAM_TIMEOUT'
-  /** Refused, reset, a 5xx answer, an open circuit, a full bulkhead. */
+  /** Refused, reset, a 5xx answer, an open circuit, the graph's own overload. */
   | 'UPSTREAM_UNAVAILABLE'
   /** A 2xx answer that is not the promised JSON shape, or too large. */
   | 'UPSTREAM_BAD_RESPONSE'
@@ -50,4 +50,5 @@ export type ErrorCode =
   | 'INTERNAL_SERVER_ERROR';
 
 /** The codes of `placeOrder`'s `userErrors`: business outcomes, not failures of the request. */
-export type UserErrorCode = 'IDEMPOTENCY_KEY_REUSED' | 'OUT_OF_STOCK' | 'INVALID_ORDER' | 'UNKNOWN_USER';
+export const USER_ERROR_CODES = ['IDEMPOTENCY_KEY_REUSED', 'OUT_OF_STOCK', 'INVALID_ORDER', 'UNKNOWN_USER'] as const;
+export type UserErrorCode = (typeof USER_ERROR_CODES)[number];

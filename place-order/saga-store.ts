@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { orderSchema, type OrderRecord } from '../datasources/orders-datasource.js';
-import type { UserErrorCode } from '../errors/codes.js';
+import { USER_ERROR_CODES, type UserErrorCode } from '../errors/codes.js';
 import { stateStoreUnavailable } from '../errors/graph-errors.js';
 
 /** What the client asked for, as validated. */
@@ -37,7 +37,8 @@ export type PlaceOrderOutcome =
  * - `completed`, `refused`: nothing left to do;
  * - `dead`: the email failed every attempt; an operator can replay it.
  */
-export type SagaState = 'started' | 'compensating' | 'placed' | 'completed' | 'refused' | 'dead';
+export const SAGA_STATES = ['started', 'compensating', 'placed', 'completed', 'refused', 'dead'] as const;
+export type SagaState = (typeof SAGA_STATES)[number];
 
 /** What the saga learnt on the way. */
 export interface SagaProgress {
@@ -141,7 +142,7 @@ const jsonOf = <T>(schema: z.ZodType<T>) =>
 
 const lineSchema = z.object({ productId: z.string(), quantity: z.number().int() });
 const userErrorSchema = z.object({
-  code: z.enum(['IDEMPOTENCY_KEY_REUSED', 'OUT_OF_STOCK', 'INVALID_ORDER', 'UNKNOWN_USER'] satisfies UserErrorCode[]),
+  code: z.enum(USER_ERROR_CODES),
   message: z.string(),
   field: z.array(z.string()).optional(),
 });
@@ -151,7 +152,7 @@ const storedSagaSchema = z.object({
   fingerprint: z.string().min(1),
   orderId: z.string().min(1),
   request: jsonOf(z.object({ userId: z.string(), items: z.array(lineSchema) })),
-  state: z.enum(['started', 'compensating', 'placed', 'completed', 'refused', 'dead']),
+  state: z.enum(SAGA_STATES),
   progress: jsonOf(
     z.object({
       order: orderSchema.optional(),

@@ -15,6 +15,7 @@ import {
   type SagaRecord,
   type SagaStore,
   type SagaUpdate,
+  type StoredSaga,
 } from './saga-store.js';
 
 const SCHEMA = `
@@ -41,33 +42,9 @@ const SCHEMA = `
   );
 `;
 
-interface SagaRow {
-  key: string;
-  fingerprint: string;
-  order_id: string;
-  request: string;
-  state: string;
-  progress: string;
-  outcome: string | null;
-  attempts: number;
-  created_at: number;
-  updated_at: number;
-}
-
-function fromRow(row: SagaRow): SagaRecord {
-  return readSaga({
-    key: row.key,
-    fingerprint: row.fingerprint,
-    orderId: row.order_id,
-    request: row.request,
-    state: row.state,
-    progress: row.progress,
-    outcome: row.outcome,
-    attempts: row.attempts,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  });
-}
+/** A saga's columns under the names `readSaga` reads them by. */
+const SAGA_COLUMNS =
+  'key, fingerprint, order_id AS orderId, request, state, progress, outcome, attempts, created_at AS createdAt, updated_at AS updatedAt';
 
 export interface SqliteSagaStoreOptions {
   /** The database file; its folder is created when missing. */
@@ -96,7 +73,7 @@ export class SqliteSagaStore implements SagaStore {
          VALUES (@key, @fingerprint, @orderId, @request, @state, @progress, @runAt, @createdAt, @createdAt)
          ON CONFLICT (key) DO NOTHING`,
       ),
-      select: this.db.prepare('SELECT * FROM sagas WHERE key = ?'),
+      select: this.db.prepare(`SELECT ${SAGA_COLUMNS} FROM sagas WHERE key = ?`),
       // A field left out of the update (null) keeps its value.
       update: this.db.prepare(
         `UPDATE sagas SET run_at = @runAt, updated_at = @now, state = coalesce(@state, state), progress = coalesce(@progress, progress),
@@ -143,8 +120,8 @@ export class SqliteSagaStore implements SagaStore {
   }
 
   private loadSync(key: string): SagaRecord | undefined {
-    const row = this.statements.select.get(key) as unknown as SagaRow | undefined;
-    return row === undefined ? undefined : fromRow(row);
+    const row = this.statements.select.get(key) as unknown as StoredSaga | undefined;
+    return row === undefined ? undefined : readSaga(row);
   }
 
   update(key: string, update: SagaUpdate, event?: OrderPlacedEvent): Promise<void> {
@@ -195,7 +172,9 @@ export class SqliteSagaStore implements SagaStore {
 
   deadLetters(): Promise<SagaRecord[]> {
     return guarded(() =>
-      (this.db.prepare("SELECT * FROM sagas WHERE state = 'dead' ORDER BY updated_at").all() as unknown as SagaRow[]).map(fromRow),
+      (this.db.prepare(`SELECT ${SAGA_COLUMNS} FROM sagas WHERE state = 'dead' ORDER BY updated_at`).all() as unknown as StoredSaga[]).map(
+        readSaga,
+      ),
     );
   }
 

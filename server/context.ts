@@ -2,7 +2,7 @@
  * The three lifetimes of the graph.
  *
  * - Process: `Upstreams` (per service: keep-alive pool, HTTP cache, and the call policy:
- *   circuit breaker, bulkhead, retry budget), the order saga and the logger, built once by
+ *   circuit breaker, concurrency limit, retry budget), the order saga and the logger, built once by
  *   `createApp`.
  * - Request: `GraphContext`, built here for every GraphQL request: the request id, the
  *   forwarded headers, the operation's deadline, the client's abort signal, and data

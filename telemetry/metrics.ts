@@ -72,7 +72,7 @@ export class GraphMetrics implements CallObserver {
 
   private readonly upstreamDuration = new Histogram({
     name: 'upstream_request_duration_seconds',
-    help: 'Duration of an attempt at an upstream call, waiting for a bulkhead slot included.',
+    help: 'Duration of an attempt at an upstream call, waiting for a slot of its concurrency limit included.',
     labelNames: ['service', 'route', 'method'] as const,
     buckets: DURATION_BUCKETS,
     registers: [this.registry],

@@ -55,6 +55,25 @@ function answered(match: (method: string, path: string) => boolean, handler: Han
 }
 
 /**
+ * A service down (503 to the requests `failing` matches) until `back()`; `recovered` resolves
+ * once a request `watched` matches has been answered well after that.
+ */
+function outage(handler: Handler, failing: (method: string, path: string) => boolean, watched: (method: string, path: string) => boolean) {
+  let down = true;
+  const { handler: faulty, done } = answered(
+    watched,
+    failWhile(() => down, failing, unavailable, handler),
+  );
+  return {
+    handler: faulty,
+    recovered: done,
+    back: () => {
+      down = false;
+    },
+  };
+}
+
+/**
  * The saga's record once it is in `state`. The graph (perhaps another process) writes it
  * right after the upstream answer the test awaited; this re-reads it until then, giving up
  * after 10 s so that a saga that never gets there fails the test instead of hanging it.
@@ -257,15 +276,10 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
 
   it('orders down: the error says so, the reservation is released, and the cancel is retried from the queue until it is done', async () => {
     const write = writeFakes();
-    let down = true;
-    const cancelled = answered(
+    const cancelled = outage(
+      write.handlers.orders,
+      (m) => m === 'POST',
       (m, p) => m === 'POST' && p.endsWith('/cancel'),
-      failWhile(
-        () => down,
-        (m) => m === 'POST',
-        unavailable,
-        write.handlers.orders,
-      ),
     );
     const { graph } = await start(write, { orders: cancelled.handler });
     const { body } = await graph.query(PLACE, input('key-1'));
@@ -276,23 +290,18 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
     expect([...write.state.reservations.values()].map((r) => r.released)).toEqual([true]);
     expect(write.state.stock).toEqual(new Map(Object.entries(STOCK)));
 
-    down = false;
-    await cancelled.done;
+    cancelled.back();
+    await cancelled.recovered;
     // The order never existed: the cancel found nothing to cancel, and nothing stands.
     expect(write.state.orders.size).toBe(0);
   });
 
   it('inventory down: the order is cancelled, and the reservation that may exist is released once inventory is back', async () => {
     const write = writeFakes();
-    let down = true;
-    const released = answered(
+    const released = outage(
+      write.handlers.inventory,
+      () => true,
       (m) => m === 'DELETE',
-      failWhile(
-        () => down,
-        () => true,
-        unavailable,
-        write.handlers.inventory,
-      ),
     );
     const { graph } = await start(write, { inventory: released.handler });
     const { body } = await graph.query(PLACE, input('key-1'));
@@ -301,8 +310,8 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
     ]);
     expect([...write.state.orders.values()].map((o) => o.status)).toEqual(['CANCELLED']);
 
-    down = false;
-    await released.done;
+    released.back();
+    await released.recovered;
     expect([...write.state.reservations.values()].every((r) => r.released)).toBe(true);
     expect(write.state.stock).toEqual(new Map(Object.entries(STOCK)));
     expect(write.state.emails).toEqual([]);
@@ -310,23 +319,18 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
 
   it('email service down: QUEUED, then sent exactly once when it is back', async () => {
     const write = writeFakes();
-    let down = true;
-    const sent = answered(
+    const sent = outage(
+      write.handlers.notifications,
+      () => true,
       (m) => m === 'POST',
-      failWhile(
-        () => down,
-        () => true,
-        unavailable,
-        write.handlers.notifications,
-      ),
     );
     const { graph, fakes, stateEnv } = await start(write, { notifications: sent.handler });
     const { body } = await graph.query(PLACE, input('key-1'));
     expect(body.data?.placeOrder).toMatchObject({ order: { status: 'PLACED' }, confirmationEmail: 'QUEUED', userErrors: [] });
     expect(write.state.emails).toEqual([]);
 
-    down = false;
-    await sent.done;
+    sent.back();
+    await sent.recovered;
     const orderId = [...write.state.orders.keys()][0]!;
     expect(write.state.emails.map((e) => e.key)).toEqual([`${orderId}:confirmation-email`]);
     // Every attempt carried the same key, and the saga is finished: nothing will send it again.
@@ -420,15 +424,10 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
 
   it('dead-letters an email that fails every attempt; an operator sees it and replays it', async () => {
     const write = writeFakes();
-    let down = true;
-    const sent = answered(
+    const sent = outage(
+      write.handlers.notifications,
+      () => true,
       (m) => m === 'POST',
-      failWhile(
-        () => down,
-        () => true,
-        unavailable,
-        write.handlers.notifications,
-      ),
     );
     const token = 'operator-token-0123456789';
     const { graph, fakes, stateEnv } = await start(
@@ -451,10 +450,10 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
     ]);
     expect((await fetch(`${graph.url}/admin/dead-letters`)).status).toBe(401);
 
-    down = false;
+    sent.back();
     const replay = await fetch(`${graph.url}/admin/dead-letters/key-1/replay`, { method: 'POST', headers: admin });
     expect(replay.status).toBe(202);
-    await sent.done;
+    await sent.recovered;
     expect(write.state.emails).toHaveLength(1);
     expect(await sagaState(backend, stateEnv, 'key-1', 'completed')).toBe('completed');
   });
