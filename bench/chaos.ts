@@ -6,7 +6,7 @@
  *    professional) once its circuit is open, and the p99 of queries that do not touch
  *    professional under a fixed arrival rate of both kinds.
  * B. Professional slow (1 s a call) with 1,000 profile queries in flight at once, three
- *    times over: the bulkhead lets 64 calls run and 256 wait, and sheds the rest at once;
+ *    times over: the concurrency limit (ceiling 64) lets calls run and 256 wait, and sheds the rest at once;
  *    the graph's memory before, after each wave and at its peak.
  *
  * Three processes, so that none disturbs another's timing more than the machine must: the
@@ -133,7 +133,7 @@ async function blackHole(): Promise<void> {
 
 /**
  * `IN_FLIGHT` profile queries at once against a slow professional, `waves` times, with the
- * given bulkhead queue; the answers by outcome with their latencies, and the graph's memory.
+ * given line of waiting calls; the answers by outcome with their latencies, and the graph's memory.
  */
 async function burst(maxQueue: number, waves: number, heapMiB: number): Promise<void> {
   const { server, url } = await startServerProcess(
@@ -161,7 +161,7 @@ async function burst(maxQueue: number, waves: number, heapMiB: number): Promise<
     return `${lines.join('; ')}; memory ${rss.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB`;
   };
   console.log(
-    `   bulkhead 64 in flight + ${maxQueue} waiting, heap capped at ${heapMiB} MiB; ` +
+    `   concurrency limit at most 64 in flight + ${maxQueue} waiting, heap capped at ${heapMiB} MiB; ` +
       `graph memory at start: ${memory(pid).rss.toFixed(0)} MiB resident`,
   );
   // The same burst with every service healthy: what taking in 1,000 queries at once costs by itself.

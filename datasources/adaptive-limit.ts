@@ -7,7 +7,7 @@
  * - a call the service dropped (time-out, refused, reset, 5xx, 429), or one slower than
  *   `slowMs`, multiplies it by `backoffRatio`, down to the floor.
  *
- * Latency counts only past `slowMs` (half the service's time limit), not relative to a
+ * Latency counts only past `slowMs` (three quarters of the service's time limit), not relative to a
  * baseline: a latency measured in this process includes its own event-loop delay, and under
  * saturation a baseline rule shrank healthy services' limits to the floor (S1 at 64 clients:
  * 972 -> 609 requests/s, every limit at 4), the graph's overload blamed on the services again.

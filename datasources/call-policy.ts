@@ -93,7 +93,10 @@ export class CallPolicy {
       floor: Math.min(settings.minConcurrency, settings.maxConcurrency),
       ceiling: settings.maxConcurrency,
       maxQueue: settings.maxQueue,
-      slowMs: settings.timeoutMs / 2,
+      // A call that took most of its time limit: the next ones may well time out. Less than that
+      // is no sign (a service at 1 s under a 2 s limit is slow, not struggling: halving the
+      // limit for it left calls waiting out their deadline in line).
+      slowMs: settings.timeoutMs * 0.75,
     });
     this.retryBudget = new RetryBudget(retry.budgetRatio, retry.budgetBurst);
     this.backoff = new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: retry.baseDelayMs, maxDelay: retry.maxDelayMs });
