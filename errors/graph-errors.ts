@@ -113,6 +113,16 @@ export function limitExceeded(limit: LimitName, max: number, found?: number): Gr
   return graphError(`${LIMIT_DESCRIPTIONS[limit]} (${limit}: ${detail}).`, { code: 'OPERATION_LIMIT_EXCEEDED', limit, max, ...http });
 }
 
+/** The body is larger than `MAX_BODY_BYTES` (HTTP 413), said before it is read when its length is declared. */
+export function bodyTooLarge(maxBytes: number): GraphQLError {
+  return graphError(`The request body is larger than ${maxBytes} bytes.`, { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413 } });
+}
+
+/** A `content-length` that is not one non-negative integer (as request smuggling sends). */
+export function badContentLength(): GraphQLError {
+  return graphError('The content-length header is not a length.', { code: 'BAD_REQUEST', http: { status: 400 } });
+}
+
 /** A request a third-party page could make a browser send without a preflight: HTTP 403. */
 export function csrfPrevented(header: string): GraphQLError {
   return graphError(

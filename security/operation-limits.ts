@@ -1,6 +1,7 @@
 /**
  * Operation limits: what one operation may ask for, checked before anything runs.
  *
+ * The body's size is checked before it is parsed (body-limit.ts).
  * Tokens are counted while the document is parsed, depth, aliases and directives while it
  * is validated (graphql-armor), and the cost once its variables are known, before the
  * first resolver (graphql-query-complexity, from the `@complexity` directives of the SDL).
@@ -15,8 +16,15 @@ import { directiveEstimator, getComplexity, type ComplexityEstimator } from 'gra
 import {
   getNamedType,
   getOperationAST,
+  getVariableValues,
   GraphQLError,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type ASTNode,
+  type DocumentNode,
   type ExecutionArgs,
+  type GraphQLSchema,
   isLeafType,
   isListType,
   isNonNullType,
@@ -24,6 +32,7 @@ import {
   type ValidationContext,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { useBodyLimit } from './body-limit.js';
 import { badVariables, limitExceeded, type LimitName } from '../errors/graph-errors.js';
 
 /** Limits checked before anything is executed. */
@@ -40,7 +49,7 @@ export interface LimitSettings {
   readonly maxCost: number;
   /** Size assumed for a list whose arguments do not bound it (`Order.items`). @default 10 (`COST_DEFAULT_LIST_SIZE`) */
   readonly defaultListSize: number;
-  /** Largest request body (yoga's `maxRequestBodySize`): 413 past it. @default 102400 (`MAX_BODY_BYTES`) */
+  /** Largest request body (security/body-limit.ts): 413 past it. @default 102400 (`MAX_BODY_BYTES`) */
   readonly maxBodyBytes: number;
   /** Operations in one array-batched request; 0: batching refused. @default 0 (`MAX_BATCH`) */
   readonly maxBatch: number;
@@ -64,6 +73,7 @@ function reportAs(limit: LimitName, max: number) {
 
 export function useOperationLimits(limits: LimitSettings): Plugin[] {
   return [
+    useBodyLimit(limits.maxBodyBytes),
     maxTokensPlugin(reportAs('tokens', limits.maxTokens)),
     maxDepthPlugin({ ...reportAs('depth', limits.maxDepth), ignoreIntrospection: true, flattenFragments: true }),
     maxAliasesPlugin(reportAs('aliases', limits.maxAliases)),
@@ -90,33 +100,98 @@ function listEstimator(defaultListSize: number): ComplexityEstimator {
  * The cost is computed with the variables, before anything runs. graphql-query-complexity
  * coerces them as execution would, so variables that do not fit the operation are refused
  * here, with `BAD_USER_INPUT` (graphql-js gives them no code).
+ *
+ * Its walk of the operation is remembered for each document (yoga keeps the parsed documents)
+ * and the values of the variables that can change the cost: those inside the arguments of a
+ * field with `@complexity` multipliers and of a directive (`@include`, `@skip`). A profile
+ * asking for another user's id costs the same, and is not walked again (6 % of the CPU at
+ * saturation); its variables are still coerced, so that bad ones are refused the same way.
  */
 function useCostLimit(limits: LimitSettings): Plugin {
   const estimators = [directiveEstimator({ name: 'complexity' }), listEstimator(limits.defaultListSize)];
+  const known = new WeakMap<DocumentNode, Map<string, KnownCosts>>();
   return {
     onExecute({ args, setResultAndStopExecution }) {
       // envelop types the execution's arguments as `any`: these are graphql-js's.
       const { schema, document, operationName, variableValues } = args as ExecutionArgs;
+      const operation = getOperationAST(document, operationName);
       // An unknown operation name is execution's to report.
-      if (getOperationAST(document, operationName) == null) return;
-      let cost: number;
-      try {
-        cost = getComplexity({
-          schema,
-          query: document,
-          variables: (variableValues ?? {}) as Record<string, unknown>,
-          ...(operationName == null ? {} : { operationName }),
-          estimators,
-        });
-      } catch (error) {
-        if (!(error instanceof GraphQLError)) throw error;
-        // Its other refusal: fragments that expand past its node budget, far past any cost limit.
-        if (error.message.startsWith(TOO_MANY_NODES)) return setResultAndStopExecution({ errors: [limitExceeded('cost', limits.maxCost)] });
-        return setResultAndStopExecution({ errors: [badVariables(error.message, error.nodes)] });
+      if (operation == null) return;
+      const variables = (variableValues ?? {}) as Record<string, unknown>;
+      let byOperation = known.get(document);
+      if (byOperation === undefined) known.set(document, (byOperation = new Map<string, KnownCosts>()));
+      let costs = byOperation.get(operationName ?? '');
+      if (costs === undefined) byOperation.set(operationName ?? '', (costs = new KnownCosts(costVariables(schema, document))));
+      const key = costs.key(variables);
+      let cost = costs.get(key);
+      if (cost !== undefined) {
+        const { errors } = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+        const error = errors?.at(-1);
+        if (error !== undefined) return setResultAndStopExecution({ errors: [badVariables(error.message, error.nodes)] });
+      } else {
+        try {
+          cost = getComplexity({ schema, query: document, variables, ...(operationName == null ? {} : { operationName }), estimators });
+        } catch (error) {
+          if (!(error instanceof GraphQLError)) throw error;
+          // Its other refusal: fragments that expand past its node budget, far past any cost limit.
+          if (error.message.startsWith(TOO_MANY_NODES))
+            return setResultAndStopExecution({ errors: [limitExceeded('cost', limits.maxCost)] });
+          return setResultAndStopExecution({ errors: [badVariables(error.message, error.nodes)] });
+        }
+        costs.set(key, cost);
       }
       if (cost > limits.maxCost) setResultAndStopExecution({ errors: [limitExceeded('cost', limits.maxCost, cost)] });
     },
   };
+}
+
+/** The costs of one operation of a document, by the values of the variables that change it; at most 100. */
+class KnownCosts {
+  private readonly costs = new Map<string, number>();
+
+  constructor(private readonly variables: readonly string[]) {}
+
+  key(values: Record<string, unknown>): string {
+    return this.variables.length === 0 ? '' : JSON.stringify(this.variables.map((name) => values[name] ?? null));
+  }
+
+  get(key: string): number | undefined {
+    return this.costs.get(key);
+  }
+
+  set(key: string, cost: number): void {
+    if (this.costs.size >= 100) this.costs.clear();
+    this.costs.set(key, cost);
+  }
+}
+
+/** The variables of a document that can change its cost: in a multiplied field's arguments, or in a directive's. */
+function costVariables(schema: GraphQLSchema, document: DocumentNode): string[] {
+  const names = new Set<string>();
+  const collect = (node: ASTNode) =>
+    visit(node, {
+      Variable: (variable) => {
+        names.add(variable.name.value);
+      },
+    });
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field: (field) => {
+        const multiplied = typeInfo
+          .getFieldDef()
+          ?.astNode?.directives?.some(
+            (directive) => directive.name.value === 'complexity' && directive.arguments?.some((arg) => arg.name.value === 'multipliers'),
+          );
+        if (multiplied === true) field.arguments?.forEach(collect);
+      },
+      Directive: (directive) => {
+        directive.arguments?.forEach(collect);
+      },
+    }),
+  );
+  return [...names].sort();
 }
 
 /** graphql-query-complexity's message when an operation expands past 10,000 nodes. */

@@ -85,8 +85,8 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     graphqlEndpoint: '/graphql',
     landingPage: false,
     batching: limits.maxBatch === 0 ? false : { limit: limits.maxBatch },
-    // A larger declared body is refused before it is read; a body without a length is counted as it comes.
-    maxRequestBodySize: limits.maxBodyBytes,
+    // Ours instead (security/body-limit.ts): yoga's counts every body, declared length or not.
+    maxRequestBodySize: false,
     graphiql: exposure.graphiql
       ? graphiqlOptions({ upstreamCallList: config.upstreamCallList, authentication: verifier !== undefined })
       : false,

@@ -109,6 +109,26 @@ describe('operation limits, each at its bound and one past it', () => {
     await stillServes(graph);
   });
 
+  it('cost: a variable in @include or @skip counts, whatever was asked before with the same document', async () => {
+    const { graph } = await start({}, LIMITS);
+    const ORDERS = 'query Orders($all: Boolean!) { user(id: "u1") { id orders(first: 7) @include(if: $all) { nodes { id } } } }';
+    expect((await graph.query(ORDERS, { all: false })).body).toEqual({ data: { user: { id: 'u1' } } });
+    expect((await graph.query(ORDERS, { all: true })).body).toEqual(limitError('cost', 20, 23));
+    expect((await graph.query(ORDERS, { all: false })).body.errors).toBeUndefined();
+  });
+
+  it('variables are checked on every request, also for a document whose cost is known', async () => {
+    const { graph, fakes } = await start();
+    const USER = 'query User($id: ID!) { user(id: $id) { id } }';
+    expect((await graph.query(USER, { id: 'u1' })).body).toEqual({ data: { user: { id: 'u1' } } });
+    const calls = upstreamCalls(fakes);
+    for (const variables of [{}, { id: { not: 'an id' } }, { id: null }]) {
+      const { status, body } = await graph.query(USER, variables);
+      expect([status, body.data, body.errors?.map((e) => e.extensions?.code)]).toEqual([400, undefined, ['BAD_USER_INPUT']]);
+    }
+    expect(upstreamCalls(fakes)).toBe(calls);
+  });
+
   it('cost: fragments that double at every level are refused before anything is fetched', async () => {
     const { graph, fakes } = await start();
     const fragments = ['fragment F0 on User { id personal { name } }'];
@@ -166,7 +186,9 @@ describe('operation limits, each at its bound and one past it', () => {
         }),
         duplex: 'half',
       } as RequestInit);
-    const tooLarge = { errors: [{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] };
+    const tooLarge = {
+      errors: [{ message: 'The request body is larger than 1024 bytes.', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }],
+    };
     expect(sized(1024)).toHaveLength(1024);
     for (const send of [post, chunked]) {
       const accepted = await send(sized(1024));
