@@ -93,8 +93,7 @@ export abstract class HttpDataSource {
   ): Promise<Map<string, T | Error>> {
     const response = await this.call({ method: 'GET', path: part.url, route: part.route, batchSize: part.size });
     if (response.status < 200 || response.status > 299) throw this.statusError(response);
-    const body = this.parse(response, z.object({ [envelope]: z.array(z.unknown()) }));
-    const items = body[envelope] as unknown[];
+    const items = this.parse(response, envelopeSchema(envelope))[envelope]!;
     const found = new Map<string, T | Error>();
     for (const raw of items) {
       const item = itemSchema.safeParse(raw);
@@ -348,4 +347,12 @@ function describe(cause: unknown): string | undefined {
 /** Milliseconds to a tenth. */
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;
+}
+
+/** `{[envelope]: [...]}`, one schema per envelope name: a zod schema is compiled when first used, which is costly per call. */
+const envelopeSchemas = new Map<string, z.ZodType<Record<string, unknown[]>>>();
+function envelopeSchema(envelope: string): z.ZodType<Record<string, unknown[]>> {
+  let schema = envelopeSchemas.get(envelope);
+  if (schema === undefined) envelopeSchemas.set(envelope, (schema = z.object({ [envelope]: z.array(z.unknown()) })));
+  return schema;
 }
