@@ -59,9 +59,6 @@ export interface OrderSagaSettings {
 /** How often a repeated request looks whether the first one has its answer. */
 const REPLAY_POLL_MS = 25;
 
-// A saga's writes must finish whatever the client does: its calls never take the client's signal.
-const NEVER_ABORTED = new AbortController().signal;
-
 export class OrderSaga {
   private stopWorker: (() => Promise<void>) | undefined;
 
@@ -83,10 +80,14 @@ export class OrderSaga {
     await this.stopWorker?.();
   }
 
-  /** The mutation: validates, claims the key, runs the saga or replays its first outcome. */
-  async place(input: PlaceOrderInput, caller: Caller): Promise<PlaceOrderOutcome> {
+  /**
+   * The mutation: validates, claims the key, runs the saga or replays its first outcome.
+   * `owner` is whose idempotency keys these are (the token's subject, or the input's `userId`
+   * when authentication is off): another caller's same key is another key.
+   */
+  async place(input: PlaceOrderInput, caller: Caller, owner: string): Promise<PlaceOrderOutcome> {
     try {
-      return await this.placeOrReplay(input, caller);
+      return await this.placeOrReplay(input, caller, owner);
     } catch (error) {
       if (error instanceof GraphQLError && error.extensions.code === 'STATE_STORE_UNAVAILABLE') {
         this.logger.error('placeOrder: the state store failed', {
@@ -98,8 +99,10 @@ export class OrderSaga {
     }
   }
 
-  private async placeOrReplay(input: PlaceOrderInput, caller: Caller): Promise<PlaceOrderOutcome> {
+  private async placeOrReplay(input: PlaceOrderInput, caller: Caller, owner: string): Promise<PlaceOrderOutcome> {
     checkIdempotencyKey(input.idempotencyKey);
+    // Length-prefixed, so that no owner and key can spell another pair's.
+    const key = `${owner.length}:${owner}:${input.idempotencyKey}`;
     const invalid = validate(input);
     if (invalid.length > 0) return { kind: 'refused', userErrors: invalid };
 
@@ -110,7 +113,7 @@ export class OrderSaga {
     const fingerprint = createHash('sha256').update(JSON.stringify(request)).digest('hex');
     const now = Date.now();
     const claim = await this.store.claim(
-      { key: input.idempotencyKey, fingerprint, orderId: randomUUID(), request, state: 'started', progress: {}, createdAt: now },
+      { key, fingerprint, orderId: randomUUID(), request, state: 'started', progress: {}, createdAt: now },
       now + this.settings.leaseMs,
     );
     if (!claim.created) {
@@ -126,10 +129,10 @@ export class OrderSaga {
           ],
         };
       }
-      return this.replay(input.idempotencyKey, now + this.settings.requestTimeoutMs);
+      return this.replay(key, now + this.settings.requestTimeoutMs);
     }
-    const record = await this.advance(input.idempotencyKey, this.scope(caller), 'request');
-    return record.outcome ?? this.replay(input.idempotencyKey, now + this.settings.requestTimeoutMs);
+    const record = await this.advance(key, this.scope(caller), 'request');
+    return record.outcome ?? this.replay(key, now + this.settings.requestTimeoutMs);
   }
 
   /** The queue worker's entry: carries the saga on from where its record says it is. */
@@ -148,7 +151,10 @@ export class OrderSaga {
     return {
       requestId: caller.requestId,
       authorization: caller.authorization,
-      signal: NEVER_ABORTED,
+      // A saga's writes must finish whatever the client does: its calls never take the client's
+      // signal, but one of their own that is never aborted (a shared one would collect a
+      // listener per call in flight: Node warns past ten).
+      signal: new AbortController().signal,
       deadline: Date.now() + this.settings.requestTimeoutMs,
     };
   }

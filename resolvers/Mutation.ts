@@ -2,8 +2,9 @@ import type { MutationResolvers, PlaceOrderPayload } from '../generated/resolver
 import { outageError } from '../place-order/order-saga.js';
 
 export const Mutation: MutationResolvers = {
-  placeOrder: async (_, { input }, { orderSaga, scope }) => {
-    const outcome = await orderSaga.place(input, scope);
+  placeOrder: async (_, { input }, { orderSaga, scope, viewer }) => {
+    // Idempotency keys are the caller's own: the token's subject, else (authentication off) the user ordering.
+    const outcome = await orderSaga.place(input, scope, viewer?.userId ?? input.userId);
     switch (outcome.kind) {
       case 'placed':
         return { order: outcome.order, confirmationEmail: outcome.confirmationEmail, userErrors: [] } satisfies PlaceOrderPayload;

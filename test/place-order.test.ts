@@ -78,13 +78,16 @@ function outage(handler: Handler, failing: (method: string, path: string) => boo
  * right after the upstream answer the test awaited; this re-reads it until then, giving up
  * after 10 s so that a saga that never gets there fails the test instead of hanging it.
  */
+/** The key a saga is stored under: the client's key, scoped to its owner (the ordering user, authentication off). */
+const stored = (key: string, userId = 'u1') => `${userId.length}:${userId}:${key}`;
+
 async function sagaState(backend: Backend, env: Record<string, string>, key: string, state: string): Promise<string | undefined> {
   return readStore(backend, env, async (store) => {
     const giveUpAt = Date.now() + 10_000;
-    let seen = (await store.load(key))?.state;
+    let seen = (await store.load(stored(key)))?.state;
     while (seen !== state && Date.now() < giveUpAt) {
       await new Promise((resolve) => setTimeout(resolve, 10));
-      seen = (await store.load(key))?.state;
+      seen = (await store.load(stored(key)))?.state;
     }
     return seen;
   });
@@ -220,7 +223,7 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
     const write = writeFakes();
     const { graph, stateEnv } = await start(write);
     expect((await graph.query(PLACE, input('key-1'))).body.data?.placeOrder).toMatchObject({ order: { status: 'PLACED' } });
-    await backend.corrupt(stateEnv, 'key-1');
+    await backend.corrupt(stateEnv, stored('key-1'));
 
     expect((await graph.query(PLACE, input('key-1'))).body).toEqual({
       data: null,
@@ -446,12 +449,19 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
     expect(await sagaState(backend, stateEnv, 'key-1', 'dead')).toBe('dead');
     const letters = await dead();
     expect(letters).toEqual([
-      expect.objectContaining({ idempotencyKey: 'key-1', attempts: 3, lastError: 'UPSTREAM_UNAVAILABLE from notifications (HTTP 503)' }),
+      expect.objectContaining({
+        idempotencyKey: stored('key-1'),
+        attempts: 3,
+        lastError: 'UPSTREAM_UNAVAILABLE from notifications (HTTP 503)',
+      }),
     ]);
     expect((await fetch(`${graph.url}/admin/dead-letters`)).status).toBe(401);
 
     sent.back();
-    const replay = await fetch(`${graph.url}/admin/dead-letters/key-1/replay`, { method: 'POST', headers: admin });
+    const replay = await fetch(`${graph.url}/admin/dead-letters/${encodeURIComponent(stored('key-1'))}/replay`, {
+      method: 'POST',
+      headers: admin,
+    });
     expect(replay.status).toBe(202);
     await sent.recovered;
     expect(write.state.emails).toHaveLength(1);
