@@ -34,6 +34,22 @@ export interface UpstreamResponse {
   readonly body: Buffer;
   /** Served by the graph's HTTP cache (undici adds `age` to what it serves). */
   readonly cacheHit: boolean;
+  /** The body parsed as JSON, for a success with a body (see `withJson`). */
+  readonly json?: unknown;
+}
+
+/**
+ * A success's body parsed as JSON, inside the attempt: an answer that is not JSON fails the
+ * attempt as `UPSTREAM_BAD_RESPONSE`, which the circuit breaker counts (a service answering
+ * garbage is sick, whatever its status says).
+ */
+export function withJson(response: UpstreamResponse, fail: Fail): UpstreamResponse {
+  if (response.json !== undefined || response.status < 200 || response.status > 299 || response.body.length === 0) return response;
+  try {
+    return { ...response, json: JSON.parse(response.body.toString('utf8')) };
+  } catch (error) {
+    throw fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: response.status, cause: error }, response.route);
+  }
 }
 
 /** Where and how an attempt is sent. */

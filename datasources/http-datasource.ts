@@ -17,14 +17,14 @@ import DataLoader from 'dataloader';
 import { z } from 'zod';
 import type { ServiceName } from '../errors/service-name.js';
 import { UpstreamError } from '../errors/upstream-error.js';
-import { attempt, type Fail, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
+import { attempt, withJson, type Fail, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
 import type { UpstreamCallEnd } from './call-observer.js';
 import { CallRejected } from './call-policy.js';
 import { errorDetail } from './error-body.js';
 import type { RequestScope } from './request-scope.js';
 import { staleIfError } from './stale-if-error.js';
 import type { Upstream } from './upstream.js';
-import { splitByUrlLength } from './url.js';
+import { encodeId, invalidId, isValidId, splitByUrlLength } from './url.js';
 
 /** Batch endpoints take at most this many ids per call (upstream contract). */
 export const MAX_BATCH_SIZE = 100;
@@ -128,8 +128,10 @@ export abstract class HttpDataSource {
       async (ids) => {
         const done = this.upstream.observer.batchDispatched(`${this.service}.${name}`, ids.length, this.scope.trace?.parent);
         try {
-          const found = await fetchBatch(ids);
-          return ids.map((id) => found.get(id) ?? null);
+          // An id that cannot be sent fails its own place only.
+          const valid = ids.filter(isValidId);
+          const found = valid.length === 0 ? new Map<string, T | Error>() : await fetchBatch(valid);
+          return ids.map((id) => (isValidId(id) ? (found.get(id) ?? null) : invalidId(id)));
         } catch (error) {
           const failure = asError(error);
           return ids.map(() => failure);
@@ -154,7 +156,7 @@ export abstract class HttpDataSource {
     return this.batchLoader(envelope, async (ids) => {
       if (ids.length > 1) return this.getBatch({ path: collection, param: 'ids', ids, envelope, idField: 'id' }, schema);
       const id = ids[0]!;
-      const item = await this.getJson(`${collection}/${encodeURIComponent(id)}`, schema, { route: `${collection}/{id}`, notFound: 'null' });
+      const item = await this.getJson(`${collection}/${encodeId(id)}`, schema, { route: `${collection}/{id}`, notFound: 'null' });
       return new Map(item === null ? [] : [[id, item]]);
     });
   }
@@ -250,7 +252,8 @@ export abstract class HttpDataSource {
     const target = this.sendsAuthorization ? targets.private : targets.shared;
     try {
       return await policy.guarded(
-        () => attempt(target, request, { ...extraHeaders, ...this.headers(request) }, this.scope, this.fail),
+        async () =>
+          withJson(await attempt(target, request, { ...extraHeaders, ...this.headers(request) }, this.scope, this.fail), this.fail),
         this.scope,
         // A cache hit's latency says nothing of the service's.
         (response) => !response.cacheHit,
@@ -288,13 +291,7 @@ export abstract class HttpDataSource {
   }
 
   protected parse<T>(response: UpstreamResponse, schema: z.ZodType<T>): T {
-    let json: unknown;
-    try {
-      json = JSON.parse(response.body.toString('utf8'));
-    } catch (error) {
-      throw this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: response.status, cause: error }, response.route);
-    }
-    const parsed = schema.safeParse(json);
+    const parsed = schema.safeParse(withJson(response, this.fail).json);
     if (!parsed.success)
       throw this.fail(
         'UPSTREAM_BAD_RESPONSE',

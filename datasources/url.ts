@@ -1,6 +1,30 @@
+import { badUserInput } from '../errors/graph-errors.js';
+
+/** The longest id sent to a service; a longer one is the client's error, not the service's. */
+export const MAX_ID_LENGTH = 256;
+
+/** Whether an id can be sent: well-formed text (no lone surrogate, which has no URL encoding) and not too long. */
+export function isValidId(id: string): boolean {
+  return id.length <= MAX_ID_LENGTH && id.isWellFormed();
+}
+
+/** The id URL-encoded, or `BAD_USER_INPUT` for an id that cannot be sent. */
+export function encodeId(id: string): string {
+  if (!isValidId(id)) throw invalidId(id);
+  return encodeURIComponent(id);
+}
+
+export function invalidId(id: string): Error {
+  return badUserInput(
+    id.length > MAX_ID_LENGTH
+      ? `An id is at most ${MAX_ID_LENGTH} characters long (one has ${id.length}).`
+      : 'An id must be well-formed text (one holds a lone surrogate).',
+  );
+}
+
 /** A path with every parameter URL-encoded: ``path`/users/${id}` `` can never escape its segment. */
 export function path(strings: TemplateStringsArray, ...params: string[]): string {
-  return strings.reduce((out, part, i) => out + part + (i < params.length ? encodeURIComponent(params[i]!) : ''), '');
+  return strings.reduce((out, part, i) => out + part + (i < params.length ? encodeId(params[i]!) : ''), '');
 }
 
 export interface BatchUrl {
@@ -20,7 +44,7 @@ export function splitByUrlLength(path: string, param: string, ids: readonly stri
   let url = '';
   let chunk: string[] = [];
   for (const id of ids) {
-    const encoded = encodeURIComponent(id);
+    const encoded = encodeId(id);
     if (chunk.length > 0 && url.length + 1 + encoded.length > maxLength) {
       calls.push({ url, ids: chunk });
       chunk = [];

@@ -132,6 +132,7 @@ export function isServiceFault(error: UpstreamError): boolean {
   switch (error.failure) {
     case 'connection':
     case 'timeout':
+    case 'bad-response':
       return true;
     case 'status':
       return error.upstreamStatus !== undefined && (error.upstreamStatus >= 500 || error.upstreamStatus === 429);

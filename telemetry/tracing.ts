@@ -49,7 +49,10 @@ export class GraphTracing implements CallObserver {
 
   callStarted(call: UpstreamCallStart): CallHandle {
     const parent = call.trace as Context | undefined;
-    if (this.tracer === undefined || parent === undefined) return { headers: {}, end: () => undefined };
+    if (parent === undefined) return { headers: {}, end: () => undefined };
+    // No spans made here: the caller's trace context passes through unchanged, as
+    // OpenTelemetry's API does without an SDK, so the services' spans still join the caller's trace.
+    if (this.tracer === undefined) return { headers: injected(parent), end: () => undefined };
     const span = this.tracer.startSpan(
       `${call.method} ${call.service} ${call.route}`,
       {
@@ -64,12 +67,8 @@ export class GraphTracing implements CallObserver {
       },
       parent,
     );
-    const headers: Record<string, string> = {};
-    propagator.inject(trace.setSpan(parent, span), headers, {
-      set: (carrier, key, value) => void ((carrier as Record<string, string>)[key] = value),
-    });
     return {
-      headers,
+      headers: injected(trace.setSpan(parent, span)),
       end: (end) => {
         if (end.status !== undefined) span.setAttribute('http.response.status_code', end.status);
         span.setAttribute('upstream.cache_hit', end.cacheHit);
@@ -100,11 +99,15 @@ export class GraphTracing implements CallObserver {
     headers: Headers,
     scope: { readonly requestId: string; readonly trace: { parent?: unknown } },
   ): (summary: OperationSummary) => void {
-    if (this.tracer === undefined) return () => undefined;
     const incoming = propagator.extract(ROOT_CONTEXT, headers, {
       get: (carrier, key) => (carrier as Headers).get(key) ?? undefined,
       keys: () => [],
     });
+    if (this.tracer === undefined) {
+      // Passed through to the upstream calls as it came (nothing when the caller sent none).
+      if (trace.getSpanContext(incoming) !== undefined) scope.trace.parent = incoming;
+      return () => undefined;
+    }
     const span: Span = this.tracer.startSpan(
       name === undefined ? `graphql ${type}` : `graphql ${type} ${name}`,
       {
@@ -131,4 +134,11 @@ export class GraphTracing implements CallObserver {
   async shutdown(): Promise<void> {
     await this.provider?.shutdown();
   }
+}
+
+/** `traceparent` (and `tracestate`) for a call made within `context`. */
+function injected(context: Context): Record<string, string> {
+  const headers: Record<string, string> = {};
+  propagator.inject(context, headers, { set: (carrier, key, value) => void ((carrier as Record<string, string>)[key] = value) });
+  return headers;
 }

@@ -183,12 +183,18 @@ describe('the circuit breaker', () => {
     expect(openedAfter).toBeLessThanOrEqual(5.5);
   });
 
-  it('does not count what says nothing of the service’s health (404, other 4xx, bad bodies)', async () => {
+  it('does not count what says nothing of the service’s health (404, other 4xx)', async () => {
     const breaker = policy();
-    const badBody = new UpstreamError('UPSTREAM_BAD_RESPONSE', 'professional', { failure: 'bad-response', upstreamStatus: 200 });
-    for (const failure of [status(404), status(400), badBody, badBody])
+    for (const failure of [status(404), status(400), status(404), status(422)])
       await expect(breaker.guarded(() => Promise.reject(failure), within())).rejects.toBe(failure);
     expect(breaker.circuitState).toBe('closed');
+  });
+
+  it('counts a service that answers garbage with a 200 (a bad body is a sick service)', async () => {
+    const breaker = policy();
+    const badBody = new UpstreamError('UPSTREAM_BAD_RESPONSE', 'professional', { failure: 'bad-response', upstreamStatus: 200 });
+    for (let i = 0; i < 4; i++) await expect(breaker.guarded(() => Promise.reject(badBody), within())).rejects.toBe(badBody);
+    expect(breaker.circuitState).toBe('open');
   });
 });
 
