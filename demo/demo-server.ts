@@ -73,7 +73,8 @@ export async function startDemoServer(
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
-      const url = new URL(req.url ?? '/', 'http://demo');
+      const url = URL.parse(req.url ?? '/', 'http://demo');
+      if (url === null) return send(res, { status: 400, body: errorBody('BAD_REQUEST', 'the request target is not a path') });
       if (url.pathname === '/_demo/settings') return control(req.method ?? 'GET', raw, res);
       if (url.pathname === '/_demo/calls') return send(res, { status: 200, body: Object.fromEntries(calls) });
       const key = `${req.method} ${url.pathname}`;
@@ -112,9 +113,12 @@ export async function startDemoServer(
     for (const route of routes) {
       const match = route.method === method ? route.pattern.exec(url.pathname) : null;
       if (match === null) continue;
+      const params = decodedAll(match.slice(1));
+      if (params === undefined)
+        return send(res, { status: 400, body: errorBody('BAD_REQUEST', 'a path segment is not a valid percent-encoding') });
       const request: DemoRequest = {
         method,
-        params: match.slice(1).map((p) => decodeURIComponent(p)),
+        params,
         query: url.searchParams,
         body: safeJson(raw),
         headers: req.headers,
@@ -178,6 +182,15 @@ function safeJson(raw: string): unknown {
   if (raw === '') return undefined;
   try {
     return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Each part percent-decoded; undefined when one is not a valid encoding (`%E0%A4%A`). */
+function decodedAll(parts: readonly string[]): string[] | undefined {
+  try {
+    return parts.map((part) => decodeURIComponent(part));
   } catch {
     return undefined;
   }

@@ -8,6 +8,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { refuse } from '../errors/http-refusal.js';
 import type { OrderSaga } from './order-saga.js';
 
 const REPLAY = /^\/admin\/dead-letters\/([^/]+)\/replay$/;
@@ -17,7 +18,7 @@ export function adminRoutes(token: string | undefined, orderSaga: OrderSaga): (r
     const path = (req.url ?? '/').split('?')[0]!;
     if (token === undefined || !path.startsWith('/admin/')) return false;
     if (!authorized(req.headers.authorization, token)) {
-      json(res, 401, { error: 'an admin bearer token is required' });
+      refuse(res, 401, 'UNAUTHENTICATED', 'An admin bearer token is required.', { 'www-authenticate': 'Bearer' });
       return true;
     }
     if (path === '/admin/dead-letters' && req.method === 'GET') {
@@ -35,19 +36,24 @@ export function adminRoutes(token: string | undefined, orderSaga: OrderSaga): (r
               failedAt: new Date(r.updatedAt).toISOString(),
             })),
           ),
-        () => json(res, 500, { error: 'the state store failed' }),
+        () => refuse(res, 503, 'STATE_STORE_UNAVAILABLE', 'The state store failed.'),
       );
       return true;
     }
     const replay = REPLAY.exec(path);
     if (replay !== null && req.method === 'POST') {
-      void orderSaga.replayDeadLetter(decodeURIComponent(replay[1]!)).then(
-        (replayed) => (replayed ? json(res, 202, { replayed: true }) : json(res, 404, { error: 'no dead letter has this key' })),
-        () => json(res, 500, { error: 'the state store failed' }),
+      const key = decoded(replay[1]!);
+      if (key === undefined) {
+        refuse(res, 400, 'BAD_REQUEST', 'The key in the path is not a valid percent-encoding.');
+        return true;
+      }
+      void orderSaga.replayDeadLetter(key).then(
+        (replayed) => (replayed ? json(res, 202, { replayed: true }) : refuse(res, 404, 'NOT_FOUND', 'No dead letter has this key.')),
+        () => refuse(res, 503, 'STATE_STORE_UNAVAILABLE', 'The state store failed.'),
       );
       return true;
     }
-    json(res, 404, { error: 'no such admin endpoint' });
+    refuse(res, 404, 'NOT_FOUND', 'No such admin endpoint.');
     return true;
   };
 }
@@ -60,4 +66,12 @@ function authorized(header: string | undefined, token: string): boolean {
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function decoded(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
+  }
 }

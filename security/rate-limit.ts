@@ -17,7 +17,7 @@ import { viewerOf } from './authentication.js';
 
 /** Requests per caller: the token's subject, else the client's IP. */
 export interface RateLimitSettings {
-  /** Requests per window; 0 turns the limit off. @default 600 (`RATE_LIMIT_REQUESTS`) */
+  /** Requests per window; 0: no limit (a production start without one says so). @default 0 (`RATE_LIMIT_REQUESTS`) */
   readonly requests: number;
   /** @default 60 (`RATE_LIMIT_WINDOW_S`) */
   readonly windowS: number;
@@ -31,6 +31,8 @@ export interface RateLimitSettings {
 
 export interface RateLimiter {
   readonly plugin: Plugin<Record<string, unknown>, { req: IncomingMessage }>;
+  /** Counts a request of this address that never reached the graph (too slow to arrive). */
+  charge(ip: string): void;
   /**
    * Resolves once the shared count can be reached (at once in memory), or after `timeoutMs`:
    * until then each process counts alone, so a replica should not take traffic before.
@@ -54,7 +56,8 @@ export function createRateLimiter(
   redis: { url: string | undefined; prefix: string },
   logger: YogaLogger,
 ): RateLimiter {
-  if (settings.requests === 0) return { plugin: {}, connected: () => Promise.resolve(true), close: () => Promise.resolve() };
+  if (settings.requests === 0)
+    return { plugin: {}, charge: () => undefined, connected: () => Promise.resolve(true), close: () => Promise.resolve() };
   const options = { points: settings.requests, duration: settings.windowS };
   let client: Redis | undefined;
   let closing = false;
@@ -96,6 +99,9 @@ export function createRateLimiter(
           // Anything else is the store failing past its fallback: serve rather than refuse.
         }
       },
+    },
+    charge: (ip) => {
+      limiter.consume(`ip:${ip}`).catch(() => undefined);
     },
     connected: async (timeoutMs) => {
       if (client === undefined || client.status === 'ready') return true;

@@ -2,7 +2,8 @@
  * Builds the graph server: the process-lifetime upstreams, the schema, the yoga app and
  * a Node request listener with the health endpoints. No `listen` here (see serve.ts).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createHttpServer } from './http-server.js';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { createYoga, type YogaLogger } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
@@ -30,7 +31,9 @@ import { assignRequestId } from '../security/request-id.js';
 import { TokenVerifier, useAuthentication } from '../security/authentication.js';
 import { withOwnerRules } from '../security/authorization.js';
 import { useExposure } from '../security/exposure.js';
-import { useOperationLimits } from '../security/operation-limits.js';
+import { documentCaches, useOperationLimits } from '../security/operation-limits.js';
+import { useCodedRefusals } from '../security/coded-refusals.js';
+import { useErrorHygiene } from '../security/error-hygiene.js';
 import { createRateLimiter } from '../security/rate-limit.js';
 
 export interface AppOptions {
@@ -48,6 +51,8 @@ export interface AppOptions {
 
 export interface App {
   readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The HTTP server to listen with (server/http-server.ts): its limits, and the app's listener inside `wrap`. */
+  httpServer(wrap?: (listener: App['listener']) => App['listener']): Server;
   /**
    * Resolves when the state shared with other replicas (the rate limit's Redis) is reachable,
    * or after `timeoutMs` with false; listen after it.
@@ -87,6 +92,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     batching: limits.maxBatch === 0 ? false : { limit: limits.maxBatch },
     // Ours instead (security/body-limit.ts): yoga's counts every body, declared length or not.
     maxRequestBodySize: false,
+    parserAndValidationCache: documentCaches(limits.documentCacheBytes),
     graphiql: exposure.graphiql
       ? graphiqlOptions({ upstreamCallList: config.upstreamCallList, authentication: verifier !== undefined })
       : false,
@@ -96,6 +102,8 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     maskedErrors: { isDev: false },
     // In the order a request meets them: the cheapest refusals first.
     plugins: [
+      useCodedRefusals(),
+      useErrorHygiene({ hideSuggestions: !exposure.introspection }),
       useAuthentication(verifier),
       rateLimiter.plugin,
       ...useExposure(exposure, readPersistedDocuments()),
@@ -121,6 +129,11 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
 
   return {
     listener,
+    httpServer: (wrap = (inner) => inner) =>
+      createHttpServer(config.http, wrap(listener), {
+        logger,
+        onSlowClient: (socket) => rateLimiter.charge(socket.remoteAddress ?? 'unknown'),
+      }),
     connected: (timeoutMs) => rateLimiter.connected(timeoutMs),
     drain: () => {
       draining = true;

@@ -11,6 +11,7 @@ import type { AuthSettings } from '../security/authentication.js';
 import type { ExposureSettings } from '../security/exposure.js';
 import type { LimitSettings } from '../security/operation-limits.js';
 import type { RateLimitSettings } from '../security/rate-limit.js';
+import type { HttpServerSettings } from './http-server.js';
 import type { LogLevel } from '../telemetry/logger.js';
 
 /** The whole configuration: the process's own settings, and each module's settings type. */
@@ -38,6 +39,11 @@ export interface Config {
    * @default 0 (`DEMO_LATENCY_MS`)
    */
   readonly demoLatencyMs: number;
+  /**
+   * `/demo/settings` (the embedded demo services' latency and faults, changed at run time).
+   * @default on, off in production (`DEMO_CONTROLS`: `on` or `off`)
+   */
+  readonly demoControls: boolean;
   readonly upstreams: Readonly<Record<ServiceName, UpstreamSettings>>;
   readonly orders: OrderSettings;
   /**
@@ -60,6 +66,7 @@ export interface Config {
   readonly limits: LimitSettings;
   readonly exposure: ExposureSettings;
   readonly rateLimit: RateLimitSettings;
+  readonly http: HttpServerSettings;
 }
 
 export class ConfigError extends Error {
@@ -178,6 +185,7 @@ export function loadConfig(env: Env = process.env): Config {
       defaultListSize: read(env, 'COST_DEFAULT_LIST_SIZE', integer(1, 10_000), 10),
       maxBodyBytes: read(env, 'MAX_BODY_BYTES', integer(256, 1 << 30), 100 * 1024),
       maxBatch: read(env, 'MAX_BATCH', integer(0, 1000), 0),
+      documentCacheBytes: read(env, 'DOCUMENT_CACHE_BYTES', integer(1 << 20, 1 << 34), 64 * 1024 * 1024),
     }),
     exposure: Object.freeze({
       production,
@@ -187,9 +195,14 @@ export function loadConfig(env: Env = process.env): Config {
       persistedOperationsOnly: onOff('PERSISTED_OPERATIONS_ONLY', false),
     }),
     rateLimit: Object.freeze({
-      requests: read(env, 'RATE_LIMIT_REQUESTS', integer(0, 100_000_000), 600),
+      requests: read(env, 'RATE_LIMIT_REQUESTS', integer(0, 100_000_000), 0),
       windowS: read(env, 'RATE_LIMIT_WINDOW_S', integer(1, 86_400), 60),
       trustProxy: onOff('TRUST_PROXY', false),
+    }),
+    http: Object.freeze({
+      headersTimeoutMs: read(env, 'HEADERS_TIMEOUT_MS', integer(100, 600_000), 10_000),
+      bodyTimeoutMs: read(env, 'BODY_TIMEOUT_MS', integer(100, 3_600_000), 30_000),
+      maxConnections: read(env, 'MAX_CONNECTIONS', integer(1, 1_000_000), 10_000),
     }),
     port: read(env, 'PORT', integer(0, 65_535), 4000),
     host: read(env, 'HOST', z.string().min(1), '0.0.0.0'),
@@ -198,6 +211,7 @@ export function loadConfig(env: Env = process.env): Config {
     requestTimeoutMs,
     demo,
     demoLatencyMs: read(env, 'DEMO_LATENCY_MS', integer(0, 60_000), 0),
+    demoControls: onOff('DEMO_CONTROLS', !production),
     upstreams: Object.freeze(upstreams),
     orders,
     otlpEndpoint: read<string | undefined>(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', urlValue, undefined),

@@ -3,7 +3,7 @@
  * starts the embedded demo services when no upstream is configured, listens, and shuts down
  * cleanly on SIGTERM: stops taking connections, answers the requests in flight, then exits 0.
  */
-import { createServer, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
 import { configOrExit, loadConfig } from './config.js';
@@ -16,17 +16,20 @@ const config = configOrExit(loadConfig);
 const logger = createGraphLogger(config.logLevel);
 const demo = config.demo ? await startDemoServices({ settings: { latencyMs: config.demoLatencyMs } }) : undefined;
 const urls = demo?.urls ?? (Object.fromEntries(SERVICE_NAMES.map((s) => [s, config.upstreams[s].url!])) as Record<ServiceName, string>);
-const app = createApp({ config, urls, logger, ...(demo === undefined ? {} : { extraRoutes: demoRoutes(demo) }) });
+const app = createApp({ config, urls, logger, ...(demo !== undefined && config.demoControls ? { extraRoutes: demoRoutes(demo) } : {}) });
 
 const inFlight = new Set<ServerResponse>();
-const server = createServer((req, res) => {
+const server = app.httpServer((listener) => (req, res) => {
   inFlight.add(res);
   res.once('close', () => inFlight.delete(res));
-  app.listener(req, res);
+  listener(req, res);
 });
 
 if (config.exposure.production && config.auth.jwtSecret === undefined && config.auth.jwksUrl === undefined) {
   logger.warn('authentication is off: every caller may see and do everything (set AUTH_JWT_SECRET or AUTH_JWKS_URL)');
+}
+if (config.exposure.production && config.rateLimit.requests === 0) {
+  logger.warn('rate limiting is off: any caller may send any number of requests (set RATE_LIMIT_REQUESTS)');
 }
 if (!(await app.connected(5000))) logger.warn('Redis is not reachable yet: rate limits are counted per process until it is');
 
@@ -60,5 +63,11 @@ function shutdown(signal: string): void {
   logger.info(`${signal}: no longer listening; finishing ${inFlight.size} request(s) in flight`);
 }
 
+// A throw nobody catches is a bug: it is logged (the tests fail on this line) and the
+// process goes on serving the requests that do not meet it.
+process.on('uncaughtException', (error) => logger.error(`uncaught exception: ${error.stack ?? String(error)}`));
+process.on('unhandledRejection', (reason) =>
+  logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`),
+);
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));

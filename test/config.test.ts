@@ -49,7 +49,7 @@ describe('upstream settings', () => {
 });
 
 describe('public endpoint settings', () => {
-  it('have documented defaults: authentication off, limits on, the rate limit on, production strict', () => {
+  it('have documented defaults: authentication off, limits on, the rate limit off until configured, production strict', () => {
     const config = loadConfig({});
     expect(config.auth).toEqual({
       jwtSecret: undefined,
@@ -69,8 +69,9 @@ describe('public endpoint settings', () => {
       defaultListSize: 10,
       maxBodyBytes: 102_400,
       maxBatch: 0,
+      documentCacheBytes: 64 * 1024 * 1024,
     });
-    expect(config.rateLimit).toEqual({ requests: 600, windowS: 60, trustProxy: false });
+    expect(config.rateLimit).toEqual({ requests: 0, windowS: 60, trustProxy: false });
     expect(config.exposure).toEqual({
       production: false,
       introspection: true,

@@ -2,7 +2,6 @@
  * Starts the graph server in the test process, on 127.0.0.1:0, with a literal
  * configuration pointing at the given upstreams: the same `createApp` that `npm start` uses.
  */
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createLogger, type YogaLogger } from 'graphql-yoga';
@@ -48,7 +47,7 @@ export async function startGraph(
     ...(options.spanExporter === undefined ? {} : { spanExporter: options.spanExporter }),
   });
   await app.connected(5000);
-  const server = createServer(app.listener);
+  const server = app.httpServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

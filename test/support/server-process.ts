@@ -27,6 +27,15 @@ export interface SpawnOptions {
   readonly cpu?: number;
 }
 
+/** What the server logs for a throw nobody caught (server/serve.ts): a bug wherever it happens. */
+const BUG = /uncaught exception|unhandled rejection/;
+const bugLines: string[] = [];
+
+/** The bug lines every server process of this test file has logged so far, emptied (test/support/no-bugs.ts reads it after each test). */
+export function takeBugLines(): string[] {
+  return bugLines.splice(0);
+}
+
 export function spawnServer(env: Record<string, string>, options: SpawnOptions = {}): ServerProcess {
   // The build runs as `npm start` runs it (package.json), young generation size included.
   const entry = options.built === true ? ['--max-semi-space-size=64', 'dist/server/main.js'] : ['--import', 'tsx', 'server/main.ts'];
@@ -50,7 +59,9 @@ export function spawnServer(env: Record<string, string>, options: SpawnOptions =
   let output = '';
   const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   const onData = (chunk: Buffer) => {
-    output += chunk.toString('utf8');
+    const text = chunk.toString('utf8');
+    for (const line of text.split('\n')) if (BUG.test(line)) bugLines.push(line);
+    output += text;
     for (const waiter of [...waiters]) {
       const match = output.match(waiter.pattern);
       if (match) {

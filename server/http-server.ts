@@ -1,0 +1,75 @@
+/**
+ * The HTTP server in front of the app (`npm start` and the tests build it the same way):
+ * bounded in time and in connections, so that slow or endless clients cannot hold the
+ * process, and with every refusal Node makes itself (a request it cannot parse, headers too
+ * large, a request too slow to arrive) answered as JSON with a code, like the graph's own.
+ */
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { YogaLogger } from 'graphql-yoga';
+import { refusalBody, type HttpRefusalCode } from '../errors/http-refusal.js';
+
+export interface HttpServerSettings {
+  /** Time to receive a request's headers; past it 408. @default 10000 (`HEADERS_TIMEOUT_MS`) */
+  readonly headersTimeoutMs: number;
+  /** Time to receive a whole request, body included; past it 408. @default 30000 (`BODY_TIMEOUT_MS`) */
+  readonly bodyTimeoutMs: number;
+  /** Open connections at most; more are closed as they come. @default 10000 (`MAX_CONNECTIONS`) */
+  readonly maxConnections: number;
+}
+
+/** What Node's parser refused, as the status, code and message a client reads. */
+function refusalOf(error: Error & { code?: string }): [number, HttpRefusalCode, string] {
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [408, 'REQUEST_TIMEOUT', 'The request did not arrive in time.'];
+    case 'HPE_HEADER_OVERFLOW':
+      return [431, 'HEADERS_TOO_LARGE', 'The request headers are too large.'];
+    default:
+      return [400, 'BAD_REQUEST', 'The request is not valid HTTP/1.1.'];
+  }
+}
+
+export function createHttpServer(
+  settings: HttpServerSettings,
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  options: {
+    logger: YogaLogger;
+    /** Told the address of a client whose request took too long to arrive (it counts against its rate limit). */
+    onSlowClient?: (socket: Socket) => void;
+  },
+): Server {
+  const server = createServer(
+    {
+      headersTimeout: settings.headersTimeoutMs,
+      requestTimeout: Math.max(settings.bodyTimeoutMs, settings.headersTimeoutMs),
+      // How often Node looks for requests past those limits (30 s by default).
+      connectionsCheckingInterval: Math.min(1000, settings.headersTimeoutMs),
+    },
+    listener,
+  );
+  server.maxConnections = settings.maxConnections;
+  server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
+    // Node's own rule: a refusal can be written unless an answer has started (a body that
+    // never finishes arriving has a response object, but nothing sent on it yet).
+    if (!socket.writable || (socket as Socket & { _httpMessage?: { headersSent: boolean } | null })._httpMessage?.headersSent === true) {
+      // An answer is already on its way (or the peer is gone): nothing else can be said.
+      socket.destroy();
+      return;
+    }
+    const [status, code, message] = refusalOf(error);
+    if (status === 408) options.onSlowClient?.(socket);
+    if (error.code !== 'ECONNRESET') options.logger.debug('http: a request was refused before it was parsed', { code, reason: error.code });
+    socket.end(rawRefusal(status, code, message));
+  });
+  return server;
+}
+
+/** A whole HTTP/1.1 answer for a socket whose request Node could not parse (no response object): the connection closes after it. */
+function rawRefusal(status: number, code: HttpRefusalCode, message: string): string {
+  const body = refusalBody(code, message);
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+    `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`
+  );
+}
