@@ -6,9 +6,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { refuse } from '../errors/http-refusal.js';
 import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
 import { demoSettingsSchema } from './demo-server.js';
 import type { DemoServices } from './services.js';
+
+/** Settings are a few fields: anything larger is not settings. */
+const MAX_BODY_BYTES = 64 * 1024;
 
 const patchSchema = z.partialRecord(z.enum(SERVICE_NAMES), demoSettingsSchema.partial());
 
@@ -21,20 +25,25 @@ export function demoRoutes(demo: DemoServices): (req: IncomingMessage, res: Serv
       return true;
     }
     if (req.method !== 'PUT' && req.method !== 'POST') {
-      json(res, 405, { error: 'use GET or PUT' });
+      refuse(res, 405, 'METHOD_NOT_ALLOWED', 'Use GET or PUT.', { allow: 'GET, PUT' });
       return true;
     }
     const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
     req.on('end', () => {
+      if (size > MAX_BODY_BYTES) return refuse(res, 413, 'REQUEST_ENTITY_TOO_LARGE', `At most ${MAX_BODY_BYTES} bytes of settings.`);
       let body: unknown;
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch {
-        return json(res, 400, { error: 'the body must be JSON' });
+        return refuse(res, 400, 'BAD_REQUEST', 'The body must be JSON.');
       }
       const patch = patchSchema.safeParse(body);
-      if (!patch.success) return json(res, 400, { error: z.prettifyError(patch.error) });
+      if (!patch.success) return refuse(res, 400, 'BAD_REQUEST', z.prettifyError(patch.error));
       for (const [name, settings] of Object.entries(patch.data)) demo.servers[name as ServiceName].configure(settings);
       json(res, 200, current());
     });

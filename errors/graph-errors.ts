@@ -113,6 +113,11 @@ export function limitExceeded(limit: LimitName, max: number, found?: number): Gr
   return graphError(`${LIMIT_DESCRIPTIONS[limit]} (${limit}: ${detail}).`, { code: 'OPERATION_LIMIT_EXCEEDED', limit, max, ...http });
 }
 
+/** The request is malformed in a way GraphQL over HTTP names (HTTP 400). */
+export function badRequest(message: string): GraphQLError {
+  return graphError(message, { code: 'BAD_REQUEST', http: { status: 400 } });
+}
+
 /** The body is larger than `MAX_BODY_BYTES` (HTTP 413), said before it is read when its length is declared. */
 export function bodyTooLarge(maxBytes: number): GraphQLError {
   return graphError(`The request body is larger than ${maxBytes} bytes.`, { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413 } });

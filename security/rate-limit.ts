@@ -6,7 +6,6 @@
  * against one limit. Should Redis fail, each process goes on counting in memory rather
  * than refusing everybody or nobody.
  */
-import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Plugin, YogaLogger } from 'graphql-yoga';
@@ -105,7 +104,9 @@ export function createRateLimiter(
     },
     connected: async (timeoutMs) => {
       if (client === undefined || client.status === 'ready') return true;
-      const ready = once(client, 'ready').then(() => true);
+      // Not `once(client, 'ready')`: it rejects on the first 'error' (Redis down at start), and
+      // the start would crash instead of going on with per-process counting.
+      const ready = new Promise<boolean>((resolve) => client.once('ready', () => resolve(true)));
       return Promise.race([ready, delay(timeoutMs, false, { ref: false })]);
     },
     close: () => {

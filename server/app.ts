@@ -33,6 +33,7 @@ import { withOwnerRules } from '../security/authorization.js';
 import { useExposure } from '../security/exposure.js';
 import { documentCaches, useOperationLimits } from '../security/operation-limits.js';
 import { useCodedRefusals } from '../security/coded-refusals.js';
+import { useGetParameters } from '../security/get-parameters.js';
 import { useErrorHygiene } from '../security/error-hygiene.js';
 import { createRateLimiter } from '../security/rate-limit.js';
 
@@ -103,6 +104,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     // In the order a request meets them: the cheapest refusals first.
     plugins: [
       useCodedRefusals(),
+      useGetParameters(),
       useErrorHygiene({ hideSuggestions: !exposure.introspection }),
       useAuthentication(verifier),
       rateLimiter.plugin,

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { refuse } from '../errors/http-refusal.js';
 
 /** Answers the request and returns true when it is one of its routes; false leaves it to the next. */
 export type Route = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -26,7 +27,7 @@ export function processRoutes(options: { registry: Registry; draining: () => boo
         if (req.method !== 'GET') return false;
         registry.metrics().then(
           (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-          () => reply(res, 500, { error: 'metrics unavailable' }),
+          () => refuse(res, 500, 'INTERNAL_SERVER_ERROR', 'The metrics could not be collected.'),
         );
         return true;
       default:

@@ -14,6 +14,12 @@ import { startDemoServices } from '../demo/services.js';
 
 const config = configOrExit(loadConfig);
 const logger = createGraphLogger(config.logLevel);
+// A throw nobody catches is a bug: it is logged (the tests fail on this line) and the
+// process goes on serving the requests that do not meet it.
+process.on('uncaughtException', (error) => logger.error(`uncaught exception: ${error.stack ?? String(error)}`));
+process.on('unhandledRejection', (reason) =>
+  logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`),
+);
 const demo = config.demo ? await startDemoServices({ settings: { latencyMs: config.demoLatencyMs } }) : undefined;
 const urls = demo?.urls ?? (Object.fromEntries(SERVICE_NAMES.map((s) => [s, config.upstreams[s].url!])) as Record<ServiceName, string>);
 const app = createApp({ config, urls, logger, ...(demo !== undefined && config.demoControls ? { extraRoutes: demoRoutes(demo) } : {}) });
@@ -63,11 +69,5 @@ function shutdown(signal: string): void {
   logger.info(`${signal}: no longer listening; finishing ${inFlight.size} request(s) in flight`);
 }
 
-// A throw nobody catches is a bug: it is logged (the tests fail on this line) and the
-// process goes on serving the requests that do not meet it.
-process.on('uncaughtException', (error) => logger.error(`uncaught exception: ${error.stack ?? String(error)}`));
-process.on('unhandledRejection', (reason) =>
-  logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`),
-);
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));

@@ -8,7 +8,9 @@ import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { documentCaches, DOCUMENT_BYTES_PER_CHARACTER } from '../security/operation-limits.js';
 import type { GraphServer } from './support/graph.js';
+import { startDemoServices } from '../demo/services.js';
 import { graphHarness } from './support/harness.js';
+import { processHarness } from './support/process-harness.js';
 import { writeFakes } from './support/write-fakes.js';
 
 const start = graphHarness();
@@ -96,10 +98,15 @@ describe('every refusal has a JSON body with a code', () => {
     const unsupported = await fetch(`${graph.url}/graphql`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
     const unacceptable = await fetch(`${graph.url}/graphql?query=%7B__typename%7D`, { headers: { accept: 'image/png' } });
     const elsewhere = await fetch(`${graph.url}/nothing-here`);
+    const badVariables = await fetch(`${graph.url}/graphql?query=%7B__typename%7D&variables=abc`, {
+      headers: { accept: 'application/json' },
+    });
     for (const [response, status, code] of [
       [unsupported, 415, 'UNSUPPORTED_MEDIA_TYPE'],
       [unacceptable, 406, 'NOT_ACCEPTABLE'],
       [elsewhere, 404, 'NOT_FOUND'],
+      // yoga's GET parser let JSON.parse throw: a 500 (found by the HTTP fuzz test).
+      [badVariables, 400, 'BAD_REQUEST'],
     ] as const) {
       expect([response.status, ((await response.json()) as Answer['body']).errors?.[0]?.extensions?.code]).toEqual([status, code]);
     }
@@ -231,5 +238,62 @@ describe('upstreams and callers', () => {
       process.off('warning', onWarning);
     }
     expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+});
+
+describe('the demo services', () => {
+  it('a malformed percent escape in a path: 400 with a code, and they go on serving', async () => {
+    const demo = await startDemoServices();
+    try {
+      const bad = await fetch(`${demo.urls.personal}/users/%E0%A4%A`);
+      expect([bad.status, ((await bad.json()) as { error: { code: string } }).error.code]).toEqual([400, 'BAD_REQUEST']);
+      expect((await fetch(`${demo.urls.personal}/users/u1`)).status).toBe(200);
+    } finally {
+      await demo.close();
+    }
+  });
+});
+
+describe('the process, as an operator starts it', () => {
+  const processes = processHarness();
+
+  /** A port nothing listens on. */
+  async function closedPort(): Promise<number> {
+    const { createServer } = await import('node:net');
+    const server = createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as import('node:net').AddressInfo;
+    server.close();
+    await once(server, 'close');
+    return port;
+  }
+
+  it('Redis unreachable at start: a warning and a start; orders answer STATE_STORE_UNAVAILABLE, reads go on', async () => {
+    const { urlEnv } = await processes.fakes(writeFakes().handlers);
+    const { server, url } = await processes.server({
+      ...urlEnv,
+      REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
+      RATE_LIMIT_REQUESTS: '600',
+    });
+    expect(server.output()).toContain('Redis is not reachable yet');
+    const query = (body: object) =>
+      fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+        async (r) => (await r.json()) as Answer['body'],
+      );
+    expect(await query({ query: '{ user(id: "u1") { id } }' })).toEqual({ data: { user: { id: 'u1' } } });
+    const order = await query({
+      query: 'mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }',
+      variables: { input: { userId: 'u1', items: [{ productId: 'p1', quantity: 1 }], idempotencyKey: 'k' } },
+    });
+    expect(order.errors?.map((e) => e.extensions?.code)).toEqual(['STATE_STORE_UNAVAILABLE']);
+  });
+
+  it('in production: warned that rate limiting is off, and no demo controls unless asked for', async () => {
+    const { server, url } = await processes.server({ NODE_ENV: 'production' });
+    expect(server.output()).toContain('rate limiting is off');
+    const controls = await fetch(`${url}/demo/settings`);
+    expect([controls.status, ((await controls.json()) as Answer['body']).errors?.[0]?.extensions?.code]).toEqual([404, 'NOT_FOUND']);
+    const enabled = await processes.server({ NODE_ENV: 'production', DEMO_CONTROLS: 'on' });
+    expect((await fetch(`${enabled.url}/demo/settings`)).status).toBe(200);
   });
 });
