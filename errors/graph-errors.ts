@@ -123,11 +123,6 @@ export function bodyTooLarge(maxBytes: number): GraphQLError {
   return graphError(`The request body is larger than ${maxBytes} bytes.`, { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413 } });
 }
 
-/** A `content-length` that is not one non-negative integer (as request smuggling sends). */
-export function badContentLength(): GraphQLError {
-  return graphError('The content-length header is not a length.', { code: 'BAD_REQUEST', http: { status: 400 } });
-}
-
 /** A request a third-party page could make a browser send without a preflight: HTTP 403. */
 export function csrfPrevented(header: string): GraphQLError {
   return graphError(

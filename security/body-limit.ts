@@ -9,7 +9,7 @@
  * passes the limit.
  */
 import type { Plugin } from 'graphql-yoga';
-import { badContentLength, bodyTooLarge } from '../errors/graph-errors.js';
+import { badRequest, bodyTooLarge } from '../errors/graph-errors.js';
 
 /** One non-negative integer; anything else (a list, a sign) is how request smuggling starts. */
 const LENGTH = /^\d+$/;
@@ -19,7 +19,7 @@ export function useBodyLimit(maxBytes: number): Plugin {
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
       const declared = request.headers.get('content-length');
       if (declared !== null) {
-        if (!LENGTH.test(declared)) throw badContentLength();
+        if (!LENGTH.test(declared)) throw badRequest('The content-length header is not a length.');
         if (Number(declared) > maxBytes) throw bodyTooLarge(maxBytes);
         return;
       }

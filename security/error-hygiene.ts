@@ -22,7 +22,9 @@ export function useErrorHygiene(options: { hideSuggestions: boolean }): Plugin {
     if (!(error instanceof GraphQLError)) return error;
     const message = options.hideSuggestions ? error.message.replace(SUGGESTION, '') : error.message;
     const { originalError: internal, ...rest } = error.extensions as Record<string, unknown>;
-    // Yoga reads the entry's presence (a request error): it stays, saying nothing of the body.
+    // The entry stays, saying nothing of the body: yoga answers an error whose extensions carry
+    // a non-GraphQL `originalError` as a request error (400 even to application/json:
+    // result-processor/regular.js), and without it the malformed body would be answered 200.
     const extensions =
       internal === undefined ? rest : { ...rest, originalError: { name: 'Error', message: 'The request could not be read.' } };
     const aborted = error.message === VALIDATION_ABORTED && extensions.code === undefined;
@@ -37,10 +39,19 @@ export function useErrorHygiene(options: { hideSuggestions: boolean }): Plugin {
   return {
     onResultProcess(payload) {
       const { result } = payload;
-      const cleaned = (one: typeof result) =>
-        'errors' in one && Array.isArray(one.errors) ? { ...one, errors: (one.errors as GraphQLError[]).map(clean) } : one;
-      if (Array.isArray(result)) payload.setResult(result.map(cleaned) as unknown as typeof result);
-      else if (!(Symbol.asyncIterator in result)) payload.setResult(cleaned(result));
+      const cleaned = (one: typeof result) => {
+        if (!('errors' in one) || !Array.isArray(one.errors)) return one;
+        const errors = (one.errors as GraphQLError[]).map(clean);
+        return errors.every((error, i) => error === one.errors![i]) ? one : { ...one, errors };
+      };
+      // Most answers have nothing to clean: they are left as they are.
+      if (Array.isArray(result)) {
+        const all = result.map(cleaned);
+        if (all.some((one, i) => one !== result[i])) payload.setResult(all as unknown as typeof result);
+      } else if (!(Symbol.asyncIterator in result)) {
+        const one = cleaned(result);
+        if (one !== result) payload.setResult(one);
+      }
     },
   };
 }

@@ -137,7 +137,7 @@ function listEstimator(defaultListSize: number): ComplexityEstimator {
  */
 function useCostLimit(limits: LimitSettings): Plugin {
   const estimators = [directiveEstimator({ name: 'complexity' }), listEstimator(limits.defaultListSize)];
-  const known = new WeakMap<DocumentNode, Map<string, KnownCosts>>();
+  const known = new WeakMap<DocumentNode, Map<string, OperationCosts>>();
   return {
     onExecute({ args, setResultAndStopExecution }) {
       // envelop types the execution's arguments as `any`: these are graphql-js's.
@@ -147,10 +147,17 @@ function useCostLimit(limits: LimitSettings): Plugin {
       if (operation == null) return;
       const variables = (variableValues ?? {}) as Record<string, unknown>;
       let byOperation = known.get(document);
-      if (byOperation === undefined) known.set(document, (byOperation = new Map<string, KnownCosts>()));
-      let costs = byOperation.get(operationName ?? '');
-      if (costs === undefined) byOperation.set(operationName ?? '', (costs = new KnownCosts(costVariables(schema, document))));
-      const key = costs.key(variables);
+      if (byOperation === undefined) known.set(document, (byOperation = new Map<string, OperationCosts>()));
+      let operationCosts = byOperation.get(operationName ?? '');
+      if (operationCosts === undefined)
+        byOperation.set(
+          operationName ?? '',
+          (operationCosts = { variables: costVariables(schema, document), costs: new LRUCache({ max: 100 }) }),
+        );
+      const { costs } = operationCosts;
+      // The values of the variables that change the cost, as one string.
+      const key =
+        operationCosts.variables.length === 0 ? '' : JSON.stringify(operationCosts.variables.map((name) => variables[name] ?? null));
       let cost = costs.get(key);
       if (cost !== undefined) {
         const { errors } = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
@@ -173,24 +180,10 @@ function useCostLimit(limits: LimitSettings): Plugin {
   };
 }
 
-/** The costs of one operation of a document, by the values of the variables that change it; at most 100. */
-class KnownCosts {
-  private readonly costs = new Map<string, number>();
-
-  constructor(private readonly variables: readonly string[]) {}
-
-  key(values: Record<string, unknown>): string {
-    return this.variables.length === 0 ? '' : JSON.stringify(this.variables.map((name) => values[name] ?? null));
-  }
-
-  get(key: string): number | undefined {
-    return this.costs.get(key);
-  }
-
-  set(key: string, cost: number): void {
-    if (this.costs.size >= 100) this.costs.clear();
-    this.costs.set(key, cost);
-  }
+/** The costs of one operation of a document (the last 100), by the values of the variables that change it. */
+interface OperationCosts {
+  readonly variables: readonly string[];
+  readonly costs: LRUCache<string, number>;
 }
 
 /** The variables of a document that can change its cost: in a multiplied field's arguments, or in a directive's. */

@@ -30,8 +30,12 @@ export interface RateLimitSettings {
 
 export interface RateLimiter {
   readonly plugin: Plugin<Record<string, unknown>, { req: IncomingMessage }>;
-  /** Counts a request of this address that never reached the graph (too slow to arrive). */
-  charge(ip: string): void;
+  /**
+   * Counts a request that never reached the graph (too slow to arrive) against its client:
+   * by its headers when they arrived (so `TRUST_PROXY` is honoured), else by the connection's
+   * peer, unless that is the trusted proxy, which speaks for everyone.
+   */
+  charge(req: IncomingMessage | undefined, peer: string | undefined): void;
   /**
    * Resolves once the shared count can be reached (at once in memory), or after `timeoutMs`:
    * until then each process counts alone, so a replica should not take traffic before.
@@ -99,8 +103,9 @@ export function createRateLimiter(
         }
       },
     },
-    charge: (ip) => {
-      limiter.consume(`ip:${ip}`).catch(() => undefined);
+    charge: (req, peer) => {
+      const ip = req !== undefined ? clientIp(req, settings.trustProxy) : settings.trustProxy ? undefined : peer;
+      if (ip !== undefined) limiter.consume(`ip:${ip}`).catch(() => undefined);
     },
     connected: async (timeoutMs) => {
       if (client === undefined || client.status === 'ready') return true;

@@ -134,7 +134,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     httpServer: (wrap = (inner) => inner) =>
       createHttpServer(config.http, wrap(listener), {
         logger,
-        onSlowClient: (socket) => rateLimiter.charge(socket.remoteAddress ?? 'unknown'),
+        onSlowClient: (req, socket) => rateLimiter.charge(req, socket.remoteAddress),
       }),
     connected: (timeoutMs) => rateLimiter.connected(timeoutMs),
     drain: () => {

@@ -35,8 +35,8 @@ export function createHttpServer(
   listener: (req: IncomingMessage, res: ServerResponse) => void,
   options: {
     logger: YogaLogger;
-    /** Told the address of a client whose request took too long to arrive (it counts against its rate limit). */
-    onSlowClient?: (socket: Socket) => void;
+    /** Told of a request that took too long to arrive (it counts against its client's rate limit): its headers, when they came. */
+    onSlowClient?: (req: IncomingMessage | undefined, socket: Socket) => void;
   },
 ): Server {
   const server = createServer(
@@ -52,13 +52,14 @@ export function createHttpServer(
   server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
     // Node's own rule: a refusal can be written unless an answer has started (a body that
     // never finishes arriving has a response object, but nothing sent on it yet).
-    if (!socket.writable || (socket as Socket & { _httpMessage?: { headersSent: boolean } | null })._httpMessage?.headersSent === true) {
+    const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
+    if (!socket.writable || response?.headersSent === true) {
       // An answer is already on its way (or the peer is gone): nothing else can be said.
       socket.destroy();
       return;
     }
     const [status, code, message] = refusalOf(error);
-    if (status === 408) options.onSlowClient?.(socket);
+    if (status === 408) options.onSlowClient?.(response?.req, socket);
     if (error.code !== 'ECONNRESET') options.logger.debug('http: a request was refused before it was parsed', { code, reason: error.code });
     socket.end(rawRefusal(status, code, message));
   });
