@@ -158,6 +158,24 @@ describe('limits on what a client can hold', () => {
     expect([next.status, next.body.errors?.[0]?.extensions?.code]).toEqual([429, 'RATE_LIMITED']);
   });
 
+  it('behind a trusted proxy, a slow body counts against the client it names, not against the proxy', async () => {
+    const { graph } = await start({}, { BODY_TIMEOUT_MS: '300', HEADERS_TIMEOUT_MS: '300', RATE_LIMIT_REQUESTS: '1', TRUST_PROXY: 'on' });
+    const slow = await raw(graph, (socket) => {
+      const head = [
+        'POST /graphql HTTP/1.1',
+        'host: x',
+        'x-forwarded-for: 203.0.113.7',
+        'content-type: application/json',
+        'content-length: 100',
+      ];
+      socket.write(`${head.join('\r\n')}\r\n\r\n{`);
+    });
+    expect(slow.split(' ')[1]).toBe('408');
+    const as = (ip: string) => graph.query('{ user(id: "u1") { id } }', {}, { 'x-forwarded-for': ip });
+    expect((await as('198.51.100.2')).status).toBe(200);
+    expect((await as('203.0.113.7')).body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+  });
+
   it('connections past MAX_CONNECTIONS are closed as they come', async () => {
     const { graph } = await start({}, { MAX_CONNECTIONS: '1' });
     const { port } = new URL(graph.url);
