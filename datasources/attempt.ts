@@ -7,6 +7,7 @@
  * was busy is the graph's own overload (`overloaded`), which the breaker does not count.
  */
 import type { Dispatcher } from 'undici';
+import type { z } from 'zod';
 import type { UpstreamErrorCode } from '../errors/codes.js';
 import { UpstreamError, type UpstreamErrorDetails } from '../errors/upstream-error.js';
 import type { CallLimits } from './request-scope.js';
@@ -25,6 +26,11 @@ export interface UpstreamRequest {
   readonly body?: unknown;
   /** Makes a write safe to repeat, and so to retry. */
   readonly idempotencyKey?: string;
+  /**
+   * What a success's JSON must be, checked within the attempt: an answer that is not it fails
+   * as `UPSTREAM_BAD_RESPONSE`, which the circuit breaker counts.
+   */
+  readonly answer?: z.ZodType<unknown>;
 }
 
 export interface UpstreamResponse {
@@ -36,20 +42,29 @@ export interface UpstreamResponse {
   readonly cacheHit: boolean;
   /** The body parsed as JSON, for a success with a body (see `withJson`). */
   readonly json?: unknown;
+  /** The schema `json` was checked against and is the output of, when the request named one. */
+  readonly checkedBy?: z.ZodType<unknown>;
 }
 
 /**
- * A success's body parsed as JSON, inside the attempt: an answer that is not JSON fails the
- * attempt as `UPSTREAM_BAD_RESPONSE`, which the circuit breaker counts (a service answering
- * garbage is sick, whatever its status says).
+ * A success's body parsed as JSON and checked against `answer`, inside the attempt: an answer
+ * that is not JSON, or not the promised shape, fails the attempt as `UPSTREAM_BAD_RESPONSE`,
+ * which the circuit breaker counts (a service answering garbage is sick, whatever its status says).
  */
-export function withJson(response: UpstreamResponse, fail: Fail): UpstreamResponse {
+export function withJson(response: UpstreamResponse, fail: Fail, answer?: z.ZodType<unknown>): UpstreamResponse {
   if (response.json !== undefined || response.status < 200 || response.status > 299 || response.body.length === 0) return response;
+  const bad = (cause: unknown) =>
+    fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: response.status, cause }, response.route);
+  let json: unknown;
   try {
-    return { ...response, json: JSON.parse(response.body.toString('utf8')) };
+    json = JSON.parse(response.body.toString('utf8'));
   } catch (error) {
-    throw fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: response.status, cause: error }, response.route);
+    throw bad(error);
   }
+  if (answer === undefined) return { ...response, json };
+  const checked = answer.safeParse(json);
+  if (!checked.success) throw bad(checked.error);
+  return { ...response, json: checked.data, checkedBy: answer };
 }
 
 /** Where and how an attempt is sent. */

@@ -49,7 +49,7 @@ export abstract class HttpDataSource {
   protected async getJson<T>(path: string, schema: z.ZodType<T>, options: { route: string; notFound: 'null' }): Promise<T | null>;
   protected async getJson<T>(path: string, schema: z.ZodType<T>, options: { route: string }): Promise<T>;
   protected async getJson<T>(path: string, schema: z.ZodType<T>, options: { route: string; notFound?: 'null' }): Promise<T | null> {
-    const response = await this.call({ method: 'GET', path, route: options.route });
+    const response = await this.call({ method: 'GET', path, route: options.route, answer: schema });
     if (response.status === 404 && options.notFound === 'null') return null;
     if (response.status < 200 || response.status > 299) throw this.statusError(response);
     return this.parse(response, schema);
@@ -91,9 +91,12 @@ export abstract class HttpDataSource {
     itemSchema: z.ZodType<T>,
     idField: K,
   ): Promise<Map<string, T | Error>> {
-    const response = await this.call({ method: 'GET', path: part.url, route: part.route, batchSize: part.size });
+    // The envelope is checked within the attempt (a wrong one is a sick service); each item
+    // after, so that one bad item fails only its own id.
+    const envelopeShape = envelopeSchema(envelope);
+    const response = await this.call({ method: 'GET', path: part.url, route: part.route, batchSize: part.size, answer: envelopeShape });
     if (response.status < 200 || response.status > 299) throw this.statusError(response);
-    const items = this.parse(response, envelopeSchema(envelope))[envelope]!;
+    const items = this.parse(response, envelopeShape)[envelope]!;
     const found = new Map<string, T | Error>();
     for (const raw of items) {
       const item = itemSchema.safeParse(raw);
@@ -253,7 +256,11 @@ export abstract class HttpDataSource {
     try {
       return await policy.guarded(
         async () =>
-          withJson(await attempt(target, request, { ...extraHeaders, ...this.headers(request) }, this.scope, this.fail), this.fail),
+          withJson(
+            await attempt(target, request, { ...extraHeaders, ...this.headers(request) }, this.scope, this.fail),
+            this.fail,
+            request.answer,
+          ),
         this.scope,
         // A cache hit's latency says nothing of the service's.
         (response) => !response.cacheHit,
@@ -290,7 +297,9 @@ export abstract class HttpDataSource {
     return headers;
   }
 
+  /** The success's JSON as `schema` says, checked once: within the attempt when the request named it as its `answer`. */
   protected parse<T>(response: UpstreamResponse, schema: z.ZodType<T>): T {
+    if (response.checkedBy === schema) return response.json as T;
     const parsed = schema.safeParse(withJson(response, this.fail).json);
     if (!parsed.success)
       throw this.fail(

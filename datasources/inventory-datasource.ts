@@ -34,6 +34,7 @@ export class InventoryDataSource extends HttpDataSource {
       route: '/reservations',
       body: { orderId, items },
       idempotencyKey: `${orderId}:reserve`,
+      answer: reservationSchema,
     });
     if (response.status === 409) return { reserved: false, productId: errorBody(response.body)?.productId };
     if (response.status !== 201 && response.status !== 200) throw this.statusError(response);

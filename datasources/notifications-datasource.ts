@@ -18,7 +18,14 @@ export class NotificationsDataSource extends HttpDataSource {
    * (the service replays its first answer and sends nothing more). Resolves with the message id.
    */
   async send(email: Email, idempotencyKey: string): Promise<string> {
-    const response = await this.call({ method: 'POST', path: '/emails', route: '/emails', body: email, idempotencyKey });
+    const response = await this.call({
+      method: 'POST',
+      path: '/emails',
+      route: '/emails',
+      body: email,
+      idempotencyKey,
+      answer: acceptedSchema,
+    });
     if (response.status < 200 || response.status > 299) throw this.statusError(response);
     return this.parse(response, acceptedSchema).messageId;
   }

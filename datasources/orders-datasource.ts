@@ -90,6 +90,7 @@ export class OrdersDataSource extends HttpDataSource {
       route: '/orders',
       body: order,
       idempotencyKey: `${order.orderId}:create`,
+      answer: orderSchema,
     });
     if (response.status === 422)
       return { placed: false, message: errorBody(response.body)?.message ?? 'The orders service refused the order.' };

@@ -198,9 +198,12 @@ describe('limits on what a client can hold', () => {
 });
 
 describe('upstreams and callers', () => {
-  it('a service answering 200 with broken JSON opens its circuit', async () => {
+  it.each([
+    ['broken JSON', '{"broken": '],
+    ['JSON of another shape', '{"unexpected": true}'],
+  ])('a service answering 200 with %s opens its circuit', async (_, answer) => {
     const { graph, fakes } = await start(
-      { professional: (_, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('{"broken": ') },
+      { professional: (__, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(answer) },
       { PROFESSIONAL_CIRCUIT_MIN_CALLS: '4' },
     );
     const failures: unknown[] = [];
