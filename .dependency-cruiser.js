@@ -2,12 +2,12 @@
  * The architecture, as rules that fail `npm test` (test/architecture.test.ts) when broken.
  *
  * Layers, lowest first; a layer imports only the ones below it:
- *   errors/ ← datasources/ ← place-order/, security/, telemetry/ ← resolvers/ ← server/
+ *   errors/ ← datasources/ ← place-order/, security/, telemetry/, execution/ ← resolvers/ ← server/
  * `demo/` is a leaf that only entry points import; `generated/` is codegen output that may
  * name the context type. Entry points (server/main.ts, server/serve.ts,
  * server/token-command.ts, demo/main.ts) may import anything.
  */
-const MIDDLE = '(place-order|security|telemetry)';
+const MIDDLE = '(place-order|security|telemetry|execution)';
 const ENTRY_POINTS = '^(server/(main|serve|token-command)|demo/main)[.]ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -37,14 +37,14 @@ export default {
     {
       name: 'middle-layers-import-only-below',
       severity: 'error',
-      comment: 'place-order/, security/ and telemetry/ build on errors/ and datasources/ only.',
+      comment: 'place-order/, security/, telemetry/ and execution/ build on errors/ and datasources/ only.',
       from: { path: `^${MIDDLE}/` },
       to: { path: '^(resolvers|server|demo|generated)/' },
     },
     {
       name: 'middle-layers-independent',
       severity: 'error',
-      comment: 'place-order/, security/ and telemetry/ do not import each other: server/ wires them together.',
+      comment: 'place-order/, security/, telemetry/ and execution/ do not import each other: server/ wires them together.',
       from: { path: `^${MIDDLE}/` },
       to: { path: `^${MIDDLE}/`, pathNot: '^$1/' },
     },
@@ -67,13 +67,13 @@ export default {
       severity: 'error',
       comment: 'Codegen output refers to the mappers and the context type, never to server/ code.',
       from: { path: '^generated/' },
-      to: { path: '^(server|resolvers|demo|place-order|security|telemetry)/', pathNot: '^server/context[.]ts$' },
+      to: { path: '^(server|resolvers|demo|place-order|security|telemetry|execution)/', pathNot: '^server/context[.]ts$' },
     },
     {
       name: 'demo-is-a-leaf',
       severity: 'error',
       comment: 'The demo services are started by entry points only; the product never depends on them.',
-      from: { path: '^(errors|datasources|place-order|security|telemetry|resolvers|server|generated)/', pathNot: ENTRY_POINTS },
+      from: { path: '^(errors|datasources|place-order|security|telemetry|execution|resolvers|server|generated)/', pathNot: ENTRY_POINTS },
       to: { path: '^demo/' },
     },
     {

@@ -192,6 +192,8 @@ export abstract class HttpDataSource {
    */
   protected async call(request: UpstreamRequest): Promise<UpstreamResponse> {
     const repeatable = request.method !== 'POST' || request.idempotencyKey !== undefined;
+    const { calls } = this.scope;
+    if (calls !== undefined) calls.inFlight += 1;
     try {
       return await this.upstream.policy.call(repeatable, this.scope, (n) => this.observed(request, n));
     } catch (error) {
@@ -201,6 +203,8 @@ export abstract class HttpDataSource {
         requestId: this.scope.requestId,
       });
       return stale;
+    } finally {
+      if (calls !== undefined) calls.inFlight -= 1;
     }
   }
 

@@ -1,3 +1,4 @@
+import type { ErrorHandling } from '../errors/error-mode.js';
 import type { ServiceName } from '../errors/service-name.js';
 
 /**
@@ -8,8 +9,10 @@ export interface RequestScope {
   readonly requestId: string;
   /** The caller's `authorization` header, forwarded to the services that take it. */
   readonly authorization: string | undefined;
-  /** Aborted when the client goes away. */
+  /** Aborted when nobody waits for the answer any more: the client went away, or (`onError: HALT`) the operation halted. */
   readonly signal: AbortSignal;
+  /** Counted while the request may halt: its calls in flight, which a halt cancels. */
+  readonly calls?: { inFlight: number };
   /** `performance.now()` when the request began. */
   readonly startedAt?: number;
   /** When the operation's budget runs out (epoch ms): no call outlives it. */
@@ -49,4 +52,6 @@ export interface ScopedContext {
   readonly request: Request;
   /** The request's scope; its `trace` is filled in by the tracer when the operation starts. */
   readonly scope: RequestScope & { readonly trace: { parent?: unknown } };
+  /** What a field error does in this request (`onError`), and whether it halted. */
+  readonly onError: ErrorHandling;
 }

@@ -362,6 +362,10 @@ export type ComplexityDirectiveArgs = {
 
 export type ComplexityDirectiveResolver<Result, Parent, ContextType = GraphContext, Args = ComplexityDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type Experimental_DisableErrorPropagationDirectiveArgs = { };
+
+export type Experimental_DisableErrorPropagationDirectiveResolver<Result, Parent, ContextType = GraphContext, Args = Experimental_DisableErrorPropagationDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type OwnerOnlyDirectiveArgs = {
   owner: Scalars['String']['input'];
 };
@@ -456,5 +460,6 @@ export type Resolvers<ContextType = GraphContext> = {
 
 export type DirectiveResolvers<ContextType = GraphContext> = {
   complexity?: ComplexityDirectiveResolver<any, any, ContextType>;
+  experimental_disableErrorPropagation?: Experimental_DisableErrorPropagationDirectiveResolver<any, any, ContextType>;
   ownerOnly?: OwnerOnlyDirectiveResolver<any, any, ContextType>;
 };

@@ -36,6 +36,9 @@ import { useCodedRefusals } from '../security/coded-refusals.js';
 import { useGetParameters } from '../security/get-parameters.js';
 import { useErrorHygiene } from '../security/error-hygiene.js';
 import { createRateLimiter } from '../security/rate-limit.js';
+import { useErrorModes } from '../execution/error-modes.js';
+import { ON_ERROR_PARAMETER } from '../errors/error-mode.js';
+import { useServiceCapabilities } from '../execution/service-capabilities.js';
 
 export interface AppOptions {
   readonly config: Config;
@@ -93,6 +96,8 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     batching: limits.maxBatch === 0 ? false : { limit: limits.maxBatch },
     // Ours instead (security/body-limit.ts): yoga's counts every body, declared length or not.
     maxRequestBodySize: false,
+    // `onError` (execution/error-modes.ts), beside the four standard parameters.
+    extraParamNames: [ON_ERROR_PARAMETER],
     parserAndValidationCache: documentCaches(limits.documentCacheBytes),
     graphiql: exposure.graphiql
       ? graphiqlOptions({ upstreamCallList: config.upstreamCallList, authentication: verifier !== undefined })
@@ -105,17 +110,25 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     plugins: [
       useCodedRefusals(),
       useGetParameters(),
+      // Before anything runs: an `onError` that is not a mode is a request error.
+      useErrorModes(),
       useErrorHygiene({ hideSuggestions: !exposure.introspection }),
       useAuthentication(verifier),
       rateLimiter.plugin,
       ...useExposure(exposure, readPersistedDocuments()),
       ...useOperationLimits(limits),
+      useServiceCapabilities([
+        {
+          identifier: 'graphql.onError',
+          description: 'The onError request parameter (PROPAGATE, NULL, HALT) is honoured.',
+        },
+      ]),
       // @defer and @stream: the fast fields first, the slow ones as they come (incremental delivery).
       useDeferStream(),
       useOperationTelemetry({ tracing, metrics, logger }),
       useUpstreamCallList(),
     ],
-    context: ({ request }) => createContext(upstreams, orderSaga, request, config),
+    context: ({ request, params }) => createContext(upstreams, orderSaga, request, params as Record<string, unknown>, config),
   });
 
   let draining = false;

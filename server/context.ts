@@ -20,6 +20,7 @@ import { InventoryDataSource } from '../datasources/inventory-datasource.js';
 import type { OrderSaga } from '../place-order/order-saga.js';
 import { UPSTREAM_CALLS_HEADER } from '../telemetry/upstream-call-list.js';
 import { viewerOf, type Viewer } from '../security/authentication.js';
+import { RequestErrorHandling, requestedErrorMode } from '../execution/error-modes.js';
 
 /**
  * The context of one GraphQL request. Its `scope` says who made the request (its id, their
@@ -40,9 +41,12 @@ export function createContext(
   upstreams: Upstreams,
   orderSaga: OrderSaga,
   request: Request,
+  params: Record<string, unknown>,
   settings: { requestTimeoutMs: number; upstreamCallList: boolean },
 ): GraphContext {
   const { requestTimeoutMs } = settings;
+  // Checked before anything ran (execution/error-modes.ts): a valid mode or none.
+  const onError = new RequestErrorHandling(requestedErrorMode(params, request.headers), request.signal);
   const wantsCalls = settings.upstreamCallList && request.headers.get(UPSTREAM_CALLS_HEADER) === '1';
   const scope = {
     trace: {},
@@ -52,11 +56,13 @@ export function createContext(
     // The HTTP layer has already replaced a missing or unsafe id (security/request-id.ts).
     requestId: request.headers.get('x-request-id') ?? randomUUID(),
     authorization: request.headers.get('authorization') ?? undefined,
-    signal: request.signal,
+    signal: onError.signal,
+    ...(onError.calls === undefined ? {} : { calls: onError.calls }),
   };
   return {
     request,
     scope,
+    onError,
     personal: new PersonalDataSource(upstreams.personal, scope),
     professional: new ProfessionalDataSource(upstreams.professional, scope),
     orders: new OrdersDataSource(upstreams.orders, scope),

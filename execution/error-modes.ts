@@ -1,0 +1,183 @@
+/**
+ * `onError`, the client's choice per request of what a field error does (graphql-spec PR
+ * #1163): `PROPAGATE` (the default: bubble to the nearest nullable parent), `NULL` (stay at
+ * its own path) or `HALT` (end the operation, and abort the request's calls still in flight).
+ *
+ * - The request names it in the `onError` parameter (POST body, GET query string), or in the
+ *   `x-graph-on-error` header; the parameter wins. Anything else is a request error (400),
+ *   before anything runs.
+ * - `@experimental_disableErrorPropagation` on the operation (graphql-js 17's name) is `NULL`
+ *   when the request names no mode.
+ * - Each mode runs under its own twin of the schema (mode-schemas.ts). A halt aborts the
+ *   request's signal, which every upstream call of the request carries (connections closed,
+ *   queued calls dropped, no retry after), and the executor's, so the answer goes at once.
+ */
+import { getOperationAST, type ExecutionArgs, type ExecutionResult, type GraphQLError, type OperationDefinitionNode } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { isAsyncIterable } from '@graphql-tools/utils';
+import { ON_ERROR_HEADER, ON_ERROR_PARAMETER, errorModeOf, type ErrorHandling, type ErrorMode } from '../errors/error-mode.js';
+import { haltingSchema, nullingSchema } from './mode-schemas.js';
+import { withIntrospectionAsWritten } from './introspection-as-written.js';
+
+/** The operation directive graphql-js 17 reads as "errors do not propagate". */
+export const DISABLE_ERROR_PROPAGATION = 'experimental_disableErrorPropagation';
+
+/** The request's mode as it was asked for: the parameter, else the header; a request error when it is not a mode. */
+export function requestedErrorMode(params: Record<string, unknown>, headers: Headers): ErrorMode | undefined {
+  return errorModeOf(params[ON_ERROR_PARAMETER]) ?? errorModeOf(headers.get(ON_ERROR_HEADER) ?? undefined, ON_ERROR_HEADER);
+}
+
+/**
+ * One request's error handling. Under `HALT` it owns the request's signal: the client's,
+ * aborted by a halt too, and a count of the calls in flight (what a halt cancels).
+ */
+export class RequestErrorHandling implements ErrorHandling {
+  mode: ErrorMode;
+  halted: ErrorHandling['halted'];
+  /** What the request's upstream calls carry: the client's signal, and under `HALT` the halt's. */
+  readonly signal: AbortSignal;
+  /** Under `HALT`: the request's calls in flight, counted by the data sources. */
+  readonly calls: { inFlight: number } | undefined;
+  private readonly halting: AbortController | undefined;
+
+  constructor(
+    readonly requested: ErrorMode | undefined,
+    clientSignal: AbortSignal,
+  ) {
+    this.mode = requested ?? 'PROPAGATE';
+    if (requested === 'HALT') {
+      this.halting = new AbortController();
+      this.signal = AbortSignal.any([clientSignal, this.halting.signal]);
+      this.calls = { inFlight: 0 };
+    } else {
+      this.signal = clientSignal;
+    }
+  }
+
+  /** The executor's signal: aborted by a halt, with the halting error as its reason. */
+  get haltSignal(): AbortSignal | undefined {
+    return this.halting?.signal;
+  }
+
+  /** The mode of the operation about to run: the request's, else `NULL` when the operation disables propagation. */
+  decide(operation: OperationDefinitionNode | null | undefined): ErrorMode {
+    if (this.requested === undefined && operation?.directives?.some((directive) => directive.name.value === DISABLE_ERROR_PROPAGATION))
+      this.mode = 'NULL';
+    return this.mode;
+  }
+
+  halt(error: GraphQLError): void {
+    if (this.halting === undefined || this.halted !== undefined) return;
+    this.halted = { error, cancelledCalls: this.calls?.inFlight ?? 0 };
+    this.halting.abort(error);
+  }
+}
+
+interface ModeContext {
+  readonly onError: RequestErrorHandling;
+  readonly request: Request;
+}
+
+/** Reads and checks `onError` before anything runs, and runs each operation in its mode. */
+export function useErrorModes(): Plugin<ModeContext> {
+  return {
+    onParams({ params, request, setParams }) {
+      // Yoga's GET parser keeps only the four standard parameters.
+      const raw =
+        request.method === 'GET'
+          ? (new URL(request.url).searchParams.get(ON_ERROR_PARAMETER) ?? undefined)
+          : (params as Record<string, unknown>)[ON_ERROR_PARAMETER];
+      const mode = requestedErrorMode({ [ON_ERROR_PARAMETER]: raw }, request.headers);
+      if (mode !== undefined || raw !== undefined) setParams({ ...params, [ON_ERROR_PARAMETER]: mode } as typeof params);
+    },
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const { onError } = args.contextValue;
+      const { document, operationName } = args as ExecutionArgs;
+      const operation = getOperationAST(document, operationName);
+      switch (onError.decide(operation)) {
+        case 'PROPAGATE':
+          return;
+        case 'NULL':
+          setExecuteFn((nulling: ExecutionArgs) =>
+            withIntrospectionAsWritten(nulling, (twin) => executeFn({ ...twin, schema: nullingSchema(twin.schema) }), executeFn),
+          );
+          return;
+        case 'HALT':
+          // A mutation's writes are the saga's, whose calls carry a signal of their own: a halt
+          // ends the answer, never a write the saga has committed to.
+          setExecuteFn((halting: ExecutionArgs) => {
+            // Yoga's executor (@graphql-tools/executor) ends the operation when its signal aborts.
+            const args: ExecutionArgs & { signal?: AbortSignal } = {
+              ...halting,
+              schema: haltingSchema(halting.schema),
+              signal: onError.haltSignal,
+            };
+            return haltedAnswer(onError, executeFn(args));
+          });
+          return;
+      }
+    },
+  };
+}
+
+/** One payload of an incremental answer (`@defer`, `@stream`), as yoga's executor yields them. */
+type Payload = ExecutionResult & { hasNext?: boolean; incremental?: readonly { errors?: readonly GraphQLError[] }[] };
+type Answer = ExecutionResult | AsyncIterable<Payload>;
+
+/** Under `HALT`: the executor's answer, or `{data: null, errors: [the first error]}` from the moment there is one. */
+function haltedAnswer(onError: RequestErrorHandling, answer: unknown): unknown {
+  const settle = (result: Answer): Answer => (isAsyncIterable(result) ? haltedStream(onError, result) : haltedResult(onError, result));
+  const stopped = (error: unknown): Answer => {
+    if (onError.halted !== undefined && error === onError.halted.error) return { data: null, errors: [onError.halted.error] };
+    throw error;
+  };
+  if (answer instanceof Promise) return (answer as Promise<Answer>).then(settle, stopped);
+  return settle(answer as Answer);
+}
+
+function haltedResult(onError: RequestErrorHandling, result: ExecutionResult): ExecutionResult {
+  const first = onError.halted?.error ?? result.errors?.[0];
+  if (first === undefined) return result;
+  // An error the resolvers could not see (a value the executor could not serialise) halts too.
+  onError.halt(first);
+  return { data: null, errors: [first] };
+}
+
+/**
+ * `@defer`/`@stream` under `HALT`: the payloads as they come until one carries an error; then
+ * a last payload with that error, and the stream ends. A halt before the first payload is the
+ * plain halted answer, as one last payload.
+ */
+async function* haltedStream(onError: RequestErrorHandling, payloads: AsyncIterable<Payload>): AsyncGenerator<Payload> {
+  const iterator = payloads[Symbol.asyncIterator]();
+  let first = true;
+  try {
+    for (;;) {
+      let next: IteratorResult<Payload>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        if (onError.halted === undefined || error !== onError.halted.error) throw error;
+        yield first ? { data: null, errors: [onError.halted.error], hasNext: false } : { errors: [onError.halted.error], hasNext: false };
+        return;
+      }
+      if (next.done === true) return;
+      const error = onError.halted?.error ?? errorsOf(next.value)[0];
+      if (error === undefined) {
+        yield next.value;
+        first = false;
+        continue;
+      }
+      onError.halt(error);
+      yield first ? { data: null, errors: [error], hasNext: false } : { errors: [error], hasNext: false };
+      return;
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+/** A payload's errors: its own, and those of its incremental parts. */
+function errorsOf(payload: Payload): readonly GraphQLError[] {
+  return [...(payload.errors ?? []), ...(payload.incremental ?? []).flatMap((part) => part.errors ?? [])];
+}
