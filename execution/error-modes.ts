@@ -112,7 +112,7 @@ export function useErrorModes(): Plugin<ModeContext> {
               schema: haltingSchema(halting.schema),
               signal: onError.haltSignal,
             };
-            return haltedAnswer(onError, executeFn(args));
+            return executeHalting(onError, () => executeFn(args));
           });
           return;
       }
@@ -124,13 +124,22 @@ export function useErrorModes(): Plugin<ModeContext> {
 type Payload = ExecutionResult & { hasNext?: boolean; incremental?: readonly { errors?: readonly GraphQLError[] }[] };
 type Answer = ExecutionResult | AsyncIterable<Payload>;
 
-/** Under `HALT`: the executor's answer, or `{data: null, errors: [the first error]}` from the moment there is one. */
-function haltedAnswer(onError: RequestErrorHandling, answer: unknown): unknown {
-  const settle = (result: Answer): Answer => (isAsyncIterable(result) ? haltedStream(onError, result) : haltedResult(onError, result));
+/**
+ * Under `HALT`: the executor's answer, or `{data: null, errors: [the first error]}` from the
+ * moment there is one (also when it came before `execute` returned: an error thrown at once).
+ */
+function executeHalting(onError: RequestErrorHandling, execute: () => unknown): unknown {
   const stopped = (error: unknown): Answer => {
     if (onError.halted !== undefined && error === onError.halted.error) return { data: null, errors: [onError.halted.error] };
     throw error;
   };
+  const settle = (result: Answer): Answer => (isAsyncIterable(result) ? haltedStream(onError, result) : haltedResult(onError, result));
+  let answer: unknown;
+  try {
+    answer = execute();
+  } catch (error) {
+    return stopped(error);
+  }
   if (answer instanceof Promise) return (answer as Promise<Answer>).then(settle, stopped);
   return settle(answer as Answer);
 }

@@ -345,6 +345,67 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
     expect((await graph.query(PLACE, input('key-1'))).body).toEqual(body);
   });
 
+  it('onError HALT: an error in the answer ends the answer, never the saga: one order, its stock, exactly one email', async () => {
+    const write = writeFakes();
+    const sent = outage(
+      write.handlers.notifications,
+      () => true,
+      (m) => m === 'POST',
+    );
+    // The stock read of the answer's `available` fails; the reservation (POST) goes through.
+    const inventory = failWhile(
+      () => true,
+      (m) => m === 'GET',
+      (_, res) => json(res, 500, { error: { code: 'BROKEN', message: 'broken' } }),
+      write.handlers.inventory,
+    );
+    const { graph, stateEnv } = await start(write, { notifications: sent.handler, inventory });
+    const withStock = PLACE.replace('items { productId quantity unitPriceCents }', 'items { productId available }');
+    const { body } = await graph.query(withStock, input('key-1'), {}, { onError: 'HALT' });
+    expect(body).toEqual({
+      data: null,
+      errors: [expect.objectContaining({ path: ['placeOrder', 'order', 'items', 0, 'available'] })],
+    });
+    const orderId = [...write.state.orders.keys()][0]!;
+    expect([...write.state.orders.values()].map((o) => o.status)).toEqual(['PLACED']);
+    expect(write.state.stock.get('p1')).toBe(STOCK.p1! - 2);
+
+    sent.back();
+    await sent.recovered;
+    expect(write.state.emails.map((e) => e.key)).toEqual([`${orderId}:confirmation-email`]);
+    expect(await sagaState(backend, stateEnv, 'key-1', 'completed')).toBe('completed');
+    // The client retries with the same key and without HALT: the order it placed, and no second email.
+    const retried = await graph.query(PLACE, input('key-1'));
+    expect(retried.body.data?.placeOrder).toMatchObject({ order: { id: orderId, status: 'PLACED' }, confirmationEmail: 'QUEUED' });
+    expect(write.state.orders.size).toBe(1);
+    expect(write.state.emails).toHaveLength(1);
+  });
+
+  it('onError HALT: inventory down: the order is still cancelled, and the reservation released once inventory is back', async () => {
+    const write = writeFakes();
+    const released = outage(
+      write.handlers.inventory,
+      () => true,
+      (m) => m === 'DELETE',
+    );
+    const { graph } = await start(write, { inventory: released.handler });
+    const { body } = await graph.query(PLACE, input('key-1'), {}, { onError: 'HALT' });
+    expect(body).toEqual({
+      data: null,
+      errors: [
+        expect.objectContaining({
+          extensions: { code: 'UPSTREAM_UNAVAILABLE', service: 'inventory', upstreamStatus: 503, retryable: true },
+        }),
+      ],
+    });
+    expect([...write.state.orders.values()].map((o) => o.status)).toEqual(['CANCELLED']);
+
+    released.back();
+    await released.recovered;
+    expect([...write.state.reservations.values()].every((r) => r.released)).toBe(true);
+    expect(write.state.emails).toEqual([]);
+  });
+
   it('the same key twice in a row: one order, one reservation, one email, the same answer', async () => {
     const write = writeFakes();
     const { graph } = await start(write);

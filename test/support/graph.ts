@@ -20,7 +20,13 @@ export interface GraphResponse {
 
 export interface GraphServer {
   readonly url: string;
-  query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphResponse>;
+  /** POSTs an operation; `params` are more request parameters beside it (e.g. `onError`). */
+  query(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+    params?: Record<string, unknown>,
+  ): Promise<GraphResponse>;
   close(): Promise<void>;
 }
 
@@ -52,11 +58,11 @@ export async function startGraph(
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
-    async query(query, variables = {}, headers = {}) {
+    async query(query, variables = {}, headers = {}, params = {}) {
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
-        body: JSON.stringify({ query, variables }),
+        body: JSON.stringify({ query, variables, ...params }),
       });
       return { status: response.status, headers: response.headers, body: (await response.json()) as GraphResponse['body'] };
     },
