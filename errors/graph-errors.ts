@@ -147,6 +147,19 @@ export const PERSISTED_OPERATION_ERRORS = {
   notFound: { message: 'No persisted operation has this hash.', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 404 } } },
 } as const satisfies Record<string, { message: string; extensions: Extensions }>;
 
+/** One part of an answer: a whole result, or a part of an incremental one (`@defer`, `@stream`). */
+export interface AnswerPart {
+  readonly data?: unknown;
+  readonly errors?: readonly GraphQLError[];
+  readonly incremental?: readonly { readonly errors?: readonly GraphQLError[] }[];
+  readonly hasNext?: boolean;
+}
+
+/** A part's errors: its own, and those of its incremental entries. */
+export function partErrors(part: AnswerPart): readonly GraphQLError[] {
+  return [...(part.errors ?? []), ...(part.incremental ?? []).flatMap((entry) => entry.errors ?? [])];
+}
+
 /** The code of each error of an answer (`INTERNAL_SERVER_ERROR` when it has none), for logs and metrics. */
 export function errorCodes(errors: readonly { extensions?: Record<string, unknown> }[] | undefined): string[] {
   return (errors ?? []).map((error) => (typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR'));

@@ -16,6 +16,7 @@ import { getOperationAST, type ExecutionArgs, type ExecutionResult, type GraphQL
 import type { Plugin } from 'graphql-yoga';
 import { isAsyncIterable } from '@graphql-tools/utils';
 import { ON_ERROR_HEADER, ON_ERROR_PARAMETER, errorModeOf, type ErrorHandling, type ErrorMode } from '../errors/error-mode.js';
+import { partErrors, type AnswerPart } from '../errors/graph-errors.js';
 import { haltingSchema, nullingSchema } from './mode-schemas.js';
 import { withIntrospectionAsWritten } from './introspection-as-written.js';
 
@@ -121,7 +122,7 @@ export function useErrorModes(): Plugin<ModeContext> {
 }
 
 /** One payload of an incremental answer (`@defer`, `@stream`), as yoga's executor yields them. */
-type Payload = ExecutionResult & { hasNext?: boolean; incremental?: readonly { errors?: readonly GraphQLError[] }[] };
+type Payload = ExecutionResult & AnswerPart;
 type Answer = ExecutionResult | AsyncIterable<Payload>;
 
 /**
@@ -171,7 +172,7 @@ async function* haltedStream(onError: RequestErrorHandling, payloads: AsyncItera
         return;
       }
       if (next.done === true) return;
-      const error = onError.halted?.error ?? errorsOf(next.value)[0];
+      const error = onError.halted?.error ?? partErrors(next.value)[0];
       if (error === undefined) {
         yield next.value;
         first = false;
@@ -184,9 +185,4 @@ async function* haltedStream(onError: RequestErrorHandling, payloads: AsyncItera
   } finally {
     await iterator.return?.();
   }
-}
-
-/** A payload's errors: its own, and those of its incremental parts. */
-function errorsOf(payload: Payload): readonly GraphQLError[] {
-  return [...(payload.errors ?? []), ...(payload.incremental ?? []).flatMap((part) => part.errors ?? [])];
 }

@@ -41,8 +41,24 @@ export class GraphMetrics implements CallObserver {
 
   private readonly operations = new Counter({
     name: 'graphql_operations_total',
-    help: 'GraphQL operations by name, type and outcome (success, partial: data with errors, error: no data).',
-    labelNames: ['operation', 'type', 'outcome'] as const,
+    help:
+      'GraphQL operations by name, type, outcome (success, partial: data with errors, error: no data) ' +
+      'and error mode (on_error: PROPAGATE, NULL, HALT).',
+    labelNames: ['operation', 'type', 'outcome', 'on_error'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly halts = new Counter({
+    name: 'graphql_halts_total',
+    help: 'Operations ended by their first field error (onError: HALT), by name.',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly haltCancelledCalls = new Counter({
+    name: 'graphql_halt_cancelled_calls_total',
+    help: 'Upstream calls of an operation still in flight when it halted, cut short by the halt (aborted, or dropped from the line).',
+    labelNames: ['operation'] as const,
     registers: [this.registry],
   });
 
@@ -153,13 +169,17 @@ export class GraphMetrics implements CallObserver {
   }
 
   /** An operation starts; the function returned records its end. */
-  operationStarted({ name, type }: OperationInfo): (summary: OperationSummary) => void {
+  operationStarted({ name, type, errorMode }: OperationInfo): (summary: OperationSummary) => void {
     const operation = name === undefined ? 'anonymous' : this.operationNames.value(name);
     const stop = this.operationDuration.startTimer({ operation, type });
-    return ({ outcome, errorCodes }) => {
+    return ({ outcome, errorCodes, halt }) => {
       stop();
-      this.operations.inc({ operation, type, outcome });
+      this.operations.inc({ operation, type, outcome, on_error: errorMode });
       for (const code of errorCodes) this.errors.inc({ code: this.errorCodes.value(code) });
+      if (halt !== undefined) {
+        this.halts.inc({ operation });
+        this.haltCancelledCalls.inc({ operation }, halt.cancelledCalls);
+      }
     };
   }
 

@@ -5,9 +5,10 @@
  * error codes; the errors' details are in the lines of whatever failed).
  */
 import { getOperationAST, type ExecutionArgs } from 'graphql';
+import { isAsyncIterable } from '@graphql-tools/utils';
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import type { ScopedContext } from '../datasources/request-scope.js';
-import { errorCodes } from '../errors/graph-errors.js';
+import { errorCodes, partErrors } from '../errors/graph-errors.js';
 import type { GraphMetrics } from './metrics.js';
 import type { OperationInfo, OperationSummary } from './operation-record.js';
 import type { GraphTracing } from './tracing.js';
@@ -35,26 +36,47 @@ export function useOperationTelemetry({
       // envelop types the execution's arguments as `any`: these are graphql-js's.
       const { document, operationName } = args as ExecutionArgs;
       const ast = getOperationAST(document, operationName);
-      const operation: OperationInfo = { name: ast?.name?.value, type: ast?.operation ?? 'unknown' };
-      const { scope, request } = args.contextValue;
+      const { scope, request, onError } = args.contextValue;
+      // Decided by now (execution/error-modes.ts runs before this plugin).
+      const operation: OperationInfo = { name: ast?.name?.value, type: ast?.operation ?? 'unknown', errorMode: onError.mode };
       const endSpan = tracing.operationStarted(operation, request.headers, scope);
       const endMetrics = metrics.operationStarted(operation);
+      const end = (codes: readonly string[], hasData: boolean) => {
+        const { halted } = onError;
+        const summary: OperationSummary = {
+          outcome: codes.length === 0 ? 'success' : hasData ? 'partial' : 'error',
+          errorCodes: codes,
+          ...(halted === undefined ? {} : { halt: { cancelledCalls: halted.cancelledCalls } }),
+        };
+        endSpan(summary);
+        endMetrics(summary);
+        logger.info('graphql operation', {
+          requestId: scope.requestId,
+          operation: operation.name ?? null,
+          type: ast?.operation ?? null,
+          onError: operation.errorMode,
+          durationMs: Math.round((performance.now() - started) * 10) / 10,
+          errors: codes,
+          ...(halted === undefined ? {} : { halted: true, cancelledCalls: halted.cancelledCalls }),
+        });
+      };
       return {
         onExecuteDone: ({ result }) => {
-          // An incremental (streamed) result has no single outcome to tell.
-          if (!('data' in result) && !('errors' in result)) return;
-          const codes = errorCodes(result.errors);
-          const hasData = result.data !== null && result.data !== undefined;
-          const summary: OperationSummary = { outcome: codes.length === 0 ? 'success' : hasData ? 'partial' : 'error', errorCodes: codes };
-          endSpan(summary);
-          endMetrics(summary);
-          logger.info('graphql operation', {
-            requestId: scope.requestId,
-            operation: operation.name ?? null,
-            type: ast?.operation ?? null,
-            durationMs: Math.round((performance.now() - started) * 10) / 10,
-            errors: codes,
-          });
+          if (!isAsyncIterable(result)) {
+            end(errorCodes(result.errors), result.data !== null && result.data !== undefined);
+            return undefined;
+          }
+          // An incremental answer (@defer, @stream): told when its last part has gone, with the
+          // errors of every part; it has data when its first part had.
+          const codes: string[] = [];
+          let hasData: boolean | undefined;
+          return {
+            onNext: ({ result: part }) => {
+              hasData ??= 'data' in part && part.data !== null && part.data !== undefined;
+              codes.push(...errorCodes(partErrors(part)));
+            },
+            onEnd: () => end(codes, hasData ?? false),
+          };
         },
       };
     },

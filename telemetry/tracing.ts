@@ -95,7 +95,7 @@ export class GraphTracing implements CallObserver {
    * parent of the request's upstream spans. The function returned ends it.
    */
   operationStarted(
-    { name, type }: OperationInfo,
+    { name, type, errorMode }: OperationInfo,
     headers: Headers,
     scope: { readonly requestId: string; readonly trace: { parent?: unknown } },
   ): (summary: OperationSummary) => void {
@@ -115,14 +115,19 @@ export class GraphTracing implements CallObserver {
         attributes: {
           'graphql.operation.type': type,
           ...(name === undefined ? {} : { 'graphql.operation.name': name }),
+          'graphql.on_error': errorMode,
           'request.id': scope.requestId,
         },
       },
       incoming,
     );
     scope.trace.parent = trace.setSpan(incoming, span);
-    return ({ outcome, errorCodes }) => {
+    return ({ outcome, errorCodes, halt }) => {
       span.setAttribute('graphql.outcome', outcome);
+      if (halt !== undefined) {
+        span.setAttribute('graphql.halted', true);
+        span.setAttribute('graphql.halt.cancelled_calls', halt.cancelledCalls);
+      }
       if (errorCodes.length > 0) {
         span.setAttribute('graphql.error_codes', [...errorCodes]);
         span.setStatus({ code: SpanStatusCode.ERROR, message: errorCodes.join(',') });

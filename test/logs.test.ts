@@ -60,6 +60,7 @@ describe('logs', () => {
         requestId: 'req-42',
         operation: 'Profile',
         type: 'query',
+        onError: 'PROPAGATE',
         durationMs: expect.any(Number),
         errors: ['UPSTREAM_UNAVAILABLE'],
       },

@@ -3,8 +3,11 @@
  * clocks: the fakes hold their answers on barriers, and record when the graph closes a
  * connection it no longer needs.
  */
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { contractHandlers } from './support/contract-fakes.js';
+import { createGraphLogger } from '../telemetry/logger.js';
+import { contractHandlers, startContractFakes } from './support/contract-fakes.js';
+import { startGraph } from './support/graph.js';
 import { deferred, json, type Handler } from './support/fake-upstream.js';
 import { graphHarness } from './support/harness.js';
 import { parts } from './support/multipart.js';
@@ -120,6 +123,49 @@ describe('onError: HALT', () => {
     const propagated = await graph.query(PROFILE);
     expect(halted.body).toEqual(propagated.body);
     expect(halted.body.errors).toBeUndefined();
+  });
+});
+
+describe('telemetry', () => {
+  it('the mode is on the operation span, metric and log line; a halt is counted with the calls it cancelled', async () => {
+    const held = ordersHeld();
+    const fakes = await startContractFakes(held.handlers);
+    const exporter = new InMemorySpanExporter();
+    const lines: Record<string, unknown>[] = [];
+    const logger = createGraphLogger('info', { write: (chunk: string) => void lines.push(JSON.parse(chunk) as Record<string, unknown>) });
+    const graph = await startGraph(fakes.urls, {}, { spanExporter: exporter, logger });
+    try {
+      void fakes.orders.received(1).then(held.ordersArrived.resolve);
+      await graph.query(`query Profile ${PROFILE}`, {}, {}, { onError: 'HALT' });
+      await graph.query('query Other { user(id: "u2") { id } }', {}, {}, { onError: 'NULL' });
+
+      const operation = exporter.getFinishedSpans().find((span) => span.name === 'graphql query Profile')!;
+      expect(operation.attributes).toMatchObject({
+        'graphql.on_error': 'HALT',
+        'graphql.outcome': 'error',
+        'graphql.halted': true,
+        'graphql.halt.cancelled_calls': 1,
+      });
+      const metrics = await (await fetch(`${graph.url}/metrics`)).text();
+      expect(metrics).toContain('graphql_operations_total{operation="Profile",type="query",outcome="error",on_error="HALT"} 1');
+      expect(metrics).toContain('graphql_operations_total{operation="Other",type="query",outcome="success",on_error="NULL"} 1');
+      expect(metrics).toContain('graphql_halts_total{operation="Profile"} 1');
+      expect(metrics).toContain('graphql_halt_cancelled_calls_total{operation="Profile"} 1');
+      expect(lines.filter((line) => line.msg === 'graphql operation')).toEqual([
+        expect.objectContaining({
+          operation: 'Profile',
+          onError: 'HALT',
+          halted: true,
+          cancelledCalls: 1,
+          errors: ['UPSTREAM_UNAVAILABLE'],
+        }),
+        expect.objectContaining({ operation: 'Other', onError: 'NULL', errors: [] }),
+      ]);
+    } finally {
+      held.release();
+      await graph.close();
+      await fakes.close();
+    }
   });
 });
 
