@@ -23,6 +23,8 @@ const config: CodegenConfig = {
         maybeValue: 'T | null | Promise<T | null>',
         inputMaybeValue: 'T | null',
         scalars: { ID: 'string' },
+        // A @semanticNonNull field's resolver answers a value or fails: never a bare null.
+        customDirectives: { semanticNonNull: true },
         contextType: '../server/context.js#GraphContext',
         mappers: {
           User: '../datasources/personal-datasource.js#UserRef',
@@ -41,7 +43,14 @@ const config: CodegenConfig = {
       preset: 'client',
       // persisted-documents.json: hash → document, what PERSISTED_OPERATIONS_ONLY accepts.
       presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
-      config: { useTypeImports: true, enumsAsTypes: true, scalars: { ID: 'string' } },
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { ID: 'string' },
+        // A @semanticNonNull field is typed non-null: for clients that never read an errored field
+        // (they throw on it, or ask with onError: HALT and get no data at all).
+        nullability: { errorHandlingClient: true },
+      },
     },
   },
 };

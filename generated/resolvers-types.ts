@@ -208,9 +208,11 @@ export type User = {
   /**
    * The user's orders, newest first, from the orders service.
    * `first` is between 1 and 100; `after` is the `endCursor` of the previous page.
+   * `null` with an error when the orders service fails, and (nullable for this reason of its own)
+   * with `FORBIDDEN` when they are not the caller's to see.
    */
   orders?: Maybe<OrderConnection>;
-  /** Personal details, from the personal service. */
+  /** Personal details, from the personal service: `null` only when that service failed (with an error). */
   personal?: Maybe<PersonalInfo>;
   /**
    * Professional profile, from the professional service.
@@ -434,7 +436,7 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
 export type UserResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   orders?: Resolver<Maybe<ResolversTypes['OrderConnection']>, ParentType, ContextType, RequireFields<UserOrdersArgs, 'first'>>;
-  personal?: Resolver<Maybe<ResolversTypes['PersonalInfo']>, ParentType, ContextType>;
+  personal?: Resolver<ResolversTypes['PersonalInfo'], ParentType, ContextType>;
   professional?: Resolver<Maybe<ResolversTypes['ProfessionalInfo']>, ParentType, ContextType>;
 };
 

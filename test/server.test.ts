@@ -44,6 +44,10 @@ describe('the server process', () => {
     expect(html).toContain('GraphiQL');
     expect(html).toContain('query Profile'); // the example operations are preloaded
     expect(html).toContain('query PartialResult');
+    // ...and the partial result once more per error mode, its header set.
+    expect(html).toContain('query PartialResultNULL');
+    expect(html).toContain('query PartialResultHALT');
+    expect(html).toMatch(/x-graph-on-error\\?":\s*\\?"HALT/);
     // Served whole from the process: GraphiQL works where no CDN can be reached.
     expect(html.match(/<(script|link)[^>]*(src|href)="https?:/g)).toBeNull();
 

@@ -41,14 +41,14 @@ export type OrderDetailsQueryVariables = Exact<{
 }>;
 
 
-export type OrderDetailsQuery = { order: { id: string, status: OrderStatus, totalCents: number, currency: string, createdAt: string, items: Array<{ productId: string, quantity: number, unitPriceCents: number, available: number | null }>, user: { id: string, personal: { name: string, email: string | null } | null } | null } | null };
+export type OrderDetailsQuery = { order: { id: string, status: OrderStatus, totalCents: number, currency: string, createdAt: string, items: Array<{ productId: string, quantity: number, unitPriceCents: number, available: number | null }>, user: { id: string, personal: { name: string, email: string | null } } | null } | null };
 
 export type PartialResultQueryVariables = Exact<{
   id?: string;
 }>;
 
 
-export type PartialResultQuery = { user: { id: string, personal: { name: string, email: string | null } | null, professional: { company: string, title: string } | null, orders: { nodes: Array<{ id: string, totalCents: number, items: Array<{ productId: string, available: number | null }> }> } | null } | null };
+export type PartialResultQuery = { user: { id: string, personal: { name: string, email: string | null }, professional: { company: string, title: string } | null, orders: { nodes: Array<{ id: string, totalCents: number, items: Array<{ productId: string, available: number | null }> }> } | null } | null };
 
 export type PlaceOrderMutationVariables = Exact<{
   input?: PlaceOrderInput;
@@ -62,14 +62,14 @@ export type ProfileQueryVariables = Exact<{
 }>;
 
 
-export type ProfileQuery = { user: { id: string, personal: { name: string, email: string | null, city: string | null, birthDate: string | null, avatarUrl: string | null } | null, professional: { company: string, title: string, skills: Array<string>, yearsOfExperience: number } | null, orders: { nodes: Array<{ id: string, status: OrderStatus, totalCents: number, currency: string, createdAt: string, items: Array<{ productId: string, quantity: number, unitPriceCents: number, available: number | null }> }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null } | null };
+export type ProfileQuery = { user: { id: string, personal: { name: string, email: string | null, city: string | null, birthDate: string | null, avatarUrl: string | null }, professional: { company: string, title: string, skills: Array<string>, yearsOfExperience: number } | null, orders: { nodes: Array<{ id: string, status: OrderStatus, totalCents: number, currency: string, createdAt: string, items: Array<{ productId: string, quantity: number, unitPriceCents: number, available: number | null }> }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null } | null };
 
 export type TeamQueryVariables = Exact<{
   ids?: Array<string> | string;
 }>;
 
 
-export type TeamQuery = { users: Array<{ id: string, personal: { name: string, city: string | null } | null, professional: { title: string, company: string } | null } | null> };
+export type TeamQuery = { users: Array<{ id: string, personal: { name: string, city: string | null }, professional: { title: string, company: string } | null } | null> };
 
 
 export const OrderDetailsDocument = {"__meta__":{"hash":"sha256:2a9f3a36cdc5e1be184ca9d3a99d5fafa34643a56b83b9519641e478b4f4d4d9"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"OrderDetails"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}},"defaultValue":{"kind":"StringValue","value":"o1","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"order"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"totalCents"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"items"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"productId"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"unitPriceCents"}},{"kind":"Field","name":{"kind":"Name","value":"available"}}]}},{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"personal"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"email"}}]}}]}}]}}]}}]} as unknown as DocumentNode<OrderDetailsQuery, OrderDetailsQueryVariables>;
