@@ -240,6 +240,22 @@ describe('onError: anything else', () => {
   });
 });
 
+describe('in a batch', () => {
+  it('each operation has its own mode', async () => {
+    const { graph } = await start({ professional: failing }, { MAX_BATCH: '3' });
+    const query = '{ user(id: "u1") { id professional { title } } }';
+    const response = await fetch(`${graph.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ query, onError: 'HALT' }, { query }, { query, onError: 'SOON' }]),
+    });
+    const [halted, propagated, refused] = (await response.json()) as Record<string, unknown>[];
+    expect(halted).toEqual({ data: null, errors: [expect.objectContaining({ path: ['user', 'professional'] })] });
+    expect(propagated).toMatchObject({ data: { user: { id: 'u1', professional: null } } });
+    expect(refused).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'BAD_REQUEST' } })] });
+  });
+});
+
 describe('the capability', () => {
   it('is advertised as __service { capabilities }, and a client that does not ask sees nothing new', async () => {
     const { graph } = await start();
