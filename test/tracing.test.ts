@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { contractHandlers, startContractFakes, type Fakes } from './support/contract-fakes.js';
 import { answeredTogether, json } from './support/fake-upstream.js';
 import { startGraph, type GraphServer } from './support/graph.js';
+import { parts } from './support/multipart.js';
 
 let fakes: Fakes | undefined;
 let graph: GraphServer | undefined;
@@ -91,5 +92,21 @@ describe('tracing', () => {
     expect(operation.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
     const call = spans().find((s) => s.attributes['upstream.service'] === 'personal')!;
     expect(fakes.personal.requests[0]!.headers.traceparent).toBe(`00-${traceId}-${call.spanContext().spanId}-01`);
+  });
+
+  it('an incremental answer (@defer): the operation span ends when its last part has gone, with the errors of every part', async () => {
+    const { graph, spans } = await tracedGraph({
+      professional: (_, res) => json(res, 500, { error: { code: 'BROKEN', message: 'broken' } }),
+    });
+    const response = await fetch(`${graph.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed' },
+      body: JSON.stringify({ query: 'query Deferred { user(id: "u1") { personal { name } ... @defer { professional { title } } } }' }),
+    });
+    const received = [];
+    for await (const part of parts(response)) received.push(part);
+    expect(received).toHaveLength(2);
+    const operation = spans().find((s) => s.name === 'graphql query Deferred')!;
+    expect(operation.attributes).toMatchObject({ 'graphql.outcome': 'partial', 'graphql.error_codes': ['UPSTREAM_UNAVAILABLE'] });
   });
 });
