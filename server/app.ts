@@ -39,6 +39,8 @@ import { createRateLimiter } from '../security/rate-limit.js';
 import { useErrorModes } from '../execution/error-modes.js';
 import { ON_ERROR_PARAMETER } from '../errors/error-mode.js';
 import { useServiceCapabilities } from '../execution/service-capabilities.js';
+import { corsOptions, useVaryOnOrigin } from '../security/cors.js';
+import { UPSTREAM_CALLS_HEADER } from '../telemetry/upstream-call-list.js';
 
 export interface AppOptions {
   readonly config: Config;
@@ -96,6 +98,8 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     batching: limits.maxBatch === 0 ? false : { limit: limits.maxBatch },
     // Ours instead (security/body-limit.ts): yoga's counts every body, declared length or not.
     maxRequestBodySize: false,
+    // Only the origins CORS_ORIGINS names; no headers at all for any other (security/cors.ts).
+    cors: corsOptions(config.cors, [UPSTREAM_CALLS_HEADER]),
     // `onError` (execution/error-modes.ts), beside the four standard parameters.
     extraParamNames: [ON_ERROR_PARAMETER],
     parserAndValidationCache: documentCaches(limits.documentCacheBytes),
@@ -109,6 +113,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     // In the order a request meets them: the cheapest refusals first.
     plugins: [
       useCodedRefusals(),
+      useVaryOnOrigin(),
       useGetParameters(),
       // Before anything runs: an `onError` that is not a mode is a request error.
       useErrorModes(),

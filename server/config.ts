@@ -9,6 +9,7 @@ import type { UpstreamSettings } from '../datasources/upstream-settings.js';
 import type { OrderSettings } from '../place-order/order-settings.js';
 import type { AuthSettings } from '../security/authentication.js';
 import type { ExposureSettings } from '../security/exposure.js';
+import { LOCAL_ORIGINS, corsOrigin, type CorsSettings } from '../security/cors.js';
 import type { LimitSettings } from '../security/operation-limits.js';
 import type { RateLimitSettings } from '../security/rate-limit.js';
 import type { HttpServerSettings } from './http-server.js';
@@ -65,6 +66,8 @@ export interface Config {
   readonly auth: AuthSettings;
   readonly limits: LimitSettings;
   readonly exposure: ExposureSettings;
+  /** Which pages on other origins may call the graph from a browser. */
+  readonly cors: CorsSettings;
   readonly rateLimit: RateLimitSettings;
   readonly http: HttpServerSettings;
 }
@@ -96,6 +99,16 @@ function read<T>(env: Env, name: string, schema: z.ZodType<T>, fallback: T): T {
 }
 
 const ratio = z.coerce.number().gt(0).lt(1);
+/** `a, b, c`: a comma-separated list of origins. */
+const originList = z
+  .string()
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== ''),
+  )
+  .pipe(z.array(corsOrigin));
 
 export function loadConfig(env: Env = process.env): Config {
   /** A per-service setting: `<SERVICE>_<NAME>`, else `UPSTREAM_<NAME>`, else the default. */
@@ -174,8 +187,19 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('AUTH_JWT_SECRET and AUTH_JWKS_URL are both set: tokens are verified with one kind of key, set only one');
   }
 
+  const cors: CorsSettings = Object.freeze({
+    origins: read(env, 'CORS_ORIGINS', originList, production ? [] : [...LOCAL_ORIGINS]),
+    credentials: onOff('CORS_CREDENTIALS', false),
+  });
+  if (cors.credentials && cors.origins.includes('*')) {
+    throw new ConfigError(
+      "CORS_ORIGINS=* with CORS_CREDENTIALS=on would let any site read answers with its users' credentials: name the origins",
+    );
+  }
+
   return Object.freeze({
     auth,
+    cors,
     limits: Object.freeze({
       maxDepth: read(env, 'MAX_DEPTH', integer(1, 1000), 10),
       maxAliases: read(env, 'MAX_ALIASES', integer(0, 100_000), 15),

@@ -59,16 +59,16 @@ function jsdocDefaults(): Map<string, string> {
     'place-order/order-settings.ts',
     'security/authentication.ts',
     'security/exposure.ts',
+    'security/cors.ts',
     'security/operation-limits.ts',
     'security/rate-limit.ts',
   ];
   const found = new Map<string, string>();
   for (const file of files) {
     for (const [, text, variable] of readFileSync(new URL(file, root), 'utf8').matchAll(/@default (.+?) \(`([A-Z_]+)`/g)) {
-      const value = text!
-        .split(/[,:]/)[0]!
-        .trim()
-        .replace(/^"(.*)"$/, '$1');
+      // A quoted default is taken whole (a list of origins has commas and colons of its own).
+      const quoted = /^"([^"]*)"/.exec(text!)?.[1];
+      const value = quoted ?? text!.split(/[,:]/)[0]!.trim();
       found.set(variable!, evaluate(value === 'true' ? 'on' : value === 'false' ? 'off' : value));
     }
   }
