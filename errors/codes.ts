@@ -46,6 +46,8 @@ export type ErrorCode =
   | 'GRAPHQL_VALIDATION_FAILED'
   /** The operation to run cannot be told from the document and `operationName`. */
   | 'OPERATION_RESOLUTION_FAILURE'
+  /** A `subscription`: this graph has no subscription type (HTTP 400). */
+  | 'OPERATION_NOT_SUPPORTED'
   /** A bug of the graph: its message and stack are logged, never sent. */
   | 'INTERNAL_SERVER_ERROR';
 

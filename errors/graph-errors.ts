@@ -118,6 +118,15 @@ export function badRequest(message: string): GraphQLError {
   return graphError(message, { code: 'BAD_REQUEST', http: { status: 400 } });
 }
 
+/** An operation of a type the graph does not serve (a `subscription`): a request error, nothing runs. */
+export function operationNotSupported(type: string, nodes: readonly ASTNode[]): GraphQLError {
+  return graphError(
+    `This graph serves queries and mutations; a ${type} is not supported.`,
+    { code: 'OPERATION_NOT_SUPPORTED', http: REQUEST_ERROR },
+    { nodes },
+  );
+}
+
 /** The body is larger than `MAX_BODY_BYTES` (HTTP 413), said before it is read when its length is declared. */
 export function bodyTooLarge(maxBytes: number): GraphQLError {
   return graphError(`The request body is larger than ${maxBytes} bytes.`, { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413 } });

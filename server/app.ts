@@ -39,6 +39,7 @@ import { createRateLimiter } from '../security/rate-limit.js';
 import { useErrorModes } from '../execution/error-modes.js';
 import { ON_ERROR_PARAMETER } from '../errors/error-mode.js';
 import { useServiceCapabilities } from '../execution/service-capabilities.js';
+import { useServedOperationTypes } from '../execution/operation-types.js';
 import { corsOptions, useVaryOnOrigin } from '../security/cors.js';
 import { UPSTREAM_CALLS_HEADER } from '../telemetry/upstream-call-list.js';
 
@@ -122,6 +123,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
       rateLimiter.plugin,
       ...useExposure(exposure, readPersistedDocuments()),
       ...useOperationLimits(limits),
+      useServedOperationTypes(),
       useServiceCapabilities([
         {
           identifier: 'graphql.onError',

@@ -26,7 +26,7 @@ const MODE_NOTES: Record<Exclude<ErrorMode, 'PROPAGATE'>, string> = {
 
 /**
  * GraphiQL opens with one tab per example operation in `operations/`. Their variables have
- * default values in the documents themselves, so that every tab runs as it opens. The partial
+ * default values in the documents themselves, so that every tab runs as is (▶). The partial
  * result opens once more per error mode, its header set: change the header's value on any tab
  * to try a mode there.
  */

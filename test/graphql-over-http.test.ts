@@ -19,3 +19,20 @@ it('passes every MUST and SHOULD of the graphql-http server audits', async () =>
   // The server still answers after the audits' malformed requests.
   expect((await graph.query('{ user(id: "u1") { id } }')).body).toEqual({ data: { user: { id: 'u1' } } });
 });
+
+it('a subscription is refused before it runs: 400, OPERATION_NOT_SUPPORTED (200 for application/json, as any request error)', async () => {
+  const { graph, fakes } = await start();
+  const refused = await graph.query('subscription { user(id: "u1") { id } }');
+  expect(refused.status).toBe(400);
+  expect(refused.body).toEqual({
+    errors: [
+      expect.objectContaining({
+        message: expect.stringMatching(/subscription is not supported/),
+        extensions: { code: 'OPERATION_NOT_SUPPORTED' },
+      }),
+    ],
+  });
+  const legacy = await graph.query('subscription { __typename }', {}, { accept: 'application/json' });
+  expect([legacy.status, legacy.body.errors?.[0]?.extensions]).toEqual([200, { code: 'OPERATION_NOT_SUPPORTED' }]);
+  expect(fakes.personal.requests).toHaveLength(0);
+});
