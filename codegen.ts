@@ -1,11 +1,27 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { ALL_ERROR_CODES } from './errors/codes.js';
+
+/** The `extensions.code` values as a TypeScript union, from the one taxonomy (errors/codes.ts). */
+const errorCodes = [
+  '/** Every `extensions.code` an answer of the graph can carry (errors/codes.ts); match on these, they never change meaning. */',
+  'export type ErrorCode =',
+  ...Object.entries(ALL_ERROR_CODES).map(([code, meaning]) => `  /** ${meaning} */\n  | '${code}'`),
+  ';',
+  '',
+  '/** The same, as a list: for a runtime check (`ERROR_CODES.includes(code)`). */',
+  `export const ERROR_CODES = [${Object.keys(ALL_ERROR_CODES)
+    .map((code) => `'${code}'`)
+    .join(', ')}] as const satisfies readonly ErrorCode[];`,
+  '',
+].join('\n');
 
 /**
  * The SDL in `schema/` is the source of truth. From it we generate:
  * - the resolver types the server is written against,
  * - the printed schema that frontend teams point their own codegen at,
  * - a typed client (client preset) for the example operations in `operations/`, and their
- *   persisted-operation hashes.
+ *   persisted-operation hashes,
+ * - the `extensions.code` values as a TypeScript union (`generated/client/error-codes.ts`).
  */
 const config: CodegenConfig = {
   schema: 'schema/*.graphql',
@@ -38,6 +54,9 @@ const config: CodegenConfig = {
     'generated/schema.graphql': {
       plugins: ['schema-ast'],
       config: { includeDirectives: true },
+    },
+    'generated/client/error-codes.ts': {
+      plugins: [{ add: { content: errorCodes } }],
     },
     'generated/client/': {
       preset: 'client',

@@ -4,7 +4,7 @@
  * `{"errors": [{"message", "extensions": {"code"}}]}` as `application/json`, so that a client
  * reads every refusal of this server the same way.
  */
-import type { ErrorCode } from './codes.js';
+import type { HttpRefusalCode } from './codes.js';
 
 /** The part of Node's `ServerResponse` a refusal needs (this layer imports only graphql). */
 interface Response {
@@ -12,10 +12,6 @@ interface Response {
   writeHead(status: number, headers: Record<string, string | number>): { end(body: string): unknown };
   end(): unknown;
 }
-
-/** Codes of refusals made before or beside GraphQL, added to the taxonomy's. */
-export type HttpRefusalCode =
-  ErrorCode | 'NOT_FOUND' | 'REQUEST_TIMEOUT' | 'HEADERS_TOO_LARGE' | 'METHOD_NOT_ALLOWED' | 'NOT_ACCEPTABLE' | 'UNSUPPORTED_MEDIA_TYPE';
 
 export function refusalBody(code: HttpRefusalCode, message: string): string {
   return JSON.stringify({ errors: [{ message, extensions: { code } }] });

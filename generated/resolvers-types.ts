@@ -234,13 +234,24 @@ export type UserOrdersArgs = {
 /** A business reason a mutation did not do what was asked. */
 export type UserError = {
   __typename?: 'UserError';
-  /** `OUT_OF_STOCK`, `INVALID_ORDER`, `IDEMPOTENCY_KEY_REUSED`, `UNKNOWN_USER`. */
-  code: Scalars['String']['output'];
+  /** What went wrong, for code to match on. */
+  code: UserErrorCode;
   /** Path of the input field at fault, e.g. `["input", "items", "0", "productId"]`. */
   field?: Maybe<Array<Scalars['String']['output']>>;
   /** What happened, for people. */
   message: Scalars['String']['output'];
 };
+
+/** Why `placeOrder` did not place an order: an outcome of the request's own, not a failure; match on it exhaustively. */
+export type UserErrorCode =
+  /** The same `idempotencyKey` came earlier with other input: nothing was placed again. */
+  | 'IDEMPOTENCY_KEY_REUSED'
+  /** The orders service refused the order as invalid (`field` names what, when it said). */
+  | 'INVALID_ORDER'
+  /** A product has fewer units in stock than ordered (`field` names the line). */
+  | 'OUT_OF_STOCK'
+  /** The personal service does not know the user. */
+  | 'UNKNOWN_USER';
 
 
 
@@ -334,6 +345,7 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   User: ResolverTypeWrapper<UserRef>;
   UserError: ResolverTypeWrapper<UserError>;
+  UserErrorCode: UserErrorCode;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -441,7 +453,7 @@ export type UserResolvers<ContextType = GraphContext, ParentType extends Resolve
 };
 
 export type UserErrorResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
-  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['UserErrorCode'], ParentType, ContextType>;
   field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };

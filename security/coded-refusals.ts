@@ -5,7 +5,8 @@
  * its headers (`allow`, `accept`).
  */
 import type { Plugin } from 'graphql-yoga';
-import { refusalBody, type HttpRefusalCode } from '../errors/http-refusal.js';
+import { refusalBody } from '../errors/http-refusal.js';
+import type { HttpRefusalCode } from '../errors/codes.js';
 
 const REFUSALS: Record<number, [HttpRefusalCode, string]> = {
   404: ['NOT_FOUND', 'Nothing is served at this path: the graph is at /graphql.'],

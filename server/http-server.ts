@@ -7,7 +7,8 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { YogaLogger } from 'graphql-yoga';
-import { refusalBody, type HttpRefusalCode } from '../errors/http-refusal.js';
+import { refusalBody } from '../errors/http-refusal.js';
+import type { HttpRefusalCode } from '../errors/codes.js';
 
 export interface HttpServerSettings {
   /** Time to receive a request's headers; past it 408. @default 10000 (`HEADERS_TIMEOUT_MS`) */

@@ -5,7 +5,11 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { buildSchema, type GraphQLEnumType } from 'graphql';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ALL_ERROR_CODES, USER_ERROR_CODES } from '../errors/codes.js';
+import { ERROR_CODES, type ErrorCode } from '../generated/client/error-codes.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -27,4 +31,18 @@ describe('generated code', () => {
     );
     expect(result).toBe('no type errors');
   }, 120_000);
+
+  it('publishes every extensions.code of the taxonomy to clients, and the userErrors codes as an enum', () => {
+    expect([...ERROR_CODES].sort()).toEqual(Object.keys(ALL_ERROR_CODES).sort());
+    const upstream: ErrorCode = 'UPSTREAM_TIMEOUT';
+    expect(ERROR_CODES).toContain(upstream);
+    const schema = buildSchema(readFileSync(new URL('../generated/schema.graphql', import.meta.url), 'utf8'));
+    const userErrorCode = schema.getType('UserErrorCode') as GraphQLEnumType;
+    expect(
+      userErrorCode
+        .getValues()
+        .map((value) => value.name)
+        .sort(),
+    ).toEqual([...USER_ERROR_CODES].sort());
+  });
 });

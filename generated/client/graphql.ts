@@ -36,6 +36,17 @@ export type PlaceOrderInput = {
   userId: string;
 };
 
+/** Why `placeOrder` did not place an order: an outcome of the request's own, not a failure; match on it exhaustively. */
+export type UserErrorCode =
+  /** The same `idempotencyKey` came earlier with other input: nothing was placed again. */
+  | 'IDEMPOTENCY_KEY_REUSED'
+  /** The orders service refused the order as invalid (`field` names what, when it said). */
+  | 'INVALID_ORDER'
+  /** A product has fewer units in stock than ordered (`field` names the line). */
+  | 'OUT_OF_STOCK'
+  /** The personal service does not know the user. */
+  | 'UNKNOWN_USER';
+
 export type OrderDetailsQueryVariables = Exact<{
   id?: string;
 }>;
@@ -55,7 +66,7 @@ export type PlaceOrderMutationVariables = Exact<{
 }>;
 
 
-export type PlaceOrderMutation = { placeOrder: { confirmationEmail: EmailStatus | null, order: { id: string, status: OrderStatus, totalCents: number, currency: string, items: Array<{ productId: string, quantity: number, unitPriceCents: number }> } | null, userErrors: Array<{ code: string, message: string, field: Array<string> | null }> } };
+export type PlaceOrderMutation = { placeOrder: { confirmationEmail: EmailStatus | null, order: { id: string, status: OrderStatus, totalCents: number, currency: string, items: Array<{ productId: string, quantity: number, unitPriceCents: number }> } | null, userErrors: Array<{ code: UserErrorCode, message: string, field: Array<string> | null }> } };
 
 export type ProfileQueryVariables = Exact<{
   id?: string;
