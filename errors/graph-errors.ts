@@ -156,6 +156,19 @@ export const PERSISTED_OPERATION_ERRORS = {
   notFound: { message: 'No persisted operation has this hash.', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 404 } } },
 } as const satisfies Record<string, { message: string; extensions: Extensions }>;
 
+/** A hash sent alone that no manifest has and nobody registered: send it again with the document (Apollo's APQ). */
+export function persistedQueryNotFound(): GraphQLError {
+  return graphError(PERSISTED_OPERATION_ERRORS.notFound.message, PERSISTED_OPERATION_ERRORS.notFound.extensions);
+}
+
+/** A document sent with a hash that is not its SHA-256: nothing is registered, nothing runs. */
+export function persistedQueryMismatch(): GraphQLError {
+  return graphError('The sha256Hash sent is not the SHA-256 of the query sent.', {
+    code: 'PERSISTED_QUERY_MISMATCH',
+    http: { status: 400 },
+  });
+}
+
 /** One part of an answer: a whole result, or a part of an incremental one (`@defer`, `@stream`). */
 export interface AnswerPart {
   readonly data?: unknown;

@@ -11,6 +11,7 @@ import { defaultExtractPersistedOperationId, usePersistedOperations } from '@gra
 import type { Plugin } from 'graphql-yoga';
 import { PERSISTED_OPERATION_ERRORS } from '../errors/graph-errors.js';
 import { useCsrfPrevention } from './csrf-prevention.js';
+import { useAutomaticPersistedQueries, type PersistedDocuments } from './persisted-operations.js';
 
 /** What the endpoint shows about itself; stricter when `NODE_ENV` is `production`. */
 export interface ExposureSettings {
@@ -27,16 +28,25 @@ export interface ExposureSettings {
    */
   readonly csrfPrevention: boolean;
   /**
-   * Only the operations in `operations/` run, sent by hash (`documentId`, or Apollo's
-   * `extensions.persistedQuery.sha256Hash`); any other document is refused.
+   * Only the operations of the manifests run (the graph's own, and `PERSISTED_OPERATIONS_FILE`'s),
+   * sent by hash (`documentId`, or Apollo's `extensions.persistedQuery.sha256Hash`); any other
+   * document is refused, and automatic persisted queries register nothing.
    * @default off (`PERSISTED_OPERATIONS_ONLY`: `on` or `off`)
    */
   readonly persistedOperationsOnly: boolean;
+  /**
+   * Manifests of persisted operations from the frontends' repos (the client preset's
+   * `persisted-documents.json`), besides the graph's own; read at start and on SIGHUP.
+   * @default unset (`PERSISTED_OPERATIONS_FILE`: comma-separated paths)
+   */
+  readonly persistedOperationsFiles: readonly string[] | undefined;
 }
 
-/** `documents`: the persisted operations, document by hash (`sha256:<hex>`). */
-export function useExposure(exposure: ExposureSettings, documents: ReadonlyMap<string, string>): Plugin[] {
+/** `documents`: the persisted operations of the manifests, by hash. */
+export function useExposure(exposure: ExposureSettings, documents: PersistedDocuments): Plugin[] {
   const plugins: Plugin[] = [
+    // Automatic persisted queries register documents: never where only the manifests' may run.
+    ...(exposure.persistedOperationsOnly ? [] : [useAutomaticPersistedQueries(documents)]),
     usePersistedOperations({
       // `documentId` (GraphQL over HTTP's persisted documents), else Apollo's `extensions.persistedQuery`.
       extractPersistedOperationId: (params, request, context) => {
@@ -44,7 +54,7 @@ export function useExposure(exposure: ExposureSettings, documents: ReadonlyMap<s
         return typeof documentId === 'string' ? documentId : defaultExtractPersistedOperationId(params, request, context);
       },
       // Codegen names a document `sha256:<hex>`; Apollo clients send the bare hex.
-      getPersistedOperation: (key) => documents.get(key) ?? documents.get(`sha256:${key}`) ?? null,
+      getPersistedOperation: (key) => documents.get(key) ?? null,
       allowArbitraryOperations: !exposure.persistedOperationsOnly,
       customErrors: PERSISTED_OPERATION_ERRORS,
     }),

@@ -1,5 +1,5 @@
 /**
- * A GET request's `variables` and `extensions` parameters must be JSON objects. Yoga's GET
+ * A GET request's parameters. `variables` and `extensions` must be JSON objects. Yoga's GET
  * parser hands them to `JSON.parse` unguarded, so `?variables=abc` ended as a 500 with
  * "Unexpected error." (found by test/http-fuzz.test.ts); here it is the client's error.
  */
@@ -8,6 +8,13 @@ import { badRequest } from '../errors/graph-errors.js';
 
 export function useGetParameters(): Plugin {
   return {
+    // Yoga's GET parser keeps only the four standard parameters: a persisted operation's
+    // `documentId` (GraphQL over HTTP) is read here.
+    onParams({ request, params, setParams }) {
+      if (request.method !== 'GET') return;
+      const documentId = new URL(request.url).searchParams.get('documentId');
+      if (documentId !== null && documentId !== '') setParams({ ...params, documentId } as typeof params);
+    },
     onRequestParse({ request, url }) {
       if (request.method !== 'GET') return;
       for (const name of ['variables', 'extensions']) {

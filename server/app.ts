@@ -22,11 +22,12 @@ import type { SagaStore } from '../place-order/saga-store.js';
 import { SqliteSagaStore } from '../place-order/sqlite-saga-store.js';
 import { resolvers } from '../resolvers/index.js';
 import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
-import type { Config } from './config.js';
 import { createContext } from './context.js';
 import { processRoutes, type Route } from './http-routes.js';
 import { graphiqlOptions } from './graphiql.js';
-import { readGraphQLFiles, readPersistedDocuments } from './project-files.js';
+import { ownPersistedDocumentsPath, readGraphQLFiles } from './project-files.js';
+import { PersistedDocuments } from '../security/persisted-operations.js';
+import { ConfigError, type Config } from './config.js';
 import { assignRequestId } from '../security/request-id.js';
 import { TokenVerifier, useAuthentication } from '../security/authentication.js';
 import { withOwnerRules } from '../security/authorization.js';
@@ -67,6 +68,8 @@ export interface App {
   connected(timeoutMs: number): Promise<boolean>;
   /** From now on `/readyz` answers 503 so that load balancers stop sending traffic. */
   drain(): void;
+  /** Reads the manifests of persisted operations again (SIGHUP); the number of operations, or a throw that left the last set. */
+  reloadPersistedOperations(): number;
   /** Stops the queue worker, closes the store and the upstream pools; call after the HTTP server has finished its requests. */
   close(): Promise<void>;
 }
@@ -89,6 +92,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
   const schema = withOwnerRules(makeExecutableSchema({ typeDefs: [...readGraphQLFiles('schema').values()], resolvers }));
   const { auth, limits, exposure } = config;
   const verifier = auth.jwtSecret === undefined && auth.jwksUrl === undefined ? undefined : new TokenVerifier(auth);
+  const persisted = persistedDocuments([ownPersistedDocumentsPath(), ...(exposure.persistedOperationsFiles ?? [])]);
   const rateLimiter = createRateLimiter(config.rateLimit, { url: orders.redisUrl, prefix: orders.redisPrefix }, logger);
 
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }>({
@@ -121,7 +125,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
       useErrorHygiene({ hideSuggestions: !exposure.introspection }),
       useAuthentication(verifier),
       rateLimiter.plugin,
-      ...useExposure(exposure, readPersistedDocuments()),
+      ...useExposure(exposure, persisted),
       ...useOperationLimits(limits),
       useServedOperationTypes(),
       useServiceCapabilities([
@@ -160,6 +164,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     drain: () => {
       draining = true;
     },
+    reloadPersistedOperations: () => persisted.reload(),
     close: async () => {
       await orderSaga.stop();
       await store.close();
@@ -168,4 +173,13 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
       await rateLimiter.close();
     },
   };
+}
+
+/** The manifests, read now: one that cannot be read is a configuration error, said at start. */
+function persistedDocuments(files: readonly string[]): PersistedDocuments {
+  try {
+    return new PersistedDocuments(files);
+  } catch (error) {
+    throw new ConfigError(`PERSISTED_OPERATIONS_FILE: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

@@ -99,16 +99,15 @@ function read<T>(env: Env, name: string, schema: z.ZodType<T>, fallback: T): T {
 }
 
 const ratio = z.coerce.number().gt(0).lt(1);
-/** `a, b, c`: a comma-separated list of origins. */
-const originList = z
-  .string()
-  .transform((raw) =>
-    raw
-      .split(',')
-      .map((origin) => origin.trim())
-      .filter((origin) => origin !== ''),
-  )
-  .pipe(z.array(corsOrigin));
+/** `a, b, c`: a comma-separated list (blanks around the commas ignored). */
+const commaList = z.string().transform((raw) =>
+  raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== ''),
+);
+const pathList = commaList.pipe(z.array(z.string()).min(1, 'at least one path'));
+const originList = commaList.pipe(z.array(corsOrigin));
 
 export function loadConfig(env: Env = process.env): Config {
   /** A per-service setting: `<SERVICE>_<NAME>`, else `UPSTREAM_<NAME>`, else the default. */
@@ -217,6 +216,7 @@ export function loadConfig(env: Env = process.env): Config {
       graphiql: onOff('GRAPHIQL', !production),
       csrfPrevention: onOff('CSRF_PREVENTION', production),
       persistedOperationsOnly: onOff('PERSISTED_OPERATIONS_ONLY', false),
+      persistedOperationsFiles: read<string[] | undefined>(env, 'PERSISTED_OPERATIONS_FILE', pathList, undefined),
     }),
     rateLimit: Object.freeze({
       requests: read(env, 'RATE_LIMIT_REQUESTS', integer(0, 100_000_000), 0),

@@ -28,14 +28,7 @@ export function readGraphQLFiles(folder: 'schema' | 'operations'): Map<string, s
   return new Map(names.map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
 }
 
-/**
- * The persisted operations the codegen step wrote (`generated/client/persisted-documents.json`):
- * document by hash, the hash as `sha256:<hex>`.
- */
-export function readPersistedDocuments(): Map<string, string> {
-  const documents = JSON.parse(readFileSync(join(root, 'generated', 'client', 'persisted-documents.json'), 'utf8')) as Record<
-    string,
-    string
-  >;
-  return new Map(Object.entries(documents));
+/** The manifest of persisted operations the codegen step writes for `operations/`. */
+export function ownPersistedDocumentsPath(): string {
+  return join(root, 'generated', 'client', 'persisted-documents.json');
 }

@@ -22,7 +22,9 @@ process.on('unhandledRejection', (reason) =>
 );
 const demo = config.demo ? await startDemoServices({ settings: { latencyMs: config.demoLatencyMs } }) : undefined;
 const urls = demo?.urls ?? (Object.fromEntries(SERVICE_NAMES.map((s) => [s, config.upstreams[s].url!])) as Record<ServiceName, string>);
-const app = createApp({ config, urls, logger, ...(demo !== undefined && config.demoControls ? { extraRoutes: demoRoutes(demo) } : {}) });
+const app = configOrExit(() =>
+  createApp({ config, urls, logger, ...(demo !== undefined && config.demoControls ? { extraRoutes: demoRoutes(demo) } : {}) }),
+);
 
 const inFlight = new Set<ServerResponse>();
 const server = app.httpServer((listener) => (req, res) => {
@@ -69,5 +71,13 @@ function shutdown(signal: string): void {
   logger.info(`${signal}: no longer listening; finishing ${inFlight.size} request(s) in flight`);
 }
 
+// SIGHUP: the frontends shipped new operations; their manifests are read again.
+process.on('SIGHUP', () => {
+  try {
+    logger.info(`SIGHUP: ${app.reloadPersistedOperations()} persisted operations`);
+  } catch (error) {
+    logger.error(`SIGHUP: the persisted operations were kept as they were: ${error instanceof Error ? error.message : String(error)}`);
+  }
+});
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));
