@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { contractHandlers } from './support/contract-fakes.js';
-import { answeredTogether } from './support/fake-upstream.js';
+import { answeredTogether, deferred } from './support/fake-upstream.js';
 import { graphHarness } from './support/harness.js';
+import { parts } from './support/multipart.js';
 
 const setup = graphHarness();
 
@@ -117,5 +118,29 @@ describe('the upstream call list', () => {
     expect((await off.graph.query(PROFILE, {}, ASK)).body).not.toHaveProperty('extensions');
     const offPage = await (await fetch(`${off.graph.url}/graphql`, { headers: { accept: 'text/html' } })).text();
     expect(offPage).not.toContain('x-graph-upstream-calls');
+  });
+
+  it('@defer: each part carries the calls that ended since the part before', async () => {
+    const release = deferred();
+    const { graph } = await setup({
+      professional: async (request, res) => {
+        await release.promise;
+        return contractHandlers.professional(request, res);
+      },
+    });
+    const response = await fetch(`${graph.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed', ...ASK },
+      body: JSON.stringify({ query: '{ user(id: "u1") { personal { name } ... @defer { professional { title } } } }' }),
+    });
+    const stream = parts(response);
+    const first = (await stream.next()).value as { extensions: { upstreamCalls: Call[] } };
+    // Professional is still held: only personal's call has ended.
+    expect(first.extensions.upstreamCalls.map((call) => call.service)).toEqual(['personal']);
+    release.resolve();
+    const rest: Record<string, unknown>[] = [];
+    for await (const part of stream) rest.push(part);
+    const later = rest.flatMap((part) => (part.extensions as { upstreamCalls?: Call[] } | undefined)?.upstreamCalls ?? []);
+    expect(later.map((call) => [call.service, call.outcome])).toEqual([['professional', 'ok']]);
   });
 });
