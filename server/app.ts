@@ -6,7 +6,6 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createHttpServer } from './http-server.js';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { createYoga, type YogaLogger } from 'graphql-yoga';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { Upstream, type Upstreams } from '../datasources/upstream.js';
 import { adminRoutes } from '../place-order/dead-letter-routes.js';
@@ -25,6 +24,7 @@ import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
 import { createContext } from './context.js';
 import { processRoutes, type Route } from './http-routes.js';
 import { graphiqlOptions } from './graphiql.js';
+import { graphiqlPage } from './graphiql-page.js';
 import { ownPersistedDocumentsPath, readGraphQLFiles } from './project-files.js';
 import { PersistedDocuments } from '../security/persisted-operations.js';
 import { ConfigError, type Config } from './config.js';
@@ -111,8 +111,9 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     graphiql: exposure.graphiql
       ? graphiqlOptions({ upstreamCallList: config.upstreamCallList, authentication: verifier !== undefined })
       : false,
-    // GraphiQL served whole from this process, so that it works where no CDN can be reached.
-    renderGraphiQL,
+    // GraphiQL served whole from this process, so that it works where no CDN can be reached,
+    // with the upstream calls drawn where the list is on.
+    renderGraphiQL: graphiqlPage(config.upstreamCallList ? ['upstream-calls-plugin.js'] : []),
     // Never echo a thrown bug's message or stack, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
     // In the order a request meets them: the cheapest refusals first.

@@ -19,6 +19,11 @@ function projectRoot(): string {
 
 const root = projectRoot();
 
+/** A path under the project root (the same from `server/` and from `dist/server/`). */
+export function projectPath(...parts: string[]): string {
+  return join(root, ...parts);
+}
+
 /** Every `.graphql` file of a project folder, by file name, in name order. */
 export function readGraphQLFiles(folder: 'schema' | 'operations'): Map<string, string> {
   const dir = join(root, folder);

@@ -1,0 +1,55 @@
+/**
+ * GraphiQL as a person uses it, in headless Chromium, against the server process with its
+ * embedded demo services: the example tabs run, and the "Upstream calls" panel draws the
+ * answer's calls, one bar per attempt, the failed ones marked.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { hasBrowser, launchBrowser } from './support/browser.js';
+import { processHarness } from './support/process-harness.js';
+
+const processes = processHarness();
+
+/** Runs tab `index` with the panel open and waits for its drawing; the bars drawn, as [service, outcome]. */
+async function run(page: Page, index: number): Promise<string[][]> {
+  const panel = page.locator('.upstream-calls');
+  const before = Number(await panel.getAttribute('data-answers'));
+  await page.locator(`#graphiql-session-tab-${index}`).dispatchEvent('click');
+  await page.locator('.graphiql-execute-button').first().click();
+  await expect
+    .poll(async () => [await panel.getAttribute('data-answers'), await panel.getAttribute('data-streaming')])
+    .toEqual([String(before + 1), 'false']);
+  return page
+    .locator('.upstream-call')
+    .evaluateAll((bars) => bars.map((bar) => [bar.getAttribute('data-service')!, bar.getAttribute('data-outcome')!]));
+}
+
+describe.skipIf(!hasBrowser)('GraphiQL', () => {
+  it('draws the upstream calls of the profile and of the partial result, the failed attempts marked', async () => {
+    const { url } = await processes.server({ GRAPHIQL: 'on', UPSTREAM_CALL_LIST: 'on' });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(`${url}/graphql`);
+      await page.locator('.graphiql-sidebar button[aria-label="Show Upstream calls"]').click();
+      await expect.poll(() => page.locator('.upstream-calls').textContent()).toMatch(/Run an operation/);
+
+      const profile = await run(page, 0);
+      expect(new Set(profile.map(([service]) => service))).toEqual(new Set(['personal', 'professional', 'orders', 'inventory']));
+      expect(profile.every(([, outcome]) => outcome === 'ok')).toBe(true);
+
+      // User u13's professional profile fails (503, retried): its attempts are marked, the rest is not.
+      const partial = await run(page, 4);
+      const professional = partial.filter(([service]) => service === 'professional');
+      expect(professional.length).toBeGreaterThanOrEqual(1);
+      expect(professional.every(([, outcome]) => outcome === 'status')).toBe(true);
+      expect(await page.locator('.upstream-call-failed').count()).toBe(professional.length);
+      expect(partial.filter(([service]) => service !== 'professional').every(([, outcome]) => outcome === 'ok')).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
