@@ -8,7 +8,7 @@
  * server/token-command.ts, demo/main.ts) may import anything.
  */
 const MIDDLE = '(place-order|security|telemetry|execution)';
-const ENTRY_POINTS = '^(server/(main|serve|token-command)|demo/main)[.]ts$';
+const ENTRY_POINTS = '^(server/(main|serve|token-command|subgraph-command)|demo/main)[.]ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 export default {

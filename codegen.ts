@@ -35,10 +35,12 @@ const config: CodegenConfig = {
         useTypeImports: true,
         enumsAsTypes: true,
         strictScalars: true,
+        // Entities (@key) get a typed __resolveReference.
+        federation: true,
         // A nullable field may also resolve to a promise of null (a loader's "not found").
         maybeValue: 'T | null | Promise<T | null>',
         inputMaybeValue: 'T | null',
-        scalars: { ID: 'string' },
+        scalars: { ID: 'string', FieldSet: 'string', link__Import: 'string' },
         // A @semanticNonNull field's resolver answers a value or fails: never a bare null.
         customDirectives: { semanticNonNull: true },
         contextType: '../server/context.js#GraphContext',

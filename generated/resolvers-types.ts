@@ -1,4 +1,4 @@
-import type { GraphQLResolveInfo } from 'graphql';
+import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { UserRef, PersonalUser } from '../datasources/personal-datasource.js';
 import type { Profile } from '../datasources/professional-datasource.js';
 import type { OrderRecord, OrderItemRecord } from '../datasources/orders-datasource.js';
@@ -14,6 +14,10 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
+  /** A selection of fields, as `@key` takes it: `"id"`. */
+  FieldSet: { input: string; output: string; }
+  /** An element of `@link(import:)`. */
+  link__Import: { input: string; output: string; }
 };
 
 /** Where the confirmation email stands. */
@@ -44,7 +48,7 @@ export type MutationPlaceOrderArgs = {
   input: PlaceOrderInput;
 };
 
-/** An order held by the orders service. */
+/** An order held by the orders service; an entity of the supergraph, referenced by its `id`. */
 export type Order = {
   __typename?: 'Order';
   /** When the order was placed, ISO-8601. */
@@ -77,6 +81,8 @@ export type OrderItem = {
   __typename?: 'OrderItem';
   /** Units in stock right now, from the inventory service; `null` when unknown or when inventory fails. */
   available?: Maybe<Scalars['Int']['output']>;
+  /** The product ordered, as an entity for the subgraph that owns products (this graph knows its `id` only). */
+  product: Product;
   /** The product ordered. */
   productId: Scalars['ID']['output'];
   /** How many units were ordered. */
@@ -148,6 +154,17 @@ export type PlaceOrderPayload = {
   userErrors: Array<UserError>;
 };
 
+/**
+ * A product: owned by another subgraph (catalogue, prices), referenced here by `id` only. This graph
+ * resolves no product by key (`resolvable: false`); the stock it knows stays on `OrderItem.available`,
+ * read with the order it belongs to.
+ */
+export type Product = {
+  __typename?: 'Product';
+  /** The product's id, as inventory and the catalogue know it. */
+  id: Scalars['ID']['output'];
+};
+
 /** A user's professional profile, held by the professional service. */
 export type ProfessionalInfo = {
   __typename?: 'ProfessionalInfo';
@@ -200,6 +217,7 @@ export type QueryUsersArgs = {
 /**
  * A person known to the personal service, joined with what the other services know about them.
  * Each field other than `id` comes from its own service and is `null` with an error when that service fails.
+ * An entity of the supergraph: other subgraphs extend it by its `id`.
  */
 export type User = {
   __typename?: 'User';
@@ -225,6 +243,7 @@ export type User = {
 /**
  * A person known to the personal service, joined with what the other services know about them.
  * Each field other than `id` comes from its own service and is `null` with an error when that service fails.
+ * An entity of the supergraph: other subgraphs extend it by its `id`.
  */
 export type UserOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -253,10 +272,28 @@ export type UserErrorCode =
   /** The personal service does not know the user. */
   | 'UNKNOWN_USER';
 
+/** What a `@link`ed specification is for. */
+export type Link__Purpose =
+  /** It changes how the schema executes. */
+  | 'EXECUTION'
+  /** It adds metadata only. */
+  | 'SECURITY';
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
 
+export type ReferenceResolver<TResult, TReference, TContext> = (
+      reference: TReference,
+      context: TContext,
+      info: GraphQLResolveInfo
+    ) => Promise<TResult> | TResult;
+
+      type ScalarCheck<T, S> = S extends true ? T : NullableCheck<T, S>;
+      type NullableCheck<T, S> = Maybe<T> extends T ? Maybe<ListCheck<NonNullable<T>, S>> : ListCheck<T, S>;
+      type ListCheck<T, S> = T extends (infer U)[] ? NullableCheck<U, S>[] : GraphQLRecursivePick<T, S>;
+      export type GraphQLRecursivePick<T, S> = { [K in keyof T & keyof S]: ScalarCheck<T[K], S[K]> };
+    
 
 export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
   resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
@@ -320,18 +357,31 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
   info: GraphQLResolveInfo
 ) => TResult | Promise<TResult>;
 
+/** Mapping of federation types */
+export type FederationTypes = {
+  Order: Order;
+  User: User;
+};
 
+/** Mapping of federation reference types */
+export type FederationReferenceTypes = {
+  Order:
+    ( { __typename: 'Order' }
+    & GraphQLRecursivePick<FederationTypes['Order'], {"id":true}> );
+  User:
+    ( { __typename: 'User' }
+    & GraphQLRecursivePick<FederationTypes['User'], {"id":true}> );
+};
 
 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   EmailStatus: EmailStatus;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  FieldSet: ResolverTypeWrapper<Scalars['FieldSet']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Order: ResolverTypeWrapper<OrderRecord>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   OrderConnection: ResolverTypeWrapper<Omit<OrderConnection, 'nodes'> & { nodes: Array<ResolversTypes['Order']> }>;
   OrderItem: ResolverTypeWrapper<OrderItemRecord>;
   OrderItemInput: OrderItemInput;
@@ -340,21 +390,25 @@ export type ResolversTypes = {
   PersonalInfo: ResolverTypeWrapper<PersonalUser>;
   PlaceOrderInput: PlaceOrderInput;
   PlaceOrderPayload: ResolverTypeWrapper<Omit<PlaceOrderPayload, 'order'> & { order?: Maybe<ResolversTypes['Order']> }>;
+  Product: ResolverTypeWrapper<Product>;
   ProfessionalInfo: ResolverTypeWrapper<Profile>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   User: ResolverTypeWrapper<UserRef>;
   UserError: ResolverTypeWrapper<UserError>;
   UserErrorCode: UserErrorCode;
+  link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
+  link__Purpose: Link__Purpose;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  Boolean: Scalars['Boolean']['output'];
-  ID: Scalars['ID']['output'];
-  Int: Scalars['Int']['output'];
+  FieldSet: Scalars['FieldSet']['output'];
   Mutation: Record<PropertyKey, never>;
   Order: OrderRecord;
+  ID: Scalars['ID']['output'];
   OrderConnection: Omit<OrderConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Order']> };
   OrderItem: OrderItemRecord;
   OrderItemInput: OrderItemInput;
@@ -362,11 +416,15 @@ export type ResolversParentTypes = {
   PersonalInfo: PersonalUser;
   PlaceOrderInput: PlaceOrderInput;
   PlaceOrderPayload: Omit<PlaceOrderPayload, 'order'> & { order?: Maybe<ResolversParentTypes['Order']> };
+  Product: Product;
   ProfessionalInfo: Profile;
   Query: Record<PropertyKey, never>;
-  String: Scalars['String']['output'];
   User: UserRef;
   UserError: UserError;
+  link__Import: Scalars['link__Import']['output'];
+  String: Scalars['String']['output'];
+  Int: Scalars['Int']['output'];
+  Boolean: Scalars['Boolean']['output'];
 };
 
 export type ComplexityDirectiveArgs = {
@@ -380,17 +438,31 @@ export type Experimental_DisableErrorPropagationDirectiveArgs = { };
 
 export type Experimental_DisableErrorPropagationDirectiveResolver<Result, Parent, ContextType = GraphContext, Args = Experimental_DisableErrorPropagationDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type LinkDirectiveArgs = {
+  as?: Maybe<Scalars['String']['input']>;
+  for?: Maybe<Link__Purpose>;
+  import?: Maybe<Array<Maybe<Scalars['link__Import']['input']>>>;
+  url: Scalars['String']['input'];
+};
+
+export type LinkDirectiveResolver<Result, Parent, ContextType = GraphContext, Args = LinkDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type OwnerOnlyDirectiveArgs = {
   owner: Scalars['String']['input'];
 };
 
 export type OwnerOnlyDirectiveResolver<Result, Parent, ContextType = GraphContext, Args = OwnerOnlyDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export interface FieldSetScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['FieldSet'], any> {
+  name: 'FieldSet';
+}
+
 export type MutationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   placeOrder?: Resolver<ResolversTypes['PlaceOrderPayload'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
 };
 
-export type OrderResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order']> = {
+export type OrderResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
   createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -407,6 +479,7 @@ export type OrderConnectionResolvers<ContextType = GraphContext, ParentType exte
 
 export type OrderItemResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['OrderItem'] = ResolversParentTypes['OrderItem']> = {
   available?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
   productId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   unitPriceCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -431,6 +504,10 @@ export type PlaceOrderPayloadResolvers<ContextType = GraphContext, ParentType ex
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
+export type ProductResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type ProfessionalInfoResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ProfessionalInfo'] = ResolversParentTypes['ProfessionalInfo']> = {
   company?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   skills?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -445,7 +522,8 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   users?: Resolver<Array<Maybe<ResolversTypes['User']>>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'ids'>>;
 };
 
-export type UserResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
+export type UserResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   orders?: Resolver<Maybe<ResolversTypes['OrderConnection']>, ParentType, ContextType, RequireFields<UserOrdersArgs, 'first'>>;
   personal?: Resolver<ResolversTypes['PersonalInfo'], ParentType, ContextType>;
@@ -458,7 +536,12 @@ export type UserErrorResolvers<ContextType = GraphContext, ParentType extends Re
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
+  name: 'link__Import';
+}
+
 export type Resolvers<ContextType = GraphContext> = {
+  FieldSet?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   OrderConnection?: OrderConnectionResolvers<ContextType>;
@@ -466,14 +549,17 @@ export type Resolvers<ContextType = GraphContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   PersonalInfo?: PersonalInfoResolvers<ContextType>;
   PlaceOrderPayload?: PlaceOrderPayloadResolvers<ContextType>;
+  Product?: ProductResolvers<ContextType>;
   ProfessionalInfo?: ProfessionalInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
+  link__Import?: GraphQLScalarType;
 };
 
 export type DirectiveResolvers<ContextType = GraphContext> = {
   complexity?: ComplexityDirectiveResolver<any, any, ContextType>;
   experimental_disableErrorPropagation?: Experimental_DisableErrorPropagationDirectiveResolver<any, any, ContextType>;
+  link?: LinkDirectiveResolver<any, any, ContextType>;
   ownerOnly?: OwnerOnlyDirectiveResolver<any, any, ContextType>;
 };

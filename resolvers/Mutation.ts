@@ -1,4 +1,4 @@
-import type { MutationResolvers, PlaceOrderPayload } from '../generated/resolvers-types.js';
+import type { MutationResolvers, ResolversTypes } from '../generated/resolvers-types.js';
 import { outageError } from '../place-order/order-saga.js';
 
 export const Mutation: MutationResolvers = {
@@ -7,7 +7,11 @@ export const Mutation: MutationResolvers = {
     const outcome = await orderSaga.place(input, scope, viewer?.userId ?? input.userId);
     switch (outcome.kind) {
       case 'placed':
-        return { order: outcome.order, confirmationEmail: outcome.confirmationEmail, userErrors: [] } satisfies PlaceOrderPayload;
+        return {
+          order: outcome.order,
+          confirmationEmail: outcome.confirmationEmail,
+          userErrors: [],
+        } satisfies ResolversTypes['PlaceOrderPayload'];
       case 'refused':
         return {
           order: null,

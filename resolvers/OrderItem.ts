@@ -2,4 +2,5 @@ import type { OrderItemResolvers } from '../generated/resolvers-types.js';
 
 export const OrderItem: OrderItemResolvers = {
   available: (item, _, context) => context.inventory.available(item.productId),
+  product: (item) => ({ id: item.productId }),
 };

@@ -4,7 +4,6 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createHttpServer } from './http-server.js';
-import { makeExecutableSchema } from '@graphql-tools/schema';
 import { createYoga, type YogaLogger } from 'graphql-yoga';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { Upstream, type Upstreams } from '../datasources/upstream.js';
@@ -19,13 +18,13 @@ import { OrderSaga } from '../place-order/order-saga.js';
 import { RedisSagaStore } from '../place-order/redis-saga-store.js';
 import type { SagaStore } from '../place-order/saga-store.js';
 import { SqliteSagaStore } from '../place-order/sqlite-saga-store.js';
-import { resolvers } from '../resolvers/index.js';
 import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
 import { createContext } from './context.js';
 import { processRoutes, type Route } from './http-routes.js';
 import { graphiqlOptions } from './graphiql.js';
 import { graphiqlPage } from './graphiql-page.js';
-import { ownPersistedDocumentsPath, readGraphQLFiles } from './project-files.js';
+import { ownPersistedDocumentsPath } from './project-files.js';
+import { subgraphSchema } from './subgraph.js';
 import { PersistedDocuments } from '../security/persisted-operations.js';
 import { ConfigError, type Config } from './config.js';
 import { assignRequestId } from '../security/request-id.js';
@@ -89,7 +88,8 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
   const orderSaga = new OrderSaga(upstreams, store, { ...orders, requestTimeoutMs: config.requestTimeoutMs }, logger, metrics);
   orderSaga.start();
 
-  const schema = withOwnerRules(makeExecutableSchema({ typeDefs: [...readGraphQLFiles('schema').values()], resolvers }));
+  // A Federation v2 subgraph schema, which also serves the graph's own endpoint (server/subgraph.ts).
+  const schema = withOwnerRules(subgraphSchema());
   const { auth, limits, exposure } = config;
   const verifier = auth.jwtSecret === undefined && auth.jwksUrl === undefined ? undefined : new TokenVerifier(auth);
   const persisted = persistedDocuments([ownPersistedDocumentsPath(), ...(exposure.persistedOperationsFiles ?? [])]);
