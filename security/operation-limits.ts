@@ -211,7 +211,8 @@ function costVariables(schema: GraphQLSchema, document: DocumentNode): string[] 
           ?.astNode?.directives?.some(
             (directive) => directive.name.value === 'complexity' && directive.arguments?.some((arg) => arg.name.value === 'multipliers'),
           );
-        if (multiplied === true) field.arguments?.forEach(collect);
+        // `_entities` is multiplied by its representations (entitiesEstimator).
+        if (multiplied === true || field.name.value === '_entities') field.arguments?.forEach(collect);
       },
       Directive: (directive) => {
         directive.arguments?.forEach(collect);
