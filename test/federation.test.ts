@@ -16,6 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { subgraphSdl } from '../server/subgraph.js';
 import { json, type Handler } from './support/fake-upstream.js';
 import { graphHarness } from './support/harness.js';
+import { bearer, HMAC_AUTH, hmacToken } from './support/tokens.js';
 
 const start = graphHarness();
 const failing: Handler = (_, res) => json(res, 500, { error: { code: 'BROKEN', message: 'broken' } });
@@ -51,6 +52,16 @@ describe('_entities', () => {
     });
     expect(body.data?._entities).toEqual([expect.objectContaining({ id: 'o1' }), expect.objectContaining({ id: 'o3' })]);
     expect(fakes.orders.requests.map((request) => request.pathname)).toEqual(['/orders']);
+  });
+
+  it("an Order by key is the caller's own only, as Query.order is (authentication on)", async () => {
+    const { graph } = await start({}, HMAC_AUTH);
+    const query = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id } } }';
+    const r = [{ __typename: 'Order', id: 'o1' }];
+    expect((await graph.query(query, { r }, bearer(await hmacToken('u1')))).body.data?._entities).toEqual([{ id: 'o1' }]);
+    const other = await graph.query(query, { r }, bearer(await hmacToken('u2')));
+    expect(other.body.data?._entities).toEqual([null]);
+    expect(other.body.errors?.map((error) => [error.path, error.extensions?.code])).toEqual([[['_entities', 0], 'FORBIDDEN']]);
   });
 
   it('a failing optional upstream fails only its fields, at their _entities path', async () => {
