@@ -10,6 +10,7 @@ import { contractHandlers, startContractFakes } from './support/contract-fakes.j
 import { startGraph } from './support/graph.js';
 import { deferred, json, type Handler } from './support/fake-upstream.js';
 import { graphHarness } from './support/harness.js';
+import { writeFakes } from './support/write-fakes.js';
 import { parts } from './support/multipart.js';
 
 const start = graphHarness();
@@ -237,6 +238,33 @@ describe('onError: anything else', () => {
     const header = await graph.query(PROFILE, {}, { 'x-graph-on-error': 'NEVER' });
     expect([get.status, header.status]).toEqual([400, 400]);
     expect(fakes.personal.requests).toHaveLength(0);
+  });
+});
+
+describe('mutations', () => {
+  const TWO_ORDERS = `mutation {
+    first: placeOrder(input: { userId: "u1", items: [{ productId: "p1", quantity: 1 }], idempotencyKey: "" }) { order { id } }
+    second: placeOrder(input: { userId: "u1", items: [{ productId: "p1", quantity: 1 }], idempotencyKey: "key-2" }) { order { id } }
+  }`;
+  const creates = (write: ReturnType<typeof writeFakes>) => write.state.orders.size;
+
+  it('HALT: after the first error the later mutation fields are not started', async () => {
+    const write = writeFakes();
+    const { graph } = await start(write.handlers);
+    const { body } = await graph.query(TWO_ORDERS, {}, {}, { onError: 'HALT' });
+    expect(body).toEqual({
+      data: null,
+      errors: [expect.objectContaining({ path: ['first'], extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })],
+    });
+    expect(creates(write)).toBe(0);
+  });
+
+  it('NULL: the failed one is null, the next one runs', async () => {
+    const write = writeFakes();
+    const { graph } = await start(write.handlers);
+    const { body } = await graph.query(TWO_ORDERS, {}, {}, { onError: 'NULL' });
+    expect(body.data).toEqual({ first: null, second: { order: { id: expect.any(String) } } });
+    expect(creates(write)).toBe(1);
   });
 });
 
