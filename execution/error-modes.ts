@@ -23,11 +23,6 @@ import { withIntrospectionAsWritten } from './introspection-as-written.js';
 /** The operation directive graphql-js 17 reads as "errors do not propagate". */
 export const DISABLE_ERROR_PROPAGATION = 'experimental_disableErrorPropagation';
 
-/** The request's mode as it was asked for: the parameter, else the header; a request error when it is not a mode. */
-export function requestedErrorMode(params: Record<string, unknown>, headers: Headers): ErrorMode | undefined {
-  return errorModeOf(params[ON_ERROR_PARAMETER]) ?? errorModeOf(headers.get(ON_ERROR_HEADER) ?? undefined, ON_ERROR_HEADER);
-}
-
 /**
  * One request's error handling. Under `HALT` it owns the request's signal: the client's,
  * aborted by a halt too, and a count of the calls in flight (what a halt cancels).
@@ -76,19 +71,18 @@ export class RequestErrorHandling implements ErrorHandling {
 
 interface ModeContext {
   readonly onError: RequestErrorHandling;
-  readonly request: Request;
 }
 
-/** Reads and checks `onError` before anything runs, and runs each operation in its mode. */
+/**
+ * Reads and checks `onError` before anything runs (the parameter, else the header), leaving the
+ * mode in the `onError` parameter for the context; and runs each operation in its mode.
+ */
 export function useErrorModes(): Plugin<ModeContext> {
   return {
     onParams({ params, request, setParams }) {
-      // Yoga's GET parser keeps only the four standard parameters.
-      const raw =
-        request.method === 'GET'
-          ? (new URL(request.url).searchParams.get(ON_ERROR_PARAMETER) ?? undefined)
-          : (params as Record<string, unknown>)[ON_ERROR_PARAMETER];
-      const mode = requestedErrorMode({ [ON_ERROR_PARAMETER]: raw }, request.headers);
+      // A GET request's too (security/get-parameters.ts reads it from the query string).
+      const raw = (params as Record<string, unknown>)[ON_ERROR_PARAMETER];
+      const mode = errorModeOf(raw) ?? errorModeOf(request.headers.get(ON_ERROR_HEADER) ?? undefined, ON_ERROR_HEADER);
       if (mode !== undefined || raw !== undefined) setParams({ ...params, [ON_ERROR_PARAMETER]: mode } as typeof params);
     },
     onExecute({ args, executeFn, setExecuteFn }) {
@@ -100,7 +94,7 @@ export function useErrorModes(): Plugin<ModeContext> {
           return;
         case 'NULL':
           setExecuteFn((nulling: ExecutionArgs) =>
-            withIntrospectionAsWritten(nulling, (twin) => executeFn({ ...twin, schema: nullingSchema(twin.schema) }), executeFn),
+            withIntrospectionAsWritten(nulling, operation, (twin) => executeFn({ ...twin, schema: nullingSchema(twin.schema) }), executeFn),
           );
           return;
         case 'HALT':

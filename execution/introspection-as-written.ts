@@ -19,15 +19,16 @@ const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
 type Execute = (args: ExecutionArgs) => unknown;
 
 /**
- * Runs `run` (the twin) on the operation, and its introspection fields on the schema as written
- * (`args.schema`), their answers in their own places.
+ * Runs `run` (the twin) on `operation` (graphql's `getOperationAST` of the arguments), and its
+ * introspection fields with `asWritten` on the schema as written, their answers in their own places.
  */
-export function withIntrospectionAsWritten(args: ExecutionArgs, run: Execute, asWritten: Execute = run): unknown {
-  const operation = args.document.definitions.find(
-    (definition): definition is OperationDefinitionNode =>
-      definition.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || definition.name?.value === args.operationName),
-  );
-  if (operation === undefined || operation.operation !== OperationTypeNode.QUERY) return run(args);
+export function withIntrospectionAsWritten(
+  args: ExecutionArgs,
+  operation: OperationDefinitionNode | null | undefined,
+  run: Execute,
+  asWritten: Execute,
+): unknown {
+  if (operation?.operation !== OperationTypeNode.QUERY) return run(args);
   const fields = introspectionFields(operation.selectionSet.selections, args.document);
   if (fields.length === 0) return run(args);
   const onlyIntrospection: DocumentNode = {
@@ -36,7 +37,7 @@ export function withIntrospectionAsWritten(args: ExecutionArgs, run: Execute, as
       definition === operation ? { ...operation, selectionSet: { ...operation.selectionSet, selections: fields } } : definition,
     ),
   };
-  const written = asWritten({ ...args, document: onlyIntrospection, schema: args.schema, rootValue: args.rootValue });
+  const written = asWritten({ ...args, document: onlyIntrospection });
   return merge(run(args), written);
 }
 

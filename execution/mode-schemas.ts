@@ -13,7 +13,7 @@
  *
  * Validation always runs against the schema as written; the twins only change execution.
  */
-import { MapperKind, mapSchema, pathToArray } from '@graphql-tools/utils';
+import { MapperKind, mapSchema, pathToArray, type FieldMapper } from '@graphql-tools/utils';
 import {
   GraphQLError,
   GraphQLList,
@@ -37,51 +37,43 @@ const haltingSchemas = new WeakMap<GraphQLSchema, GraphQLSchema>();
 
 /** The twin for `NULL`: nothing bubbles, and a `null` the schema forbids is still an error. */
 export function nullingSchema(schema: GraphQLSchema): GraphQLSchema {
-  let twin = nullingSchemas.get(schema);
-  if (twin === undefined) {
-    twin = mapSchema(schema, {
-      [MapperKind.OBJECT_FIELD]: (field) => {
-        const resolve = field.resolve ?? defaultFieldResolver;
-        const written = field.type;
-        const nulling: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) =>
-          then(resolve(source, args, context, info), (value) => holesAsErrors(value, written, info));
-        return { ...field, type: nullable(written), resolve: nulling };
-      },
-    });
-    nullingSchemas.set(schema, twin);
-  }
-  return twin;
+  return twinOf(nullingSchemas, schema, (field) => {
+    const resolve = field.resolve ?? defaultFieldResolver;
+    const written = field.type;
+    const nulling: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) =>
+      then(resolve(source, args, context, info), (value) => holesAsErrors(value, written, info));
+    return { ...field, type: nullable(written), resolve: nulling };
+  });
 }
 
 /** The twin for `HALT`: the same types, and every field error reported to the request as it happens. */
 export function haltingSchema(schema: GraphQLSchema): GraphQLSchema {
-  let twin = haltingSchemas.get(schema);
-  if (twin === undefined) {
-    twin = mapSchema(schema, {
-      [MapperKind.OBJECT_FIELD]: (field) => {
-        const resolve = field.resolve ?? defaultFieldResolver;
-        const written = field.type;
-        const halting: GraphQLFieldResolver<unknown, ModeContext> = (source, args, context, info) => {
-          const halt = (error: unknown, path: readonly (string | number)[]) =>
-            context.onError.halt(locatedError(error, info.fieldNodes, path));
-          let value: unknown;
-          try {
-            value = resolve(source, args, context, info);
-          } catch (error) {
-            halt(error, pathToArray(info.path));
-            throw error;
-          }
-          return then(
-            value,
-            (resolved) => reportHoles(resolved, written, info, pathToArray(info.path), halt),
-            (error) => halt(error, pathToArray(info.path)),
-          );
-        };
-        return { ...field, resolve: halting };
-      },
-    });
-    haltingSchemas.set(schema, twin);
-  }
+  return twinOf(haltingSchemas, schema, (field) => {
+    const resolve = field.resolve ?? defaultFieldResolver;
+    const written = field.type;
+    const halting: GraphQLFieldResolver<unknown, ModeContext> = (source, args, context, info) => {
+      const halt = (error: unknown, path: readonly (string | number)[]) => context.onError.halt(locatedError(error, info.fieldNodes, path));
+      let value: unknown;
+      try {
+        value = resolve(source, args, context, info);
+      } catch (error) {
+        halt(error, pathToArray(info.path));
+        throw error;
+      }
+      return then(
+        value,
+        (resolved) => reportHoles(resolved, written, info, pathToArray(info.path), halt),
+        (error) => halt(error, pathToArray(info.path)),
+      );
+    };
+    return { ...field, resolve: halting };
+  });
+}
+
+/** The twin of `schema` with every object field mapped by `field`, built once per schema. */
+function twinOf(twins: WeakMap<GraphQLSchema, GraphQLSchema>, schema: GraphQLSchema, field: FieldMapper): GraphQLSchema {
+  let twin = twins.get(schema);
+  if (twin === undefined) twins.set(schema, (twin = mapSchema(schema, { [MapperKind.OBJECT_FIELD]: field })));
   return twin;
 }
 

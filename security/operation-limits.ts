@@ -110,12 +110,6 @@ export function useOperationLimits(limits: LimitSettings): Plugin[] {
   ] as Plugin[];
 }
 
-/** A router's `_entities(representations:)` costs what it selects once per representation, as `users(ids:)` does. */
-const entitiesEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
-  const representations = (args as { representations?: unknown }).representations;
-  return field.name === '_entities' && Array.isArray(representations) ? (1 + childComplexity) * representations.length : undefined;
-};
-
 /**
  * A list of objects whose arguments do not say how long it is counts `defaultListSize`
  * times; a list of scalars counts once (its items are not fetched one by one).
@@ -142,7 +136,7 @@ function listEstimator(defaultListSize: number): ComplexityEstimator {
  * saturation); its variables are still coerced, so that bad ones are refused the same way.
  */
 function useCostLimit(limits: LimitSettings): Plugin {
-  const estimators = [directiveEstimator({ name: 'complexity' }), entitiesEstimator, listEstimator(limits.defaultListSize)];
+  const estimators = [directiveEstimator({ name: 'complexity' }), listEstimator(limits.defaultListSize)];
   const known = new WeakMap<DocumentNode, Map<string, OperationCosts>>();
   return {
     onExecute({ args, setResultAndStopExecution }) {
@@ -211,8 +205,7 @@ function costVariables(schema: GraphQLSchema, document: DocumentNode): string[] 
           ?.astNode?.directives?.some(
             (directive) => directive.name.value === 'complexity' && directive.arguments?.some((arg) => arg.name.value === 'multipliers'),
           );
-        // `_entities` is multiplied by its representations (entitiesEstimator).
-        if (multiplied === true || field.name.value === '_entities') field.arguments?.forEach(collect);
+        if (multiplied === true) field.arguments?.forEach(collect);
       },
       Directive: (directive) => {
         directive.arguments?.forEach(collect);

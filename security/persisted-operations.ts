@@ -28,7 +28,7 @@ const manifestSchema = z.record(z.string().min(1), z.string().min(1));
 
 /** Documents by hash, from manifest files; `reload()` reads them again. */
 export class PersistedDocuments {
-  private documents = new Map<string, string>();
+  private documents: Map<string, string>;
 
   constructor(private readonly files: readonly string[]) {
     this.documents = this.read();
@@ -37,10 +37,6 @@ export class PersistedDocuments {
   /** The document of `hash` (`sha256:<hex>` or `<hex>`), if a manifest has it. */
   get(hash: string): string | undefined {
     return this.documents.get(bare(hash));
-  }
-
-  get size(): number {
-    return this.documents.size;
   }
 
   /** Reads every manifest again; a file that cannot be read or parsed leaves the last set in place (and throws). */

@@ -20,7 +20,8 @@ import { InventoryDataSource } from '../datasources/inventory-datasource.js';
 import type { OrderSaga } from '../place-order/order-saga.js';
 import { UPSTREAM_CALLS_HEADER } from '../telemetry/upstream-call-list.js';
 import { viewerOf, type Viewer } from '../security/authentication.js';
-import { RequestErrorHandling, requestedErrorMode } from '../execution/error-modes.js';
+import { RequestErrorHandling } from '../execution/error-modes.js';
+import { ON_ERROR_PARAMETER, errorModeOf } from '../errors/error-mode.js';
 
 /**
  * The context of one GraphQL request. Its `scope` says who made the request (its id, their
@@ -45,8 +46,8 @@ export function createContext(
   settings: { requestTimeoutMs: number; upstreamCallList: boolean },
 ): GraphContext {
   const { requestTimeoutMs } = settings;
-  // Checked before anything ran (execution/error-modes.ts): a valid mode or none.
-  const onError = new RequestErrorHandling(requestedErrorMode(params, request.headers), request.signal);
+  // Resolved and checked before anything ran (execution/error-modes.ts): a mode or none.
+  const onError = new RequestErrorHandling(errorModeOf(params[ON_ERROR_PARAMETER]), request.signal);
   const wantsCalls = settings.upstreamCallList && request.headers.get(UPSTREAM_CALLS_HEADER) === '1';
   const scope = {
     trace: {},

@@ -6,11 +6,19 @@
  */
 import { buildSubgraphSchema, printSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, parse, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, parse, type ConstDirectiveNode, type GraphQLSchema, type ObjectTypeDefinitionNode } from 'graphql';
 import { badUserInput } from '../errors/graph-errors.js';
 import { MAX_BATCH_SIZE } from '../datasources/http-datasource.js';
 import { resolvers } from '../resolvers/index.js';
 import { readGraphQLFiles } from './project-files.js';
+
+/**
+ * `_entities` costs what `users(ids:)` costs: what it selects, once per representation. Declared
+ * as the SDL declares it for its own fields (security/operation-limits.ts reads `@complexity`).
+ */
+const COST_PER_REPRESENTATION: readonly ConstDirectiveNode[] = (
+  parse('type Query { _entities: Int @complexity(value: 1, multipliers: ["representations"]) }').definitions[0] as ObjectTypeDefinitionNode
+).fields![0]!.directives!;
 
 export function subgraphSchema(): GraphQLSchema {
   const typeDefs = parse([...readGraphQLFiles('schema').values()].join('\n'));
@@ -22,6 +30,9 @@ export function subgraphSchema(): GraphQLSchema {
       const resolve = field.resolve ?? defaultFieldResolver;
       return {
         ...field,
+        ...(field.astNode
+          ? { astNode: { ...field.astNode, directives: [...(field.astNode.directives ?? []), ...COST_PER_REPRESENTATION] } }
+          : {}),
         resolve: (source, args: { representations: readonly unknown[] }, context, info) => {
           const count = args.representations.length;
           if (count > MAX_BATCH_SIZE)

@@ -299,26 +299,33 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
     expect(write.state.orders.size).toBe(0);
   });
 
-  it('inventory down: the order is cancelled, and the reservation that may exist is released once inventory is back', async () => {
-    const write = writeFakes();
-    const released = outage(
-      write.handlers.inventory,
-      () => true,
-      (m) => m === 'DELETE',
-    );
-    const { graph } = await start(write, { inventory: released.handler });
-    const { body } = await graph.query(PLACE, input('key-1'));
-    expect(body.errors?.map((e) => e.extensions)).toEqual([
-      { code: 'UPSTREAM_UNAVAILABLE', service: 'inventory', upstreamStatus: 503, retryable: true },
-    ]);
-    expect([...write.state.orders.values()].map((o) => o.status)).toEqual(['CANCELLED']);
+  it.each([
+    ['by default', {}],
+    ['with onError HALT, which ends the answer only', { onError: 'HALT' }],
+  ])(
+    'inventory down (%s): the order is cancelled, and the reservation that may exist is released once inventory is back',
+    async (_, params) => {
+      const write = writeFakes();
+      const released = outage(
+        write.handlers.inventory,
+        () => true,
+        (m) => m === 'DELETE',
+      );
+      const { graph } = await start(write, { inventory: released.handler });
+      const { body } = await graph.query(PLACE, input('key-1'), {}, params);
+      expect(body.data).toBeNull();
+      expect(body.errors?.map((e) => e.extensions)).toEqual([
+        { code: 'UPSTREAM_UNAVAILABLE', service: 'inventory', upstreamStatus: 503, retryable: true },
+      ]);
+      expect([...write.state.orders.values()].map((o) => o.status)).toEqual(['CANCELLED']);
 
-    released.back();
-    await released.recovered;
-    expect([...write.state.reservations.values()].every((r) => r.released)).toBe(true);
-    expect(write.state.stock).toEqual(new Map(Object.entries(STOCK)));
-    expect(write.state.emails).toEqual([]);
-  });
+      released.back();
+      await released.recovered;
+      expect([...write.state.reservations.values()].every((r) => r.released)).toBe(true);
+      expect(write.state.stock).toEqual(new Map(Object.entries(STOCK)));
+      expect(write.state.emails).toEqual([]);
+    },
+  );
 
   it('email service down: QUEUED, then sent exactly once when it is back', async () => {
     const write = writeFakes();
@@ -379,31 +386,6 @@ describeEachBackend('placeOrder, state in $name', (backend) => {
     expect(retried.body.data?.placeOrder).toMatchObject({ order: { id: orderId, status: 'PLACED' }, confirmationEmail: 'QUEUED' });
     expect(write.state.orders.size).toBe(1);
     expect(write.state.emails).toHaveLength(1);
-  });
-
-  it('onError HALT: inventory down: the order is still cancelled, and the reservation released once inventory is back', async () => {
-    const write = writeFakes();
-    const released = outage(
-      write.handlers.inventory,
-      () => true,
-      (m) => m === 'DELETE',
-    );
-    const { graph } = await start(write, { inventory: released.handler });
-    const { body } = await graph.query(PLACE, input('key-1'), {}, { onError: 'HALT' });
-    expect(body).toEqual({
-      data: null,
-      errors: [
-        expect.objectContaining({
-          extensions: { code: 'UPSTREAM_UNAVAILABLE', service: 'inventory', upstreamStatus: 503, retryable: true },
-        }),
-      ],
-    });
-    expect([...write.state.orders.values()].map((o) => o.status)).toEqual(['CANCELLED']);
-
-    released.back();
-    await released.recovered;
-    expect([...write.state.reservations.values()].every((r) => r.released)).toBe(true);
-    expect(write.state.emails).toEqual([]);
   });
 
   it('the same key twice in a row: one order, one reservation, one email, the same answer', async () => {
