@@ -4,8 +4,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  // bench/apollo/ is the reference server of the benchmark, with a package.json of its own.
-  { ignores: ['node_modules/', 'dist/', 'data/', 'generated/', 'bench/apollo/'] },
+  // bench/apollo/ and bench/mercurius/ are reference servers of the benchmark, each with a package.json of its own.
+  { ignores: ['node_modules/', 'dist/', 'data/', 'generated/', 'bench/apollo/', 'bench/mercurius/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -229,6 +229,7 @@ async function startReference(name: string, script: string, announce: string): P
 }
 
 const startApollo = () => startReference('Apollo', 'bench/apollo/server.ts', 'Apollo reference on');
+const startMercurius = () => startReference('Mercurius', 'bench/mercurius/server.ts', 'Mercurius reference on');
 const startFanout = () => startReference('fan-out', 'bench/fanout/server.ts', 'hand-written fan-out on');
 
 async function startGraph(): Promise<Server> {
@@ -449,16 +450,20 @@ async function deferred(graph: Server): Promise<void> {
   );
 }
 
+/** `BENCH_SCENARIOS=S1,S3`: only these scenarios, without the memory and @defer runs (while working on one). */
+const chosen = process.env.BENCH_SCENARIOS?.split(',');
 const servers: Server[] = [];
 try {
-  servers.push(await startGraph(), await startApollo(), await startFanout());
+  servers.push(await startGraph(), await startApollo(), await startMercurius(), await startFanout());
   console.log(
     `demo services at ${LATENCY_MS} ms a call; servers in production mode, each pinned to CPU ${SERVER_CPU}; ` +
       `load generator and demo services on CPU 0`,
   );
-  for (const scenario of SCENARIOS) await compare(servers, scenario);
-  await memoryOverTime(servers[0]!);
-  await deferred(servers[0]!);
+  for (const scenario of SCENARIOS) if (chosen === undefined || chosen.includes(scenario.name)) await compare(servers, scenario);
+  if (chosen === undefined) {
+    await memoryOverTime(servers[0]!);
+    await deferred(servers[0]!);
+  }
   for (const server of servers) console.log(`peak resident memory: ${server.name} ${memory(server.pid).peak.toFixed(0)} MiB`);
 } finally {
   for (const server of servers) {
