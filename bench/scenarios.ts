@@ -28,6 +28,7 @@ import { Pool, request } from 'undici';
 import { createDemoData, FAULTY_PROFILE_USERS, OUT_OF_STOCK_PRODUCTS } from '../demo/data.js';
 import { freshStatePath, startServerProcess } from '../test/support/server-process.js';
 import { startDemoProcess } from './demo-process.js';
+import { distinctUsers, pick, readBodies } from './bodies.js';
 import { closedLoop, cpuSeconds, median, memory, paced, percentile, pin } from './load.js';
 
 const LATENCY_MS = 20;
@@ -49,7 +50,6 @@ const data = createDemoData();
 const users = [...data.users.keys()].filter((id) => !FAULTY_PROFILE_USERS.includes(id));
 const orders = [...data.orders.keys()];
 const products = [...data.products.keys()].filter((id) => !OUT_OF_STOCK_PRODUCTS.includes(id));
-const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
 let sequence = 0;
 
 interface Scenario {
@@ -95,13 +95,7 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'S1',
     what: 'user(id) { personal professional orders(first: 5) }',
-    body: () =>
-      JSON.stringify({
-        query:
-          'query S1($id: ID!) { user(id: $id) { id personal { name email city } professional { company title } ' +
-          'orders(first: 5) { nodes { id totalCents } } } }',
-        variables: { id: pick(users) },
-      }),
+    body: readBodies.S1,
     floor: () => {
       const id = pick(users);
       return Promise.all([
@@ -118,13 +112,9 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'S2',
     what: 'users(ids: 50 random ids) { personal professional }',
-    body: () =>
-      JSON.stringify({
-        query: 'query S2($ids: [ID!]!) { users(ids: $ids) { id personal { name city } professional { title } } }',
-        variables: { ids: distinct(50) },
-      }),
+    body: readBodies.S2,
     floor: () => {
-      const ids = distinct(50);
+      const ids = distinctUsers(50);
       return Promise.all([
         call(api('personal'), `/users?ids=${ids.join(',')}`),
         ...ids.map((id) => call(api('professional'), `/profiles/${id}`)),
@@ -140,11 +130,7 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'S3',
     what: 'order(id) { items { available } user { personal } }',
-    body: () =>
-      JSON.stringify({
-        query: 'query S3($id: ID!) { order(id: $id) { id items { productId available } user { personal { name } } } }',
-        variables: { id: pick(orders) },
-      }),
+    body: readBodies.S3,
     floor: async () => {
       const order = data.orders.get(pick(orders))!;
       await call(api('orders'), `/orders/${order.id}`);
@@ -193,12 +179,6 @@ const SCENARIOS: Scenario[] = [
     connections: CONNECTIONS,
   },
 ];
-
-function distinct(n: number): string[] {
-  const chosen = new Set<string>();
-  while (chosen.size < n) chosen.add(pick(users));
-  return [...chosen];
-}
 
 async function floorOf(scenario: Scenario): Promise<number> {
   const times: number[] = [];
