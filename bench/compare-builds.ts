@@ -39,11 +39,11 @@ async function start(dist: string): Promise<{ child: ChildProcess; url: string }
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
-  for await (const chunk of child.stdout!) {
+  for await (const chunk of child.stdout) {
     output += String(chunk);
     if (/GraphQL on http:\/\/localhost:\d+/.test(output)) break;
   }
-  child.stdout!.resume();
+  child.stdout.resume();
   return { child, url: `http://127.0.0.1:${/localhost:(\d+)/.exec(output)![1]}/graphql` };
 }
 const servers = [await start(a), await start(b)];
@@ -57,7 +57,8 @@ for (let r = 0; r < rounds; r++)
     const ms = ((cpuSeconds(s.child.pid!) - before) / out.requests.total) * 1000;
     res[i]!.push(ms);
     console.log(
-      `${i === 0 ? a : b}: ${(out.requests.total / seconds).toFixed(0)} req/s ${ms.toFixed(3)} ms CPU/req errors ${out.non2xx + out.errors}`,
+      `${i === 0 ? a : b}: ${(out.requests.total / seconds).toFixed(0)} req/s, ` +
+        `${ms.toFixed(3)} ms CPU a request, ${out.non2xx + out.errors} errors`,
     );
   }
 console.log(
