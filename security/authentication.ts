@@ -8,6 +8,7 @@
  * What a known caller may see is decided in one place, authorization.ts.
  */
 import { createRemoteJWKSet, errors as jose, jwtVerify, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
+import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { authUnavailable, unauthenticated } from '../errors/graph-errors.js';
@@ -122,16 +123,24 @@ export function viewerOf(request: Request): Viewer | undefined {
  * Verifies the token of every GraphQL request before its document is parsed; GraphiQL's
  * page itself needs none. Off (every caller anonymous and trusted) without a verifier.
  */
-export function useAuthentication(verifier: TokenVerifier | undefined): Plugin {
+export function useAuthentication(
+  verifier: TokenVerifier | undefined,
+  /** Counts a refused request against its client (the rate limit): the error to answer instead, if any. */
+  chargeRefusal: (req: IncomingMessage) => Promise<Error | undefined> = () => Promise.resolve(undefined),
+): Plugin<Record<string, unknown>, { req: IncomingMessage }> {
   if (verifier === undefined) return {};
   return {
-    async onParams({ request, setResult }) {
+    // A refusal is thrown, not set as the result: it ends the request's parameter hooks here,
+    // so that nothing after (the rate limit's own count, automatic persisted queries,
+    // persisted operations) acts for a caller it refused, or tells them anything.
+    async onParams({ request, context }) {
+      let viewer: Viewer;
       try {
-        const viewer = await verifier.verify(request.headers.get('authorization'));
-        viewers.set(request, viewer);
+        viewer = await verifier.verify(request.headers.get('authorization'));
       } catch (error) {
-        setResult({ errors: [error as GraphQLError] });
+        throw (await chargeRefusal(context.req)) ?? error;
       }
+      viewers.set(request, viewer);
     },
   };
 }

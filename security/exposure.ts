@@ -8,8 +8,8 @@
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { defaultExtractPersistedOperationId, usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import type { Plugin } from 'graphql-yoga';
-import { PERSISTED_OPERATION_ERRORS } from '../errors/graph-errors.js';
+import type { GraphQLParams, Plugin } from 'graphql-yoga';
+import { badRequest, PERSISTED_OPERATION_ERRORS } from '../errors/graph-errors.js';
 import { useCsrfPrevention } from './csrf-prevention.js';
 import { useAutomaticPersistedQueries, type PersistedDocuments } from './persisted-operations.js';
 
@@ -47,19 +47,46 @@ export function useExposure(exposure: ExposureSettings, documents: PersistedDocu
   const plugins: Plugin[] = [
     // Automatic persisted queries register documents: never where only the manifests' may run.
     ...(exposure.persistedOperationsOnly ? [] : [useAutomaticPersistedQueries(documents)]),
-    usePersistedOperations({
-      // `documentId` (GraphQL over HTTP's persisted documents), else Apollo's `extensions.persistedQuery`.
-      extractPersistedOperationId: (params, request, context) => {
-        const { documentId } = params as { documentId?: unknown };
-        return typeof documentId === 'string' ? documentId : defaultExtractPersistedOperationId(params, request, context);
-      },
-      // Codegen names a document `sha256:<hex>`; Apollo clients send the bare hex.
-      getPersistedOperation: (key) => documents.get(key) ?? null,
-      allowArbitraryOperations: !exposure.persistedOperationsOnly,
-      customErrors: PERSISTED_OPERATION_ERRORS,
-    }),
+    withRequestParameters(
+      usePersistedOperations({
+        // `documentId` (GraphQL over HTTP's persisted documents), else Apollo's `extensions.persistedQuery`.
+        extractPersistedOperationId: (params, request, context) => {
+          const { documentId } = params as { documentId?: unknown };
+          return typeof documentId === 'string' ? documentId : defaultExtractPersistedOperationId(params, request, context);
+        },
+        // Codegen names a document `sha256:<hex>`; Apollo clients send the bare hex.
+        getPersistedOperation: (key) => documents.get(key) ?? null,
+        allowArbitraryOperations: !exposure.persistedOperationsOnly,
+        customErrors: PERSISTED_OPERATION_ERRORS,
+      }),
+    ),
   ];
   if (exposure.csrfPrevention) plugins.push(useCsrfPrevention());
   if (!exposure.introspection) plugins.push(useDisableIntrospection(), blockFieldSuggestionsPlugin());
   return plugins;
+}
+
+/**
+ * Yoga's persisted-operations plugin with the request's other parameters kept: it rebuilds the
+ * parameters from the four standard ones when it puts the document in, which dropped `onError`
+ * (a persisted operation always ran under PROPAGATE). Whatever else the request said is put
+ * back beside the document. A request with both a document and a hash is refused, saying which
+ * to send (yoga only says that `documentId` is unexpected).
+ */
+function withRequestParameters(plugin: Plugin): Plugin {
+  const onParams = plugin.onParams;
+  if (onParams === undefined) return plugin;
+  return {
+    ...plugin,
+    onParams(payload) {
+      const sent = payload.params as GraphQLParams & Record<string, unknown>;
+      if (typeof sent.query === 'string' && sent.query !== '' && sent.documentId != null)
+        throw badRequest('Send either the document (query) or the hash of a persisted operation (documentId), not both.');
+      const { documentId: _hash, ...rest } = sent;
+      return onParams({
+        ...payload,
+        setParams: (params) => payload.setParams({ ...rest, ...params }),
+      });
+    },
+  };
 }

@@ -37,6 +37,11 @@ export interface RateLimiter {
    */
   charge(req: IncomingMessage | undefined, peer: string | undefined): void;
   /**
+   * Counts a request that authentication refused against its client's IP (so that guessing
+   * tokens is limited too): the rate limit's refusal when that IP is past its limit.
+   */
+  readonly chargeRefusal: (req: IncomingMessage) => Promise<Error | undefined>;
+  /**
    * Resolves once the shared count can be reached (at once in memory), or after `timeoutMs`:
    * until then each process counts alone, so a replica should not take traffic before.
    */
@@ -60,7 +65,13 @@ export function createRateLimiter(
   logger: YogaLogger,
 ): RateLimiter {
   if (settings.requests === 0)
-    return { plugin: {}, charge: () => undefined, connected: () => Promise.resolve(true), close: () => Promise.resolve() };
+    return {
+      plugin: {},
+      charge: () => undefined,
+      chargeRefusal: () => Promise.resolve(undefined),
+      connected: () => Promise.resolve(true),
+      close: () => Promise.resolve(),
+    };
   const options = { points: settings.requests, duration: settings.windowS };
   let client: Redis | undefined;
   let closing = false;
@@ -90,19 +101,26 @@ export function createRateLimiter(
       insuranceLimiter: new RateLimiterMemory(options),
     });
   }
+  /** Counts one request of `key`: the refusal when it is past the limit. */
+  const consume = async (key: string): Promise<Error | undefined> => {
+    try {
+      await limiter.consume(key);
+      return undefined;
+    } catch (error) {
+      // Anything else is the store failing past its fallback: serve rather than refuse.
+      return error instanceof RateLimiterRes ? rateLimited(error.msBeforeNext) : undefined;
+    }
+  };
   return {
     plugin: {
-      async onParams({ request, context, setResult }) {
+      // A refusal is thrown: it ends the operation's parameter hooks (see authentication.ts).
+      async onParams({ request, context }) {
         const viewer = viewerOf(request);
-        const key = viewer === undefined ? `ip:${clientIp(context.req, settings.trustProxy)}` : `sub:${viewer.userId}`;
-        try {
-          await limiter.consume(key);
-        } catch (refusal) {
-          if (refusal instanceof RateLimiterRes) setResult({ errors: [rateLimited(refusal.msBeforeNext)] });
-          // Anything else is the store failing past its fallback: serve rather than refuse.
-        }
+        const refusal = await consume(viewer === undefined ? `ip:${clientIp(context.req, settings.trustProxy)}` : `sub:${viewer.userId}`);
+        if (refusal !== undefined) throw refusal;
       },
     },
+    chargeRefusal: (req) => consume(`ip:${clientIp(req, settings.trustProxy)}`),
     charge: (req, peer) => {
       const ip = req !== undefined ? clientIp(req, settings.trustProxy) : settings.trustProxy ? undefined : peer;
       if (ip !== undefined) limiter.consume(`ip:${ip}`).catch(() => undefined);

@@ -124,7 +124,8 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
       // Before anything runs: an `onError` that is not a mode is a request error.
       useErrorModes(),
       useErrorHygiene({ hideSuggestions: !exposure.introspection }),
-      useAuthentication(verifier),
+      // A refused token counts against the client's IP in the rate limit (and is answered 429 past it).
+      useAuthentication(verifier, rateLimiter.chargeRefusal),
       rateLimiter.plugin,
       ...useExposure(exposure, persisted),
       ...useOperationLimits(limits),
