@@ -57,6 +57,15 @@ export interface DemoServer {
 
 export const errorBody = (code: string, message: string, extra: object = {}): object => ({ error: { code, message, ...extra } });
 
+/**
+ * Whether a request says its body is JSON. The settings controls take nothing else: a body a web
+ * page can send without a preflight (`text/plain`, a form) would let any site a developer
+ * visits change their demo's faults.
+ */
+export function isJsonRequest(req: IncomingMessage): boolean {
+  return /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+}
+
 export async function startDemoServer(
   name: string,
   routes: readonly Route[],
@@ -75,7 +84,7 @@ export async function startDemoServer(
       const raw = Buffer.concat(chunks).toString('utf8');
       const url = URL.parse(req.url ?? '/', 'http://demo');
       if (url === null) return send(res, { status: 400, body: errorBody('BAD_REQUEST', 'the request target is not a path') });
-      if (url.pathname === '/_demo/settings') return control(req.method ?? 'GET', raw, res);
+      if (url.pathname === '/_demo/settings') return control(req, raw, res);
       if (url.pathname === '/_demo/calls') return send(res, { status: 200, body: Object.fromEntries(calls) });
       const key = `${req.method} ${url.pathname}`;
       calls.set(key, (calls.get(key) ?? 0) + 1);
@@ -85,8 +94,10 @@ export async function startDemoServer(
     });
   });
 
-  function control(method: string, raw: string, res: ServerResponse): void {
-    if (method === 'PUT') {
+  function control(req: IncomingMessage, raw: string, res: ServerResponse): void {
+    if (req.method === 'PUT') {
+      if (!isJsonRequest(req))
+        return send(res, { status: 415, body: errorBody('UNSUPPORTED_MEDIA_TYPE', 'send the settings as application/json') });
       const patch = demoSettingsSchema.partial().safeParse(safeJson(raw));
       if (!patch.success) return send(res, { status: 400, body: errorBody('BAD_SETTINGS', z.prettifyError(patch.error)) });
       configure(patch.data);

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { refuse } from '../errors/http-refusal.js';
 import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
-import { demoSettingsSchema } from './demo-server.js';
+import { demoSettingsSchema, isJsonRequest } from './demo-server.js';
 import type { DemoServices } from './services.js';
 
 /** Settings are a few fields: anything larger is not settings. */
@@ -26,6 +26,11 @@ export function demoRoutes(demo: DemoServices): (req: IncomingMessage, res: Serv
     }
     if (req.method !== 'PUT' && req.method !== 'POST') {
       refuse(res, 405, 'METHOD_NOT_ALLOWED', 'Use GET or PUT.', { allow: 'GET, PUT' });
+      return true;
+    }
+    if (!isJsonRequest(req)) {
+      refuse(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the settings as application/json.');
+      req.resume();
       return true;
     }
     const chunks: Buffer[] = [];

@@ -118,6 +118,15 @@ export function badRequest(message: string): GraphQLError {
   return graphError(message, { code: 'BAD_REQUEST', http: { status: 400 } });
 }
 
+/** `{ _service { sdl } }` where the subgraph's SDL is not served (production): refused as introspection is. */
+export function subgraphSdlRefused(nodes: readonly ASTNode[]): GraphQLError {
+  return graphError(
+    'The subgraph SDL (_service) is not served here: compose with the output of `npm run subgraph`, or set SUBGRAPH_SDL=on.',
+    { code: 'GRAPHQL_VALIDATION_FAILED', http: REQUEST_ERROR },
+    { nodes },
+  );
+}
+
 /** An operation of a type the graph does not serve (a `subscription`): a request error, nothing runs. */
 export function operationNotSupported(type: string, nodes: readonly ASTNode[]): GraphQLError {
   return graphError(

@@ -11,6 +11,7 @@ import { defaultExtractPersistedOperationId, usePersistedOperations } from '@gra
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { badRequest, PERSISTED_OPERATION_ERRORS } from '../errors/graph-errors.js';
 import { useCsrfPrevention } from './csrf-prevention.js';
+import { useSubgraphSdlRefusal } from './subgraph-sdl.js';
 import { useAutomaticPersistedQueries, type PersistedDocuments } from './persisted-operations.js';
 
 /** What the endpoint shows about itself; stricter when `NODE_ENV` is `production`. */
@@ -19,6 +20,13 @@ export interface ExposureSettings {
   readonly production: boolean;
   /** Schema introspection. @default on, off in production (`INTROSPECTION`: `on` or `off`) */
   readonly introspection: boolean;
+  /**
+   * The subgraph's SDL, every description included, as `{ _service { sdl } }` (what a federation
+   * router may fetch at run time). Off, it is refused like introspection; the router gets the
+   * SDL from `npm run subgraph` at build time instead.
+   * @default on, off in production (`SUBGRAPH_SDL`: `on` or `off`)
+   */
+  readonly subgraphSdl: boolean;
   /** GraphiQL on `GET /graphql`. @default on, off in production (`GRAPHIQL`: `on` or `off`) */
   readonly graphiql: boolean;
   /**
@@ -63,6 +71,7 @@ export function useExposure(exposure: ExposureSettings, documents: PersistedDocu
   ];
   if (exposure.csrfPrevention) plugins.push(useCsrfPrevention());
   if (!exposure.introspection) plugins.push(useDisableIntrospection(), blockFieldSuggestionsPlugin());
+  if (!exposure.subgraphSdl) plugins.push(useSubgraphSdlRefusal());
   return plugins;
 }
 

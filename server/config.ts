@@ -85,10 +85,41 @@ const urlValue = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+
 /** Environments being read by `declaredSettings`: each variable read, with its default. */
 const recorders = new WeakMap<Env, (name: string, fallback: unknown) => void>();
 
-/** Reads one variable; a missing or empty value takes the fallback. */
+/**
+ * Settings whose default is the open one (authentication off, no rate limit, introspection where
+ * the mode allows it...): set but blank, they are a templating mistake (`AUTH_JWT_SECRET=`), and
+ * the start is refused rather than failing open.
+ */
+const SECURITY_SETTINGS = new Set([
+  'AUTH_JWT_SECRET',
+  'AUTH_JWKS_URL',
+  'AUTH_ISSUER',
+  'AUTH_AUDIENCE',
+  'AUTH_CLOCK_SKEW_S',
+  'AUTH_ROLES_CLAIM',
+  'AUTH_ADMIN_ROLE',
+  'ADMIN_TOKEN',
+  'RATE_LIMIT_REQUESTS',
+  'RATE_LIMIT_WINDOW_S',
+  'TRUST_PROXY',
+  'INTROSPECTION',
+  'SUBGRAPH_SDL',
+  'GRAPHIQL',
+  'CSRF_PREVENTION',
+  'PERSISTED_OPERATIONS_ONLY',
+  'PERSISTED_OPERATIONS_FILE',
+  'CORS_ORIGINS',
+  'CORS_CREDENTIALS',
+  'DEMO_CONTROLS',
+  'UPSTREAM_CALL_LIST',
+]);
+
+/** Reads one variable; a missing or empty value takes the fallback, except for a security setting (refused). */
 function read<T>(env: Env, name: string, schema: z.ZodType<T>, fallback: T): T {
   recorders.get(env)?.(name, fallback);
   const raw = env[name];
+  if (raw !== undefined && raw.trim() === '' && SECURITY_SETTINGS.has(name))
+    throw new ConfigError(`${name} is set but blank: give it a value, or unset it to take its default`);
   if (raw === undefined || raw.trim() === '') return fallback;
   const parsed = schema.safeParse(raw.trim());
   if (!parsed.success) {
@@ -171,6 +202,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const onOff = (name: string, fallback: boolean): boolean => read(env, name, z.enum(['on', 'off']), fallback ? 'on' : 'off') === 'on';
+  if (env.NODE_ENV?.trim() === '') throw new ConfigError('NODE_ENV is set but blank: set it to production, or unset it');
   const production = env.NODE_ENV === 'production';
 
   const auth: AuthSettings = Object.freeze({
@@ -213,6 +245,7 @@ export function loadConfig(env: Env = process.env): Config {
     exposure: Object.freeze({
       production,
       introspection: onOff('INTROSPECTION', !production),
+      subgraphSdl: onOff('SUBGRAPH_SDL', !production),
       graphiql: onOff('GRAPHIQL', !production),
       csrfPrevention: onOff('CSRF_PREVENTION', production),
       persistedOperationsOnly: onOff('PERSISTED_OPERATIONS_ONLY', false),

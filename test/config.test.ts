@@ -75,6 +75,7 @@ describe('public endpoint settings', () => {
     expect(config.exposure).toEqual({
       production: false,
       introspection: true,
+      subgraphSdl: true,
       graphiql: true,
       csrfPrevention: false,
       persistedOperationsOnly: false,
@@ -82,6 +83,7 @@ describe('public endpoint settings', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).exposure).toEqual({
       production: true,
       introspection: false,
+      subgraphSdl: false,
       graphiql: false,
       csrfPrevention: true,
       persistedOperationsOnly: false,
@@ -99,6 +101,20 @@ describe('public endpoint settings', () => {
     ['GRAPHIQL', 'yes', 'is not valid'],
   ])('refuse %s=%s', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  // A templating mistake (`AUTH_JWT_SECRET=`) must not start a production server with authentication off.
+  it.each(['AUTH_JWT_SECRET', 'AUTH_JWKS_URL', 'AUTH_ISSUER', 'ADMIN_TOKEN', 'RATE_LIMIT_REQUESTS', 'INTROSPECTION', 'NODE_ENV'])(
+    'refuse %s set but blank, naming it',
+    (name) => {
+      for (const blank of ['', '  ']) {
+        expect(() => loadConfig({ NODE_ENV: 'production', [name]: blank })).toThrow(`${name} is set but blank`);
+      }
+    },
+  );
+
+  it('take the default of an ordinary setting set but blank', () => {
+    expect(loadConfig({ MAX_DEPTH: '' }).limits.maxDepth).toBe(10);
   });
 
   it('refuse a secret and a key set at once', () => {

@@ -132,7 +132,8 @@ describe('run-time settings', () => {
     const server = createServer(app.listener);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const settings = (body: unknown) => fetch(`${base}/demo/settings`, { method: 'PUT', body: JSON.stringify(body) });
+    const settings = (body: unknown) =>
+      fetch(`${base}/demo/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const profile = async () => {
       const response = await fetch(`${base}/graphql`, {
         method: 'POST',

@@ -4,10 +4,14 @@
  * few) per finding of the probe; each failed before its change.
  */
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startDemoServices } from '../demo/services.js';
+import { demoRoutes } from '../demo/settings-routes.js';
 import { json, type Handler } from './support/fake-upstream.js';
 import { graphHarness } from './support/harness.js';
 import { bearer, hmacToken, HMAC_AUTH } from './support/tokens.js';
@@ -107,5 +111,70 @@ describe('query and documentId together (finding 11)', () => {
         extensions: { code: 'BAD_REQUEST' },
       },
     ]);
+  });
+});
+
+describe('the subgraph SDL in production (finding 6)', () => {
+  const SDL = '{ _service { sdl } }';
+
+  it('is refused like introspection, with a code, unless SUBGRAPH_SDL=on; the rest of the subgraph stays served', async () => {
+    const { graph } = await start({}, { NODE_ENV: 'production', CSRF_PREVENTION: 'off' });
+    const refused = await graph.query(SDL);
+    expect(refused.status).toBe(400);
+    expect(refused.body.data).toBeUndefined();
+    expect(refused.body.errors?.map((e) => e.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(JSON.stringify(refused.body)).not.toContain('type User');
+    // Through a fragment too.
+    expect((await graph.query('{ ... on Query { _service { sdl } } }')).status).toBe(400);
+    // A router resolving references, and the onError discovery, still answer.
+    const entities = await graph.query('query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { id } } }', {
+      r: [{ __typename: 'User', id: 'u1' }],
+    });
+    expect(entities.body).toEqual({ data: { _entities: [{ id: 'u1' }] } });
+    expect((await graph.query('{ __service { capabilities { identifier } } }')).status).toBe(200);
+
+    const { graph: router } = await start({}, { NODE_ENV: 'production', CSRF_PREVENTION: 'off', SUBGRAPH_SDL: 'on' });
+    const served = await router.query(SDL);
+    expect((served.body.data as { _service: { sdl: string } })._service.sdl).toContain('type User');
+  });
+
+  it('is served outside production, as introspection is', async () => {
+    const { graph } = await start();
+    expect(((await graph.query(SDL)).body.data as { _service: { sdl: string } })._service.sdl).toContain('type User');
+  });
+});
+
+describe('the demo controls take JSON only (finding 10)', () => {
+  it('a text/plain or form body (no preflight needed from a web page) is refused 415 and changes nothing', async () => {
+    const demo = await startDemoServices();
+    const server = createServer((req, res) => {
+      if (!demoRoutes(demo)(req, res)) res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const hang = JSON.stringify({ orders: { fault: 'hang' } });
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+        const refused = await fetch(`${base}/demo/settings`, { method: 'PUT', headers: { 'content-type': type }, body: hang });
+        expect([refused.status, ((await refused.json()) as Answer['body']).errors?.[0]?.extensions?.code]).toEqual([
+          415,
+          'UNSUPPORTED_MEDIA_TYPE',
+        ]);
+        const own = await fetch(`${demo.urls.orders}/_demo/settings`, {
+          method: 'PUT',
+          headers: { 'content-type': type },
+          body: JSON.stringify({ fault: 'hang' }),
+        });
+        expect(own.status).toBe(415);
+      }
+      expect(demo.servers.orders.settings.fault).toBe('none');
+      const accepted = await fetch(`${base}/demo/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: hang });
+      expect(accepted.status).toBe(200);
+      expect(demo.servers.orders.settings.fault).toBe('hang');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await demo.close();
+    }
   });
 });
