@@ -37,11 +37,41 @@ export function subgraphSchema(): GraphQLSchema {
           const count = args.representations.length;
           if (count > MAX_BATCH_SIZE)
             throw badUserInput(`_entities takes at most ${MAX_BATCH_SIZE} representations, got ${count}`, 'representations');
-          return resolve(source, args, context, info);
+          // A malformed representation is the caller's error at its own place; the library would
+          // throw for the whole field (an unknown type) or hand it to a reference resolver.
+          const problems = args.representations.map(representationProblem);
+          if (problems.every((problem) => problem === undefined)) return resolve(source, args, context, info);
+          const valid = args.representations.filter((_, i) => problems[i] === undefined);
+          const merged = (resolved: readonly unknown[]) => {
+            let next = 0;
+            return problems.map((problem) => problem ?? resolved[next++]);
+          };
+          const resolved = valid.length === 0 ? [] : resolve(source, { ...args, representations: valid }, context, info);
+          return resolved instanceof Promise ? resolved.then(merged) : merged(resolved as unknown[]);
         },
       };
     },
   });
+}
+
+/** The types a router may ask for by key: those with a reference resolver. */
+const ENTITY_TYPES: ReadonlySet<string> = new Set(
+  Object.entries(resolvers)
+    .filter(([, typeResolvers]) => typeof typeResolvers === 'object' && '__resolveReference' in typeResolvers)
+    .map(([name]) => name),
+);
+
+/** Why a representation cannot be resolved (a `BAD_USER_INPUT` for its own place), or `undefined` when it can. */
+function representationProblem(representation: unknown, index: number): Error | undefined {
+  const fail = (why: string) => badUserInput(`representations[${index}] ${why}`, 'representations');
+  if (typeof representation !== 'object' || representation === null || Array.isArray(representation))
+    return fail('is not an object: send {"__typename": "User", "id": "..."}.');
+  const { __typename: typename, id } = representation as { __typename?: unknown; id?: unknown };
+  if (typeof typename !== 'string') return fail('has no __typename.');
+  if (!ENTITY_TYPES.has(typename))
+    return fail(`names ${JSON.stringify(typename).slice(0, 80)}, not an entity of this subgraph (${[...ENTITY_TYPES].join(', ')}).`);
+  if (typeof id !== 'string') return fail(`has no id string: ${typename} is resolved by its key "id", an ID sent as a string.`);
+  return undefined;
 }
 
 /** The SDL a router composes (what `_service { sdl }` answers). */

@@ -12,7 +12,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startDemoServices } from '../demo/services.js';
 import { demoRoutes } from '../demo/settings-routes.js';
+import { createGraphLogger } from '../telemetry/logger.js';
+import { startContractFakes } from './support/contract-fakes.js';
 import { json, type Handler } from './support/fake-upstream.js';
+import { startGraph } from './support/graph.js';
 import { graphHarness } from './support/harness.js';
 import { bearer, hmacToken, HMAC_AUTH } from './support/tokens.js';
 
@@ -175,6 +178,55 @@ describe('the demo controls take JSON only (finding 10)', () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await demo.close();
+    }
+  });
+});
+
+describe('malformed _entities representations (finding 3)', () => {
+  it('are each BAD_USER_INPUT at their own path, their neighbours resolved, nothing logged as a bug', async () => {
+    const lines: string[] = [];
+    const logger = createGraphLogger('info', { write: (line: string) => lines.push(line) });
+    const fakes = await startContractFakes({});
+    const graph = await startGraph(fakes.urls, {}, { logger });
+    try {
+      const representations = [
+        { __typename: 'User', id: 'u1' },
+        { id: 'u2' },
+        { __typename: 'Nope', id: 'u2' },
+        { __typename: 'Product', id: 'p1' },
+        { __typename: 'Query' },
+        'u2',
+        { __typename: 'User', id: null },
+        { __typename: 'User' },
+        { __typename: 'User', id: 5 },
+        { __typename: 'User', id: { id: 'u2' } },
+        { __typename: 'User', id: ['u2'] },
+        { __typename: 'User', id: 'u3' },
+      ];
+      const { status, body } = await graph.query(
+        'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { id personal { name } } } }',
+        { r: representations },
+      );
+      expect(status).toBe(200);
+      expect(body.data).toEqual({
+        _entities: [
+          { id: 'u1', personal: { name: 'Ada Lovelace' } },
+          ...Array.from({ length: 10 }, () => null),
+          { id: 'u3', personal: { name: 'Grace Hopper' } },
+        ],
+      });
+      expect(body.errors?.map((e) => [e.path, e.extensions?.code])).toEqual(
+        Array.from({ length: 10 }, (_, i) => [['_entities', i + 1], 'BAD_USER_INPUT']),
+      );
+      expect(body.errors?.[8]?.message).toBe(
+        'representations[9] has no id string: User is resolved by its key "id", an ID sent as a string.',
+      );
+      // The two good ones in one batch call.
+      expect(fakes.personal.requests.map((r) => r.url)).toEqual(['/users?ids=u1,u3']);
+      expect(lines.filter((line) => /"level":"error"|INTERNAL_SERVER_ERROR|\bat \S+ \(/.test(line))).toEqual([]);
+    } finally {
+      await graph.close();
+      await fakes.close();
     }
   });
 });
