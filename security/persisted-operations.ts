@@ -18,7 +18,8 @@
  * protocol below, with the same codes.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { LRUCache } from 'lru-cache';
 import type { Plugin } from 'graphql-yoga';
 import { z } from 'zod';
@@ -26,12 +27,29 @@ import { persistedQueryMismatch, persistedQueryNotFound } from '../errors/graph-
 
 const manifestSchema = z.record(z.string().min(1), z.string().min(1));
 
-/** Documents by hash, from manifest files; `reload()` reads them again. */
+/**
+ * A manifest larger than this is refused: 10,000 operations of 1 KB are 10 MB. Read whole and
+ * parsed at once, a bigger one would hold the event loop (a 149 MB one stalled every request
+ * for 3.7 s and took 600 MB).
+ */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Documents by hash, from manifest files, checked as they are read: every key must be the
+ * SHA-256 of its document. A manifest that says otherwise would run a document under another's
+ * name, or (a later manifest claiming the hash of an earlier one's document) replace an
+ * operation with another. `reload()` reads them again without blocking requests.
+ */
 export class PersistedDocuments {
   private documents: Map<string, string>;
+  private reloading: Promise<number> | undefined;
 
-  constructor(private readonly files: readonly string[]) {
-    this.documents = this.read();
+  constructor(
+    private readonly files: readonly string[],
+    /** Told what is suspicious but not wrong: a manifest with no operation. */
+    private readonly warn: (message: string) => void = () => undefined,
+  ) {
+    this.documents = this.check(files.map((file) => [file, readSync(file)]));
   }
 
   /** The document of `hash` (`sha256:<hex>` or `<hex>`), if a manifest has it. */
@@ -39,26 +57,79 @@ export class PersistedDocuments {
     return this.documents.get(bare(hash));
   }
 
-  /** Reads every manifest again; a file that cannot be read or parsed leaves the last set in place (and throws). */
-  reload(): number {
-    this.documents = this.read();
-    return this.documents.size;
+  /**
+   * Reads every manifest again (asynchronously, each at most `MAX_MANIFEST_BYTES`); the number of
+   * operations. A manifest that cannot be read, parsed or trusted leaves the last set in place
+   * (and rejects, saying which). Reloads asked for while one runs share it.
+   */
+  reload(): Promise<number> {
+    this.reloading ??= (async () => {
+      try {
+        const texts = await Promise.all(this.files.map(async (file) => [file, await readAsync(file)] as const));
+        this.documents = this.check(texts);
+        return this.documents.size;
+      } finally {
+        this.reloading = undefined;
+      }
+    })();
+    return this.reloading;
   }
 
-  private read(): Map<string, string> {
+  private check(texts: readonly (readonly [string, string])[]): Map<string, string> {
     const documents = new Map<string, string>();
-    for (const file of this.files) {
+    for (const [file, text] of texts) {
       let parsed: Record<string, string>;
       try {
-        parsed = manifestSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+        parsed = manifestSchema.parse(JSON.parse(text));
       } catch (error) {
         const reason = error instanceof z.ZodError ? 'not {"<hash>": "<document>"}' : String(error);
         throw new Error(`persisted operations manifest ${file}: ${reason}`, { cause: error });
       }
-      for (const [hash, document] of Object.entries(parsed)) documents.set(bare(hash), document);
+      const entries = Object.entries(parsed);
+      if (entries.length === 0) this.warn(`persisted operations manifest ${file} has no operation`);
+      for (const [key, document] of entries) {
+        const hash = bare(key);
+        if (sha256(document) !== hash)
+          throw new Error(`persisted operations manifest ${file}: the key ${key.slice(0, 80)} is not the SHA-256 of its document`);
+        // Every key is its document's hash, so two manifests can only give a hash the same document.
+        documents.set(hash, document);
+      }
     }
     return documents;
   }
+}
+
+function tooLarge(file: string, size: number): Error {
+  return new Error(`persisted operations manifest ${file}: ${size} bytes, more than the ${MAX_MANIFEST_BYTES} a manifest may have`);
+}
+
+function readSync(file: string): string {
+  try {
+    const { size } = statSync(file);
+    if (size > MAX_MANIFEST_BYTES) throw tooLarge(file, size);
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw manifestError(file, error);
+  }
+}
+
+async function readAsync(file: string): Promise<string> {
+  try {
+    const { size } = await stat(file);
+    if (size > MAX_MANIFEST_BYTES) throw tooLarge(file, size);
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw manifestError(file, error);
+  }
+}
+
+function manifestError(file: string, error: unknown): Error {
+  if (error instanceof Error && error.message.startsWith('persisted operations manifest')) return error;
+  return new Error(`persisted operations manifest ${file}: ${String(error)}`, { cause: error });
+}
+
+function sha256(document: string): string {
+  return createHash('sha256').update(document).digest('hex');
 }
 
 /** `sha256:<hex>` or `<hex>`: the hex, lower case. */
@@ -103,7 +174,7 @@ export function useAutomaticPersistedQueries(manifests: PersistedDocuments): Plu
         setParams({ ...params, query });
         return;
       }
-      if (createHash('sha256').update(params.query).digest('hex') !== hash) throw persistedQueryMismatch();
+      if (sha256(params.query) !== hash) throw persistedQueryMismatch();
       if (manifests.get(hash) === undefined) registered.set(hash, params.query);
     },
   };

@@ -67,8 +67,8 @@ export interface App {
   connected(timeoutMs: number): Promise<boolean>;
   /** From now on `/readyz` answers 503 so that load balancers stop sending traffic. */
   drain(): void;
-  /** Reads the manifests of persisted operations again (SIGHUP); the number of operations, or a throw that left the last set. */
-  reloadPersistedOperations(): number;
+  /** Reads the manifests of persisted operations again (SIGHUP): the number of operations, or a rejection that left the last set. */
+  reloadPersistedOperations(): Promise<number>;
   /** Stops the queue worker, closes the store and the upstream pools; call after the HTTP server has finished its requests. */
   close(): Promise<void>;
 }
@@ -92,7 +92,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
   const schema = withOwnerRules(subgraphSchema());
   const { auth, limits, exposure } = config;
   const verifier = auth.jwtSecret === undefined && auth.jwksUrl === undefined ? undefined : new TokenVerifier(auth);
-  const persisted = persistedDocuments([ownPersistedDocumentsPath(), ...(exposure.persistedOperationsFiles ?? [])]);
+  const persisted = persistedDocuments([ownPersistedDocumentsPath(), ...(exposure.persistedOperationsFiles ?? [])], logger);
   const rateLimiter = createRateLimiter(config.rateLimit, { url: orders.redisUrl, prefix: orders.redisPrefix }, logger);
 
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }>({
@@ -178,9 +178,9 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
 }
 
 /** The manifests, read now: one that cannot be read is a configuration error, said at start. */
-function persistedDocuments(files: readonly string[]): PersistedDocuments {
+function persistedDocuments(files: readonly string[], logger: YogaLogger): PersistedDocuments {
   try {
-    return new PersistedDocuments(files);
+    return new PersistedDocuments(files, (message) => logger.warn(message));
   } catch (error) {
     throw new ConfigError(`PERSISTED_OPERATIONS_FILE: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -73,11 +73,11 @@ function shutdown(signal: string): void {
 
 // SIGHUP: the frontends shipped new operations; their manifests are read again.
 process.on('SIGHUP', () => {
-  try {
-    logger.info(`SIGHUP: ${app.reloadPersistedOperations()} persisted operations`);
-  } catch (error) {
-    logger.error(`SIGHUP: the persisted operations were kept as they were: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  app.reloadPersistedOperations().then(
+    (count) => logger.info(`SIGHUP: ${count} persisted operations`),
+    (error: unknown) =>
+      logger.error(`SIGHUP: the persisted operations were kept as they were: ${error instanceof Error ? error.message : String(error)}`),
+  );
 });
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));

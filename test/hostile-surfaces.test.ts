@@ -6,17 +6,20 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startDemoServices } from '../demo/services.js';
+import { MAX_MANIFEST_BYTES } from '../security/persisted-operations.js';
+import { ownPersistedDocumentsPath } from '../server/project-files.js';
 import { demoRoutes } from '../demo/settings-routes.js';
 import { createGraphLogger } from '../telemetry/logger.js';
 import { startContractFakes } from './support/contract-fakes.js';
 import { json, type Handler } from './support/fake-upstream.js';
 import { startGraph } from './support/graph.js';
 import { graphHarness } from './support/harness.js';
+import { processHarness } from './support/process-harness.js';
 import { bearer, hmacToken, HMAC_AUTH } from './support/tokens.js';
 
 const start = graphHarness();
@@ -228,5 +231,60 @@ describe('malformed _entities representations (finding 3)', () => {
       await graph.close();
       await fakes.close();
     }
+  });
+});
+
+describe('persisted-operation manifests are checked, not trusted (findings 7 and 8)', () => {
+  const processes = processHarness();
+  const TEAM = 'query Team { users(ids: ["u1"]) { id } }';
+  const OTHER = 'query Other { user(id: "u2") { id } }';
+
+  it('a key that is not its document’s SHA-256 stops the start, saying which', async () => {
+    const lying = manifestFile({ [`sha256:${sha256(TEAM)}`]: OTHER });
+    await expect(start({}, { PERSISTED_OPERATIONS_FILE: lying })).rejects.toThrow(
+      `persisted operations manifest ${lying}: the key sha256:${sha256(TEAM)} is not the SHA-256 of its document`,
+    );
+    // A later manifest cannot put another document under a hash an earlier one (the graph's own) has.
+    const own = Object.keys(JSON.parse(readFileSync(ownPersistedDocumentsPath(), 'utf8')) as Record<string, string>)[0]!;
+    await expect(start({}, { PERSISTED_OPERATIONS_FILE: manifestFile({ [own]: OTHER }) })).rejects.toThrow(
+      'is not the SHA-256 of its document',
+    );
+  });
+
+  it('an empty manifest is a warning; the others still serve', async () => {
+    const lines: string[] = [];
+    const fakes = await startContractFakes({});
+    const empty = manifestFile({});
+    const graph = await startGraph(
+      fakes.urls,
+      { PERSISTED_OPERATIONS_FILE: `${empty},${manifestFile({ [`sha256:${sha256(TEAM)}`]: TEAM })}` },
+      { logger: createGraphLogger('info', { write: (line: string) => lines.push(line) }) },
+    );
+    try {
+      expect(lines.filter((line) => line.includes('"level":"warn"') && line.includes(`${empty} has no operation`))).toHaveLength(1);
+      expect((await post(graph.url, { documentId: `sha256:${sha256(TEAM)}` })).body).toEqual({ data: { users: [{ id: 'u1' }] } });
+    } finally {
+      await graph.close();
+      await fakes.close();
+    }
+  });
+
+  it('on SIGHUP, a lying or oversized manifest leaves the last set in place, saying why; the server serves meanwhile', async () => {
+    const { urlEnv } = await processes.fakes();
+    const file = manifestFile({ [`sha256:${sha256(TEAM)}`]: TEAM });
+    const { server, url } = await processes.server({ ...urlEnv, PERSISTED_OPERATIONS_ONLY: 'on', PERSISTED_OPERATIONS_FILE: file });
+    const team = () => post(url, { documentId: `sha256:${sha256(TEAM)}` });
+    expect((await team()).body).toEqual({ data: { users: [{ id: 'u1' }] } });
+
+    writeFileSync(file, JSON.stringify({ [`sha256:${sha256(TEAM)}`]: OTHER }));
+    server.child.kill('SIGHUP');
+    await server.waitFor(/SIGHUP: the persisted operations were kept as they were: .* is not the SHA-256 of its document/);
+    expect((await team()).body).toEqual({ data: { users: [{ id: 'u1' }] } });
+
+    // Past the bound: refused by its size, before it is read.
+    writeFileSync(file, `{"sha256:${'0'.repeat(64)}": "${'x'.repeat(MAX_MANIFEST_BYTES)}"}`);
+    server.child.kill('SIGHUP');
+    await server.waitFor(new RegExp(`kept as they were: .* more than the ${MAX_MANIFEST_BYTES} a manifest may have`));
+    expect((await team()).body).toEqual({ data: { users: [{ id: 'u1' }] } });
   });
 });
