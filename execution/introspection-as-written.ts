@@ -13,6 +13,7 @@ import {
   type OperationDefinitionNode,
   type SelectionNode,
 } from 'graphql';
+import { isAsyncIterable } from '@graphql-tools/utils';
 
 const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
 
@@ -67,17 +68,36 @@ interface Result {
   errors?: readonly unknown[];
 }
 
-/** The twin's answer with the introspection answers in their places (a stream is left as it is). */
+/** One payload of an incremental answer: the first has `data`, later ones `incremental` entries. */
+interface Payload extends Result {
+  incremental?: readonly { data?: Record<string, unknown> | null; path?: readonly (string | number)[] }[];
+}
+
+/**
+ * The twin's answer with the introspection answers in their places: in its data, and under
+ * `@defer`/`@stream` in the first payload's data and in the root-level entries of the others
+ * (an introspection field in a deferred fragment at the root).
+ */
 function merge(twin: unknown, written: unknown): unknown {
-  const apply = (result: unknown, introspection: unknown) => {
-    const data = (result as Result).data;
-    const fromWritten = (introspection as Result).data;
-    if (data === null || data === undefined || fromWritten === null || fromWritten === undefined || typeof result !== 'object')
-      return result;
-    for (const key of Object.keys(fromWritten)) if (key in data) data[key] = fromWritten[key];
-    return result;
-  };
   if (twin instanceof Promise || written instanceof Promise)
-    return Promise.all([twin, written]).then(([result, introspection]) => apply(result, introspection));
-  return apply(twin, written);
+    return Promise.all([twin, written]).then(([result, introspection]) => merge(result, introspection));
+  const fromWritten = (written as Result).data;
+  if (fromWritten === null || fromWritten === undefined || typeof twin !== 'object' || twin === null) return twin;
+  if (isAsyncIterable(twin)) return mergedStream(twin as AsyncIterable<Payload>, fromWritten);
+  replaceIn((twin as Result).data, fromWritten);
+  return twin;
+}
+
+async function* mergedStream(payloads: AsyncIterable<Payload>, fromWritten: Record<string, unknown>): AsyncGenerator<Payload> {
+  for await (const payload of payloads) {
+    replaceIn(payload.data, fromWritten);
+    for (const entry of payload.incremental ?? []) if (entry.path?.length === 0) replaceIn(entry.data, fromWritten);
+    yield payload;
+  }
+}
+
+/** Each introspection answer of `fromWritten` in the place `data` has for it. */
+function replaceIn(data: Record<string, unknown> | null | undefined, fromWritten: Record<string, unknown>): void {
+  if (data === null || data === undefined) return;
+  for (const key of Object.keys(fromWritten)) if (key in data) data[key] = fromWritten[key];
 }

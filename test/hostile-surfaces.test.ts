@@ -19,6 +19,7 @@ import { startContractFakes } from './support/contract-fakes.js';
 import { json, type Handler } from './support/fake-upstream.js';
 import { startGraph } from './support/graph.js';
 import { graphHarness } from './support/harness.js';
+import { parts } from './support/multipart.js';
 import { processHarness } from './support/process-harness.js';
 import { bearer, hmacToken, HMAC_AUTH } from './support/tokens.js';
 
@@ -286,5 +287,29 @@ describe('persisted-operation manifests are checked, not trusted (findings 7 and
     server.child.kill('SIGHUP');
     await server.waitFor(new RegExp(`kept as they were: .* more than the ${MAX_MANIFEST_BYTES} a manifest may have`));
     expect((await team()).body).toEqual({ data: { users: [{ id: 'u1' }] } });
+  });
+});
+
+describe('introspection under NULL with @defer (finding 2)', () => {
+  it('describes the schema as written in every part of an incremental answer', async () => {
+    const { graph } = await start();
+    const kinds = '__type(name: "User") { fields { name type { kind } } }';
+    for (const query of [`{ ${kinds} ... @defer { user(id: "u1") { id } } }`, `{ user(id: "u1") { id } ... @defer { ${kinds} } }`]) {
+      const response = await fetch(`${graph.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'multipart/mixed' },
+        body: JSON.stringify({ query, onError: 'NULL' }),
+      });
+      const types: unknown[] = [];
+      for await (const part of parts(response)) {
+        const found = [part.data, ...((part.incremental as { data?: unknown }[] | undefined) ?? []).map((entry) => entry.data)];
+        for (const data of found) if (data !== null && typeof data === 'object' && '__type' in data) types.push(data.__type);
+      }
+      expect(types).toHaveLength(1);
+      expect((types[0] as { fields: { name: string; type: { kind: string } }[] }).fields.find((field) => field.name === 'id')).toEqual({
+        name: 'id',
+        type: { kind: 'NON_NULL' },
+      });
+    }
   });
 });
