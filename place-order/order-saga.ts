@@ -23,11 +23,12 @@ import { NotificationsDataSource } from '../datasources/notifications-datasource
 import { OrdersDataSource, type CreateOrderResult } from '../datasources/orders-datasource.js';
 import { PersonalDataSource, type PersonalUser } from '../datasources/personal-datasource.js';
 import type { UpstreamErrorCode } from '../errors/codes.js';
-import { orderInProgress } from '../errors/graph-errors.js';
+import { orderInProgress, stateStoreUnavailable } from '../errors/graph-errors.js';
 import type { ServiceName } from '../errors/service-name.js';
 import { UpstreamError } from '../errors/upstream-error.js';
 import { checkIdempotencyKey, validate, type PlaceOrderInput } from './order-input.js';
 import {
+  beforeDeadline,
   type OrderPlacedEvent,
   type PlaceOrderOutcome,
   type PlaceOrderRequest,
@@ -86,8 +87,11 @@ export class OrderSaga {
    * when authentication is off): another caller's same key is another key.
    */
   async place(input: PlaceOrderInput, caller: Caller, owner: string): Promise<PlaceOrderOutcome> {
+    const claimed = { done: false };
     try {
-      return await this.placeOrReplay(input, caller, owner);
+      // Past the budget: still running (once claimed), or a store that did not answer in time.
+      const late = () => (claimed.done ? orderInProgress() : stateStoreUnavailable(new Error('no answer within the request budget')));
+      return await beforeDeadline(this.placeOrReplay(input, caller, owner, claimed), Date.now() + this.settings.requestTimeoutMs, late);
     } catch (error) {
       if (error instanceof GraphQLError && error.extensions.code === 'STATE_STORE_UNAVAILABLE') {
         this.logger.error('placeOrder: the state store failed', {
@@ -99,7 +103,12 @@ export class OrderSaga {
     }
   }
 
-  private async placeOrReplay(input: PlaceOrderInput, caller: Caller, owner: string): Promise<PlaceOrderOutcome> {
+  private async placeOrReplay(
+    input: PlaceOrderInput,
+    caller: Caller,
+    owner: string,
+    claimed: { done: boolean },
+  ): Promise<PlaceOrderOutcome> {
     checkIdempotencyKey(input.idempotencyKey);
     // Length-prefixed, so that no owner and key can spell another pair's.
     const key = `${owner.length}:${owner}:${input.idempotencyKey}`;
@@ -116,6 +125,7 @@ export class OrderSaga {
       { key, fingerprint, orderId: randomUUID(), request, state: 'started', progress: {}, createdAt: now },
       now + this.settings.leaseMs,
     );
+    claimed.done = true;
     if (!claim.created) {
       if (claim.existing.fingerprint !== fingerprint) {
         return {

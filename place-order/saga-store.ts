@@ -197,3 +197,18 @@ export async function guarded<T>(operation: () => T | Promise<T>): Promise<T> {
     throw stateStoreUnavailable(error);
   }
 }
+
+/**
+ * `work`, or `late()` thrown once `deadline` (epoch ms) has passed: the request's answer never
+ * waits past its budget for the store, whatever its connections do. The work goes on unheard;
+ * the idempotency key makes the client's next try safe.
+ */
+export function beforeDeadline<T>(work: Promise<T>, deadline: number, late: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), Math.max(0, deadline - Date.now()));
+  });
+  // The work's own failure after the deadline is nobody's to hear.
+  work.catch(() => undefined);
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}

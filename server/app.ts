@@ -78,7 +78,12 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
   const store: SagaStore =
     orders.redisUrl === undefined
       ? new SqliteSagaStore({ path: orders.stateDbPath, ttlMs: orders.idempotencyTtlMs, pollMs: orders.pollMs })
-      : new RedisSagaStore({ url: orders.redisUrl, prefix: orders.redisPrefix, ttlMs: orders.idempotencyTtlMs });
+      : new RedisSagaStore({
+          url: orders.redisUrl,
+          prefix: orders.redisPrefix,
+          ttlMs: orders.idempotencyTtlMs,
+          commandTimeoutMs: Math.min(1000, config.requestTimeoutMs),
+        });
   const metrics = new GraphMetrics({ upstreams: () => Object.values(upstreams), queueDepth: () => store.pending() });
   const tracing = new GraphTracing({ otlpEndpoint: config.otlpEndpoint, exporter: spanExporter });
   const observer = observers(metrics, tracing);

@@ -31,6 +31,18 @@ class BoundedLabel {
 
 const CIRCUIT_STATES = { closed: 0, 'half-open': 1, open: 2, isolated: 3 } as const;
 
+/** How long a scrape waits for the state store's queue depth before it reports the last one. */
+const QUEUE_DEPTH_WAIT_MS = 500;
+
+/** `work`, or a rejection after `ms`. */
+function beforeTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 /** Seconds: from a cache hit to a call that ran out of a 10 s budget. */
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -135,12 +147,42 @@ export class GraphMetrics implements CallObserver {
         for (const upstream of options.upstreams()) this.set({ service: upstream.service }, upstream.concurrencyLimit);
       },
     });
+    // `/metrics` answers from what it knows: a depth the store cannot tell in time (Redis away)
+    // is the last one known, and said to be stale. Both gauges wait for one look per scrape
+    // (prom-client collects the metrics of a scrape at once).
+    let depth = 0;
+    let stale = 0;
+    let looking: Promise<void> | undefined;
+    const look = (): Promise<void> =>
+      (looking ??= beforeTimeout(options.queueDepth(), QUEUE_DEPTH_WAIT_MS)
+        .then(
+          (known) => {
+            depth = known;
+            stale = 0;
+          },
+          () => {
+            stale = 1;
+          },
+        )
+        .finally(() => {
+          looking = undefined;
+        }));
     new Gauge({
       name: 'order_queue_depth',
-      help: 'placeOrder sagas waiting for a run (email, compensation, recovery).',
+      help: 'placeOrder sagas waiting for a run (email, compensation, recovery); see order_queue_depth_stale.',
       registers: [this.registry],
       async collect() {
-        this.set(await options.queueDepth());
+        await look();
+        this.set(depth);
+      },
+    });
+    new Gauge({
+      name: 'order_queue_depth_stale',
+      help: '1 when order_queue_depth is the last value known: the state store did not answer this scrape in time.',
+      registers: [this.registry],
+      async collect() {
+        await look();
+        this.set(stale);
       },
     });
   }

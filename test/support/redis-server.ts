@@ -1,6 +1,7 @@
 /**
  * A real Redis server for a test: Debian's `redis-server` (installed by `.ci/run`), started
- * on a free port of 127.0.0.1 with its data in a temporary folder, stopped by the test.
+ * on a free port of 127.0.0.1 (or the one given: to start it again where it was) with its data
+ * in a temporary folder, stopped by the test.
  *
  * Where no `redis-server` is found (on PATH, or at `REDIS_SERVER_BIN`), the suites that need
  * one are skipped and the run says so once (`test/support/global-setup.ts`); with
@@ -15,6 +16,10 @@ import { join } from 'node:path';
 
 export interface RedisServer {
   readonly url: string;
+  readonly port: number;
+  /** Freezes it (SIGSTOP): connections stay open, nothing is answered, as with a Redis that hangs. */
+  pause(): void;
+  resume(): void;
   /** Stops it (SIGKILL: as when it crashes). */
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -37,13 +42,13 @@ export const hasRedis: boolean = spawnSync(REDIS_SERVER_BIN, ['--version']).erro
 /** What to do about a missing Redis server, in one line. */
 export const MISSING_REDIS = `${REDIS_SERVER_BIN} not found (install Debian's redis-server, or set REDIS_SERVER_BIN)`;
 
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(port?: number): Promise<RedisServer> {
   if (!hasRedis) throw new Error(MISSING_REDIS);
-  const port = await freePort();
+  const chosen = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'graph-redis-'));
   const child: ChildProcess = spawn(
     REDIS_SERVER_BIN,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+    ['--port', String(chosen), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -61,5 +66,12 @@ export async function startRedis(): Promise<RedisServer> {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
   };
-  return { url: `redis://127.0.0.1:${port}`, kill: () => stopWith('SIGKILL'), stop: () => stopWith('SIGTERM') };
+  return {
+    url: `redis://127.0.0.1:${chosen}`,
+    port: chosen,
+    kill: () => stopWith('SIGKILL'),
+    stop: () => stopWith('SIGTERM'),
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
+  };
 }
