@@ -18,15 +18,13 @@ import { GraphQLError } from 'graphql';
 import type { YogaLogger } from 'graphql-yoga';
 import type { Caller, RequestScope } from '../datasources/request-scope.js';
 import type { Upstreams } from '../datasources/upstream.js';
-import { InventoryDataSource, type ReserveResult } from '../datasources/inventory-datasource.js';
+import { InventoryDataSource } from '../datasources/inventory-datasource.js';
 import { NotificationsDataSource } from '../datasources/notifications-datasource.js';
-import { OrdersDataSource, type CreateOrderResult } from '../datasources/orders-datasource.js';
+import { OrdersDataSource } from '../datasources/orders-datasource.js';
 import { PersonalDataSource, type PersonalUser } from '../datasources/personal-datasource.js';
-import type { UpstreamErrorCode } from '../errors/codes.js';
 import { orderInProgress, stateStoreUnavailable } from '../errors/graph-errors.js';
-import type { ServiceName } from '../errors/service-name.js';
-import { UpstreamError } from '../errors/upstream-error.js';
 import { checkIdempotencyKey, validate, type PlaceOrderInput } from './order-input.js';
+import { confirmationEmail, describe, eventId, isPlaced, isReserved, refusal } from './saga-outcomes.js';
 import {
   beforeDeadline,
   type OrderPlacedEvent,
@@ -34,7 +32,6 @@ import {
   type PlaceOrderRequest,
   type SagaRecord,
   type SagaStore,
-  type UserErrorRecord,
 } from './saga-store.js';
 
 /** Told of what operators count: steps queued again, emails dead-lettered. */
@@ -347,75 +344,8 @@ export class OrderSaga {
   }
 }
 
-function isPlaced(result: PromiseSettledResult<CreateOrderResult>): result is PromiseFulfilledResult<CreateOrderResult & { placed: true }> {
-  return result.status === 'fulfilled' && result.value.placed;
-}
-
-function isReserved(result: PromiseSettledResult<ReserveResult>): result is PromiseFulfilledResult<ReserveResult & { reserved: true }> {
-  return result.status === 'fulfilled' && result.value.reserved;
-}
-
-/** Why the order was not placed: the request's fault first (user errors), else the outage. */
-function refusal(
-  request: PlaceOrderRequest,
-  created: PromiseSettledResult<CreateOrderResult>,
-  reserved: PromiseSettledResult<ReserveResult>,
-  unknownUser: boolean,
-): PlaceOrderOutcome {
-  const userErrors: UserErrorRecord[] = [];
-  if (unknownUser) userErrors.push({ code: 'UNKNOWN_USER', message: 'No user has this id.', field: ['input', 'userId'] });
-  if (reserved.status === 'fulfilled' && !reserved.value.reserved) {
-    const { productId } = reserved.value;
-    const line = request.items.findIndex((item) => item.productId === productId);
-    userErrors.push({
-      code: 'OUT_OF_STOCK',
-      message: productId === undefined ? 'Not enough stock.' : `Not enough stock of ${productId}.`,
-      ...(line === -1 ? {} : { field: ['input', 'items', String(line), 'quantity'] }),
-    });
-  }
-  if (created.status === 'fulfilled' && !created.value.placed)
-    userErrors.push({ code: 'INVALID_ORDER', message: created.value.message, field: ['input'] });
-  if (userErrors.length > 0) return { kind: 'refused', userErrors };
-  const failure = [created, reserved].find((result): result is PromiseRejectedResult => result.status === 'rejected')?.reason as unknown;
-  if (failure instanceof UpstreamError) {
-    const { code, service } = failure.extensions;
-    return { kind: 'failed', code, service, ...(failure.upstreamStatus === undefined ? {} : { upstreamStatus: failure.upstreamStatus }) };
-  }
-  throw failure;
-}
-
 /** Reads back a reservation whose answer was lost, by sending it again under its key. */
 async function reservationOf(inventory: InventoryDataSource, orderId: string, request: PlaceOrderRequest): Promise<string | undefined> {
   const result = await inventory.reserve(orderId, [...request.items]);
   return result.reserved ? result.reservationId : undefined;
-}
-
-function confirmationEmail(user: PersonalUser, order: NonNullable<SagaRecord['progress']['order']>) {
-  return {
-    to: user.email,
-    template: 'order_confirmation',
-    data: { orderId: order.id, name: user.name, totalCents: order.totalCents, currency: order.currency, items: order.items },
-  };
-}
-
-/** An outage replayed from the record, as the error the first answer carried. */
-export function outageError(outcome: Extract<PlaceOrderOutcome, { kind: 'failed' }>): UpstreamError {
-  return new UpstreamError(outcome.code as UpstreamErrorCode, outcome.service as ServiceName, {
-    failure: outcome.upstreamStatus === undefined ? 'connection' : 'status',
-    upstreamStatus: outcome.upstreamStatus,
-  });
-}
-
-function describe(error: unknown): string {
-  if (error instanceof UpstreamError) {
-    const status = error.upstreamStatus === undefined ? '' : ` (HTTP ${error.upstreamStatus})`;
-    return `${error.extensions.code} from ${error.extensions.service}${status}`;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** One id per event of an order, the same however often a crash makes the saga publish it. */
-function eventId(orderId: string, type: string): string {
-  const hex = createHash('sha256').update(`${orderId}:${type}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import { orderSchema, type OrderRecord } from '../datasources/orders-datasource.js';
-import { USER_ERROR_CODES, type UserErrorCode } from '../errors/codes.js';
+import { UPSTREAM_ERROR_CODES, USER_ERROR_CODES, type UpstreamErrorCode, type UserErrorCode } from '../errors/codes.js';
+import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
 import { stateStoreUnavailable } from '../errors/graph-errors.js';
 
 /** What the client asked for, as validated. */
@@ -27,7 +28,7 @@ export type PlaceOrderOutcome =
   | { readonly kind: 'placed'; readonly order: OrderRecord; readonly confirmationEmail: 'SENT' | 'QUEUED' }
   | { readonly kind: 'refused'; readonly userErrors: readonly UserErrorRecord[] }
   /** An upstream outage: the contract's error, replayed as such. */
-  | { readonly kind: 'failed'; readonly code: string; readonly service: string; readonly upstreamStatus?: number };
+  | { readonly kind: 'failed'; readonly code: UpstreamErrorCode; readonly service: ServiceName; readonly upstreamStatus?: number };
 
 /**
  * - `started`: the order and the reservation are being made (or may have been: a crash
@@ -165,7 +166,12 @@ const storedSagaSchema = z.object({
     z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('placed'), order: orderSchema, confirmationEmail: z.enum(['SENT', 'QUEUED']) }),
       z.object({ kind: z.literal('refused'), userErrors: z.array(userErrorSchema) }),
-      z.object({ kind: z.literal('failed'), code: z.string(), service: z.string(), upstreamStatus: z.number().int().optional() }),
+      z.object({
+        kind: z.literal('failed'),
+        code: z.enum(Object.keys(UPSTREAM_ERROR_CODES) as [UpstreamErrorCode, ...UpstreamErrorCode[]]),
+        service: z.enum(SERVICE_NAMES),
+        upstreamStatus: z.number().int().optional(),
+      }),
     ]),
   )
     .nullish()

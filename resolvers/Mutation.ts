@@ -1,5 +1,5 @@
 import type { MutationResolvers, ResolversTypes } from '../generated/resolvers-types.js';
-import { outageError } from '../place-order/order-saga.js';
+import { outageError } from '../place-order/saga-outcomes.js';
 
 export const Mutation: MutationResolvers = {
   placeOrder: async (_, { input }, { orderSaga, scope, viewer }) => {
