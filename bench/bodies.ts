@@ -10,6 +10,9 @@ const orders = [...data.orders.keys()];
 
 export const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
 
+/** A random user whose professional profile answers. */
+export const randomUser = (): string => pick(users);
+
 /** `n` distinct random users (every one with a professional profile that answers). */
 export function distinctUsers(n: number): string[] {
   const chosen = new Set<string>();

@@ -1,8 +1,8 @@
 /**
  * Resilience against a sick upstream: retries (which calls, how many, how long apart, within
- * which budget), the operation's deadline, client aborts, the circuit breaker, the concurrency limit,
- * the HTTP cache with stale-if-error, and batch splitting. Faults come from the fakes; the
- * fakes' request logs say what the upstream saw.
+ * which budget), the operation's deadline, client aborts, the circuit breaker and the concurrency
+ * limit (the HTTP cache and batch splitting: upstream-cache.test.ts). Faults come from the fakes;
+ * the fakes' request logs say what the upstream saw.
  */
 import { createLogger } from 'graphql-yoga';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,26 +11,18 @@ import { HttpDataSource } from '../datasources/http-datasource.js';
 import { Upstream } from '../datasources/upstream.js';
 import { SERVICE_NAMES } from '../errors/service-name.js';
 import { loadConfig } from '../server/config.js';
-import { PROFILES, USERS } from './support/contract-fakes.js';
+import { PROFILES } from './support/contract-fakes.js';
 import { deferred, json, startFakeUpstream, type FakeUpstream, type Handler } from './support/fake-upstream.js';
 import { graphHarness } from './support/harness.js';
+import { HEALTHY_PROFILE, PROFILE_QUERY, profile, QUICK_RETRIES, unavailable } from './support/sick-upstream.js';
 
 const setup = graphHarness();
-
-const PROFILE_QUERY = '{ user(id: "u1") { id personal { name } professional { title } } }';
-const HEALTHY_PROFILE = { data: { user: { id: 'u1', personal: { name: 'Ada Lovelace' }, professional: { title: 'Programmer' } } } };
-const profile: Handler = (_, res) => json(res, 200, PROFILES.u1);
 
 /** Answers with `failure` the first `count` times, then as a healthy professional service. */
 function failingFirst(count: number, failure: Handler): Handler {
   let seen = 0;
   return (request, res) => (++seen <= count ? failure(request, res) : profile(request, res));
 }
-
-const unavailable: Handler = (_, res) => json(res, 503, { error: { code: 'DOWN', message: 'down' } });
-
-/** Fast retries, and a breaker that stays out of the way unless a test is about it. */
-const QUICK = { UPSTREAM_RETRY_BASE_DELAY_MS: '1', UPSTREAM_CIRCUIT_MIN_CALLS: '1000' };
 
 describe("failures that are the graph's own", () => {
   it('a time limit that fires late because the event loop was busy is overloaded, never counted against the service', async () => {
@@ -57,13 +49,13 @@ describe("failures that are the graph's own", () => {
 
 describe('retries', () => {
   it('a burst of 503s then recovery: retried, and the client sees only the answer', async () => {
-    const { fakes, graph } = await setup({ professional: failingFirst(2, unavailable) }, QUICK);
+    const { fakes, graph } = await setup({ professional: failingFirst(2, unavailable) }, QUICK_RETRIES);
     expect((await graph.query(PROFILE_QUERY)).body).toEqual(HEALTHY_PROFILE);
     expect(fakes.professional.requests.map((r) => r.url)).toEqual(['/profiles/u1', '/profiles/u1', '/profiles/u1']);
   });
 
   it('gives up after the configured number of retries, with the last error', async () => {
-    const { fakes, graph } = await setup({ professional: unavailable }, { ...QUICK, PROFESSIONAL_MAX_RETRIES: '1' });
+    const { fakes, graph } = await setup({ professional: unavailable }, { ...QUICK_RETRIES, PROFESSIONAL_MAX_RETRIES: '1' });
     const { body } = await graph.query(PROFILE_QUERY);
     expect(body.errors?.map((e) => e.extensions)).toEqual([
       { code: 'UPSTREAM_UNAVAILABLE', service: 'professional', upstreamStatus: 503, retryable: true },
@@ -74,7 +66,7 @@ describe('retries', () => {
   it('honours Retry-After on 429: the retry comes no sooner than asked', async () => {
     const { fakes, graph } = await setup(
       { professional: failingFirst(1, (_, res) => res.writeHead(429, { 'retry-after': '1' }).end()) },
-      QUICK,
+      QUICK_RETRIES,
     );
     expect((await graph.query(PROFILE_QUERY)).body).toEqual(HEALTHY_PROFILE);
     const [first, second] = fakes.professional.requests;
@@ -85,7 +77,7 @@ describe('retries', () => {
   it('does not wait past the operation budget for a Retry-After: it answers with the wait instead', async () => {
     const { fakes, graph } = await setup(
       { professional: (_, res) => res.writeHead(503, { 'retry-after': '30' }).end() },
-      { ...QUICK, REQUEST_TIMEOUT_MS: '5000' },
+      { ...QUICK_RETRIES, REQUEST_TIMEOUT_MS: '5000' },
     );
     const { body } = await graph.query(PROFILE_QUERY);
     expect(body.errors?.map((e) => e.extensions)).toEqual([
@@ -95,7 +87,7 @@ describe('retries', () => {
   });
 
   it('never retries 500, 4xx, bad bodies or time-outs', async () => {
-    const { fakes, graph } = await setup({ professional: (_, res) => json(res, 500, {}) }, QUICK);
+    const { fakes, graph } = await setup({ professional: (_, res) => json(res, 500, {}) }, QUICK_RETRIES);
     await graph.query(PROFILE_QUERY);
     fakes.professional.handle((_, res) => json(res, 400, {}));
     await graph.query(PROFILE_QUERY);
@@ -107,7 +99,7 @@ describe('retries', () => {
   it('keeps retries of a dead upstream within the retry budget', async () => {
     const { fakes, graph } = await setup(
       { professional: unavailable },
-      { ...QUICK, UPSTREAM_RETRY_BUDGET_BURST: '2', UPSTREAM_RETRY_BUDGET_RATIO: '0.2' },
+      { ...QUICK_RETRIES, UPSTREAM_RETRY_BUDGET_BURST: '2', UPSTREAM_RETRY_BUDGET_RATIO: '0.2' },
     );
     const clientCalls = 20;
     for (let i = 0; i < clientCalls; i++) await graph.query(PROFILE_QUERY);
@@ -137,7 +129,7 @@ describe('retries of writes', () => {
   async function notificationsAnswering(handler: Handler, env: Record<string, string> = {}): Promise<WriteDataSource> {
     fake = await startFakeUpstream(handler);
     const urls = Object.fromEntries(SERVICE_NAMES.map((service) => [`${service.toUpperCase()}_API_URL`, fake!.url]));
-    const { upstreams } = loadConfig({ ...urls, ...QUICK, ...env });
+    const { upstreams } = loadConfig({ ...urls, ...QUICK_RETRIES, ...env });
     upstream = new Upstream('notifications', fake.url, upstreams.notifications, createLogger('silent'));
     return new WriteDataSource(upstream, {
       requestId: 'r1',
@@ -317,88 +309,5 @@ describe('concurrency limit', () => {
       }),
     ]);
     expect(fakes.professional.requests.map((r) => r.url)).toEqual(['/profiles/u1', '/profiles/u2']);
-  });
-});
-
-describe('HTTP caching', () => {
-  const cached =
-    (cacheControl: string): Handler =>
-    (_, res) =>
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': cacheControl }).end(JSON.stringify(PROFILES.u1));
-  // Stale at once, yet storable because it can be revalidated (RFC 9111 §5.2.2.4).
-  const staleAtOnce =
-    (cacheControl: string): Handler =>
-    (_, res) =>
-      res
-        .writeHead(200, { 'content-type': 'application/json', 'cache-control': cacheControl, etag: '"v1"' })
-        .end(JSON.stringify(PROFILES.u1));
-
-  it('keeps answers that carry Cache-Control for as long as they say', async () => {
-    const { fakes, graph } = await setup({ professional: cached('max-age=60') });
-    expect((await graph.query(PROFILE_QUERY)).body).toEqual(HEALTHY_PROFILE);
-    expect((await graph.query(PROFILE_QUERY)).body).toEqual(HEALTHY_PROFILE);
-    expect(fakes.professional.requests).toHaveLength(1);
-  });
-
-  it('does not keep answers without Cache-Control, or marked no-store', async () => {
-    const { fakes, graph } = await setup({ professional: profile });
-    await graph.query(PROFILE_QUERY);
-    fakes.professional.handle(cached('no-store'));
-    await graph.query(PROFILE_QUERY);
-    await graph.query(PROFILE_QUERY);
-    expect(fakes.professional.requests).toHaveLength(3);
-  });
-
-  it("never shares an answer to a request that carried a user's authorization, even one marked public", async () => {
-    const user = (_: unknown, res: Parameters<Handler>[1]) =>
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=60' }).end(JSON.stringify(USERS.u1));
-    const { fakes, graph } = await setup({ personal: user });
-    const query = '{ user(id: "u1") { personal { name } } }';
-    await graph.query(query, {}, { authorization: 'Bearer alice' });
-    await graph.query(query, {}, { authorization: 'Bearer mallory' });
-    expect(fakes.personal.requests.map((r) => r.headers.authorization)).toEqual(['Bearer alice', 'Bearer mallory']);
-  });
-
-  it('serves a stale answer within stale-if-error when the upstream answers 503', async () => {
-    const { fakes, graph } = await setup({ professional: staleAtOnce('max-age=0, stale-if-error=60') }, QUICK);
-    expect((await graph.query(PROFILE_QUERY)).body).toEqual(HEALTHY_PROFILE);
-    fakes.professional.handle(unavailable);
-    expect((await graph.query(PROFILE_QUERY)).body).toEqual(HEALTHY_PROFILE);
-    expect(fakes.professional.requests.length).toBeGreaterThan(1);
-  });
-
-  it('serves a stale answer within stale-if-error when the upstream is unreachable or its circuit open', async () => {
-    const { fakes, graph } = await setup(
-      { professional: staleAtOnce('max-age=0, stale-if-error=60') },
-      {
-        UPSTREAM_MAX_RETRIES: '0',
-        PROFESSIONAL_CIRCUIT_MIN_CALLS: '2',
-      },
-    );
-    expect((await graph.query(PROFILE_QUERY)).body).toEqual(HEALTHY_PROFILE);
-    fakes.professional.handle((_, res) => res.socket?.destroy());
-    for (let i = 0; i < 4; i++) expect((await graph.query(PROFILE_QUERY)).body).toEqual(HEALTHY_PROFILE);
-    // Two failed calls opened the circuit; the rest never reached the service.
-    expect(fakes.professional.requests).toHaveLength(3);
-  });
-
-  it('does not serve a stale answer without stale-if-error', async () => {
-    const { fakes, graph } = await setup({ professional: staleAtOnce('max-age=0') }, QUICK);
-    await graph.query(PROFILE_QUERY);
-    fakes.professional.handle(unavailable);
-    expect((await graph.query(PROFILE_QUERY)).body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
-  });
-});
-
-describe('batch safety', () => {
-  it('splits a batch whose URL would be too long, and every id is asked exactly once', async () => {
-    const ids = Array.from({ length: 40 }, (_, i) => `user-with-a-rather-long-identifier-${i}`);
-    const { fakes, graph } = await setup({}, { UPSTREAM_MAX_URL_LENGTH: '256' });
-    const { body } = await graph.query('query ($ids: [ID!]!) { users(ids: $ids) { id } }', { ids });
-    expect(body).toEqual({ data: { users: ids.map(() => null) } });
-    const calls = fakes.personal.requests;
-    expect(calls.length).toBeGreaterThan(1);
-    for (const call of calls) expect(call.url.length).toBeLessThanOrEqual(256);
-    expect(calls.flatMap((call) => call.query.get('ids')!.split(',')).sort()).toEqual([...ids].sort());
   });
 });
