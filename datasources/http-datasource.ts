@@ -16,7 +16,7 @@
 import DataLoader from 'dataloader';
 import { z } from 'zod';
 import type { ServiceName } from '../errors/service-name.js';
-import { UpstreamError } from '../errors/upstream-error.js';
+import { UpstreamError, type UpstreamFailure } from '../errors/upstream-error.js';
 import { attempt, withJson, type Fail, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
 import type { UpstreamCallEnd } from './call-observer.js';
 import { CallRejected } from './call-policy.js';
@@ -194,10 +194,21 @@ export abstract class HttpDataSource {
     const repeatable = request.method !== 'POST' || request.idempotencyKey !== undefined;
     const { calls } = this.scope;
     if (calls !== undefined) calls.inFlight += 1;
+    // How each attempt failed: told once, with the call's last failure (a retried 503 was a
+    // warning per attempt).
+    const failed: UpstreamFailure[] = [];
     try {
-      return await this.upstream.policy.call(repeatable, this.scope, (n) => this.observed(request, n));
+      return await this.upstream.policy.call(repeatable, this.scope, async (n) => {
+        try {
+          return await this.observed(request, n);
+        } catch (error) {
+          if (error instanceof UpstreamError) failed.push(error.failure);
+          throw error;
+        }
+      });
     } catch (error) {
       const stale = request.method === 'GET' && this.cacheable ? await this.stale(request) : undefined;
+      if (error instanceof UpstreamError) this.log(error, request.route, failed);
       if (stale === undefined) throw error;
       this.upstream.logger.debug(`upstream ${this.service}: serving a stale cached answer after a failure`, {
         requestId: this.scope.requestId,
@@ -261,8 +272,8 @@ export abstract class HttpDataSource {
       return await policy.guarded(
         async () =>
           withJson(
-            await attempt(target, request, { ...extraHeaders, ...this.headers(request) }, this.scope, this.fail),
-            this.fail,
+            await attempt(target, request, { ...extraHeaders, ...this.headers(request) }, this.scope, this.failure),
+            this.failure,
             request.answer,
           ),
         this.scope,
@@ -272,7 +283,7 @@ export abstract class HttpDataSource {
     } catch (error) {
       if (!(error instanceof CallRejected)) throw error;
       const code = error.failure === 'deadline' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE';
-      throw this.fail(code, { failure: error.failure, retryAfterMs: error.retryAfterMs }, request.route);
+      throw this.failure(code, { failure: error.failure, retryAfterMs: error.retryAfterMs }, request.route);
     }
   }
 
@@ -321,23 +332,35 @@ export abstract class HttpDataSource {
     return this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status }, route);
   }
 
-  /** Builds the client-facing error and logs what the client must not see. */
+  /** The client-facing error of one attempt; the call logs it once it is over (`call`). */
+  private readonly failure: Fail = (code, details) => new UpstreamError(code, this.service, details);
+
+  /** The client-facing error of a call's answer (its status, its body), logged now: the call is over. */
   protected readonly fail: Fail = (code, details, route) => {
-    const error = new UpstreamError(code, this.service, details);
-    // A fast failure (open circuit, full line, client gone) says nothing new: the state
-    // change was logged once; logging each would flood the log exactly when it matters.
-    const quiet = details.failure === 'circuit-open' || details.failure === 'overloaded' || details.failure === 'aborted';
+    const error = this.failure(code, details, route);
+    this.log(error, route, []);
+    return error;
+  };
+
+  /**
+   * Logs a failed call once, with what the client must not see (the upstream's own words), and
+   * how its earlier attempts failed. A fast failure (open circuit, full line, client gone) says
+   * nothing new: the state change was logged once; logging each would flood the log exactly
+   * when it matters.
+   */
+  private log(error: UpstreamError, route: string, attempts: readonly UpstreamFailure[]): void {
+    const { failure, upstreamStatus } = error;
+    const quiet = failure === 'circuit-open' || failure === 'overloaded' || failure === 'aborted';
     const log = quiet ? this.upstream.logger.debug : this.upstream.logger.warn;
-    log.call(this.upstream.logger, `upstream ${this.service} failed: ${code} (${details.failure})`, {
+    log.call(this.upstream.logger, `upstream ${this.service} failed: ${error.extensions.code} (${failure})`, {
       requestId: this.scope.requestId,
       service: this.service,
       route,
-      upstreamStatus: details.upstreamStatus,
-      // The upstream's own words stay here: the client's error never carries them.
-      cause: describe(details.cause),
+      upstreamStatus,
+      ...(attempts.length > 1 ? { attempts: attempts.length, attemptFailures: attempts } : {}),
+      cause: describe((error as { cause?: unknown }).cause),
     });
-    return error;
-  };
+  }
 }
 
 function asError(error: unknown): Error {

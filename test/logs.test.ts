@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGraphLogger } from '../telemetry/logger.js';
-import { startContractFakes, type Fakes } from './support/contract-fakes.js';
+import { contractHandlers, startContractFakes, type Fakes } from './support/contract-fakes.js';
 import { json, type Handler } from './support/fake-upstream.js';
 import { startGraph, type GraphServer } from './support/graph.js';
 
@@ -74,15 +74,26 @@ describe('logs', () => {
     const { graph, lines } = await loggedGraph((_, res) => res.socket?.destroy());
     const { body } = await graph.query('{ user(id: "u1") { professional { title } } }', {}, { 'x-request-id': 'req-7' });
     expect(JSON.stringify(body)).not.toMatch(/socket|ECONNRESET/i);
-    const failures = lines.filter((l) => l.level === 'warn');
-    // The first attempt and its two retries.
-    expect(failures).toHaveLength(3);
-    for (const line of failures)
-      expect(line).toMatchObject({
+    // One line for the call: its first attempt and two retries, each cut off.
+    expect(lines.filter((l) => l.level === 'warn')).toEqual([
+      expect.objectContaining({
+        msg: 'upstream professional failed: UPSTREAM_UNAVAILABLE (connection)',
         requestId: 'req-7',
         service: 'professional',
         route: '/profiles/{userId}',
+        attempts: 3,
+        attemptFailures: ['connection', 'connection', 'connection'],
         cause: expect.stringMatching(/socket|other side closed/i),
-      });
+      }),
+    ]);
+  });
+
+  it('a 503 retried into an answer logs nothing: the call succeeded', async () => {
+    let calls = 0;
+    const { graph, lines } = await loggedGraph((request, res) =>
+      ++calls === 1 ? json(res, 503, { error: { code: 'BUSY', message: 'busy' } }) : contractHandlers.professional(request, res),
+    );
+    expect((await graph.query('{ user(id: "u1") { professional { title } } }')).body.errors).toBeUndefined();
+    expect(lines.filter((l) => l.level === 'warn')).toEqual([]);
   });
 });
