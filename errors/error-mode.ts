@@ -3,7 +3,7 @@
  * PR #1163, the error behaviours): the modes, how the request names one, and what the
  * rest of the graph reads of the request's choice.
  */
-import type { GraphQLError } from 'graphql';
+import type { GraphQLError, OperationDefinitionNode } from 'graphql';
 import { badRequest } from './graph-errors.js';
 
 /**
@@ -21,10 +21,15 @@ export const ON_ERROR_PARAMETER = 'onError';
 /** The same choice as a header, for tools that cannot add a body parameter (GraphiQL's header pane). */
 export const ON_ERROR_HEADER = 'x-graph-on-error';
 
+/** Whether `value` is a mode (a read of what was checked already, never a request error). */
+export function isErrorMode(value: unknown): value is ErrorMode {
+  return typeof value === 'string' && (ERROR_MODES as readonly string[]).includes(value);
+}
+
 /** The request's `onError`: `undefined` when absent (empty counts as absent), a request error when it is not a mode. */
 export function errorModeOf(value: unknown, from: string = ON_ERROR_PARAMETER): ErrorMode | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'string' && (ERROR_MODES as readonly string[]).includes(value)) return value as ErrorMode;
+  if (isErrorMode(value)) return value;
   const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : `a ${Array.isArray(value) ? 'list' : typeof value}`;
   throw badRequest(`${from} must be one of ${ERROR_MODES.join(', ')}; got ${shown}.`);
 }
@@ -33,10 +38,23 @@ export function errorModeOf(value: unknown, from: string = ON_ERROR_PARAMETER): 
 export interface ErrorHandling {
   /** What the request asked for; `undefined` when it did not ask. */
   readonly requested: ErrorMode | undefined;
-  /** The mode the operation runs in (the request's, or `NULL` for `@experimental_disableErrorPropagation`). */
+  /**
+   * The mode the operation runs in (the request's, or `NULL` for `@experimental_disableErrorPropagation`),
+   * decided once by `decide` as the operation starts to execute (execution/error-modes.ts, which
+   * the request pipeline puts before everything that reads it: server/pipeline.ts).
+   */
   readonly mode: ErrorMode;
+  /** Decides `mode` for the operation about to run; the same answer however often it is asked. */
+  decide(operation: OperationDefinitionNode | null | undefined): ErrorMode;
+  /** `HALT`: the executor's signal, aborted by the halt with the halting error as its reason. */
+  readonly haltSignal: AbortSignal | undefined;
   /** `HALT`: ends the operation with this error (the first one only) and aborts the request's calls. */
   halt(error: GraphQLError): void;
   /** `HALT`, once halted: the error that ended the operation, and how many upstream calls were cut short. */
   readonly halted: { readonly error: GraphQLError; readonly cancelledCalls: number } | undefined;
+}
+
+/** What the error modes read of a request's context. */
+export interface ModeContext {
+  readonly onError: ErrorHandling;
 }

@@ -15,7 +15,15 @@
 import { getOperationAST, type ExecutionArgs, type ExecutionResult, type GraphQLError, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { isAsyncIterable } from '@graphql-tools/utils';
-import { ON_ERROR_HEADER, ON_ERROR_PARAMETER, errorModeOf, type ErrorHandling, type ErrorMode } from '../errors/error-mode.js';
+import {
+  ON_ERROR_HEADER,
+  ON_ERROR_PARAMETER,
+  errorModeOf,
+  isErrorMode,
+  type ErrorHandling,
+  type ErrorMode,
+  type ModeContext,
+} from '../errors/error-mode.js';
 import { partErrors, type AnswerPart } from '../errors/graph-errors.js';
 import { haltingSchema, nullingSchema } from './mode-schemas.js';
 import { withIntrospectionAsWritten } from './introspection-as-written.js';
@@ -28,8 +36,8 @@ export const DISABLE_ERROR_PROPAGATION = 'experimental_disableErrorPropagation';
  * aborted by a halt too, and a count of the calls in flight (what a halt cancels).
  */
 export class RequestErrorHandling implements ErrorHandling {
-  mode: ErrorMode;
   halted: ErrorHandling['halted'];
+  private decided: ErrorMode | undefined;
   /** What the request's upstream calls carry: the client's signal, and under `HALT` the halt's. */
   readonly signal: AbortSignal;
   /** Under `HALT`: the request's calls in flight, counted by the data sources. */
@@ -40,7 +48,6 @@ export class RequestErrorHandling implements ErrorHandling {
     readonly requested: ErrorMode | undefined,
     clientSignal: AbortSignal,
   ) {
-    this.mode = requested ?? 'PROPAGATE';
     if (requested === 'HALT') {
       this.halting = new AbortController();
       this.signal = AbortSignal.any([clientSignal, this.halting.signal]);
@@ -55,11 +62,19 @@ export class RequestErrorHandling implements ErrorHandling {
     return this.halting?.signal;
   }
 
-  /** The mode of the operation about to run: the request's, else `NULL` when the operation disables propagation. */
+  /** The mode: the request's until the operation is decided (`decide`). */
+  get mode(): ErrorMode {
+    return this.decided ?? this.requested ?? 'PROPAGATE';
+  }
+
+  /**
+   * The mode of the operation about to run, decided once: the request's, else `NULL` when the
+   * operation disables propagation, else `PROPAGATE`.
+   */
   decide(operation: OperationDefinitionNode | null | undefined): ErrorMode {
-    if (this.requested === undefined && operation?.directives?.some((directive) => directive.name.value === DISABLE_ERROR_PROPAGATION))
-      this.mode = 'NULL';
-    return this.mode;
+    const disables = operation?.directives?.some((directive) => directive.name.value === DISABLE_ERROR_PROPAGATION) === true;
+    this.decided ??= this.requested ?? (disables ? 'NULL' : 'PROPAGATE');
+    return this.decided;
   }
 
   halt(error: GraphQLError): void {
@@ -69,8 +84,13 @@ export class RequestErrorHandling implements ErrorHandling {
   }
 }
 
-interface ModeContext {
-  readonly onError: RequestErrorHandling;
+/**
+ * The request's error handling, for its context: the mode `useErrorModes` read and checked from
+ * the request (the only place that reads it), and the client's signal.
+ */
+export function errorHandlingFor(params: Readonly<Record<string, unknown>>, clientSignal: AbortSignal): RequestErrorHandling {
+  const requested = params[ON_ERROR_PARAMETER];
+  return new RequestErrorHandling(isErrorMode(requested) ? requested : undefined, clientSignal);
 }
 
 /**
@@ -123,7 +143,7 @@ type Answer = ExecutionResult | AsyncIterable<Payload>;
  * Under `HALT`: the executor's answer, or `{data: null, errors: [the first error]}` from the
  * moment there is one (also when it came before `execute` returned: an error thrown at once).
  */
-function executeHalting(onError: RequestErrorHandling, execute: () => unknown): unknown {
+function executeHalting(onError: ErrorHandling, execute: () => unknown): unknown {
   const stopped = (error: unknown): Answer => {
     if (onError.halted !== undefined && error === onError.halted.error) return { data: null, errors: [onError.halted.error] };
     throw error;
@@ -139,7 +159,7 @@ function executeHalting(onError: RequestErrorHandling, execute: () => unknown): 
   return settle(answer as Answer);
 }
 
-function haltedResult(onError: RequestErrorHandling, result: ExecutionResult): ExecutionResult {
+function haltedResult(onError: ErrorHandling, result: ExecutionResult): ExecutionResult {
   const first = onError.halted?.error ?? result.errors?.[0];
   if (first === undefined) return result;
   // An error the resolvers could not see (a value the executor could not serialise) halts too.
@@ -152,7 +172,7 @@ function haltedResult(onError: RequestErrorHandling, result: ExecutionResult): E
  * a last payload with that error, and the stream ends. A halt before the first payload is the
  * plain halted answer, as one last payload.
  */
-async function* haltedStream(onError: RequestErrorHandling, payloads: AsyncIterable<Payload>): AsyncGenerator<Payload> {
+async function* haltedStream(onError: ErrorHandling, payloads: AsyncIterable<Payload>): AsyncGenerator<Payload> {
   const iterator = payloads[Symbol.asyncIterator]();
   let first = true;
   try {

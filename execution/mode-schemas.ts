@@ -26,11 +26,7 @@ import {
   type GraphQLResolveInfo,
   type GraphQLSchema,
 } from 'graphql';
-import type { ErrorHandling } from '../errors/error-mode.js';
-
-interface ModeContext {
-  readonly onError: ErrorHandling;
-}
+import type { ModeContext } from '../errors/error-mode.js';
 
 const nullingSchemas = new WeakMap<GraphQLSchema, GraphQLSchema>();
 const haltingSchemas = new WeakMap<GraphQLSchema, GraphQLSchema>();

@@ -3,8 +3,8 @@
  * marks the fields it guards with `@ownerOnly(owner: ...)` (schema/directives.graphql):
  * a value that belongs to a user is for that user and for admins only.
  */
-import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { getDirective } from '@graphql-tools/utils';
+import { defaultFieldResolver, type GraphQLFieldConfig, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { forbidden } from '../errors/graph-errors.js';
 import type { Viewer } from './authentication.js';
 
@@ -43,29 +43,30 @@ function read(value: unknown, path: readonly string[]): unknown {
 }
 
 /**
- * Wraps the resolver of every `@ownerOnly` field with the check. The schema is checked
- * when the server starts: a malformed `owner` stops it.
+ * The rule as a field mapper (@graphql-tools/utils' `mapSchema`): the resolver of an `@ownerOnly`
+ * field wrapped with the check, any other field as it is. Built for `schema`, whose directives
+ * it reads; a malformed `owner` stops the server as it starts.
  */
-export function withOwnerRules(schema: GraphQLSchema): GraphQLSchema {
-  return mapSchema(schema, {
-    [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
-      const directive = getDirective(schema, field, 'ownerOnly')?.[0] as { owner: string } | undefined;
-      if (directive === undefined) return field;
-      const coordinate = `${typeName}.${fieldName}`;
-      const { from, path } = parseOwner(directive.owner, coordinate);
-      const resolve = (field.resolve ?? defaultFieldResolver) as GraphQLFieldResolver<unknown, ViewerContext>;
-      const guarded: GraphQLFieldResolver<unknown, ViewerContext> =
-        from === 'result'
-          ? async (source, args, context, info) => {
-              const value: unknown = await resolve(source, args, context, info);
-              if (value != null && !mayUse(context.viewer, read(value, path))) throw forbidden(coordinate);
-              return value;
-            }
-          : (source, args, context, info) => {
-              if (!mayUse(context.viewer, read(from === 'parent' ? source : args, path))) throw forbidden(coordinate);
-              return resolve(source, args, context, info);
-            };
-      return { ...field, resolve: guarded };
-    },
-  });
+export function ownerRules(
+  schema: GraphQLSchema,
+): (field: GraphQLFieldConfig<unknown, unknown>, fieldName: string, typeName: string) => GraphQLFieldConfig<unknown, unknown> {
+  return (field, fieldName, typeName) => {
+    const directive = getDirective(schema, field, 'ownerOnly')?.[0] as { owner: string } | undefined;
+    if (directive === undefined) return field;
+    const coordinate = `${typeName}.${fieldName}`;
+    const { from, path } = parseOwner(directive.owner, coordinate);
+    const resolve = (field.resolve ?? defaultFieldResolver) as GraphQLFieldResolver<unknown, ViewerContext>;
+    const guarded: GraphQLFieldResolver<unknown, ViewerContext> =
+      from === 'result'
+        ? async (source, args, context, info) => {
+            const value: unknown = await resolve(source, args, context, info);
+            if (value != null && !mayUse(context.viewer, read(value, path))) throw forbidden(coordinate);
+            return value;
+          }
+        : (source, args, context, info) => {
+            if (!mayUse(context.viewer, read(from === 'parent' ? source : args, path))) throw forbidden(coordinate);
+            return resolve(source, args, context, info);
+          };
+    return { ...field, resolve: guarded as GraphQLFieldResolver<unknown, unknown> };
+  };
 }

@@ -29,7 +29,6 @@ import { PersistedDocuments } from '../security/persisted-operations.js';
 import { ConfigError, type Config } from './config.js';
 import { assignRequestId } from '../security/request-id.js';
 import { TokenVerifier, useAuthentication } from '../security/authentication.js';
-import { withOwnerRules } from '../security/authorization.js';
 import { useExposure } from '../security/exposure.js';
 import { documentCaches, useOperationLimits } from '../security/operation-limits.js';
 import { useCodedRefusals } from '../security/coded-refusals.js';
@@ -94,7 +93,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
   orderSaga.start();
 
   // A Federation v2 subgraph schema, which also serves the graph's own endpoint (server/subgraph.ts).
-  const schema = withOwnerRules(subgraphSchema());
+  const schema = subgraphSchema();
   const { auth, limits, exposure } = config;
   const verifier = auth.jwtSecret === undefined && auth.jwksUrl === undefined ? undefined : new TokenVerifier(auth);
   const persisted = persistedDocuments([ownPersistedDocumentsPath(), ...(exposure.persistedOperationsFiles ?? [])], logger);

@@ -20,8 +20,7 @@ import { InventoryDataSource } from '../datasources/inventory-datasource.js';
 import type { OrderSaga } from '../place-order/order-saga.js';
 import { UPSTREAM_CALLS_HEADER } from '../telemetry/upstream-call-list.js';
 import { viewerOf, type Viewer } from '../security/authentication.js';
-import { RequestErrorHandling } from '../execution/error-modes.js';
-import { ON_ERROR_PARAMETER, errorModeOf } from '../errors/error-mode.js';
+import { errorHandlingFor } from '../execution/error-modes.js';
 
 /**
  * The context of one GraphQL request. Its `scope` says who made the request (its id, their
@@ -46,8 +45,8 @@ export function createContext(
   settings: { requestTimeoutMs: number; upstreamCallList: boolean },
 ): GraphContext {
   const { requestTimeoutMs } = settings;
-  // Resolved and checked before anything ran (execution/error-modes.ts): a mode or none.
-  const onError = new RequestErrorHandling(errorModeOf(params[ON_ERROR_PARAMETER]), request.signal);
+  // Read and checked before anything ran (execution/error-modes.ts): a mode or none.
+  const onError = errorHandlingFor(params, request.signal);
   const wantsCalls = settings.upstreamCallList && request.headers.get(UPSTREAM_CALLS_HEADER) === '1';
   const scope = {
     trace: {},

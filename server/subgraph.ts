@@ -6,7 +6,15 @@
  */
 import { buildSubgraphSchema, printSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, parse, type ConstDirectiveNode, type GraphQLSchema, type ObjectTypeDefinitionNode } from 'graphql';
+import {
+  defaultFieldResolver,
+  parse,
+  type ConstDirectiveNode,
+  type GraphQLFieldConfig,
+  type GraphQLSchema,
+  type ObjectTypeDefinitionNode,
+} from 'graphql';
+import { ownerRules } from '../security/authorization.js';
 import { badUserInput } from '../errors/graph-errors.js';
 import { MAX_BATCH_SIZE } from '../datasources/http-datasource.js';
 import { resolvers } from '../resolvers/index.js';
@@ -20,38 +28,49 @@ const COST_PER_REPRESENTATION: readonly ConstDirectiveNode[] = (
   parse('type Query { _entities: Int @complexity(value: 1, multipliers: ["representations"]) }').definitions[0] as ObjectTypeDefinitionNode
 ).fields![0]!.directives!;
 
+/**
+ * The schema the graph serves, its resolvers wrapped in one pass: the `@ownerOnly` rule
+ * (security/authorization.ts) on the fields it guards, and the limits of `_entities`.
+ */
 export function subgraphSchema(): GraphQLSchema {
   const typeDefs = parse([...readGraphQLFiles('schema').values()].join('\n'));
   const schema = buildSubgraphSchema([{ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]);
+  const ownerRule = ownerRules(schema);
   return mapSchema(schema, {
-    // A router asks for many entities at once; at most as many as `users(ids:)` takes.
-    [MapperKind.QUERY_ROOT_FIELD]: (field, fieldName) => {
-      if (fieldName !== '_entities') return field;
-      const resolve = field.resolve ?? defaultFieldResolver;
-      return {
-        ...field,
-        ...(field.astNode
-          ? { astNode: { ...field.astNode, directives: [...(field.astNode.directives ?? []), ...COST_PER_REPRESENTATION] } }
-          : {}),
-        resolve: (source, args: { representations: readonly unknown[] }, context, info) => {
-          const count = args.representations.length;
-          if (count > MAX_BATCH_SIZE)
-            throw badUserInput(`_entities takes at most ${MAX_BATCH_SIZE} representations, got ${count}`, 'representations');
-          // A malformed representation is the caller's error at its own place; the library would
-          // throw for the whole field (an unknown type) or hand it to a reference resolver.
-          const problems = args.representations.map(representationProblem);
-          if (problems.every((problem) => problem === undefined)) return resolve(source, args, context, info);
-          const valid = args.representations.filter((_, i) => problems[i] === undefined);
-          const merged = (resolved: readonly unknown[]) => {
-            let next = 0;
-            return problems.map((problem) => problem ?? resolved[next++]);
-          };
-          const resolved = valid.length === 0 ? [] : resolve(source, { ...args, representations: valid }, context, info);
-          return resolved instanceof Promise ? resolved.then(merged) : merged(resolved as unknown[]);
-        },
-      };
+    [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
+      const guarded = ownerRule(field, fieldName, typeName);
+      return typeName === schema.getQueryType()?.name && fieldName === '_entities' ? withEntityLimits(guarded) : guarded;
     },
   });
+}
+
+/**
+ * `_entities`: a router asks for many entities at once; at most as many as `users(ids:)` takes,
+ * costed per representation, and a malformed one is the caller's error at its own place.
+ */
+function withEntityLimits(field: GraphQLFieldConfig<unknown, unknown>): GraphQLFieldConfig<unknown, unknown> {
+  const resolve = field.resolve ?? defaultFieldResolver;
+  return {
+    ...field,
+    ...(field.astNode
+      ? { astNode: { ...field.astNode, directives: [...(field.astNode.directives ?? []), ...COST_PER_REPRESENTATION] } }
+      : {}),
+    resolve: (source, args: { representations: readonly unknown[] }, context, info) => {
+      const count = args.representations.length;
+      if (count > MAX_BATCH_SIZE)
+        throw badUserInput(`_entities takes at most ${MAX_BATCH_SIZE} representations, got ${count}`, 'representations');
+      // The library would throw for the whole field (an unknown type) or hand a malformed one to a reference resolver.
+      const problems = args.representations.map(representationProblem);
+      if (problems.every((problem) => problem === undefined)) return resolve(source, args, context, info);
+      const valid = args.representations.filter((_, i) => problems[i] === undefined);
+      const merged = (resolved: readonly unknown[]) => {
+        let next = 0;
+        return problems.map((problem) => problem ?? resolved[next++]);
+      };
+      const resolved = valid.length === 0 ? [] : resolve(source, { ...args, representations: valid }, context, info);
+      return resolved instanceof Promise ? resolved.then(merged) : merged(resolved as unknown[]);
+    },
+  };
 }
 
 /** The types a router may ask for by key: those with a reference resolver. */
