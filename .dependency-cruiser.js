@@ -4,8 +4,8 @@
  * Layers, lowest first; a layer imports only the ones below it:
  *   errors/ ← datasources/ ← place-order/, security/, telemetry/, execution/ ← resolvers/ ← server/
  * `demo/` is a leaf that only entry points import; `generated/` is codegen output that may
- * name the context type. Entry points (server/main.ts, server/serve.ts,
- * server/token-command.ts, demo/main.ts) may import anything.
+ * name the context type. Entry points (server/main.ts, server/serve.ts, server/token-command.ts,
+ * server/subgraph-command.ts, demo/main.ts) may import anything.
  */
 const MIDDLE = '(place-order|security|telemetry|execution)';
 const ENTRY_POINTS = '^(server/(main|serve|token-command|subgraph-command)|demo/main)[.]ts$';

@@ -21,6 +21,7 @@ import { SqliteSagaStore } from '../place-order/sqlite-saga-store.js';
 import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
 import { createContext } from './context.js';
 import { processRoutes, type Route } from './http-routes.js';
+import { pluginsInOrder } from './pipeline.js';
 import { graphiqlOptions } from './graphiql.js';
 import { graphiqlPage } from './graphiql-page.js';
 import { ownPersistedDocumentsPath } from './project-files.js';
@@ -120,31 +121,107 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     renderGraphiQL: graphiqlPage(config.upstreamCallList ? ['upstream-calls-plugin.js'] : []),
     // Never echo a thrown bug's message or stack, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
-    // In the order a request meets them: the cheapest refusals first.
-    plugins: [
-      useCodedRefusals(),
-      useVaryOnOrigin(),
-      useGetParameters(),
-      // Before anything runs: an `onError` that is not a mode is a request error.
-      useErrorModes(),
-      useErrorHygiene({ hideSuggestions: !exposure.introspection }),
-      // A refused token counts against the client's IP in the rate limit (and is answered 429 past it).
-      useAuthentication(verifier, rateLimiter.chargeRefusal),
-      rateLimiter.plugin,
-      ...useExposure(exposure, persisted),
-      ...useOperationLimits(limits),
-      useServedOperationTypes(),
-      useServiceCapabilities([
-        {
-          identifier: 'graphql.onError',
-          description: 'The onError request parameter (PROPAGATE, NULL, HALT) is honoured.',
-        },
-      ]),
-      // @defer and @stream: the fast fields first, the slow ones as they come (incremental delivery).
-      useDeferStream(),
-      useOperationTelemetry({ tracing, metrics, logger }),
-      useUpstreamCallList(),
-    ],
+    // The request pipeline, phase by phase: which plugin acts where, and why there (server/pipeline.ts).
+    plugins: pluginsInOrder([
+      {
+        name: 'coded refusals',
+        acts: ['response'],
+        why: "yoga's bodiless refusals (404, 405, 406, 415) get a JSON body with a code; it acts on the response, wherever listed",
+        plugins: [useCodedRefusals()],
+      },
+      {
+        name: 'vary on origin',
+        acts: ['response'],
+        why: "answers vary by Origin, for caches (CORS itself is yoga's `cors` option)",
+        plugins: [useVaryOnOrigin()],
+      },
+      {
+        name: 'GET parameters',
+        acts: ['parse'],
+        why: "a GET request's variables and extensions must be JSON objects; its documentId and onError join the parameters",
+        plugins: [useGetParameters()],
+      },
+      {
+        name: 'error modes',
+        acts: ['parse', 'execute'],
+        after: ['GET parameters'],
+        why:
+          'reads and checks onError (parameter, else header) before anything runs, including the one of a GET request, ' +
+          'and decides the mode as the operation starts (execution/error-modes.ts)',
+        plugins: [useErrorModes()],
+      },
+      {
+        name: 'error hygiene',
+        acts: ['result'],
+        why: "the last look at an answer's errors: no suggestions in production, no library internals, a code on every one",
+        plugins: [useErrorHygiene({ hideSuggestions: !exposure.introspection })],
+      },
+      {
+        name: 'authentication',
+        acts: ['parse'],
+        why: 'verifies the token before anything reads the request; a refusal ends the parameter hooks, and counts against the IP',
+        plugins: [useAuthentication(verifier, rateLimiter.chargeRefusal)],
+      },
+      {
+        name: 'rate limit',
+        acts: ['parse'],
+        after: ['authentication'],
+        why: 'counts per verified subject, which authentication stores, else per IP; a refusal ends the parameter hooks',
+        plugins: [rateLimiter.plugin],
+      },
+      {
+        name: 'exposure',
+        acts: ['request', 'parse', 'validate'],
+        after: ['authentication', 'rate limit'],
+        why:
+          'persisted operations and automatic persisted queries (a refused caller registers and learns nothing), ' +
+          'CSRF prevention, introspection and the subgraph SDL where they are off',
+        plugins: useExposure(exposure, persisted),
+      },
+      {
+        name: 'operation limits',
+        acts: ['parse', 'validate', 'execute'],
+        why: 'the body size, tokens, depth, aliases, directives, and the cost with the variables, before the first resolver',
+        plugins: useOperationLimits(limits),
+      },
+      {
+        name: 'served operation types',
+        acts: ['validate'],
+        why: 'a subscription is refused while the document is validated',
+        plugins: [useServedOperationTypes()],
+      },
+      {
+        name: 'service capabilities',
+        acts: ['validate', 'execute'],
+        why: '`{ __service { capabilities } }` answers from a small schema of its own, in production too',
+        plugins: [
+          useServiceCapabilities([
+            { identifier: 'graphql.onError', description: 'The onError request parameter (PROPAGATE, NULL, HALT) is honoured.' },
+          ]),
+        ],
+      },
+      {
+        name: 'defer and stream',
+        acts: ['validate', 'execute'],
+        why: '@defer and @stream: the fast fields first, the slow ones as they come (incremental delivery)',
+        plugins: [useDeferStream()],
+      },
+      {
+        name: 'telemetry',
+        acts: ['execute', 'result'],
+        after: ['error modes', 'error hygiene', 'operation limits'],
+        why:
+          'one span, metrics and one log line per operation: it reads the mode the error modes decided as the operation started, ' +
+          'the codes error hygiene left, and counts an operation the limits refused before it ran as refused, not executed',
+        plugins: [useOperationTelemetry({ tracing, metrics, logger })],
+      },
+      {
+        name: 'upstream call list',
+        acts: ['execute'],
+        why: "the calls of the request in the answer's extensions, when asked for",
+        plugins: [useUpstreamCallList()],
+      },
+    ]),
     context: ({ request, params }) => createContext(upstreams, orderSaga, request, params as Record<string, unknown>, config),
   });
 
