@@ -7,6 +7,10 @@
  *   git stash && npm run build && cp -r dist dist-before && git stash pop && npm run build
  *   npx tsx bench/compare-builds.ts S1 dist-before dist [rounds=4] [seconds=8] [clients=64]
  *
+ * A side may carry settings of its own, to compare a setting on one build:
+ *
+ *   npx tsx bench/compare-builds.ts S1 dist:COMPILED_EXECUTION=off dist
+ *
  * Runs on this machine differ by 10-20 % round to round: a change smaller than that needs
  * more rounds before its ratio means anything.
  */
@@ -24,7 +28,10 @@ const rounds = Number(roundsArg),
 pin(0);
 const demo = await startDemoProcess(20);
 pin(0, demo.pid);
-async function start(dist: string): Promise<{ child: ChildProcess; url: string }> {
+/** `dist` or `dist:NAME=value,NAME=value`: a build, and settings of its own (to compare a setting on one build). */
+async function start(side: string): Promise<{ child: ChildProcess; url: string }> {
+  const [dist = 'dist', settings = ''] = side.split(':');
+  const own = Object.fromEntries(settings.split(',').flatMap((pair) => (pair.includes('=') ? [pair.split('=') as [string, string]] : [])));
   const child = spawn('taskset', ['-c', '1', process.execPath, '--max-semi-space-size=64', `${dist}/server/main.js`], {
     cwd: new URL('..', import.meta.url),
     env: {
@@ -35,6 +42,7 @@ async function start(dist: string): Promise<{ child: ChildProcess; url: string }
       STATE_DB_PATH: freshStatePath(),
       RATE_LIMIT_REQUESTS: '0',
       ...demo.urlEnv,
+      ...own,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

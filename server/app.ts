@@ -37,6 +37,7 @@ import { useGetParameters } from '../security/get-parameters.js';
 import { useErrorHygiene } from '../security/error-hygiene.js';
 import { createRateLimiter } from '../security/rate-limit.js';
 import { useErrorModes } from '../execution/error-modes.js';
+import { useCompiledExecution } from '../execution/compiled-execution.js';
 import { ON_ERROR_PARAMETER } from '../errors/error-mode.js';
 import { useServiceCapabilities } from '../execution/service-capabilities.js';
 import { useServedOperationTypes } from '../execution/operation-types.js';
@@ -142,6 +143,12 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
         plugins: [useGetParameters()],
       },
       {
+        name: 'compiled execution',
+        acts: ['execute'],
+        why: 'a query runs compiled (graphql-jit) where the standard executor is not needed: no @defer, no introspection, PROPAGATE',
+        plugins: [useCompiledExecution(config.compiledExecution)],
+      },
+      {
         name: 'error modes',
         acts: ['parse', 'execute'],
         after: ['GET parameters'],
@@ -193,7 +200,8 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
       {
         name: 'service capabilities',
         acts: ['validate', 'execute'],
-        why: '`{ __service { capabilities } }` answers from a small schema of its own, in production too',
+        after: ['compiled execution'],
+        why: '`{ __service { capabilities } }` answers from a small schema of its own, in production too: its executor has the last word',
         plugins: [
           useServiceCapabilities([
             { identifier: 'graphql.onError', description: 'The onError request parameter (PROPAGATE, NULL, HALT) is honoured.' },

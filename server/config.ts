@@ -63,6 +63,12 @@ export interface Config {
    * @default true, false when NODE_ENV is `production` (`UPSTREAM_CALL_LIST`: `on` or `off`)
    */
   readonly upstreamCallList: boolean;
+  /**
+   * Whether queries run compiled (graphql-jit, execution/compiled-execution.ts); off, every
+   * operation runs on the standard executor. The answers are the same either way.
+   * @default true (`COMPILED_EXECUTION`: `on` or `off`)
+   */
+  readonly compiledExecution: boolean;
   readonly auth: AuthSettings;
   readonly limits: LimitSettings;
   readonly exposure: ExposureSettings;
@@ -273,6 +279,7 @@ export function loadConfig(env: Env = process.env): Config {
     orders,
     otlpEndpoint: read<string | undefined>(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', urlValue, undefined),
     upstreamCallList: onOff('UPSTREAM_CALL_LIST', !production),
+    compiledExecution: onOff('COMPILED_EXECUTION', true),
     adminToken: read<string | undefined>(env, 'ADMIN_TOKEN', z.string().min(16, 'at least 16 characters'), undefined),
   });
 }

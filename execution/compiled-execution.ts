@@ -1,0 +1,143 @@
+/**
+ * Compiled execution (graphql-jit): a query's document is compiled once into JavaScript that
+ * runs its resolvers without the executor's generic walk, and reused for every request with the
+ * same document (yoga keeps the parsed documents, within DOCUMENT_CACHE_BYTES; the compiled
+ * query goes when its document does).
+ *
+ * It serves what it runs exactly as the standard executor would: the same data, and every
+ * error with its message, `locations`, `path` and `extensions` (test/compiled-execution.test.ts
+ * compares the two answer by answer). Everything else keeps the standard executor: mutations
+ * (written one field after another), `@defer`/`@stream` (incremental delivery), introspection,
+ * and the `NULL` and `HALT` error modes (their twin schemas and the halt's signal).
+ */
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import {
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  OperationTypeNode,
+  visit,
+  BREAK,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type SourceLocation,
+  valueFromASTUntyped,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { ModeContext } from '../errors/error-mode.js';
+
+/** Directives and fields that need the standard executor. */
+const INCREMENTAL = new Set(['defer', 'stream']);
+/** A field of the schema's own (`__schema`, `__type`, the capabilities' `__service`), not `__typename`. */
+const isIntrospection = (name: string) => name.startsWith('__') && name !== '__typename';
+
+interface Compiled {
+  readonly schema: GraphQLSchema;
+  /** `undefined`: this operation runs on the standard executor. */
+  readonly query: CompiledQuery | undefined;
+  /**
+   * The operation's variables that have a default value, with it. graphql-jit refuses a
+   * non-null variable the request leaves out even when it has a default (`$id: ID! = "u1"`),
+   * which graphql-js takes: the defaults are put in before it coerces.
+   */
+  readonly defaults: readonly (readonly [string, unknown])[];
+}
+
+/** `COMPILED_EXECUTION=off` turns it off: every operation on the standard executor. */
+export function useCompiledExecution(enabled: boolean): Plugin<ModeContext> {
+  if (!enabled) return {};
+  // By document (yoga's cached object), then by operation name: a document may hold several.
+  const compiled = new WeakMap<DocumentNode, Map<string, Compiled>>();
+  const compiledFor = (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): Compiled => {
+    let byName = compiled.get(document);
+    if (byName === undefined) compiled.set(document, (byName = new Map<string, Compiled>()));
+    let entry = byName.get(operationName ?? '');
+    if (entry === undefined || entry.schema !== schema) {
+      const query = needsStandardExecutor(document) ? undefined : compileQuery(schema, document, operationName);
+      const definitions = getOperationAST(document, operationName)?.variableDefinitions ?? [];
+      const defaults = definitions.flatMap((definition) =>
+        definition.defaultValue === undefined
+          ? []
+          : [[definition.variable.name.value, valueFromASTUntyped(definition.defaultValue)] as const],
+      );
+      entry = { schema, query: query !== undefined && isCompiledQuery(query) ? query : undefined, defaults };
+      byName.set(operationName ?? '', entry);
+    }
+    return entry;
+  };
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      // envelop types the execution's arguments as `any`: these are graphql-js's.
+      const { schema, document, operationName } = args as ExecutionArgs;
+      const operation = getOperationAST(document, operationName);
+      if (operation?.operation !== OperationTypeNode.QUERY) return;
+      // The mode is decided once, here or in error-modes.ts, whichever asks first.
+      if (args.contextValue.onError.decide(operation) !== 'PROPAGATE') return;
+      const { query, defaults } = compiledFor(schema, document, operationName ?? undefined);
+      if (query === undefined) return;
+      const standard = executeFn as (execution: ExecutionArgs) => unknown;
+      setExecuteFn((execution: ExecutionArgs) => {
+        // A later plugin may run the operation against another schema (the capabilities'): not what was compiled.
+        if (execution.schema !== schema) return standard(execution);
+        const given = execution.variableValues ?? {};
+        const variables = defaults.some(([name]) => given[name] === undefined)
+          ? { ...Object.fromEntries(defaults), ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) }
+          : given;
+        const result = query.query(execution.rootValue, execution.contextValue, variables);
+        return result instanceof Promise ? result.then((done) => located(done, document)) : located(result, document);
+      });
+    },
+  };
+}
+
+/** Whether the document defers, streams or introspects: what the compiled path leaves to the standard executor. */
+function needsStandardExecutor(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Directive: (node) => {
+      if (!INCREMENTAL.has(node.name.value)) return undefined;
+      found = true;
+      return BREAK;
+    },
+    Field: (node) => {
+      if (!isIntrospection(node.name.value)) return undefined;
+      found = true;
+      return BREAK;
+    },
+  });
+  return found || document.definitions.some((definition) => definition.kind === Kind.OPERATION_DEFINITION && definition.directives?.length);
+}
+
+/**
+ * The result with graphql-js's errors: graphql-jit's carry their locations as a property only,
+ * and yoga rebuilds every error from its source and positions, so the locations were lost. Each
+ * is rebuilt as the standard executor builds it: the same message, its positions in the
+ * document, its path, the original error and its extensions.
+ */
+function located(result: ExecutionResult, document: DocumentNode): ExecutionResult {
+  if (result.errors === undefined || result.errors.length === 0) return result;
+  const source = document.loc?.source;
+  const offsets = source === undefined ? undefined : lineOffsets(source.body);
+  const errors = result.errors.map((error) => {
+    const locations = (error as { locations?: readonly SourceLocation[] }).locations;
+    const original = error.originalError;
+    // The extensions are the original error's, as graphql-js's locatedError makes them.
+    return new GraphQLError(error.message, {
+      ...(source !== undefined && offsets !== undefined && locations !== undefined
+        ? { source, positions: locations.map(({ line, column }) => offsets[line - 1]! + column - 1) }
+        : {}),
+      ...(error.path === undefined ? {} : { path: error.path }),
+      ...(original == null ? {} : { originalError: original }),
+    });
+  });
+  return { ...result, errors };
+}
+
+/** Where each line of `body` starts, lines ending as graphql-js ends them (CRLF, LF or CR). */
+function lineOffsets(body: string): number[] {
+  const offsets = [0];
+  for (const match of body.matchAll(/\r\n|[\n\r]/g)) offsets.push(match.index + match[0].length);
+  return offsets;
+}
