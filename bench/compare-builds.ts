@@ -14,12 +14,11 @@
  * Runs on this machine differ by 10-20 % round to round: a change smaller than that needs
  * more rounds before its ratio means anything.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readBodies } from './bodies.js';
 import { startDemoProcess } from './demo-process.js';
 import { closedLoop, cpuSeconds, pin, median } from './load.js';
-import { freshStatePath } from '../test/support/server-process.js';
+import { startBuiltGraph, type BuiltGraph } from './built-graph.js';
 const [scenario = 'S1', a = 'dist-old', b = 'dist', roundsArg = '4', secondsArg = '8', clientsArg = '64'] = process.argv.slice(2);
 const body = readBodies[scenario as keyof typeof readBodies];
 const rounds = Number(roundsArg),
@@ -29,30 +28,10 @@ pin(0);
 const demo = await startDemoProcess(20);
 pin(0, demo.pid);
 /** `dist` or `dist:NAME=value,NAME=value`: a build, and settings of its own (to compare a setting on one build). */
-async function start(side: string): Promise<{ child: ChildProcess; url: string }> {
+function start(side: string): Promise<BuiltGraph> {
   const [dist = 'dist', settings = ''] = side.split(':');
   const own = Object.fromEntries(settings.split(',').flatMap((pair) => (pair.includes('=') ? [pair.split('=') as [string, string]] : [])));
-  const child = spawn('taskset', ['-c', '1', process.execPath, '--max-semi-space-size=64', `${dist}/server/main.js`], {
-    cwd: new URL('..', import.meta.url),
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      STATE_DB_PATH: freshStatePath(),
-      RATE_LIMIT_REQUESTS: '0',
-      ...demo.urlEnv,
-      ...own,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  for await (const chunk of child.stdout) {
-    output += String(chunk);
-    if (/GraphQL on http:\/\/localhost:\d+/.test(output)) break;
-  }
-  child.stdout.resume();
-  return { child, url: `http://127.0.0.1:${/localhost:(\d+)/.exec(output)![1]}/graphql` };
+  return startBuiltGraph({ entry: `${dist}/server/main.js`, env: { ...demo.urlEnv, ...own } });
 }
 const servers = [await start(a), await start(b)];
 for (const s of servers) await closedLoop({ url: s.url, seconds: 5, connections: clients, body });

@@ -6,7 +6,6 @@
  *
  *   npm run build && npx tsx bench/profile.ts S1 [seconds] [clients]
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +13,7 @@ import { join } from 'node:path';
 import { readBodies } from './bodies.js';
 import { startDemoProcess } from './demo-process.js';
 import { closedLoop, cpuSeconds, pin } from './load.js';
-import { freshStatePath } from '../test/support/server-process.js';
+import { startBuiltGraph } from './built-graph.js';
 
 const scenario = (process.argv[2] ?? 'S1') as keyof typeof readBodies;
 const seconds = Number(process.argv[3] ?? 10);
@@ -31,39 +30,11 @@ pin(0);
 const demo = await startDemoProcess(20);
 pin(0, demo.pid);
 const dir = mkdtempSync(join(tmpdir(), 'graph-profile-'));
-const child = spawn(
-  'taskset',
-  [
-    '-c',
-    '1',
-    process.execPath,
-    '--max-semi-space-size=64',
-    '--cpu-prof',
-    `--cpu-prof-dir=${dir}`,
-    process.env.GRAPH_ENTRY ?? 'dist/server/main.js',
-  ],
-  {
-    cwd: new URL('..', import.meta.url),
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      STATE_DB_PATH: freshStatePath(),
-      RATE_LIMIT_REQUESTS: '0',
-      ...demo.urlEnv,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
-let output = '';
-for await (const chunk of child.stdout) {
-  output += String(chunk);
-  if (/GraphQL on http:\/\/localhost:\d+/.test(output)) break;
-}
-const port = /GraphQL on http:\/\/localhost:(\d+)/.exec(output)![1];
-const url = `http://127.0.0.1:${port}/graphql`;
-child.stdout.resume();
+const { child, url } = await startBuiltGraph({
+  nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  env: demo.urlEnv,
+  ...(process.env.GRAPH_ENTRY === undefined ? {} : { entry: process.env.GRAPH_ENTRY }),
+});
 // Warm-up, then the measured loop.
 await closedLoop({ url, seconds: 4, connections: clients, body });
 const before = cpuSeconds(child.pid!);

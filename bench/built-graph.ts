@@ -1,0 +1,48 @@
+/**
+ * A built graph (`dist/`, or another build's folder) in a process of its own, pinned to CPU 1,
+ * in production mode over the given upstreams, as the profiler and the build comparison start it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { freshStatePath } from '../test/support/server-process.js';
+
+export interface BuiltGraph {
+  readonly child: ChildProcess;
+  /** Its GraphQL endpoint. */
+  readonly url: string;
+}
+
+export async function startBuiltGraph(options: {
+  /** The build's entry point. @default "dist/server/main.js" */
+  readonly entry?: string;
+  /** Node options before the entry point (e.g. `--cpu-prof`). */
+  readonly nodeArgs?: readonly string[];
+  /** The `*_API_URL`s and any other settings. */
+  readonly env: Record<string, string>;
+}): Promise<BuiltGraph> {
+  const child = spawn(
+    'taskset',
+    ['-c', '1', process.execPath, '--max-semi-space-size=64', ...(options.nodeArgs ?? []), options.entry ?? 'dist/server/main.js'],
+    {
+      cwd: new URL('..', import.meta.url),
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        STATE_DB_PATH: freshStatePath(),
+        RATE_LIMIT_REQUESTS: '0',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let output = '';
+  for await (const chunk of child.stdout) {
+    output += String(chunk);
+    if (/GraphQL on http:\/\/localhost:\d+/.test(output)) break;
+  }
+  child.stdout.resume();
+  const port = /GraphQL on http:\/\/localhost:(\d+)/.exec(output)?.[1];
+  if (port === undefined) throw new Error(`the graph did not start:\n${output}`);
+  return { child, url: `http://127.0.0.1:${port}/graphql` };
+}
