@@ -1,11 +1,14 @@
 /**
  * A small HTTP server for one demo service: routing, JSON, `Idempotency-Key` replay, and
  * the latency and fault settings a person can change while it runs
- * (`GET`/`PUT /_demo/settings`), and the count of requests received (`GET /_demo/calls`).
+ * (`GET`/`PUT /_demo/settings`), the count of requests received (`GET /_demo/calls`), and its
+ * API description (`GET /openapi.json`, from contracts/<service>.openapi.yaml).
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 export const FAULTS = ['none', 'error', 'hang', 'reset', 'bad-json'] as const;
@@ -57,6 +60,23 @@ export interface DemoServer {
 
 export const errorBody = (code: string, message: string, extra: object = {}): object => ({ error: { code, message, ...extra } });
 
+/** The OpenAPI document of the service `name` (contracts/<name>.openapi.yaml), read once. */
+const openApiDocuments = new Map<string, object>();
+function openApiDocument(name: string): object {
+  let document = openApiDocuments.get(name);
+  if (document === undefined) {
+    const file = new URL(`contracts/${name}.openapi.yaml`, projectRootUrl());
+    openApiDocuments.set(name, (document = parseYaml(readFileSync(file, 'utf8')) as object));
+  }
+  return document;
+}
+
+/** The project root (the folder with contracts/), from here or from dist/demo/. */
+function projectRootUrl(): URL {
+  const here = new URL('.', import.meta.url);
+  return existsSync(new URL('../contracts', here)) ? new URL('../', here) : new URL('../../', here);
+}
+
 /**
  * Whether a request says its body is JSON. The settings controls take nothing else: a body a web
  * page can send without a preflight (`text/plain`, a form) would let any site a developer
@@ -86,6 +106,8 @@ export async function startDemoServer(
       if (url === null) return send(res, { status: 400, body: errorBody('BAD_REQUEST', 'the request target is not a path') });
       if (url.pathname === '/_demo/settings') return control(req, raw, res);
       if (url.pathname === '/_demo/calls') return send(res, { status: 200, body: Object.fromEntries(calls) });
+      // The service's API description, as a real service publishes it (contracts/<name>.openapi.yaml).
+      if (url.pathname === '/openapi.json' && req.method === 'GET') return describeApi(res);
       const key = `${req.method} ${url.pathname}`;
       calls.set(key, (calls.get(key) ?? 0) + 1);
       const answer = () => serve(req, res, url, raw);
@@ -93,6 +115,16 @@ export async function startDemoServer(
       else answer();
     });
   });
+
+  function describeApi(res: ServerResponse): void {
+    let document: object;
+    try {
+      document = openApiDocument(name);
+    } catch {
+      return send(res, { status: 500, body: errorBody('NO_API_DESCRIPTION', `contracts/${name}.openapi.yaml cannot be read`) });
+    }
+    send(res, { status: 200, body: document });
+  }
 
   function control(req: IncomingMessage, raw: string, res: ServerResponse): void {
     if (req.method === 'PUT') {

@@ -78,6 +78,18 @@ describe('reads, per the contract', () => {
   });
 });
 
+describe('API descriptions', () => {
+  it('each service publishes its OpenAPI document at GET /openapi.json, as a real service would', async () => {
+    for (const [name, url] of Object.entries(demo.urls)) {
+      const response = await fetch(`${url}/openapi.json`);
+      expect(response.status).toBe(200);
+      const document = (await response.json()) as { openapi: string; info: { title: string }; paths: Record<string, unknown> };
+      expect([document.openapi, document.info.title]).toEqual(['3.1.0', name]);
+      expect(Object.keys(document.paths).length).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('writes, per the contract', () => {
   it('places an order once per Idempotency-Key and refuses the key with another body', async () => {
     const order = { orderId: 'demo-test-1', userId: 'u2', items: [{ productId: 'p1', quantity: 1 }] };
