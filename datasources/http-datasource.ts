@@ -198,14 +198,7 @@ export abstract class HttpDataSource {
     // warning per attempt).
     const failed: UpstreamFailure[] = [];
     try {
-      return await this.upstream.policy.call(repeatable, this.scope, async (n) => {
-        try {
-          return await this.observed(request, n);
-        } catch (error) {
-          if (error instanceof UpstreamError) failed.push(error.failure);
-          throw error;
-        }
-      });
+      return await this.upstream.policy.call(repeatable, this.scope, (n) => this.observed(request, n, failed));
     } catch (error) {
       const stale = request.method === 'GET' && this.cacheable ? await this.stale(request) : undefined;
       if (error instanceof UpstreamError) this.log(error, request.route, failed);
@@ -219,8 +212,8 @@ export abstract class HttpDataSource {
     }
   }
 
-  /** One attempt, told to the observer (metrics, traces) as it starts and ends. */
-  private async observed(request: UpstreamRequest, attempt: number): Promise<UpstreamResponse> {
+  /** One attempt, told to the observer (metrics, traces) as it starts and ends; a failure is added to the call's `failed`. */
+  private async observed(request: UpstreamRequest, attempt: number, failed: UpstreamFailure[]): Promise<UpstreamResponse> {
     const call = this.upstream.observer.callStarted({
       service: this.service,
       route: request.route,
@@ -253,6 +246,7 @@ export abstract class HttpDataSource {
       end({ status: response.status, outcome: 'ok', cacheHit: response.cacheHit });
       return response;
     } catch (error) {
+      if (error instanceof UpstreamError) failed.push(error.failure);
       end(
         error instanceof UpstreamError
           ? { status: error.upstreamStatus, outcome: error.failure, cacheHit: false }

@@ -57,6 +57,11 @@ export class PersistedDocuments {
     return this.documents.get(bare(hash));
   }
 
+  /** Every document, by its hash (bare hex). */
+  all(): ReadonlyMap<string, string> {
+    return this.documents;
+  }
+
   /**
    * Reads every manifest again (asynchronously, each at most `MAX_MANIFEST_BYTES`); the number of
    * operations. A manifest that cannot be read, parsed or trusted leaves the last set in place

@@ -9,7 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import { PersistedDocuments } from '../security/persisted-operations.js';
+import { loadConfig } from './config.js';
 import { ownPersistedDocumentsPath, projectPath, readGraphQLFiles } from './project-files.js';
 import { checkSchema, intendedBreakSchema } from './schema-check.js';
 
@@ -17,20 +18,16 @@ const { values, positionals } = parseArgs({
   options: { released: { type: 'string' }, current: { type: 'string' }, intended: { type: 'string' } },
   allowPositionals: true,
 });
-const manifests = [
+// The manifests as the server reads them (each key checked against its document): the graph's
+// own, PERSISTED_OPERATIONS_FILE's, and those named.
+const manifests = new PersistedDocuments([
   ownPersistedDocumentsPath(),
-  ...(process.env.PERSISTED_OPERATIONS_FILE ?? '')
-    .split(',')
-    .map((file) => file.trim())
-    .filter((file) => file !== ''),
+  ...(loadConfig().exposure.persistedOperationsFiles ?? []),
   ...positionals,
-];
+]);
 const operations = new Map<string, string>();
 for (const [name, document] of readGraphQLFiles('operations')) operations.set(`operations/${name}`, document);
-for (const file of manifests) {
-  const manifest = z.record(z.string(), z.string()).parse(JSON.parse(readFileSync(file, 'utf8')));
-  for (const [hash, document] of Object.entries(manifest)) operations.set(`${file} ${hash.slice(0, 20)}…`, document);
-}
+for (const [hash, document] of manifests.all()) operations.set(`persisted sha256:${hash.slice(0, 16)}…`, document);
 
 const findings = await checkSchema({
   released: readFileSync(values.released ?? projectPath('contracts', 'graph.released.graphql'), 'utf8'),
