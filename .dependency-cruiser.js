@@ -4,7 +4,8 @@
  * Layers, lowest first; a layer imports only the ones below it:
  *   errors/ ← datasources/ ← place-order/, security/, telemetry/, execution/ ← resolvers/ ← server/
  * `demo/` is a leaf that only entry points import; `generated/` is codegen output that may
- * name the context type. Entry points (server/main.ts, server/serve.ts, server/token-command.ts,
+ * name the context type, except `generated/upstreams/` (the services' shapes, from their
+ * OpenAPI documents), which the datasources read answers with and which imports only zod. Entry points (server/main.ts, server/serve.ts, server/token-command.ts,
  * server/subgraph-command.ts, demo/main.ts) may import anything.
  */
 const MIDDLE = '(place-order|security|telemetry|execution)';
@@ -32,7 +33,7 @@ export default {
       severity: 'error',
       comment: 'datasources/ talks HTTP to the services and knows nothing of the layers above it.',
       from: { path: '^datasources/' },
-      to: { path: `^(${MIDDLE.slice(1, -1)}|resolvers|server|demo|generated)/` },
+      to: { path: `^(${MIDDLE.slice(1, -1)}|resolvers|server|demo|generated)/`, pathNot: '^generated/upstreams/' },
     },
     {
       name: 'middle-layers-import-only-below',
@@ -70,6 +71,13 @@ export default {
       to: { path: '^(server|resolvers|demo|place-order|security|telemetry|execution)/', pathNot: '^server/context[.]ts$' },
     },
     {
+      name: 'upstream-shapes-are-leaves',
+      severity: 'error',
+      comment: "The services' shapes (generated/upstreams/, from contracts/) are types and zod validators: they import nothing of ours.",
+      from: { path: '^generated/upstreams/' },
+      to: { pathNot: ['^generated/upstreams/', '^node_modules/zod/'] },
+    },
+    {
       name: 'demo-is-a-leaf',
       severity: 'error',
       comment: 'The demo services are started by entry points only; the product never depends on them.',
@@ -79,9 +87,9 @@ export default {
     {
       name: 'demo-imports-only-errors',
       severity: 'error',
-      comment: 'The demo services follow the contract, not our code: they share only the service names.',
+      comment: "The demo services follow the contract, not our code: they share only the service names and the contract's own shapes.",
       from: { path: '^demo/', pathNot: ENTRY_POINTS },
-      to: { path: `^(datasources|${MIDDLE.slice(1, -1)}|resolvers|server|generated)/` },
+      to: { path: `^(datasources|${MIDDLE.slice(1, -1)}|resolvers|server|generated)/`, pathNot: '^generated/upstreams/' },
     },
   ],
   options: {

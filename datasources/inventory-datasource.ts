@@ -1,19 +1,15 @@
-import { z } from 'zod';
+import type { GetStockResponse } from '../generated/upstreams/inventory/types.gen.js';
+import { zGetStockResponse, zOutOfStock, zReserveResponse } from '../generated/upstreams/inventory/zod.gen.js';
 import { errorBody } from './error-body.js';
 import { HttpDataSource } from './http-datasource.js';
 import type { OrderLine } from './orders-datasource.js';
 import { path } from './url.js';
 
-const reservationSchema = z.object({ reservationId: z.string(), orderId: z.string(), status: z.literal('RESERVED') });
-
 export type ReserveResult = { reserved: true; reservationId: string } | { reserved: false; productId: string | undefined };
 
-const stockSchema = z.object({
-  productId: z.string(),
-  available: z.int32(),
-});
-
-export type Stock = z.infer<typeof stockSchema>;
+/** The stock of one product (contracts/inventory.openapi.yaml). */
+export type Stock = GetStockResponse['stock'][number];
+const stockSchema = zGetStockResponse.shape.stock.element;
 
 export class InventoryDataSource extends HttpDataSource {
   protected readonly forwardsAuthorization = false;
@@ -34,11 +30,11 @@ export class InventoryDataSource extends HttpDataSource {
       route: '/reservations',
       body: { orderId, items },
       idempotencyKey: `${orderId}:reserve`,
-      answer: reservationSchema,
+      answer: zReserveResponse,
     });
-    if (response.status === 409) return { reserved: false, productId: errorBody(response.body)?.productId };
+    if (response.status === 409) return { reserved: false, productId: errorBody(response.body, zOutOfStock)?.productId };
     if (response.status !== 201 && response.status !== 200) throw this.statusError(response);
-    return { reserved: true, reservationId: this.parse(response, reservationSchema).reservationId };
+    return { reserved: true, reservationId: this.parse(response, zReserveResponse).reservationId };
   }
 
   /** Releases a reservation's stock (idempotent; an unknown reservation holds nothing). */

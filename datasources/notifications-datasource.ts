@@ -1,13 +1,9 @@
-import { z } from 'zod';
+import type { SendEmailData } from '../generated/upstreams/notifications/types.gen.js';
+import { zSendEmailResponse } from '../generated/upstreams/notifications/zod.gen.js';
 import { HttpDataSource } from './http-datasource.js';
 
-const acceptedSchema = z.object({ messageId: z.string() });
-
-export interface Email {
-  to: string;
-  template: string;
-  data: Record<string, unknown>;
-}
+/** An email as the notifications service takes it (contracts/notifications.openapi.yaml). */
+export type Email = SendEmailData['body'];
 
 /** The email service. */
 export class NotificationsDataSource extends HttpDataSource {
@@ -24,9 +20,9 @@ export class NotificationsDataSource extends HttpDataSource {
       route: '/emails',
       body: email,
       idempotencyKey,
-      answer: acceptedSchema,
+      answer: zSendEmailResponse,
     });
     if (response.status < 200 || response.status > 299) throw this.statusError(response);
-    return this.parse(response, acceptedSchema).messageId;
+    return this.parse(response, zSendEmailResponse).messageId;
   }
 }

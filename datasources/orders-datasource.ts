@@ -1,41 +1,20 @@
-import { z } from 'zod';
+import type { Order, LineInput } from '../generated/upstreams/orders/types.gen.js';
+import { zError, zGetOrdersOfUserResponse, zOrder } from '../generated/upstreams/orders/zod.gen.js';
 import { errorBody } from './error-body.js';
 import { HttpDataSource } from './http-datasource.js';
 import { path } from './url.js';
 
-const orderItemSchema = z.object({
-  productId: z.string(),
-  quantity: z.int32(),
-  unitPriceCents: z.int32(),
-});
-
-/** An order as the orders service answers it, and as the saga's store keeps it. */
-export const orderSchema = z.object({
-  id: z.string(),
-  userId: z.string(),
-  status: z.enum(['PLACED', 'CANCELLED']),
-  items: z.array(orderItemSchema),
-  totalCents: z.int32(),
-  currency: z.string(),
-  createdAt: z.string(),
-});
-
-const orderPageSchema = z.object({
-  orders: z.array(orderSchema),
-  nextCursor: z.string().nullable(),
-});
+/** An order as the orders service answers it (contracts/orders.openapi.yaml), and as the saga's store keeps it. */
+export const orderSchema = zOrder;
 
 /** What to order, as the orders and inventory services take it. */
-export interface OrderLine {
-  productId: string;
-  quantity: number;
-}
+export type OrderLine = LineInput;
 
 export type CreateOrderResult = { placed: true; order: OrderRecord } | { placed: false; message: string };
 
 /** An order as the orders service holds it; the graph's `Order` resolves `user` from `userId`. */
-export type OrderRecord = z.infer<typeof orderSchema>;
-export type OrderItemRecord = z.infer<typeof orderItemSchema>;
+export type OrderRecord = Order;
+export type OrderItemRecord = Order['items'][number];
 
 /** One page of a user's orders, in the graph's connection shape. */
 export interface OrderPage {
@@ -61,7 +40,7 @@ export class OrdersDataSource extends HttpDataSource {
       const query = new URLSearchParams({ limit: String(limit) });
       if (cursor !== null) query.set('cursor', cursor);
       // The user exists (personal said so); an orders service that does not know them holds no order of theirs.
-      const page = (await this.getJson(`${path`/users/${userId}/orders`}?${query}`, orderPageSchema, {
+      const page = (await this.getJson(`${path`/users/${userId}/orders`}?${query}`, zGetOrdersOfUserResponse, {
         route: '/users/{userId}/orders',
         notFound: 'null',
       })) ?? {
@@ -93,7 +72,7 @@ export class OrdersDataSource extends HttpDataSource {
       answer: orderSchema,
     });
     if (response.status === 422)
-      return { placed: false, message: errorBody(response.body)?.message ?? 'The orders service refused the order.' };
+      return { placed: false, message: errorBody(response.body, zError)?.message ?? 'The orders service refused the order.' };
     if (response.status !== 201 && response.status !== 200) throw this.statusError(response);
     return { placed: true, order: this.parse(response, orderSchema) };
   }

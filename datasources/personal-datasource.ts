@@ -1,23 +1,12 @@
-import { z } from 'zod';
+import type { User } from '../generated/upstreams/personal/types.gen.js';
+import { zUser } from '../generated/upstreams/personal/zod.gen.js';
 import { HttpDataSource } from './http-datasource.js';
 
-// A field the contract allows to be null may also be left out: read as null either way.
-const optional = z
-  .string()
-  .nullish()
-  .transform((value) => value ?? null);
-
-const personalUserSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  email: z.string(),
-  birthDate: optional,
-  avatarUrl: optional,
-  city: optional,
-});
-
-/** A user as the personal service holds it; also the `PersonalInfo` of the graph. */
-export type PersonalUser = z.output<typeof personalUserSchema>;
+/**
+ * A user as the personal service holds it (contracts/personal.openapi.yaml); also the
+ * `PersonalInfo` of the graph. A nullable field left out reads as null (GraphQL answers it so).
+ */
+export type PersonalUser = User;
 
 /**
  * What a `User` of the graph is made of: the personal record, since the personal service
@@ -29,7 +18,7 @@ export type UserRef = PersonalUser;
 export class PersonalDataSource extends HttpDataSource {
   protected readonly forwardsAuthorization = true;
 
-  private readonly users = this.entityLoader('/users', 'users', personalUserSchema);
+  private readonly users = this.entityLoader('/users', 'users', zUser);
 
   /** The user, or `null` when the personal service does not know the id. */
   user(id: string): Promise<PersonalUser | null> {

@@ -6,15 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ServiceName } from '../errors/service-name.js';
+import { zReserveBody } from '../generated/upstreams/inventory/zod.gen.js';
+import { zSendEmailBody } from '../generated/upstreams/notifications/zod.gen.js';
+import { zCreateOrderBody } from '../generated/upstreams/orders/zod.gen.js';
 import { createDemoData, FAULTY_PROFILE_USERS, type DemoData, type DemoOrder } from './data.js';
 import { errorBody, startDemoServer, type DemoServer, type DemoSettings, type Route } from './demo-server.js';
 
 const MAX_IDS = 100;
-
-const itemsSchema = z.array(z.object({ productId: z.string().min(1), quantity: z.number().int().min(1) })).min(1);
-const newOrderSchema = z.object({ orderId: z.string().min(1), userId: z.string().min(1), items: itemsSchema });
-const reservationSchema = z.object({ orderId: z.string().min(1), items: itemsSchema });
-const emailSchema = z.object({ to: z.string().min(3), template: z.string().min(1), data: z.record(z.string(), z.unknown()) });
 
 const notFound = (what: string) => ({ status: 404, body: errorBody('NOT_FOUND', `${what} not found`) });
 const badRequest = (message: string) => ({ status: 400, body: errorBody('BAD_REQUEST', message) });
@@ -107,7 +105,7 @@ function ordersRoutes(data: DemoData): Route[] {
       pattern: /^\/orders$/,
       idempotent: true,
       handle: ({ body }) => {
-        const input = newOrderSchema.safeParse(body);
+        const input = zCreateOrderBody.safeParse(body);
         if (!input.success) return { status: 422, body: errorBody('INVALID_ORDER', z.prettifyError(input.error)) };
         const { orderId, userId, items } = input.data;
         if (data.orders.has(orderId)) return { status: 422, body: errorBody('INVALID_ORDER', `order ${orderId} exists`) };
@@ -164,7 +162,7 @@ function inventoryRoutes(data: DemoData): Route[] {
       pattern: /^\/reservations$/,
       idempotent: true,
       handle: ({ body }) => {
-        const input = reservationSchema.safeParse(body);
+        const input = zReserveBody.safeParse(body);
         if (!input.success) return { status: 422, body: errorBody('INVALID_RESERVATION', z.prettifyError(input.error)) };
         const { orderId, items } = input.data;
         for (const { productId, quantity } of items) {
@@ -208,7 +206,7 @@ function notificationsRoutes(sent: SentEmail[]): Route[] {
       pattern: /^\/emails$/,
       idempotent: true,
       handle: ({ body }) => {
-        const input = emailSchema.safeParse(body);
+        const input = zSendEmailBody.safeParse(body);
         if (!input.success) return { status: 422, body: errorBody('INVALID_EMAIL', z.prettifyError(input.error)) };
         const email = { messageId: `m-${randomUUID()}`, ...input.data };
         sent.push(email);
