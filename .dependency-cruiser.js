@@ -5,7 +5,8 @@
  *   errors/ ← datasources/ ← place-order/, security/, telemetry/, execution/ ← resolvers/ ← server/
  * `demo/` is a leaf that only entry points import; `generated/` is codegen output that may
  * name the context type, except `generated/upstreams/` (the services' shapes, from their
- * OpenAPI documents), which the datasources read answers with and which imports only zod. Entry points (server/main.ts, server/serve.ts, server/token-command.ts,
+ * OpenAPI documents), which the datasources and the demo use and which imports only zod.
+ * Entry points (server/main.ts, server/serve.ts, server/token-command.ts,
  * server/subgraph-command.ts, demo/main.ts) may import anything.
  */
 const MIDDLE = '(place-order|security|telemetry|execution)';
