@@ -47,7 +47,7 @@ export const zGetStockQuery = z.object({
 export const zGetStockResponse = z.object({
     stock: z.array(z.object({
         productId: z.string(),
-        available: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' })
+        available: z.int32()
     }))
 });
 

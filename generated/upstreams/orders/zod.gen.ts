@@ -13,12 +13,12 @@ export const zOrder = z.object({
     status: z.enum(['PLACED', 'CANCELLED']),
     items: z.array(z.object({
         productId: z.string(),
-        quantity: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
-        unitPriceCents: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' })
+        quantity: z.int32(),
+        unitPriceCents: z.int32()
     })),
-    totalCents: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    totalCents: z.int32(),
     currency: z.literal('EUR'),
-    createdAt: z.iso.datetime({ offset: true, local: true })
+    createdAt: z.string()
 });
 
 export const zError = z.object({

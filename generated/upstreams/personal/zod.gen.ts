@@ -9,7 +9,7 @@ export const zUser = z.object({
     id: z.string(),
     name: z.string(),
     email: z.string(),
-    birthDate: z.iso.date().nullish(),
+    birthDate: z.string().nullish(),
     avatarUrl: z.string().nullish(),
     city: z.string().nullish()
 });

@@ -7,7 +7,7 @@ export const zProfile = z.object({
     company: z.string(),
     title: z.string(),
     skills: z.array(z.string()),
-    yearsOfExperience: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' })
+    yearsOfExperience: z.int32()
 });
 
 export const zError = z.object({
