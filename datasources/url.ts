@@ -3,9 +3,13 @@ import { badUserInput } from '../errors/graph-errors.js';
 /** The longest id sent to a service; a longer one is the client's error, not the service's. */
 export const MAX_ID_LENGTH = 256;
 
-/** Whether an id can be sent: well-formed text (no lone surrogate, which has no URL encoding) and not too long. */
+/**
+ * Whether an id can be sent: not empty (`/users/` names no user: it is another path, or none,
+ * in every service's document), well-formed text (no lone surrogate, which has no URL
+ * encoding) and not too long.
+ */
 export function isValidId(id: string): boolean {
-  return id.length <= MAX_ID_LENGTH && id.isWellFormed();
+  return id.length > 0 && id.length <= MAX_ID_LENGTH && id.isWellFormed();
 }
 
 /** The id URL-encoded, or `BAD_USER_INPUT` for an id that cannot be sent. */
@@ -15,6 +19,7 @@ export function encodeId(id: string): string {
 }
 
 export function invalidId(id: string): Error {
+  if (id.length === 0) return badUserInput('An id is never empty.');
   return badUserInput(
     id.length > MAX_ID_LENGTH
       ? `An id is at most ${MAX_ID_LENGTH} characters long (one has ${id.length}).`

@@ -25,6 +25,8 @@ import {
   type SourceLocation,
   valueFromASTUntyped,
 } from 'graphql';
+import { getNullableType, isListType, type GraphQLFieldResolver } from 'graphql';
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { Plugin } from 'graphql-yoga';
 import type { ModeContext } from '../errors/error-mode.js';
 
@@ -55,7 +57,7 @@ export function useCompiledExecution(enabled: boolean): Plugin<ModeContext> {
     if (byName === undefined) compiled.set(document, (byName = new Map<string, Compiled>()));
     let entry = byName.get(operationName ?? '');
     if (entry === undefined || entry.schema !== schema) {
-      const query = needsStandardExecutor(document) ? undefined : compileQuery(schema, document, operationName);
+      const query = needsStandardExecutor(document) ? undefined : compileQuery(settledListsOf(schema), document, operationName);
       const definitions = getOperationAST(document, operationName)?.variableDefinitions ?? [];
       const defaults = definitions.flatMap((definition) =>
         definition.defaultValue === undefined
@@ -91,6 +93,45 @@ export function useCompiledExecution(enabled: boolean): Plugin<ModeContext> {
     },
   };
 }
+
+/**
+ * The schema with every resolver of a list field settling its items' promises: an item whose
+ * promise fails resolves to its error instead, which graphql-jit answers at the item's place.
+ * graphql-jit 0.8.9 answers a rejected item with `resultArray.push(null)` (execution.js,
+ * compileListType) rather than at its index: with items answered out of order (a DataLoader's
+ * batch), the list came out one null longer per failed item, its nulls in the wrong places.
+ */
+const settledSchemas = new WeakMap<GraphQLSchema, GraphQLSchema>();
+function settledListsOf(schema: GraphQLSchema): GraphQLSchema {
+  let settled = settledSchemas.get(schema);
+  if (settled === undefined) {
+    settled = mapSchema(schema, {
+      [MapperKind.OBJECT_FIELD]: (field) => {
+        const resolve = field.resolve;
+        if (resolve === undefined || !isListType(getNullableType(field.type))) return field;
+        const settling: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) =>
+          settleItems(resolve(source, args, context, info));
+        return { ...field, resolve: settling };
+      },
+    });
+    settledSchemas.set(schema, settled);
+  }
+  return settled;
+}
+
+function settleItems(value: unknown): unknown {
+  if (value instanceof Promise) return value.then(settleItems);
+  if (!Array.isArray(value)) return value;
+  const items = value as unknown[];
+  let settled: unknown[] | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item instanceof Promise) (settled ??= [...items])[i] = item.catch(asErrorValue);
+  }
+  return settled ?? value;
+}
+
+const asErrorValue = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
 /** Whether the document defers, streams or introspects: what the compiled path leaves to the standard executor. */
 function needsStandardExecutor(document: DocumentNode): boolean {

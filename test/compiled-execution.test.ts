@@ -37,6 +37,8 @@ const ERROR_CASES: { query: string; variables?: Record<string, unknown> }[] = [
   { query: '{ user(id: "u2") { id personal { name } professional { title } orders { nodes { id items { productId available } } } } }' },
   { query: '{ user(id: "u3") { id orders(first: 2) { nodes { id } pageInfo { hasNextPage } } } }' },
   { query: '{ users(ids: ["u1", "u2", "nobody", "u3"]) { id professional { company } } }' },
+  // Failed items among items answered later (one batch): graphql-jit put their nulls at the end of the list.
+  { query: '{ users(ids: ["", "", "", "o2", "p3", "o2"]) { id } }' },
   { query: '{ user(id: "u1") { orders(first: 0) { nodes { id } } } }' },
   { query: '{ users(ids: [' + Array.from({ length: 101 }, (_, i) => `"u${i}"`).join(',') + ']) { id } }' },
   { query: 'query ($id: ID!) { user(id: $id) { id } }', variables: {} },
@@ -93,7 +95,7 @@ describe('compiled execution', () => {
       const bodies = [
         ...EXAMPLES.flatMap((query) => [{ query }, { query, variables: { id: 'u2' } }, { query, variables: { id: 'u3' } }]),
         ...ERROR_CASES,
-        { ...ERROR_CASES[8]!, operationName: 'Two' },
+        { ...ERROR_CASES.find((body) => body.query.startsWith('query One'))!, operationName: 'Two' },
       ];
       for (const body of bodies) expect([body, await ask(compiled, body)]).toEqual([body, await ask(standard, body)]);
       // The cases do reach errors of every kind, and a null that bubbles to the root, or this test would prove little.
