@@ -5,11 +5,10 @@
  * API description (`GET /openapi.json`, from contracts/<service>.openapi.yaml).
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { openApiDocument, type ContractCheck } from './contract-check.js';
 
 export const FAULTS = ['none', 'error', 'hang', 'reset', 'bad-json'] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -60,21 +59,10 @@ export interface DemoServer {
 
 export const errorBody = (code: string, message: string, extra: object = {}): object => ({ error: { code, message, ...extra } });
 
-/** The OpenAPI document of the service `name` (contracts/<name>.openapi.yaml), read once. */
-const openApiDocuments = new Map<string, object>();
-function openApiDocument(name: string): object {
-  let document = openApiDocuments.get(name);
-  if (document === undefined) {
-    const file = new URL(`contracts/${name}.openapi.yaml`, projectRootUrl());
-    openApiDocuments.set(name, (document = parseYaml(readFileSync(file, 'utf8')) as object));
-  }
-  return document;
-}
-
-/** The project root (the folder with contracts/), from here or from dist/demo/. */
-function projectRootUrl(): URL {
-  const here = new URL('.', import.meta.url);
-  return existsSync(new URL('../contracts', here)) ? new URL('../', here) : new URL('../../', here);
+/** Holds every exchange of the service's API to its document, and says each violation (contract-check.ts). */
+export interface SelfCheck {
+  readonly check: ContractCheck;
+  readonly onViolation: (violation: string) => void;
 }
 
 /**
@@ -92,6 +80,7 @@ export async function startDemoServer(
   initial: Partial<DemoSettings> = {},
   port = 0,
   host = '127.0.0.1',
+  selfCheck?: SelfCheck,
 ): Promise<DemoServer> {
   const settings: DemoSettings = { latencyMs: 0, fault: 'none', errorStatus: 503, ...initial };
   const calls = new Map<string, number>();
@@ -166,9 +155,25 @@ export async function startDemoServer(
         body: safeJson(raw),
         headers: req.headers,
       };
-      return send(res, route.idempotent === true ? replayable(route, request, `${method} ${url.pathname} ${raw}`) : route.handle(request));
+      return answer(route.idempotent === true ? replayable(route, request, `${method} ${url.pathname} ${raw}`) : route.handle(request));
     }
-    send(res, { status: 404, body: errorBody('NOT_FOUND', `no route for ${method} ${url.pathname}`) });
+    answer({ status: 404, body: errorBody('NOT_FOUND', `no route for ${method} ${url.pathname}`) });
+
+    // Answers given with a fault set (above) break the contract on purpose; these are held to it.
+    function answer(response: DemoResponse): void {
+      if (selfCheck !== undefined) {
+        const headers: OutgoingHttpHeaders = response.body === undefined ? {} : { 'content-type': 'application/json' };
+        const exchange = {
+          method,
+          target: req.url ?? '/',
+          headers: req.headers,
+          body: raw,
+          response: { status: response.status, headers, body: response.body },
+        };
+        for (const violation of selfCheck.check(exchange)) selfCheck.onViolation(violation);
+      }
+      send(res, response);
+    }
   }
 
   function replayable(route: Route, request: DemoRequest, content: string): DemoResponse {

@@ -10,6 +10,7 @@ import { zReserveBody } from '../generated/upstreams/inventory/zod.gen.js';
 import { zSendEmailBody } from '../generated/upstreams/notifications/zod.gen.js';
 import { zCreateOrderBody } from '../generated/upstreams/orders/zod.gen.js';
 import { createDemoData, FAULTY_PROFILE_USERS, type DemoData, type DemoOrder } from './data.js';
+import { contractCheck } from './contract-check.js';
 import { errorBody, startDemoServer, type DemoServer, type DemoSettings, type Route } from './demo-server.js';
 
 const MAX_IDS = 100;
@@ -233,6 +234,11 @@ export interface DemoOptions {
   ports?: Partial<Record<ServiceName, number>>;
   host?: string;
   seed?: number;
+  /**
+   * When given, each service holds every exchange of its API to its OpenAPI document
+   * (contracts/<service>.openapi.yaml) and says each violation here (contract-check.ts).
+   */
+  onContractViolation?: (violation: string) => void;
 }
 
 export async function startDemoServices(options: DemoOptions = {}): Promise<DemoServices> {
@@ -248,7 +254,14 @@ export async function startDemoServices(options: DemoOptions = {}): Promise<Demo
   const names = Object.keys(routes) as ServiceName[];
   const started = await Promise.all(
     names.map((name) =>
-      startDemoServer(name, routes[name], { ...options.settings, ...options.perService?.[name] }, options.ports?.[name] ?? 0, options.host),
+      startDemoServer(
+        name,
+        routes[name],
+        { ...options.settings, ...options.perService?.[name] },
+        options.ports?.[name] ?? 0,
+        options.host,
+        options.onContractViolation === undefined ? undefined : { check: contractCheck(name), onViolation: options.onContractViolation },
+      ),
     ),
   );
   const servers = Object.fromEntries(names.map((name, i) => [name, started[i]!])) as Record<ServiceName, DemoServer>;

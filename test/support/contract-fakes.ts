@@ -117,7 +117,11 @@ export type Fakes = Record<ServiceName, FakeUpstream> & {
 
 export async function startContractFakes(overrides: Partial<Record<ServiceName, Handler>> = {}): Promise<Fakes> {
   const names = Object.keys(contractHandlers) as ServiceName[];
-  const started = await Promise.all(names.map((name) => startFakeUpstream(overrides[name] ?? contractHandlers[name])));
+  const started = await Promise.all(
+    names.map((name) =>
+      startFakeUpstream(overrides[name] ?? contractHandlers[name], { contract: name, checkAnswers: overrides[name] === undefined }),
+    ),
+  );
   const fakes = Object.fromEntries(names.map((name, i) => [name, started[i]!])) as Record<ServiceName, FakeUpstream>;
   return {
     ...fakes,

@@ -3,8 +3,11 @@
  * every request and answer as each test tells them, faults included. They follow
  * `../shared/upstreams.md` and nothing of the graph's own code.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { contractCheck, type ContractCheck } from '../../demo/contract-check.js';
+import type { ServiceName } from '../../errors/service-name.js';
+import { recordViolation } from './contract-violations.js';
 
 export interface RecordedRequest {
   method: string;
@@ -37,9 +40,29 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
-export async function startFakeUpstream(handler: Handler): Promise<FakeUpstream> {
+export interface FakeOptions {
+  /**
+   * The service this fake stands for: every request it receives is held to the service's
+   * OpenAPI document, and so is every answer until a test replaces the handler (`handle`) or
+   * gives one of its own (a fault it injects on purpose). Violations go to contract-violations.ts.
+   */
+  readonly contract?: ServiceName;
+  /** Whether the first handler's answers are held to the document too (default: yes). */
+  readonly checkAnswers?: boolean;
+}
+
+const checks = new Map<ServiceName, ContractCheck>();
+function checkFor(service: ServiceName): ContractCheck {
+  let check = checks.get(service);
+  if (check === undefined) checks.set(service, (check = contractCheck(service)));
+  return check;
+}
+
+export async function startFakeUpstream(handler: Handler, options: FakeOptions = {}): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
   let current = handler;
+  const check = options.contract === undefined ? undefined : checkFor(options.contract);
+  let checkAnswers = options.checkAnswers ?? true;
   let open = 0;
   let waiters: { count: number; resolve: () => void }[] = [];
   const server = createServer((req, res) => {
@@ -70,6 +93,7 @@ export async function startFakeUpstream(handler: Handler): Promise<FakeUpstream>
       waiters = waiters.filter((waiter) => requests.length < waiter.count);
       open++;
       res.once('close', () => open--);
+      if (check !== undefined) observe(check, checkAnswers, recorded, res);
       Promise.resolve(current(recorded, res)).catch((error: unknown) => {
         if (!res.headersSent) json(res, 500, { error: { code: 'FAKE_FAILED', message: String(error) } });
       });
@@ -84,6 +108,7 @@ export async function startFakeUpstream(handler: Handler): Promise<FakeUpstream>
     received: (count) => (requests.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve }))),
     handle: (next) => {
       current = next;
+      checkAnswers = false;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -91,6 +116,39 @@ export async function startFakeUpstream(handler: Handler): Promise<FakeUpstream>
         server.closeAllConnections();
       }),
   };
+}
+
+/** Holds the request, and the answer once sent whole (when `answers`), to the document. */
+function observe(check: ContractCheck, answers: boolean, request: RecordedRequest, res: ServerResponse): void {
+  const exchange = { method: request.method, target: request.url, headers: request.headers, body: request.body };
+  if (!answers) {
+    // An answer that breaks the document is then the test's fault injection: only the request is checked.
+    for (const violation of check(exchange)) recordViolation(violation);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let headers: OutgoingHttpHeaders = {};
+  const writeHead = res.writeHead.bind(res) as (status: number, headers?: OutgoingHttpHeaders) => ServerResponse;
+  res.writeHead = ((status: number, given?: OutgoingHttpHeaders) => {
+    headers = { ...headers, ...given };
+    return writeHead(status, given);
+  }) as typeof res.writeHead;
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  res.write = ((...args: unknown[]) => {
+    const [chunk] = args;
+    if (typeof chunk === 'string' || chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk));
+    return write(...args);
+  }) as typeof res.write;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    const [chunk] = args;
+    if (typeof chunk === 'string' || chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk));
+    return end(...args);
+  }) as typeof res.end;
+  res.once('finish', () => {
+    const response = { status: res.statusCode, headers: { ...res.getHeaders(), ...headers }, body: Buffer.concat(chunks).toString('utf8') };
+    for (const violation of check({ ...exchange, response })) recordViolation(violation);
+  });
 }
 
 export function json(res: ServerResponse, status: number, body: unknown): void {
