@@ -7,10 +7,10 @@
  * name the context type, except `generated/upstreams/` (the services' shapes, from their
  * OpenAPI documents), which the datasources and the demo use and which imports only zod.
  * Entry points (server/main.ts, server/serve.ts, server/token-command.ts,
- * server/subgraph-command.ts, demo/main.ts) may import anything.
+ * server/subgraph-command.ts, server/upstream-check-command.ts, demo/main.ts) may import anything.
  */
 const MIDDLE = '(place-order|security|telemetry|execution)';
-const ENTRY_POINTS = '^(server/(main|serve|token-command|subgraph-command)|demo/main)[.]ts$';
+const ENTRY_POINTS = '^(server/(main|serve|token-command|subgraph-command|upstream-check-command)|demo/main)[.]ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 export default {

@@ -13,6 +13,9 @@ const demo = await startDemoServices({
   settings: { latencyMs: config.latencyMs },
   ports: Object.fromEntries(SERVICE_NAMES.map((name, i) => [name, config.portBase === 0 ? 0 : config.portBase + i])),
   host: config.host,
+  ...(config.contractCheck
+    ? { onContractViolation: (violation: string) => process.stderr.write(`contract violation: ${violation}\n`) }
+    : {}),
 });
 for (const name of SERVICE_NAMES) process.stdout.write(`${name.toUpperCase()}_API_URL=${demo.urls[name]}\n`);
 const stop = () => void demo.close().then(() => process.exit(0));

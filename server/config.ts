@@ -45,6 +45,12 @@ export interface Config {
    * @default on, off in production (`DEMO_CONTROLS`: `on` or `off`)
    */
   readonly demoControls: boolean;
+  /**
+   * The embedded demo services hold every exchange to their OpenAPI documents (contracts/) and
+   * log each violation as an error (`contract violation: …`); the test suites turn it on.
+   * @default off (`DEMO_CONTRACT_CHECK`: `on` or `off`)
+   */
+  readonly demoContractCheck: boolean;
   readonly upstreams: Readonly<Record<ServiceName, UpstreamSettings>>;
   readonly orders: OrderSettings;
   /**
@@ -275,6 +281,7 @@ export function loadConfig(env: Env = process.env): Config {
     demo,
     demoLatencyMs: read(env, 'DEMO_LATENCY_MS', integer(0, 60_000), 0),
     demoControls: onOff('DEMO_CONTROLS', !production),
+    demoContractCheck: onOff('DEMO_CONTRACT_CHECK', false),
     upstreams: Object.freeze(upstreams),
     orders,
     otlpEndpoint: read<string | undefined>(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', urlValue, undefined),
@@ -292,6 +299,8 @@ export interface DemoServicesConfig {
   readonly host: string;
   /** @default 0 (`DEMO_LATENCY_MS`) */
   readonly latencyMs: number;
+  /** Each exchange held to the services' documents, a violation printed to stderr. @default off (`DEMO_CONTRACT_CHECK`) */
+  readonly contractCheck: boolean;
 }
 
 export function loadDemoServicesConfig(env: Env = process.env): DemoServicesConfig {
@@ -299,6 +308,7 @@ export function loadDemoServicesConfig(env: Env = process.env): DemoServicesConf
     portBase: read(env, 'DEMO_PORT_BASE', integer(0, 65_535 - SERVICE_NAMES.length), 4001),
     host: read(env, 'DEMO_HOST', z.string().min(1), '127.0.0.1'),
     latencyMs: read(env, 'DEMO_LATENCY_MS', integer(0, 60_000), 0),
+    contractCheck: read(env, 'DEMO_CONTRACT_CHECK', z.enum(['on', 'off']), 'off') === 'on',
   });
 }
 

@@ -20,7 +20,12 @@ process.on('uncaughtException', (error) => logger.error(`uncaught exception: ${e
 process.on('unhandledRejection', (reason) =>
   logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`),
 );
-const demo = config.demo ? await startDemoServices({ settings: { latencyMs: config.demoLatencyMs } }) : undefined;
+const demo = config.demo
+  ? await startDemoServices({
+      settings: { latencyMs: config.demoLatencyMs },
+      ...(config.demoContractCheck ? { onContractViolation: (violation: string) => logger.error(`contract violation: ${violation}`) } : {}),
+    })
+  : undefined;
 const urls = demo?.urls ?? (Object.fromEntries(SERVICE_NAMES.map((s) => [s, config.upstreams[s].url!])) as Record<ServiceName, string>);
 const app = configOrExit(() =>
   createApp({ config, urls, logger, ...(demo !== undefined && config.demoControls ? { extraRoutes: demoRoutes(demo) } : {}) }),

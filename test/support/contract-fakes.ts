@@ -4,7 +4,15 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ServiceName } from '../../errors/service-name.js';
-import { json, notFound, startFakeUpstream, type FakeUpstream, type Handler, type RecordedRequest } from './fake-upstream.js';
+import {
+  followingContract,
+  json,
+  notFound,
+  startFakeUpstream,
+  type FakeUpstream,
+  type Handler,
+  type RecordedRequest,
+} from './fake-upstream.js';
 
 export const USERS = {
   u1: {
@@ -72,18 +80,18 @@ function byId<T>(res: ServerResponse, value: T | undefined): void {
 }
 
 export const contractHandlers: Record<ServiceName, Handler> = {
-  personal: (request, res) => {
+  personal: followingContract((request, res) => {
     const single = /^\/users\/([^/]+)$/.exec(request.pathname);
     if (single) return byId(res, lookup(USERS, decodeURIComponent(single[1]!)));
     if (request.pathname === '/users') return json(res, 200, { users: ids(request, 'ids').flatMap((id) => lookup(USERS, id) ?? []) });
     notFound(res);
-  },
-  professional: (request, res) => {
+  }),
+  professional: followingContract((request, res) => {
     const single = /^\/profiles\/([^/]+)$/.exec(request.pathname);
     if (single) return byId(res, lookup(PROFILES, decodeURIComponent(single[1]!)));
     notFound(res);
-  },
-  orders: (request, res) => {
+  }),
+  orders: followingContract((request, res) => {
     const single = /^\/orders\/([^/]+)$/.exec(request.pathname);
     if (single) return byId(res, lookup(ORDERS, decodeURIComponent(single[1]!)));
     if (request.pathname === '/orders') return json(res, 200, { orders: ids(request, 'ids').flatMap((id) => lookup(ORDERS, id) ?? []) });
@@ -96,8 +104,8 @@ export const contractHandlers: Record<ServiceName, Handler> = {
       return json(res, 200, { orders: all.slice(offset, offset + limit), nextCursor: next });
     }
     notFound(res);
-  },
-  inventory: (request, res) => {
+  }),
+  inventory: followingContract((request, res) => {
     if (request.pathname === '/stock') {
       const stock = ids(request, 'productIds').flatMap((productId) => {
         const available = lookup(STOCK, productId);
@@ -106,8 +114,8 @@ export const contractHandlers: Record<ServiceName, Handler> = {
       return json(res, 200, { stock });
     }
     notFound(res);
-  },
-  notifications: (_request, res) => json(res, 202, { messageId: 'm1' }),
+  }),
+  notifications: followingContract((_request, res) => json(res, 202, { messageId: 'm1' })),
 };
 
 export type Fakes = Record<ServiceName, FakeUpstream> & {
@@ -117,11 +125,7 @@ export type Fakes = Record<ServiceName, FakeUpstream> & {
 
 export async function startContractFakes(overrides: Partial<Record<ServiceName, Handler>> = {}): Promise<Fakes> {
   const names = Object.keys(contractHandlers) as ServiceName[];
-  const started = await Promise.all(
-    names.map((name) =>
-      startFakeUpstream(overrides[name] ?? contractHandlers[name], { contract: name, checkAnswers: overrides[name] === undefined }),
-    ),
-  );
+  const started = await Promise.all(names.map((name) => startFakeUpstream(overrides[name] ?? contractHandlers[name], { contract: name })));
   const fakes = Object.fromEntries(names.map((name, i) => [name, started[i]!])) as Record<ServiceName, FakeUpstream>;
   return {
     ...fakes,

@@ -43,12 +43,19 @@ export interface FakeUpstream {
 export interface FakeOptions {
   /**
    * The service this fake stands for: every request it receives is held to the service's
-   * OpenAPI document, and so is every answer until a test replaces the handler (`handle`) or
-   * gives one of its own (a fault it injects on purpose). Violations go to contract-violations.ts.
+   * OpenAPI document, and so is every answer of a handler that follows the contract
+   * (`followingContract`); other handlers are a test's faults, injected on purpose.
+   * Violations go to contract-violations.ts.
    */
   readonly contract?: ServiceName;
-  /** Whether the first handler's answers are held to the document too (default: yes). */
-  readonly checkAnswers?: boolean;
+}
+
+const contractFollowing = new WeakSet<Handler>();
+
+/** Marks a handler as answering by the contract: its answers are held to the service's document. */
+export function followingContract(handler: Handler): Handler {
+  contractFollowing.add(handler);
+  return handler;
 }
 
 const checks = new Map<ServiceName, ContractCheck>();
@@ -62,7 +69,6 @@ export async function startFakeUpstream(handler: Handler, options: FakeOptions =
   const requests: RecordedRequest[] = [];
   let current = handler;
   const check = options.contract === undefined ? undefined : checkFor(options.contract);
-  let checkAnswers = options.checkAnswers ?? true;
   let open = 0;
   let waiters: { count: number; resolve: () => void }[] = [];
   const server = createServer((req, res) => {
@@ -93,7 +99,7 @@ export async function startFakeUpstream(handler: Handler, options: FakeOptions =
       waiters = waiters.filter((waiter) => requests.length < waiter.count);
       open++;
       res.once('close', () => open--);
-      if (check !== undefined) observe(check, checkAnswers, recorded, res);
+      if (check !== undefined) observe(check, contractFollowing.has(current), recorded, res);
       Promise.resolve(current(recorded, res)).catch((error: unknown) => {
         if (!res.headersSent) json(res, 500, { error: { code: 'FAKE_FAILED', message: String(error) } });
       });
@@ -108,7 +114,6 @@ export async function startFakeUpstream(handler: Handler, options: FakeOptions =
     received: (count) => (requests.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve }))),
     handle: (next) => {
       current = next;
-      checkAnswers = false;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -27,8 +27,11 @@ export interface SpawnOptions {
   readonly cpu?: number;
 }
 
-/** What the server logs for a throw nobody caught (server/serve.ts): a bug wherever it happens. */
-const BUG = /uncaught exception|unhandled rejection/;
+/**
+ * What the server logs for a throw nobody caught (server/serve.ts), or for an exchange of its
+ * embedded demo services outside their OpenAPI documents: a bug wherever it happens.
+ */
+const BUG = /uncaught exception|unhandled rejection|contract violation/;
 const bugLines: string[] = [];
 
 /** The bug lines every server process of this test file has logged so far, emptied (test/support/no-bugs.ts reads it after each test). */
@@ -52,6 +55,7 @@ export function spawnServer(env: Record<string, string>, options: SpawnOptions =
       LOG_LEVEL: 'info',
       STATE_DB_PATH: freshStatePath(),
       RATE_LIMIT_REQUESTS: '0',
+      DEMO_CONTRACT_CHECK: 'on',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,7 +7,7 @@
  */
 import type { ServiceName } from '../../errors/service-name.js';
 import { contractHandlers, STOCK } from './contract-fakes.js';
-import { json, type Handler, type RecordedRequest } from './fake-upstream.js';
+import { followingContract, json, type Handler, type RecordedRequest } from './fake-upstream.js';
 
 interface Answer {
   status: number;
@@ -116,12 +116,12 @@ export function writeFakes(): WriteFakes {
   return {
     state,
     handlers: {
-      orders: (request, res) => {
+      orders: followingContract((request, res) => {
         if (request.method === 'POST' && request.pathname === '/orders') return createOrder(request, res);
         if (request.method === 'POST' && /^\/orders\/[^/]+\/cancel$/.test(request.pathname)) return cancelOrder(request, res);
         return contractHandlers.orders(request, res);
-      },
-      inventory: (request, res) => {
+      }),
+      inventory: followingContract((request, res) => {
         if (request.method === 'POST' && request.pathname === '/reservations') return reserve(request, res);
         const release = /^\/reservations\/([^/]+)$/.exec(request.pathname);
         if (request.method === 'DELETE' && release) {
@@ -133,11 +133,11 @@ export function writeFakes(): WriteFakes {
           return void res.writeHead(204).end();
         }
         return contractHandlers.inventory(request, res);
-      },
-      notifications: (request, res) => {
+      }),
+      notifications: followingContract((request, res) => {
         if (request.method === 'POST' && request.pathname === '/emails') return sendEmail(request, res);
         return contractHandlers.notifications(request, res);
-      },
+      }),
     },
   };
 }

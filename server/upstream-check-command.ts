@@ -1,0 +1,72 @@
+/**
+ * `npm run check:upstreams`: whether each service's published OpenAPI document still gives the
+ * graph everything it uses (upstream-check.ts), before a deployment meets the service.
+ *
+ * Each service's document is read from `<SERVICE>_OPENAPI` (a file, JSON or YAML, or an http(s)
+ * URL) or else from `<SERVICE>_API_URL` + `/openapi.json`; with no `*_API_URL` at all, from the
+ * embedded demo services, as `npm start` would use them. Prints one line per break (service,
+ * operation, JSON path, what changed) and one verdict per service; exits 1 on any break or a
+ * document that cannot be read, 0 when every service is compatible.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
+import { startDemoServices } from '../demo/services.js';
+import { configOrExit, loadConfig } from './config.js';
+import { projectPath } from './project-files.js';
+import { formatBreak, upstreamBreaks } from './upstream-check.js';
+
+type Json = Record<string, unknown>;
+
+const config = configOrExit(loadConfig);
+const demo = config.demo && SERVICE_NAMES.every((s) => !process.env[`${s.toUpperCase()}_OPENAPI`]) ? await startDemoServices() : undefined;
+
+/** Where the service's published document is: `<SERVICE>_OPENAPI`, or its API's `/openapi.json`. */
+function sourceOf(service: ServiceName): string | undefined {
+  const named = process.env[`${service.toUpperCase()}_OPENAPI`]?.trim();
+  if (named) return named;
+  const base = demo?.urls[service] ?? config.upstreams[service].url;
+  return base === undefined ? undefined : `${base.replace(/\/+$/, '')}/openapi.json`;
+}
+
+async function read(source: string): Promise<Json> {
+  let text: string;
+  if (/^https?:\/\//.test(source)) {
+    const response = await fetch(source, {
+      headers: { accept: 'application/json, application/yaml' },
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) throw new Error(`${source} answered ${response.status}`);
+    text = await response.text();
+  } else {
+    text = await readFile(source, 'utf8');
+  }
+  // YAML is a superset of JSON: one parser reads both.
+  const document: unknown = parseYaml(text);
+  if (typeof document !== 'object' || document === null || !('paths' in document)) throw new Error(`${source} is not an OpenAPI document`);
+  return document;
+}
+
+let failed = false;
+for (const service of SERVICE_NAMES) {
+  const source = sourceOf(service);
+  if (source === undefined) {
+    process.stdout.write(`${service}: no document to check (set ${service.toUpperCase()}_OPENAPI or ${service.toUpperCase()}_API_URL)\n`);
+    failed = true;
+    continue;
+  }
+  try {
+    const ours = parseYaml(await readFile(projectPath('contracts', `${service}.openapi.yaml`), 'utf8')) as Json;
+    const breaks = upstreamBreaks(service, ours, await read(source));
+    for (const found of breaks) process.stdout.write(`${formatBreak(found)}\n`);
+    process.stdout.write(
+      breaks.length === 0 ? `${service}: compatible (${source})\n` : `${service}: ${breaks.length} break(s) (${source})\n`,
+    );
+    if (breaks.length > 0) failed = true;
+  } catch (error) {
+    process.stdout.write(`${service}: cannot check ${source}: ${error instanceof Error ? error.message : String(error)}\n`);
+    failed = true;
+  }
+}
+await demo?.close();
+process.exitCode = failed ? 1 : 0;
