@@ -5,12 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { ServiceName } from '../errors/service-name.js';
+import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
 import { zReserveBody } from '../generated/upstreams/inventory/zod.gen.js';
 import { zSendEmailBody } from '../generated/upstreams/notifications/zod.gen.js';
 import { zCreateOrderBody } from '../generated/upstreams/orders/zod.gen.js';
 import { createDemoData, FAULTY_PROFILE_USERS, type DemoData, type DemoOrder } from './data.js';
-import { contractCheck } from './contract-check.js';
+import { contractCheck, openApiDocument } from './contract-check.js';
+import { exampleRoutes } from './example-routes.js';
 import { errorBody, startDemoServer, type DemoServer, type DemoSettings, type Route } from './demo-server.js';
 
 const MAX_IDS = 100;
@@ -244,19 +245,21 @@ export interface DemoOptions {
 export async function startDemoServices(options: DemoOptions = {}): Promise<DemoServices> {
   const data = createDemoData(options.seed);
   const sentEmails: SentEmail[] = [];
-  const routes: Record<ServiceName, Route[]> = {
+  // A service without routes of its own here is served from its document's examples.
+  const handWritten: Partial<Record<ServiceName, Route[]>> = {
     personal: personalRoutes(data),
     professional: professionalRoutes(data),
     orders: ordersRoutes(data),
     inventory: inventoryRoutes(data),
     notifications: notificationsRoutes(sentEmails),
   };
-  const names = Object.keys(routes) as ServiceName[];
+  const names = SERVICE_NAMES;
+  const routes = Object.fromEntries(names.map((name) => [name, handWritten[name] ?? exampleRoutes(openApiDocument(name))]));
   const started = await Promise.all(
     names.map((name) =>
       startDemoServer(
         name,
-        routes[name],
+        routes[name]!,
         { ...options.settings, ...options.perService?.[name] },
         options.ports?.[name] ?? 0,
         options.host,

@@ -6,12 +6,19 @@
  * (test/support/no-bugs.ts); these break the documents on purpose and show that it bites.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { contractCheck, openApiDocument } from '../demo/contract-check.js';
+import { startDemoServer } from '../demo/demo-server.js';
+import { exampleRoutes } from '../demo/example-routes.js';
 import { startDemoServices } from '../demo/services.js';
+import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
+import { exampleHandler } from './support/contract-fakes.js';
 import { takeViolations } from './support/contract-violations.js';
 import { followingContract, json, startFakeUpstream } from './support/fake-upstream.js';
+import { graphHarness } from './support/harness.js';
 import { startServerProcess, takeBugLines } from './support/server-process.js';
 
 const REQUEST_ID = { 'x-request-id': 'contract-test' };
+const startGraphWithFakes = graphHarness();
 
 afterEach(() => {
   // What a test here did on purpose is taken; anything else would fail it in no-bugs.ts.
@@ -92,5 +99,96 @@ describe('the demo services', () => {
       server.child.kill('SIGTERM');
       await server.exited;
     }
+  });
+});
+
+/** Every operation of the five documents, as the graph calls it, with the answer the documents' examples give. */
+const CALLS: Record<ServiceName, { method: string; path: string; body?: object; status: number; answer?: unknown }[]> = {
+  personal: [
+    {
+      method: 'GET',
+      path: '/users/u9',
+      status: 200,
+      answer: { id: 'u1', name: 'Ada Lovelace', email: 'ada@example.com', birthDate: '1815-12-10', avatarUrl: null, city: 'London' },
+    },
+    { method: 'GET', path: '/users?ids=a,b', status: 200 },
+  ],
+  professional: [{ method: 'GET', path: '/profiles/u1', status: 200 }],
+  orders: [
+    { method: 'GET', path: '/orders/o9', status: 200 },
+    { method: 'GET', path: '/orders?ids=o1,o2', status: 200 },
+    { method: 'GET', path: '/users/u1/orders?limit=2', status: 200 },
+    { method: 'POST', path: '/orders', body: { orderId: 'o9', userId: 'u1', items: [{ productId: 'p1', quantity: 1 }] }, status: 201 },
+    { method: 'POST', path: '/orders/o9/cancel', status: 200 },
+  ],
+  inventory: [
+    { method: 'GET', path: '/stock?productIds=p1', status: 200, answer: { stock: [{ productId: 'p1', available: 5 }] } },
+    {
+      method: 'POST',
+      path: '/reservations',
+      body: { orderId: 'o9', items: [{ productId: 'p1', quantity: 1 }] },
+      status: 201,
+      answer: { reservationId: 'r1', orderId: 'o1', status: 'RESERVED' },
+    },
+    { method: 'DELETE', path: '/reservations/r1', status: 204 },
+  ],
+  notifications: [
+    {
+      method: 'POST',
+      path: '/emails',
+      body: { to: 'ada@example.com', template: 'order_confirmation', data: {} },
+      status: 202,
+      answer: { messageId: 'm1' },
+    },
+  ],
+};
+
+const send = async (url: string, call: (typeof CALLS)[ServiceName][number]) => {
+  const headers = {
+    ...REQUEST_ID,
+    'idempotency-key': `k-${call.method} ${call.path}`,
+    ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+  };
+  const response = await fetch(`${url}${call.path}`, {
+    method: call.method,
+    headers,
+    ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+};
+
+describe('a service served from its document alone (what a sixth service starts with)', () => {
+  it('the demo answers every operation of each document from its examples, within the document', async () => {
+    for (const service of SERVICE_NAMES) {
+      const violations: string[] = [];
+      const server = await startDemoServer(service, exampleRoutes(openApiDocument(service)), {}, 0, '127.0.0.1', {
+        check: contractCheck(service),
+        onViolation: (violation) => violations.push(violation),
+      });
+      try {
+        for (const call of CALLS[service]) {
+          const answer = await send(server.url, call);
+          expect([service, call.path, answer.status]).toEqual([service, call.path, call.status]);
+          if (call.answer !== undefined) expect(answer.body).toEqual(call.answer);
+        }
+        expect(violations).toEqual([]);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  it('a test fake does the same, and a graph reads through it', async () => {
+    const fake = await startFakeUpstream(exampleHandler('inventory'), { contract: 'inventory' });
+    try {
+      for (const call of CALLS.inventory) expect((await send(fake.url, call)).status).toBe(call.status);
+      expect(takeViolations()).toEqual([]);
+    } finally {
+      await fake.close();
+    }
+    const { graph } = await startGraphWithFakes({ professional: exampleHandler('professional') });
+    const { body } = await graph.query('{ user(id: "u2") { professional { company yearsOfExperience } } }');
+    expect(body).toEqual({ data: { user: { professional: { company: 'Analytical Engines', yearsOfExperience: 20 } } } });
   });
 });

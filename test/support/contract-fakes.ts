@@ -1,9 +1,12 @@
 /**
  * The five upstream services as small fakes that follow `../shared/upstreams.md` over a
- * fixed data set. Each test can replace one service's handler to inject a fault.
+ * fixed data set (a service without one here answers from its document's examples). Each test
+ * can replace one service's handler to inject a fault.
  */
 import type { ServerResponse } from 'node:http';
-import type { ServiceName } from '../../errors/service-name.js';
+import { openApiDocument } from '../../demo/contract-check.js';
+import { exampleRoutes } from '../../demo/example-routes.js';
+import { SERVICE_NAMES, type ServiceName } from '../../errors/service-name.js';
 import {
   followingContract,
   json,
@@ -79,7 +82,7 @@ function byId<T>(res: ServerResponse, value: T | undefined): void {
   else json(res, 200, value);
 }
 
-export const contractHandlers: Record<ServiceName, Handler> = {
+export const contractHandlers = {
   personal: followingContract((request, res) => {
     const single = /^\/users\/([^/]+)$/.exec(request.pathname);
     if (single) return byId(res, lookup(USERS, decodeURIComponent(single[1]!)));
@@ -116,7 +119,19 @@ export const contractHandlers: Record<ServiceName, Handler> = {
     notFound(res);
   }),
   notifications: followingContract((_request, res) => json(res, 202, { messageId: 'm1' })),
-};
+} satisfies Partial<Record<ServiceName, Handler>>;
+
+/** A service without a fake of its own above answers from its document's examples, as the demo does (demo/example-routes.ts). */
+export function exampleHandler(service: ServiceName): Handler {
+  const routes = exampleRoutes(openApiDocument(service));
+  return followingContract((request, res) => {
+    const route = routes.find((candidate) => candidate.method === request.method && candidate.pattern.test(request.pathname));
+    if (route === undefined) return notFound(res);
+    const answer = route.handle({ method: request.method, params: [], query: request.query, body: undefined, headers: request.headers });
+    if (answer.body === undefined) res.writeHead(answer.status).end();
+    else json(res, answer.status, answer.body);
+  });
+}
 
 export type Fakes = Record<ServiceName, FakeUpstream> & {
   urls: Record<ServiceName, string>;
@@ -124,8 +139,11 @@ export type Fakes = Record<ServiceName, FakeUpstream> & {
 };
 
 export async function startContractFakes(overrides: Partial<Record<ServiceName, Handler>> = {}): Promise<Fakes> {
-  const names = Object.keys(contractHandlers) as ServiceName[];
-  const started = await Promise.all(names.map((name) => startFakeUpstream(overrides[name] ?? contractHandlers[name], { contract: name })));
+  const names = SERVICE_NAMES;
+  const own: Partial<Record<ServiceName, Handler>> = contractHandlers;
+  const started = await Promise.all(
+    names.map((name) => startFakeUpstream(overrides[name] ?? own[name] ?? exampleHandler(name), { contract: name })),
+  );
   const fakes = Object.fromEntries(names.map((name, i) => [name, started[i]!])) as Record<ServiceName, FakeUpstream>;
   return {
     ...fakes,
