@@ -46,7 +46,7 @@ export function createContext(
 ): GraphContext {
   const { requestTimeoutMs } = settings;
   // Read and checked before anything ran (execution/error-modes.ts): a mode or none.
-  const onError = errorHandlingFor(params, request.signal);
+  const onError = errorHandlingFor(params, ownSignal(request.signal));
   const wantsCalls = settings.upstreamCallList && request.headers.get(UPSTREAM_CALLS_HEADER) === '1';
   const scope = {
     trace: {},
@@ -70,4 +70,17 @@ export function createContext(
     orderSaga,
     viewer: viewerOf(request),
   };
+}
+
+/**
+ * The client's signal as a plain AbortSignal of the request's own. Yoga's request signal
+ * (@whatwg-node/server) is a Proxy that turns every property read into a string search: the
+ * listener each upstream attempt adds to it and removes again read it a dozen times, which the
+ * profile put at 1.6 % of a profile query's CPU. One listener per request on it, then plain reads.
+ */
+function ownSignal(client: AbortSignal): AbortSignal {
+  if (client.aborted) return AbortSignal.abort(client.reason);
+  const own = new AbortController();
+  client.addEventListener('abort', () => own.abort(client.reason), { once: true });
+  return own.signal;
 }
