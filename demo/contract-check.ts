@@ -8,12 +8,11 @@
  * test suites set), and the tests' fake services check every exchange with it: a service that
  * the graph is tested against is one that follows the documents.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { parse as parseYaml } from 'yaml';
 import type { ServiceName } from '../errors/service-name.js';
+import { followRef, openApiDocument, pathPattern, type Json } from './openapi-document.js';
 
 // ajv-formats is CommonJS: its function is the module's default export's `default` under NodeNext.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -37,26 +36,6 @@ export interface Exchange {
 /** Checks exchanges of one service; each violation is one line: `<service> <METHOD> <path>: <what>`. */
 export type ContractCheck = (exchange: Exchange) => string[];
 
-type Json = Record<string, unknown>;
-
-/** The project root (the folder with contracts/), from demo/ or from dist/demo/. */
-function projectRootUrl(): URL {
-  const here = new URL('.', import.meta.url);
-  return existsSync(new URL('../contracts', here)) ? new URL('../', here) : new URL('../../', here);
-}
-
-const documents = new Map<string, Json>();
-
-/** The OpenAPI document of the service `name` (contracts/<name>.openapi.yaml), read once. */
-export function openApiDocument(name: string): Json {
-  let document = documents.get(name);
-  if (document === undefined) {
-    const file = new URL(`contracts/${name}.openapi.yaml`, projectRootUrl());
-    documents.set(name, (document = parseYaml(readFileSync(file, 'utf8')) as Json));
-  }
-  return document;
-}
-
 interface Operation {
   readonly pattern: RegExp;
   readonly method: string;
@@ -78,19 +57,14 @@ export function contractCheck(service: ServiceName, document: Json = openApiDocu
     return validate;
   };
   const resolve = (node: Json): [Json, string | undefined] => {
-    const ref = node.$ref;
-    if (typeof ref !== 'string' || !ref.startsWith('#/')) return [node, undefined];
-    const target = ref
-      .slice(2)
-      .split('/')
-      .reduce<unknown>((at, key) => (at as Json | undefined)?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], document);
-    return [target as Json, ref.slice(1)];
+    const followed = followRef(document, node);
+    return [followed.node, followed.pointer];
   };
   const escape = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1');
 
   const operations: Operation[] = [];
   for (const [path, item] of Object.entries((document.paths ?? {}) as Record<string, Json>)) {
-    const pattern = new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '([^/]+)')}$`);
+    const pattern = pathPattern(path);
     for (const method of ['get', 'put', 'post', 'delete', 'patch']) {
       const node = item[method] as Json | undefined;
       if (node === undefined) continue;

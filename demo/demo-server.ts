@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { openApiDocument, type ContractCheck } from './contract-check.js';
+import type { ContractCheck } from './contract-check.js';
+import { openApiDocument } from './openapi-document.js';
 
 export const FAULTS = ['none', 'error', 'hang', 'reset', 'bad-json'] as const;
 export type Fault = (typeof FAULTS)[number];

@@ -6,13 +6,12 @@
  * its examples into the document is all it takes.
  */
 import type { DemoResponse, Route } from './demo-server.js';
-
-type Json = Record<string, unknown>;
+import { followRef, pathPattern, type Json } from './openapi-document.js';
 
 export function exampleRoutes(document: Json): Route[] {
   const routes: Route[] = [];
   for (const [path, item] of Object.entries((document.paths ?? {}) as Record<string, Json>)) {
-    const pattern = new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '([^/]+)')}$`);
+    const pattern = pathPattern(path);
     for (const method of ['get', 'post', 'delete'] as const) {
       const operation = item[method] as Json | undefined;
       if (operation === undefined) continue;
@@ -72,11 +71,5 @@ function exampleOf(document: Json, raw: Json | undefined, depth: number): unknow
 }
 
 function resolve(document: Json, node: unknown): unknown {
-  const ref = (node as Json | undefined)?.$ref;
-  if (typeof ref !== 'string' || !ref.startsWith('#/')) return node;
-  const target = ref
-    .slice(2)
-    .split('/')
-    .reduce<unknown>((at, part) => (at as Json | undefined)?.[part.replaceAll('~1', '/').replaceAll('~0', '~')], document);
-  return resolve(document, target);
+  return node === undefined ? undefined : followRef(document, node).node;
 }

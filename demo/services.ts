@@ -10,7 +10,8 @@ import { zReserveBody } from '../generated/upstreams/inventory/zod.gen.js';
 import { zSendEmailBody } from '../generated/upstreams/notifications/zod.gen.js';
 import { zCreateOrderBody } from '../generated/upstreams/orders/zod.gen.js';
 import { createDemoData, FAULTY_PROFILE_USERS, type DemoData, type DemoOrder } from './data.js';
-import { contractCheck, openApiDocument } from './contract-check.js';
+import { contractCheck } from './contract-check.js';
+import { openApiDocument } from './openapi-document.js';
 import { exampleRoutes } from './example-routes.js';
 import { errorBody, startDemoServer, type DemoServer, type DemoSettings, type Route } from './demo-server.js';
 

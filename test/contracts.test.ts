@@ -6,7 +6,8 @@
  * (test/support/no-bugs.ts); these break the documents on purpose and show that it bites.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { contractCheck, openApiDocument } from '../demo/contract-check.js';
+import { contractCheck } from '../demo/contract-check.js';
+import { openApiDocument } from '../demo/openapi-document.js';
 import { startDemoServer } from '../demo/demo-server.js';
 import { exampleRoutes } from '../demo/example-routes.js';
 import { startDemoServices } from '../demo/services.js';

@@ -4,7 +4,7 @@
  * can replace one service's handler to inject a fault.
  */
 import type { ServerResponse } from 'node:http';
-import { openApiDocument } from '../../demo/contract-check.js';
+import { openApiDocument } from '../../demo/openapi-document.js';
 import { exampleRoutes } from '../../demo/example-routes.js';
 import { SERVICE_NAMES, type ServiceName } from '../../errors/service-name.js';
 import {
