@@ -19,7 +19,9 @@ import { formatBreak, upstreamBreaks } from './upstream-check.js';
 type Json = Record<string, unknown>;
 
 const config = configOrExit(loadConfig);
-const demo = config.demo && SERVICE_NAMES.every((s) => !process.env[`${s.toUpperCase()}_OPENAPI`]) ? await startDemoServices() : undefined;
+// With no *_API_URL, a service not named by <SERVICE>_OPENAPI is checked at the embedded demo's.
+const demo =
+  config.demo && SERVICE_NAMES.some((s) => !process.env[`${s.toUpperCase()}_OPENAPI`]?.trim()) ? await startDemoServices() : undefined;
 
 /** Where the service's published document is: `<SERVICE>_OPENAPI`, or its API's `/openapi.json`. */
 function sourceOf(service: ServiceName): string | undefined {

@@ -173,6 +173,18 @@ describe('npm run check:upstreams', () => {
     }
   });
 
+  it('with no *_API_URL, checks the services <SERVICE>_OPENAPI does not name at the embedded demo services', async () => {
+    const { code, stdout } = await run({ PERSONAL_OPENAPI: join(root, 'contracts', 'personal.openapi.yaml') });
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toBe(`personal: compatible (${join(root, 'contracts', 'personal.openapi.yaml')})`);
+    expect(lines.slice(1).map((line) => line.replace(/:\d+\//, ':PORT/'))).toEqual(
+      (['professional', 'orders', 'inventory', 'notifications'] as const).map(
+        (s) => `${s}: compatible (http://127.0.0.1:PORT/openapi.json)`,
+      ),
+    );
+    expect(code).toBe(0);
+  });
+
   it('says which service it cannot check, and exits 1', async () => {
     const env = Object.fromEntries(SERVICE_NAMES.map((s) => [`${s.toUpperCase()}_API_URL`, demo.urls[s]]));
     const { code, stdout } = await run({ ...env, ORDERS_OPENAPI: join(root, 'no-such-file.yaml') });
