@@ -1,41 +1,36 @@
 /**
  * The one way the graph talks to a REST service.
  *
- * An `Upstream` (upstream.ts) lives as long as the process: pool, cache and call policy. A
- * data source lives as long as one GraphQL request: it carries the request's scope (id,
- * forwarded headers, deadline, abort signal) and its DataLoaders. This base class holds what
- * every service shares: the loaders, the reading of answers (status, JSON, validation), the
- * headers, and the errors; the call policy (call-policy.ts) decides the attempts, and each
- * attempt is one HTTP exchange (attempt.ts).
+ * An `Upstream` (upstream.ts) lives as long as the process: pool, cache, call policy, and the
+ * pipeline every call runs through (call-pipeline.ts: retry → observe → breaker → limit → attempt
+ * → cache, read top to bottom in one place). A data source lives as long as one GraphQL request:
+ * it carries the request's scope (id, forwarded headers, deadline, abort signal) and its
+ * DataLoaders. This base class holds what every service shares: the loaders, the reading of
+ * answers (status, JSON, validation), the headers it sends, and the errors of an answer.
  *
- * Outermost first: retry → circuit breaker → concurrency limit → attempt (time limit, size cap) →
- * undici's HTTP cache → the pool.
- *
- * Subclasses hold a service name, the DTO schemas and domain methods.
+ * Subclasses hold a service name, the generated shapes they read with and the domain methods.
  */
 import DataLoader from 'dataloader';
 import { z } from 'zod';
 import type { ServiceName } from '../errors/service-name.js';
-import { UpstreamError, type UpstreamFailure } from '../errors/upstream-error.js';
-import { attempt, withJson, type Fail, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
-import type { UpstreamCallEnd } from './call-observer.js';
-import { CallRejected } from './call-policy.js';
+import type { UpstreamError } from '../errors/upstream-error.js';
+import { withJson, type Fail, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
+import type { Caller } from './call-pipeline.js';
 import { errorDetail } from './error-body.js';
 import type { RequestScope } from './request-scope.js';
-import { staleIfError } from './stale-if-error.js';
 import type { Upstream } from './upstream.js';
 import { encodeId, invalidId, isValidId, splitByUrlLength } from './url.js';
 
 /** Batch endpoints take at most this many ids per call (upstream contract). */
 export const MAX_BATCH_SIZE = 100;
 
-export abstract class HttpDataSource {
+export abstract class HttpDataSource implements Caller {
   /** Whether the caller's `authorization` header is forwarded to this service. */
   protected abstract readonly forwardsAuthorization: boolean;
 
   constructor(
     protected readonly upstream: Upstream,
-    protected readonly scope: RequestScope,
+    readonly scope: RequestScope,
   ) {}
 
   protected get service(): ServiceName {
@@ -185,120 +180,18 @@ export abstract class HttpDataSource {
   }
 
   /**
-   * One call: as many attempts as the service's call policy allows (call-policy.ts). Only
-   * calls that are safe to repeat are retried: GET, PUT, DELETE, and writes with an
-   * `Idempotency-Key`. A GET that fails for good may still be answered from the cache
-   * (`stale-if-error`).
+   * One call, as the service's pipeline runs it (call-pipeline.ts): retries, the breaker, the
+   * concurrency limit, each attempt observed, the HTTP cache, a stale answer after a failure.
    */
-  protected async call(request: UpstreamRequest): Promise<UpstreamResponse> {
-    const repeatable = request.method !== 'POST' || request.idempotencyKey !== undefined;
-    const { calls } = this.scope;
-    if (calls !== undefined) calls.inFlight += 1;
-    // How each attempt failed: told once, with the call's last failure (a retried 503 was a
-    // warning per attempt).
-    const failed: UpstreamFailure[] = [];
-    try {
-      return await this.upstream.policy.call(repeatable, this.scope, (n) => this.observed(request, n, failed));
-    } catch (error) {
-      const stale = request.method === 'GET' && this.cacheable ? await this.stale(request) : undefined;
-      if (error instanceof UpstreamError) this.log(error, request.route, failed);
-      if (stale === undefined) throw error;
-      this.upstream.logger.debug(`upstream ${this.service}: serving a stale cached answer after a failure`, {
-        requestId: this.scope.requestId,
-      });
-      return stale;
-    } finally {
-      if (calls !== undefined) calls.inFlight -= 1;
-    }
+  protected call(request: UpstreamRequest): Promise<UpstreamResponse> {
+    return this.upstream.pipeline.run(request, this);
   }
 
-  /** One attempt, told to the observer (metrics, traces) as it starts and ends; a failure is added to the call's `failed`. */
-  private async observed(request: UpstreamRequest, attempt: number, failed: UpstreamFailure[]): Promise<UpstreamResponse> {
-    const call = this.upstream.observer.callStarted({
-      service: this.service,
-      route: request.route,
-      method: request.method,
-      attempt,
-      batchSize: request.batchSize,
-      requestId: this.scope.requestId,
-      trace: this.scope.trace?.parent,
-    });
-    const started = performance.now();
-    const concurrencyLimit = this.upstream.concurrencyLimit;
-    const end = (result: UpstreamCallEnd): void => {
-      call.end(result);
-      this.scope.callLog?.push({
-        service: this.service,
-        method: request.method,
-        route: request.route,
-        attempt,
-        startMs: round(started - (this.scope.startedAt ?? started)),
-        durationMs: round(performance.now() - started),
-        status: result.status ?? null,
-        outcome: result.outcome,
-        batchSize: request.batchSize ?? null,
-        cacheHit: result.cacheHit,
-        concurrencyLimit,
-      });
-    };
-    try {
-      const response = await this.attempt(request, call.headers);
-      end({ status: response.status, outcome: 'ok', cacheHit: response.cacheHit });
-      return response;
-    } catch (error) {
-      if (error instanceof UpstreamError) failed.push(error.failure);
-      end(
-        error instanceof UpstreamError
-          ? { status: error.upstreamStatus, outcome: error.failure, cacheHit: false }
-          : { status: undefined, outcome: 'connection', cacheHit: false },
-      );
-      throw error;
-    }
-  }
-
-  /** One attempt, through the service's circuit breaker and concurrency limit. */
-  private async attempt(request: UpstreamRequest, extraHeaders: Readonly<Record<string, string>>): Promise<UpstreamResponse> {
-    const { policy, targets } = this.upstream;
-    // A request carrying a user's credentials bypasses the shared cache altogether: even an
-    // answer marked `public` is never served to another user.
-    const target = this.sendsAuthorization ? targets.private : targets.shared;
-    try {
-      return await policy.guarded(
-        async () =>
-          withJson(
-            await attempt(target, request, { ...extraHeaders, ...this.headers(request) }, this.scope, this.failure),
-            this.failure,
-            request.answer,
-          ),
-        this.scope,
-        // A cache hit's latency says nothing of the service's.
-        (response) => !response.cacheHit,
-      );
-    } catch (error) {
-      if (!(error instanceof CallRejected)) throw error;
-      const code = error.failure === 'deadline' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE';
-      throw this.failure(code, { failure: error.failure, retryAfterMs: error.retryAfterMs }, request.route);
-    }
-  }
-
-  /** Whether answers to this request may be kept for other requests. */
-  private get cacheable(): boolean {
-    return this.upstream.cacheStore !== undefined && !this.sendsAuthorization;
-  }
-
-  private get sendsAuthorization(): boolean {
+  get sendsAuthorization(): boolean {
     return this.forwardsAuthorization && this.scope.authorization !== undefined;
   }
 
-  /** The cached answer to a GET whose every attempt failed, where `stale-if-error` still allows it. */
-  private async stale(request: UpstreamRequest): Promise<UpstreamResponse | undefined> {
-    const { cacheStore, origin } = this.upstream;
-    if (cacheStore === undefined) return undefined;
-    const entry = await staleIfError(cacheStore, { origin, path: request.path, headers: this.headers({}) });
-    return entry === undefined ? undefined : { ...entry, route: request.route, cacheHit: true };
-  }
-
-  private headers(request: Pick<UpstreamRequest, 'body' | 'idempotencyKey'>): Record<string, string> {
+  headers(request: Pick<UpstreamRequest, 'body' | 'idempotencyKey'>): Record<string, string> {
     const headers: Record<string, string> = { accept: 'application/json', 'x-request-id': this.scope.requestId };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (request.idempotencyKey !== undefined) headers['idempotency-key'] = request.idempotencyKey;
@@ -326,54 +219,16 @@ export abstract class HttpDataSource {
     return this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status }, route);
   }
 
-  /** The client-facing error of one attempt; the call logs it once it is over (`call`). */
-  private readonly failure: Fail = (code, details) => new UpstreamError(code, this.service, details);
-
   /** The client-facing error of a call's answer (its status, its body), logged now: the call is over. */
   protected readonly fail: Fail = (code, details, route) => {
-    const error = this.failure(code, details, route);
-    this.log(error, route, []);
+    const error = this.upstream.pipeline.failure(code, details, route);
+    this.upstream.pipeline.logFailure(error, route, [], this.scope.requestId);
     return error;
   };
-
-  /**
-   * Logs a failed call once, with what the client must not see (the upstream's own words), and
-   * how its earlier attempts failed. A fast failure (open circuit, full line, client gone) says
-   * nothing new: the state change was logged once; logging each would flood the log exactly
-   * when it matters.
-   */
-  private log(error: UpstreamError, route: string, attempts: readonly UpstreamFailure[]): void {
-    const { failure, upstreamStatus } = error;
-    const quiet = failure === 'circuit-open' || failure === 'overloaded' || failure === 'aborted';
-    const log = quiet ? this.upstream.logger.debug : this.upstream.logger.warn;
-    log.call(this.upstream.logger, `upstream ${this.service} failed: ${error.extensions.code} (${failure})`, {
-      requestId: this.scope.requestId,
-      service: this.service,
-      route,
-      upstreamStatus,
-      ...(attempts.length > 1 ? { attempts: attempts.length, attemptFailures: attempts } : {}),
-      cause: describe((error as { cause?: unknown }).cause),
-    });
-  }
 }
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
-}
-
-function describe(cause: unknown): string | undefined {
-  if (cause === undefined) return undefined;
-  if (cause instanceof z.ZodError) return cause.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    return typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
-  }
-  return typeof cause === 'string' ? cause : JSON.stringify(cause);
-}
-
-/** Milliseconds to a tenth. */
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }
 
 /** `{[envelope]: [...]}`, one schema per envelope name: a zod schema is compiled when first used, which is costly per call. */

@@ -1,13 +1,14 @@
 /**
  * Everything about one upstream service that lives as long as the process: its keep-alive
- * pool, its HTTP cache, and its call policy (circuit breaker, concurrency limit, retry budget).
- * Shared by every request.
+ * pool, its HTTP cache, its call policy (circuit breaker, concurrency limit, retry budget) and the
+ * pipeline a call runs through (call-pipeline.ts). Shared by every request.
  */
 import { Pool, cacheStores, interceptors } from 'undici';
 import type { YogaLogger } from 'graphql-yoga';
 import type { ServiceName } from '../errors/service-name.js';
 import type { AttemptTarget } from './attempt.js';
 import { NO_OBSERVER, type CallObserver } from './call-observer.js';
+import { CallPipeline } from './call-pipeline.js';
 import { CallPolicy, type CircuitStateName } from './call-policy.js';
 import type { CacheStore } from './stale-if-error.js';
 import type { UpstreamSettings } from './upstream-settings.js';
@@ -24,6 +25,8 @@ export class Upstream {
    */
   readonly targets: { readonly shared: AttemptTarget; readonly private: AttemptTarget };
   readonly policy: CallPolicy;
+  /** What happens on a call (call-pipeline.ts), built once. */
+  readonly pipeline: CallPipeline;
 
   constructor(
     readonly service: ServiceName,
@@ -56,6 +59,8 @@ export class Upstream {
       private: { ...target, dispatcher: this.pool, cacheable: false },
     };
     this.policy = new CallPolicy(service, settings, logger);
+    const { policy, targets, cacheStore } = this;
+    this.pipeline = new CallPipeline({ service, origin, policy, targets, cacheStore, observer, logger });
   }
 
   get circuitState(): CircuitStateName {
