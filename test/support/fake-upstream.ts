@@ -138,18 +138,16 @@ function observe(check: ContractCheck, answers: boolean, request: RecordedReques
     headers = { ...headers, ...given };
     return writeHead(status, given);
   }) as typeof res.writeHead;
-  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-  res.write = ((...args: unknown[]) => {
-    const [chunk] = args;
-    if (typeof chunk === 'string' || chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk));
-    return write(...args);
-  }) as typeof res.write;
-  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-  res.end = ((...args: unknown[]) => {
-    const [chunk] = args;
-    if (typeof chunk === 'string' || chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk));
-    return end(...args);
-  }) as typeof res.end;
+  // What goes out through write() and end(), kept as it goes.
+  const keeping =
+    <R>(send: (...args: unknown[]) => R) =>
+    (...args: unknown[]): R => {
+      const [chunk] = args;
+      if (typeof chunk === 'string' || chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk));
+      return send(...args);
+    };
+  res.write = keeping(res.write.bind(res) as (...args: unknown[]) => boolean) as typeof res.write;
+  res.end = keeping(res.end.bind(res) as (...args: unknown[]) => ServerResponse) as typeof res.end;
   res.once('finish', () => {
     const response = { status: res.statusCode, headers: { ...res.getHeaders(), ...headers }, body: Buffer.concat(chunks).toString('utf8') };
     for (const violation of check({ ...exchange, response })) recordViolation(violation);
