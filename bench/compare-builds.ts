@@ -12,7 +12,8 @@
  *   npx tsx bench/compare-builds.ts S1 dist:COMPILED_EXECUTION=off dist
  *
  * Runs on this machine differ by 10-20 % round to round: a change smaller than that needs
- * more rounds before its ratio means anything.
+ * more rounds before its ratio means anything. The order alternates (A B, B A, ...) and each
+ * round's own ratio is reported with how many rounds favour B: drift within a run cancels there.
  */
 import { once } from 'node:events';
 import { readBodies } from './bodies.js';
@@ -36,8 +37,10 @@ function start(side: string): Promise<BuiltGraph> {
 const servers = [await start(a), await start(b)];
 for (const s of servers) await closedLoop({ url: s.url, seconds: 5, connections: clients, body });
 const res: number[][] = [[], []];
+// A B, then B A: the machine drifts within a run (a round here has cost from 0.8 to 1.6 ms for one
+// build), and a fixed order would hand the drift to one side.
 for (let r = 0; r < rounds; r++)
-  for (let i = 0; i < 2; i++) {
+  for (const i of r % 2 === 0 ? [0, 1] : [1, 0]) {
     const s = servers[i]!;
     const before = cpuSeconds(s.child.pid!);
     const out = await closedLoop({ url: s.url, seconds, connections: clients, body });
@@ -48,8 +51,12 @@ for (let r = 0; r < rounds; r++)
         `${ms.toFixed(3)} ms CPU a request, ${out.non2xx + out.errors} errors`,
     );
   }
+// Each round's own ratio, B over A measured back to back: what drift leaves least of.
+const paired = res[1]!.map((ms, r) => ms / res[0]![r]!);
+const [medianA, medianB] = [median(res[0]!), median(res[1]!)];
 console.log(
-  `median ${a} ${median(res[0]!).toFixed(3)}  ${b} ${median(res[1]!).toFixed(3)}  ratio ${(median(res[1]!) / median(res[0]!)).toFixed(3)}`,
+  `median ${a} ${medianA.toFixed(3)}  ${b} ${medianB.toFixed(3)}  ratio ${(medianB / medianA).toFixed(3)}; ` +
+    `round by round ${median(paired).toFixed(3)} (median), ${b} lower in ${paired.filter((ratio) => ratio < 1).length} of ${rounds}`,
 );
 for (const s of servers) {
   s.child.kill('SIGTERM');
