@@ -45,7 +45,16 @@ interface Operation {
   readonly parameters: Json[];
 }
 
-export function contractCheck(service: ServiceName, document: Json = openApiDocument(service)): ContractCheck {
+const checks = new Map<ServiceName, ContractCheck>();
+
+/** The check of the service's exchanges, built (its document read, its schemas compiled) once per process. */
+export function contractCheck(service: ServiceName): ContractCheck {
+  let check = checks.get(service);
+  if (check === undefined) checks.set(service, (check = buildCheck(service, openApiDocument(service))));
+  return check;
+}
+
+function buildCheck(service: ServiceName, document: Json): ContractCheck {
   const id = `urn:contract:${service}`;
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);

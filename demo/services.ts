@@ -254,13 +254,11 @@ export async function startDemoServices(options: DemoOptions = {}): Promise<Demo
     inventory: inventoryRoutes(data),
     notifications: notificationsRoutes(sentEmails),
   };
-  const names = SERVICE_NAMES;
-  const routes = Object.fromEntries(names.map((name) => [name, handWritten[name] ?? exampleRoutes(openApiDocument(name))]));
   const started = await Promise.all(
-    names.map((name) =>
+    SERVICE_NAMES.map((name) =>
       startDemoServer(
         name,
-        routes[name]!,
+        handWritten[name] ?? exampleRoutes(openApiDocument(name)),
         { ...options.settings, ...options.perService?.[name] },
         options.ports?.[name] ?? 0,
         options.host,
@@ -268,9 +266,9 @@ export async function startDemoServices(options: DemoOptions = {}): Promise<Demo
       ),
     ),
   );
-  const servers = Object.fromEntries(names.map((name, i) => [name, started[i]!])) as Record<ServiceName, DemoServer>;
+  const servers = Object.fromEntries(SERVICE_NAMES.map((name, i) => [name, started[i]!])) as Record<ServiceName, DemoServer>;
   return {
-    urls: Object.fromEntries(names.map((name) => [name, servers[name].url])) as Record<ServiceName, string>,
+    urls: Object.fromEntries(SERVICE_NAMES.map((name) => [name, servers[name].url])) as Record<ServiceName, string>,
     servers,
     data,
     sentEmails,

@@ -14,7 +14,7 @@ import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
 import { startDemoServices } from '../demo/services.js';
 import { configOrExit, loadConfig } from './config.js';
 import { projectPath } from './project-files.js';
-import { formatBreak, upstreamBreaks } from './upstream-check.js';
+import { dereferenced, formatBreak, upstreamBreaks } from './upstream-check.js';
 
 type Json = Record<string, unknown>;
 
@@ -46,7 +46,8 @@ async function read(source: string): Promise<Json> {
   // YAML is a superset of JSON: one parser reads both.
   const document: unknown = parseYaml(text);
   if (typeof document !== 'object' || document === null || !('paths' in document)) throw new Error(`${source} is not an OpenAPI document`);
-  return document;
+  // Its `$ref`s followed, other files and URLs relative to where it came from.
+  return dereferenced(document, source);
 }
 
 let failed = false;
@@ -58,7 +59,8 @@ for (const service of SERVICE_NAMES) {
     continue;
   }
   try {
-    const ours = parseYaml(await readFile(projectPath('contracts', `${service}.openapi.yaml`), 'utf8')) as Json;
+    const ourFile = projectPath('contracts', `${service}.openapi.yaml`);
+    const ours = await dereferenced(parseYaml(await readFile(ourFile, 'utf8')) as Json, ourFile);
     const breaks = upstreamBreaks(service, ours, await read(source));
     for (const found of breaks) process.stdout.write(`${formatBreak(found)}\n`);
     process.stdout.write(

@@ -8,8 +8,9 @@
  * taken: no parameter or field gone, no new required one, no narrower limit), answers the other
  * (what the graph reads must still come: no field gone or renamed, none turned optional or
  * nullable, no changed type, no enum value the graph does not know). What the service adds is
- * never a break.
+ * never a break. Both documents are compared with their `$ref`s followed (`dereferenced`).
  */
+import $RefParser from '@apidevtools/json-schema-ref-parser';
 
 type Json = Record<string, unknown>;
 
@@ -26,7 +27,15 @@ export const formatBreak = (b: Break): string => `${b.service} ${b.operation} ${
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
-/** The breaks of `published` against what the graph uses (`ours`); none when compatible. */
+/**
+ * The document with every `$ref` followed (json-schema-ref-parser): local ones, and other files or
+ * URLs relative to `base` (where it was read from). A cycle stays a cycle of objects.
+ */
+export async function dereferenced(document: Json, base = './'): Promise<Json> {
+  return $RefParser.dereference(base, structuredClone(document), {});
+}
+
+/** The breaks of `published` against what the graph uses (`ours`), both `dereferenced`; none when compatible. */
 export function upstreamBreaks(service: string, ours: Json, published: Json): Break[] {
   const breaks: Break[] = [];
   const theirPaths = (published.paths ?? {}) as Record<string, Json>;
@@ -51,8 +60,8 @@ export function upstreamBreaks(service: string, ours: Json, published: Json): Br
       const rename = new Map(ourNames.map((name, i) => [name, theirNames[i]!]));
 
       // Parameters: what the graph sends must still be taken as it sends it.
-      const ourParameters = parametersOf(ours, ourItem, ourOperation);
-      const theirParameters = parametersOf(published, their.item, theirOperation);
+      const ourParameters = parametersOf(ourItem, ourOperation);
+      const theirParameters = parametersOf(their.item, theirOperation);
       const key = (inWhat: unknown, name: string) => `${String(inWhat)}.${inWhat === 'header' ? name.toLowerCase() : name}`;
       const theirByKey = new Map(theirParameters.map((p) => [key(p.in, String(p.name)), p]));
       const sent = new Set<string>();
@@ -65,19 +74,19 @@ export function upstreamBreaks(service: string, ours: Json, published: Json): Br
           report(where, 'no longer taken (removed or renamed)');
           continue;
         }
-        compareSent(ours, (parameter.schema ?? {}) as Json, published, (theirs.schema ?? {}) as Json, where, report);
+        compareSent((parameter.schema ?? {}) as Json, (theirs.schema ?? {}) as Json, where, report);
       }
       for (const parameter of theirParameters)
         if (parameter.required === true && !sent.has(key(parameter.in, String(parameter.name))))
           report(`${String(parameter.in)}.${String(parameter.name)}`, 'a new required parameter the graph does not send');
 
       // The request body the graph sends.
-      const ourBody = jsonSchemaOf(ours, ourOperation.requestBody);
-      const theirBody = jsonSchemaOf(published, theirOperation.requestBody);
+      const ourBody = jsonSchemaOf(ourOperation.requestBody);
+      const theirBody = jsonSchemaOf(theirOperation.requestBody);
       if (ourBody !== undefined) {
         if (theirBody === undefined) report('body$', 'the request body is no longer taken as application/json');
-        else compareSent(ours, ourBody, published, theirBody, 'body$', report);
-      } else if (theirBody !== undefined && (deref(published, theirOperation.requestBody) as Json | undefined)?.required === true) {
+        else compareSent(ourBody, theirBody, 'body$', report);
+      } else if (theirBody !== undefined && (theirOperation.requestBody as Json | undefined)?.required === true) {
         report('body$', 'a new required request body the graph does not send');
       }
 
@@ -86,7 +95,7 @@ export function upstreamBreaks(service: string, ours: Json, published: Json): Br
       const theirResponses = (theirOperation.responses ?? {}) as Json;
       for (const status of Object.keys(ourResponses)) {
         if (status === 'default') continue;
-        const ourSchema = jsonSchemaOf(ours, ourResponses[status]);
+        const ourSchema = jsonSchemaOf(ourResponses[status]);
         // A success is never answered by `default` (an error's shape): an error status may be.
         const candidates = status.startsWith('2') ? [status, '2XX'] : [status, `${status[0]}XX`, 'default'];
         const theirKey = candidates.find((k) => theirResponses[k] !== undefined);
@@ -95,9 +104,9 @@ export function upstreamBreaks(service: string, ours: Json, published: Json): Br
           continue;
         }
         if (ourSchema === undefined) continue;
-        const theirSchema = jsonSchemaOf(published, theirResponses[theirKey]);
+        const theirSchema = jsonSchemaOf(theirResponses[theirKey]);
         if (theirSchema === undefined) report('$', `the ${status} answer no longer has an application/json body`);
-        else compareRead(ours, ourSchema, published, theirSchema, '$', (where, change) => report(where, `${change} (${status} answer)`));
+        else compareRead(ourSchema, theirSchema, '$', (where, change) => report(where, `${change} (${status} answer)`));
       }
     }
   }
@@ -116,8 +125,8 @@ interface Shape {
  * A schema's types (without `null`) and whether it is nullable, across 3.1 (`type: [x, 'null']`,
  * `oneOf` with null) and 3.0 (`nullable`).
  */
-function shapeOf(document: Json, raw: Json): Shape {
-  const schema = merged(document, raw);
+function shapeOf(raw: Json): Shape {
+  const schema = merged(raw);
   const types = new Set<string>();
   let nullable = schema.nullable === true;
   const add = (type: unknown) => {
@@ -128,7 +137,7 @@ function shapeOf(document: Json, raw: Json): Shape {
   };
   add(schema.type);
   for (const variant of [...((schema.oneOf ?? []) as Json[]), ...((schema.anyOf ?? []) as Json[])]) {
-    const inner = shapeOf(document, variant);
+    const inner = shapeOf(variant);
     if (inner.nullable) nullable = true;
     for (const t of inner.types) types.add(t);
   }
@@ -137,11 +146,10 @@ function shapeOf(document: Json, raw: Json): Shape {
   return { types, nullable, schema };
 }
 
-/** The schema with its `$ref` followed and `allOf` merged (properties, required), enough to compare shapes. */
-function merged(document: Json, raw: Json): Json {
-  const schema = deref(document, raw) as Json;
+/** The schema with its `allOf` merged (properties, required), enough to compare shapes. */
+function merged(schema: Json): Json {
   if (!Array.isArray(schema.allOf)) return schema;
-  const parts = (schema.allOf as Json[]).map((part) => merged(document, part));
+  const parts = (schema.allOf as Json[]).map((part) => merged(part));
   return parts.reduce<Json>(
     (all, part) => ({
       ...all,
@@ -154,10 +162,10 @@ function merged(document: Json, raw: Json): Json {
 }
 
 /** What the graph reads must still come, as it reads it. */
-function compareRead(ours: Json, ourRaw: Json, theirs: Json, theirRaw: Json, where: string, report: Report, depth = 0): void {
+function compareRead(ourRaw: Json, theirRaw: Json, where: string, report: Report, depth = 0): void {
   if (depth > 32) return;
-  const our = shapeOf(ours, ourRaw);
-  const their = shapeOf(theirs, theirRaw);
+  const our = shapeOf(ourRaw);
+  const their = shapeOf(theirRaw);
   if (!our.nullable && their.nullable) report(where, 'became nullable');
   const changed = [...their.types].filter((t) => !our.types.has(t) && !(t === 'integer' && our.types.has('number')));
   if (our.types.size > 0 && changed.length > 0)
@@ -184,18 +192,18 @@ function compareRead(ours: Json, ourRaw: Json, theirs: Json, theirRaw: Json, whe
         continue;
       }
       if (ourRequired.has(name) && !theirRequired.has(name)) report(at, 'became optional');
-      compareRead(ours, ourProperty, theirs, theirProperty, at, report, depth + 1);
+      compareRead(ourProperty, theirProperty, at, report, depth + 1);
     }
   }
   if (our.types.has('array') && our.schema.items !== undefined && their.schema.items !== undefined)
-    compareRead(ours, our.schema.items as Json, theirs, their.schema.items as Json, `${where}[]`, report, depth + 1);
+    compareRead(our.schema.items as Json, their.schema.items as Json, `${where}[]`, report, depth + 1);
 }
 
 /** What the graph sends must still be taken, as it sends it. */
-function compareSent(ours: Json, ourRaw: Json, theirs: Json, theirRaw: Json, where: string, report: Report, depth = 0): void {
+function compareSent(ourRaw: Json, theirRaw: Json, where: string, report: Report, depth = 0): void {
   if (depth > 32) return;
-  const our = shapeOf(ours, ourRaw);
-  const their = shapeOf(theirs, theirRaw);
+  const our = shapeOf(ourRaw);
+  const their = shapeOf(theirRaw);
   if (our.nullable && !their.nullable) report(where, 'no longer takes null');
   const refused = [...our.types].filter(
     (t) => their.types.size > 0 && !their.types.has(t) && !(t === 'integer' && their.types.has('number')),
@@ -229,14 +237,14 @@ function compareSent(ours: Json, ourRaw: Json, theirs: Json, theirRaw: Json, whe
         if (closed || Object.keys(theirProperties).length > 0) report(`${where}.${name}`, 'no longer taken (removed or renamed)');
         continue;
       }
-      compareSent(ours, ourProperty, theirs, theirProperty, `${where}.${name}`, report, depth + 1);
+      compareSent(ourProperty, theirProperty, `${where}.${name}`, report, depth + 1);
     }
     const ourRequired = new Set((our.schema.required ?? []) as string[]);
     for (const name of (their.schema.required ?? []) as string[])
       if (!ourRequired.has(name)) report(`${where}.${name}`, 'a new required field the graph does not send');
   }
   if (our.types.has('array') && our.schema.items !== undefined && their.schema.items !== undefined)
-    compareSent(ours, our.schema.items as Json, theirs, their.schema.items as Json, `${where}[]`, report, depth + 1);
+    compareSent(our.schema.items as Json, their.schema.items as Json, `${where}[]`, report, depth + 1);
 }
 
 function allowedValues(schema: Json): unknown[] | undefined {
@@ -244,34 +252,17 @@ function allowedValues(schema: Json): unknown[] | undefined {
   return Array.isArray(schema.enum) ? schema.enum.filter((value) => value !== null) : undefined;
 }
 
-function parametersOf(document: Json, item: Json, operation: Json): Json[] {
-  const all = [...((item.parameters ?? []) as Json[]), ...((operation.parameters ?? []) as Json[])].map((p) => deref(document, p) as Json);
+function parametersOf(item: Json, operation: Json): Json[] {
+  const all = [...((item.parameters ?? []) as Json[]), ...((operation.parameters ?? []) as Json[])];
   // An operation's parameter overrides the path's of the same name and place.
   const byKey = new Map(all.map((p) => [`${String(p.in)}.${String(p.name).toLowerCase()}`, p]));
   return [...byKey.values()];
 }
 
-/** The application/json schema of a request body or response object, `$ref`s followed. */
-function jsonSchemaOf(document: Json, node: unknown): Json | undefined {
-  const resolved = deref(document, node) as Json | undefined;
-  const content = resolved?.content as Record<string, Json> | undefined;
+/** The application/json schema of a request body or response object. */
+function jsonSchemaOf(node: unknown): Json | undefined {
+  const content = (node as Json | undefined)?.content as Record<string, Json> | undefined;
   if (content === undefined) return undefined;
   const json = Object.entries(content).find(([type]) => /^application\/(.+\+)?json\b/.test(type))?.[1];
   return json?.schema as Json | undefined;
-}
-
-/** `node` with its local `$ref` followed (repeatedly); an external one is refused. */
-export function deref(document: Json, node: unknown): unknown {
-  let current = node;
-  for (let hops = 0; hops < 32; hops++) {
-    const ref = (current as Json | undefined)?.$ref;
-    if (typeof ref !== 'string') return current;
-    if (!ref.startsWith('#/')) throw new Error(`an external $ref (${ref}) is not followed: publish the document bundled`);
-    current = ref
-      .slice(2)
-      .split('/')
-      .reduce<unknown>((at, part) => (at as Json | undefined)?.[part.replaceAll('~1', '/').replaceAll('~0', '~')], document);
-    if (current === undefined) throw new Error(`$ref ${ref} points at nothing`);
-  }
-  throw new Error('a $ref cycle');
 }

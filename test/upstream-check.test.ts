@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import { startDemoServices, type DemoServices } from '../demo/services.js';
 import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
-import { formatBreak, upstreamBreaks } from '../server/upstream-check.js';
+import { dereferenced, formatBreak, upstreamBreaks } from '../server/upstream-check.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call
    -- the drifted documents are plain YAML, edited in place as a service team would */
@@ -25,17 +25,17 @@ const document = (service: ServiceName): Json =>
   parseYaml(readFileSync(join(root, 'contracts', `${service}.openapi.yaml`), 'utf8')) as Json;
 
 /** The breaks of the service's document after `drift`, as printed. */
-function breaksAfter(service: ServiceName, drift: (published: Json) => void): string[] {
+async function breaksAfter(service: ServiceName, drift: (published: Json) => void): Promise<string[]> {
   const published = document(service);
   drift(published);
-  return upstreamBreaks(service, document(service), published).map(formatBreak);
+  return upstreamBreaks(service, await dereferenced(document(service)), await dereferenced(published)).map(formatBreak);
 }
 
 describe('a published document against what the graph uses', () => {
-  it("is compatible when it is the graph's own, and when it only adds (a path, a field, an optional parameter, a status)", () => {
-    for (const service of SERVICE_NAMES) expect(breaksAfter(service, () => {})).toEqual([]);
+  it("is compatible when it is the graph's own, and when it only adds (a path, a field, an optional parameter, a status)", async () => {
+    for (const service of SERVICE_NAMES) expect(await breaksAfter(service, () => {})).toEqual([]);
     expect(
-      breaksAfter('personal', (d) => {
+      await breaksAfter('personal', (d) => {
         d.paths['/users/{id}/friends'] = { get: { operationId: 'friends', responses: { '200': { description: 'ok' } } } };
         d.components.schemas.User.properties.nickname = { type: 'string' };
         d.paths['/users'].get.parameters.push({ name: 'fields', in: 'query', required: false, schema: { type: 'string' } });
@@ -47,14 +47,14 @@ describe('a published document against what the graph uses', () => {
     ).toEqual([]);
   });
 
-  it('names each kind of break: service, operation, JSON path, what changed', () => {
+  it('names each kind of break: service, operation, JSON path, what changed', async () => {
     expect(
-      breaksAfter('personal', (d) => {
+      await breaksAfter('personal', (d) => {
         delete d.paths['/users/{id}'];
       }),
     ).toEqual(['personal getUser GET /users/{id} $: the operation is gone (no such path and method in the published document)']);
     expect(
-      breaksAfter('personal', (d) => {
+      await breaksAfter('personal', (d) => {
         d.components.schemas.User.properties.fullName = d.components.schemas.User.properties.name;
         delete d.components.schemas.User.properties.name;
         d.components.schemas.User.required = ['id', 'fullName', 'email'];
@@ -64,40 +64,44 @@ describe('a published document against what the graph uses', () => {
       'personal getUsers GET /users $.users[].name: removed or renamed (200 answer)',
     ]);
     expect(
-      breaksAfter('professional', (d) => {
+      await breaksAfter('professional', (d) => {
         d.components.schemas.Profile.properties.yearsOfExperience = { type: 'string' };
       }),
     ).toEqual(['professional getProfile GET /profiles/{userId} $.yearsOfExperience: type changed from integer to string (200 answer)']);
     expect(
-      breaksAfter('orders', (d) => {
+      await breaksAfter('orders', (d) => {
         d.components.schemas.Order.properties.totalCents = { type: ['integer', 'null'], format: 'int32' };
         d.components.schemas.Order.required = d.components.schemas.Order.required.filter((name: string) => name !== 'currency');
       }),
     ).toContain('orders getOrder GET /orders/{id} $.totalCents: became nullable (200 answer)');
     expect(
-      breaksAfter('orders', (d) => {
-        d.components.schemas.Order.required = d.components.schemas.Order.required.filter((name: string) => name !== 'currency');
-      })[0],
+      (
+        await breaksAfter('orders', (d) => {
+          d.components.schemas.Order.required = d.components.schemas.Order.required.filter((name: string) => name !== 'currency');
+        })
+      )[0],
     ).toBe('orders getOrder GET /orders/{id} $.currency: became optional (200 answer)');
     expect(
-      breaksAfter('orders', (d) => {
-        d.components.schemas.Order.properties.status.enum.push('REFUNDED');
-      })[0],
+      (
+        await breaksAfter('orders', (d) => {
+          d.components.schemas.Order.properties.status.enum.push('REFUNDED');
+        })
+      )[0],
     ).toBe('orders getOrder GET /orders/{id} $.status: a value the graph does not know: REFUNDED (200 answer)');
     expect(
-      breaksAfter('inventory', (d) => {
+      await breaksAfter('inventory', (d) => {
         const body = d.paths['/reservations'].post.requestBody.content['application/json'].schema;
         body.properties.warehouse = { type: 'string' };
         body.required.push('warehouse');
       }),
     ).toEqual(['inventory reserve POST /reservations body$.warehouse: a new required field the graph does not send']);
     expect(
-      breaksAfter('personal', (d) => {
+      await breaksAfter('personal', (d) => {
         d.paths['/users'].get.parameters[0].schema.maxItems = 50;
       }),
     ).toEqual(['personal getUsers GET /users query.ids: at most this many items: narrowed from 100 to 50']);
     expect(
-      breaksAfter('personal', (d) => {
+      await breaksAfter('personal', (d) => {
         d.paths['/users'].get.parameters[0].name = 'id';
       }),
     ).toEqual([
@@ -105,13 +109,13 @@ describe('a published document against what the graph uses', () => {
       'personal getUsers GET /users query.id: a new required parameter the graph does not send',
     ]);
     expect(
-      breaksAfter('inventory', (d) => {
+      await breaksAfter('inventory', (d) => {
         delete d.paths['/reservations'].post.responses['201'];
       }),
     ).toEqual(['inventory reserve POST /reservations $: the 201 answer is gone']);
     // An error status left to `default`: what the graph reads of the refusal is gone with it.
     expect(
-      breaksAfter('inventory', (d) => {
+      await breaksAfter('inventory', (d) => {
         delete d.paths['/reservations'].post.responses['409'];
       }),
     ).toEqual([

@@ -58,17 +58,10 @@ export function followingContract(handler: Handler): Handler {
   return handler;
 }
 
-const checks = new Map<ServiceName, ContractCheck>();
-function checkFor(service: ServiceName): ContractCheck {
-  let check = checks.get(service);
-  if (check === undefined) checks.set(service, (check = contractCheck(service)));
-  return check;
-}
-
 export async function startFakeUpstream(handler: Handler, options: FakeOptions = {}): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
   let current = handler;
-  const check = options.contract === undefined ? undefined : checkFor(options.contract);
+  const check = options.contract === undefined ? undefined : contractCheck(options.contract);
   let open = 0;
   let waiters: { count: number; resolve: () => void }[] = [];
   const server = createServer((req, res) => {
