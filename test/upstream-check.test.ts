@@ -189,6 +189,18 @@ describe('npm run check:upstreams', () => {
     expect(code).toBe(0);
   });
 
+  it('follows a $ref to another file, relative to the document', async () => {
+    const drifted = document('personal');
+    const folder = mkdtempSync(join(tmpdir(), 'upstream-check-'));
+    writeFileSync(join(folder, 'schemas.yaml'), stringify({ User: { ...drifted.components.schemas.User, required: ['id', 'name'] } }));
+    drifted.components.schemas.User = { $ref: './schemas.yaml#/User' };
+    writeFileSync(join(folder, 'personal.yaml'), stringify(drifted));
+    const env = Object.fromEntries(SERVICE_NAMES.map((s) => [`${s.toUpperCase()}_API_URL`, demo.urls[s]]));
+    const { code, stdout } = await run({ ...env, PERSONAL_OPENAPI: join(folder, 'personal.yaml') });
+    expect(stdout).toContain('personal getUser GET /users/{id} $.email: became optional (200 answer)');
+    expect(code).toBe(1);
+  });
+
   it('says which service it cannot check, and exits 1', async () => {
     const env = Object.fromEntries(SERVICE_NAMES.map((s) => [`${s.toUpperCase()}_API_URL`, demo.urls[s]]));
     const { code, stdout } = await run({ ...env, ORDERS_OPENAPI: join(root, 'no-such-file.yaml') });
