@@ -43,6 +43,9 @@ import { useServiceCapabilities } from '../execution/service-capabilities.js';
 import { useServedOperationTypes } from '../execution/operation-types.js';
 import { corsOptions, useVaryOnOrigin } from '../security/cors.js';
 import { UPSTREAM_CALLS_HEADER } from '../telemetry/upstream-call-list.js';
+import { fastPath } from './fast-path.js';
+
+const GRAPHQL_ENDPOINT = '/graphql';
 
 export interface AppOptions {
   readonly config: Config;
@@ -104,7 +107,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }>({
     schema,
     logging: logger,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
     landingPage: false,
     batching: limits.maxBatch === 0 ? false : { limit: limits.maxBatch },
     // Ours instead (security/body-limit.ts): yoga's counts every body, declared length or not.
@@ -233,6 +236,11 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     context: ({ request, params }) => createContext(upstreams, orderSaga, request, params as Record<string, unknown>, config),
   });
 
+  // The common request (POST, JSON) without Yoga's Fetch adapter and request parsing; Yoga serves the rest.
+  const fast = config.fastPath
+    ? fastPath(yoga, { endpoint: GRAPHQL_ENDPOINT, maxBodyBytes: limits.maxBodyBytes, logError: (error) => logger.error(error) })
+    : () => false;
+
   let draining = false;
   const routes = [processRoutes({ registry: metrics.registry, draining: () => draining }), adminRoutes(config.adminToken, orderSaga)];
   if (extraRoutes !== undefined) routes.push(extraRoutes);
@@ -241,7 +249,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     if (routes.some((route) => route(req, res))) return;
     if (draining) res.setHeader('connection', 'close');
     assignRequestId(req, res);
-    void yoga(req, res);
+    if (!fast(req, res)) void yoga(req, res);
   };
 
   return {

@@ -75,6 +75,13 @@ export interface Config {
    * @default true (`COMPILED_EXECUTION`: `on` or `off`)
    */
   readonly compiledExecution: boolean;
+  /**
+   * Whether a `POST /graphql` with a JSON body of declared length skips Yoga's Fetch adapter and
+   * request-parse phase (server/fast-path.ts); off, Yoga serves every request. The answers are
+   * the same either way.
+   * @default true (`FAST_PATH`: `on` or `off`)
+   */
+  readonly fastPath: boolean;
   readonly auth: AuthSettings;
   readonly limits: LimitSettings;
   readonly exposure: ExposureSettings;
@@ -287,6 +294,7 @@ export function loadConfig(env: Env = process.env): Config {
     otlpEndpoint: read<string | undefined>(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', urlValue, undefined),
     upstreamCallList: onOff('UPSTREAM_CALL_LIST', !production),
     compiledExecution: onOff('COMPILED_EXECUTION', true),
+    fastPath: onOff('FAST_PATH', true),
     adminToken: read<string | undefined>(env, 'ADMIN_TOKEN', z.string().min(16, 'at least 16 characters'), undefined),
   });
 }

@@ -1,0 +1,257 @@
+/**
+ * The common request without Yoga's Fetch adapter and request-parse phase: a `POST /graphql`
+ * with a JSON body of declared length. Everything from the parameters on is Yoga's own, run
+ * with the same hooks in the same order: the parameter hooks (authentication, rate limit,
+ * persisted operations, error modes, Yoga's checks), envelop (parse and validate with their
+ * caches, the context, every execution plugin), the result hooks (content negotiation, error
+ * hygiene, telemetry) and the response hooks (CORS, Vary, coded refusals).
+ *
+ * What it leaves out is what the request-parse phase does for such a request, done here for
+ * less: read the body (its declared length is checked against `MAX_BODY_BYTES` first, as the
+ * body limit does) and `JSON.parse` it. CSRF prevention has nothing to refuse (a JSON body
+ * needs a CORS preflight), nor the GET parameters. Anything else, or a body that is not one
+ * JSON object (a batch, invalid JSON), goes to Yoga whole: from the headers, before the body
+ * is read, or with the body already read as a Fetch request.
+ *
+ * Measured (bench/README.md): Yoga's Fetch adapter alone costs little; its request-parse
+ * phase, result processing and the promise plumbing between them were a fifth of a profile
+ * query's CPU. `test/fast-path.test.ts` holds both paths to the same answers, byte for byte.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GraphQLError } from 'graphql';
+import { createGraphQLError, isPromise, type YogaServerInstance } from 'graphql-yoga';
+import { sendNodeResponse } from '@whatwg-node/server';
+
+type ServerContext = { req: IncomingMessage; res: ServerResponse; waitUntil: (promise: Promise<unknown> | void) => void };
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- Yoga's own default: no user context beyond the server's
+type Yoga = YogaServerInstance<{ req: IncomingMessage; res: ServerResponse }, {}>;
+type Result = Awaited<ReturnType<Yoga['getResultForParams']>>;
+type Params = Parameters<Yoga['getResultForParams']>[0]['params'];
+type Parser = (request: Request) => Params | Params[] | Response | Promise<Params | Params[] | Response>;
+
+/** A hook of Yoga's result phase or of the adapter's response phase, as Yoga calls it. */
+type Hook = (payload: Record<string, unknown>) => unknown;
+
+/**
+ * What Yoga keeps to itself and this path runs: its plugins (the hooks are theirs) and its
+ * error masking. Read once, at start; `test/fast-path.test.ts` fails if they change shape.
+ */
+interface YogaInternals {
+  readonly plugins: readonly ({ onRequestParse?: Hook; onResultProcess?: Hook; onResponse?: Hook } | undefined)[];
+  readonly maskedErrorsOpts: {
+    readonly errorMessage: string;
+    readonly isDev?: boolean;
+    readonly maskError: (error: unknown, message: string, isDev?: boolean) => Error;
+  } | null;
+}
+
+/** Yoga's test of a parser's answer. */
+function isResponse(value: unknown): value is Response {
+  return Boolean((value as Partial<Response> | undefined)?.status) && Boolean((value as Partial<Response>).headers);
+}
+
+/** `application/json`, with or without parameters (`; charset=utf-8`). */
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
+const LENGTH = /^\d+$/;
+
+export interface FastPathSettings {
+  readonly endpoint: string;
+  readonly maxBodyBytes: number;
+  /** Logs what Yoga logs from its own error handling (a thrown bug, masked). */
+  readonly logError: (error: unknown) => void;
+}
+
+/**
+ * A listener for the requests it takes: true when it took this one, false to leave it to Yoga
+ * (it has read nothing then).
+ */
+export function fastPath(yoga: Yoga, settings: FastPathSettings): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const internals = yoga as unknown as YogaInternals;
+  if (!Array.isArray(internals.plugins)) throw new Error('fast path: yoga keeps its plugins elsewhere (see YogaInternals)');
+  const parseHooks = hooksOf(internals, 'onRequestParse');
+  const resultHooks = hooksOf(internals, 'onResultProcess');
+  const responseHooks = hooksOf(internals, 'onResponse');
+  const masking = internals.maskedErrorsOpts;
+  if (masking === null || resultHooks.length === 0) throw new Error('fast path: yoga has no error masking or result processors');
+  const { fetchAPI } = yoga;
+  const waitUntil = (promise: Promise<unknown> | void) => {
+    if (isPromise(promise)) promise.catch((error: unknown) => settings.logError(error));
+  };
+
+  /** Yoga's `handleError` for what a parameter hook threw (an authentication or rate-limit refusal). */
+  const errorsOf = (error: unknown): GraphQLError[] => {
+    // Yoga's own tests, as it makes them.
+    if (error !== null && typeof error === 'object' && 'errors' in error) return (error.errors as unknown[]).flatMap(errorsOf);
+    if (
+      error instanceof Error &&
+      error.constructor.name === 'DOMException' &&
+      (error.name === 'AbortError' || error.name === 'TimeoutError')
+    )
+      return [];
+    const masked = masking.maskError(error, masking.errorMessage, masking.isDev);
+    if (masked !== error) settings.logError(error);
+    return [masked.name === 'GraphQLError' ? (masked as GraphQLError) : createGraphQLError(masked.message, { originalError: masked })];
+  };
+
+  /** Yoga's `processResult`: the result hooks choose the processor by the request's Accept. */
+  const processResult = async (request: Request, result: Result | Result[], serverContext: ServerContext): Promise<Response> => {
+    let current: unknown = result;
+    let processor: ((result: unknown, fetch: typeof fetchAPI, mediaType: string) => Response | Promise<Response>) | undefined;
+    let mediaType = '*/*';
+    const acceptableMediaTypes: string[] = [];
+    for (const hook of resultHooks) {
+      const returned = hook({
+        request,
+        acceptableMediaTypes,
+        result: current,
+        setResult: (next: unknown) => (current = next),
+        resultProcessor: processor,
+        setResultProcessor: (next: typeof processor, type: string) => {
+          processor = next;
+          mediaType = type;
+        },
+        serverContext,
+      });
+      if (isPromise(returned)) await returned;
+    }
+    if (processor === undefined)
+      return new fetchAPI.Response(null, {
+        status: 406,
+        statusText: 'Not Acceptable',
+        headers: { accept: acceptableMediaTypes.join('; charset=utf-8, ') },
+      });
+    return processor(current, fetchAPI, mediaType);
+  };
+
+  /** The adapter's response phase: CORS, Vary, coded refusals. */
+  const respond = async (request: Request, response: Response, serverContext: ServerContext): Promise<Response> => {
+    let current = response;
+    for (const hook of responseHooks) {
+      const returned = hook({ request, response: current, serverContext, setResponse: (next: Response) => (current = next), fetchAPI });
+      if (isPromise(returned)) await returned;
+    }
+    return current;
+  };
+
+  /** Yoga's request-parse phase: its hooks pick the parser (and may wrap it, or answer at once). */
+  const parseRequest = async (request: Request, serverContext: ServerContext): Promise<Response | Params | Params[]> => {
+    let parser: Parser | undefined;
+    let early: Response | undefined;
+    let url: URL | undefined;
+    const lazyUrl = new Proxy({} as URL, {
+      get: (_target, name): unknown => Reflect.get((url ??= new fetchAPI.URL(request.url)), name) as unknown,
+    });
+    const done: ((payload: Record<string, unknown>) => unknown)[] = [];
+    for (const hook of parseHooks) {
+      let ended = false;
+      const payload = {
+        request,
+        url: lazyUrl,
+        requestParser: parser,
+        serverContext,
+        setRequestParser: (next: Parser) => (parser = next),
+        endResponse: (response: Response) => {
+          early = response;
+          ended = true;
+        },
+        fetchAPI,
+      };
+      let returned = hook(payload) as { onRequestParseDone?: (typeof done)[number] } | Promise<unknown> | undefined;
+      if (isPromise(returned)) returned = (await returned) as typeof returned;
+      const onDone = (returned as { onRequestParseDone?: (typeof done)[number] } | undefined)?.onRequestParseDone;
+      if (onDone !== undefined) done.push(onDone);
+      if (ended) break;
+    }
+    if (early !== undefined) return early;
+    if (parser === undefined) return new fetchAPI.Response(null, { status: 415, statusText: 'Unsupported Media Type' });
+    let parsed = await parser(request);
+    if (isResponse(parsed)) return parsed;
+    for (const onDone of done) {
+      const returned = onDone({ requestParserResult: parsed, setRequestParserResult: (next: Params | Params[]) => (parsed = next) });
+      if (isPromise(returned)) await returned;
+    }
+    return parsed;
+  };
+
+  /** One operation of a batch: what it throws is its own answer. */
+  const operation = async (params: Params, request: Request, serverContext: ServerContext): Promise<Result> => {
+    try {
+      return await yoga.getResultForParams({ params, request }, serverContext);
+    } catch (error) {
+      return { errors: errorsOf(error) };
+    }
+  };
+
+  /** Yoga's `handle`: the parameters, the operation (each of a batch on a context of its own), the result. */
+  const handle = async (request: Request, serverContext: ServerContext): Promise<Response> => {
+    const parsed = await parseRequest(request, serverContext);
+    if (isResponse(parsed)) return parsed;
+    const result: Result | Result[] = Array.isArray(parsed)
+      ? await Promise.all(parsed.map((params) => operation(params, request, Object.create(serverContext) as ServerContext)))
+      : await yoga.getResultForParams({ params: parsed, request }, serverContext);
+    return processResult(request, result, serverContext);
+  };
+
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const controller = new AbortController();
+    const aborted = () => {
+      if (!controller.signal.aborted) controller.abort(res.errored ?? undefined);
+    };
+    res.once('error', aborted);
+    res.once('close', aborted);
+    res.once('finish', () => res.removeListener('close', aborted));
+    const body = await readBody(req);
+    if (body === undefined) return; // the client went away, or Node refused the request (408)
+    const url = `http://${req.headers.host ?? 'localhost'}${req.url}`;
+    const request = new fetchAPI.Request(url, { method: 'POST', headers: headersOf(req), body, signal: controller.signal });
+    const serverContext: ServerContext = { req, res, waitUntil };
+    let response: Response;
+    try {
+      response = await handle(request, serverContext);
+    } catch (error) {
+      response = await processResult(request, { errors: errorsOf(error) }, serverContext);
+    }
+    response = await respond(request, response, serverContext);
+    await sendNodeResponse(response, res, req, true);
+  };
+
+  return (req, res) => {
+    if (req.method !== 'POST' || req.url !== settings.endpoint) return false;
+    const { headers } = req;
+    const type = headers['content-type'];
+    const length = headers['content-length'];
+    if (type === undefined || !JSON_TYPE.test(type)) return false;
+    if (length === undefined || !LENGTH.test(length) || Number(length) > settings.maxBodyBytes) return false;
+    if (headers['content-encoding'] !== undefined || headers['transfer-encoding'] !== undefined) return false;
+    serve(req, res).catch((error: unknown) => {
+      settings.logError(error);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+    return true;
+  };
+}
+
+function hooksOf(internals: YogaInternals, name: 'onRequestParse' | 'onResultProcess' | 'onResponse'): Hook[] {
+  return internals.plugins.flatMap((plugin) => {
+    const hook = plugin?.[name];
+    return hook === undefined ? [] : [hook.bind(plugin)];
+  });
+}
+
+/** Node's headers as a Fetch init, as Yoga's adapter passes them. */
+function headersOf(req: IncomingMessage): Record<string, string> {
+  return req.headers as Record<string, string>;
+}
+
+/** The whole body as text, or undefined when the request ended before it did. */
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('close', () => {
+      if (!req.complete) resolve(undefined);
+    });
+  });
+}
