@@ -238,7 +238,12 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
 
   // The common request (POST, JSON) without Yoga's Fetch adapter and request parsing; Yoga serves the rest.
   const fast = config.fastPath
-    ? fastPath(yoga, { endpoint: GRAPHQL_ENDPOINT, maxBodyBytes: limits.maxBodyBytes, logError: (error) => logger.error(error) })
+    ? fastPath(yoga, {
+        endpoint: GRAPHQL_ENDPOINT,
+        maxBodyBytes: limits.maxBodyBytes,
+        logError: (error) => logger.error(error),
+        taken: () => metrics.fastPath(),
+      })
     : () => false;
 
   let draining = false;

@@ -59,6 +59,8 @@ export interface FastPathSettings {
   readonly maxBodyBytes: number;
   /** Logs what Yoga logs from its own error handling (a thrown bug, masked). */
   readonly logError: (error: unknown) => void;
+  /** Told of every request it takes (a metric). */
+  readonly taken: () => void;
 }
 
 /**
@@ -223,6 +225,7 @@ export function fastPath(yoga: Yoga, settings: FastPathSettings): (req: Incoming
     if (type === undefined || !JSON_TYPE.test(type)) return false;
     if (length === undefined || !LENGTH.test(length) || Number(length) > settings.maxBodyBytes) return false;
     if (headers['content-encoding'] !== undefined || headers['transfer-encoding'] !== undefined) return false;
+    settings.taken();
     serve(req, res).catch((error: unknown) => {
       settings.logError(error);
       if (!res.headersSent) res.writeHead(500).end();

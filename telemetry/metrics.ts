@@ -121,6 +121,12 @@ export class GraphMetrics implements CallObserver {
     registers: [this.registry],
   });
 
+  private readonly fastPathRequests = new Counter({
+    name: 'graphql_fast_path_requests_total',
+    help: 'GraphQL requests served by the fast path (server/fast-path.ts: POST, JSON of declared length); Yoga served the rest.',
+    registers: [this.registry],
+  });
+
   private readonly deadLetters = new Counter({
     name: 'order_queue_dead_letters_total',
     help: 'Confirmation emails dead-lettered after their last attempt.',
@@ -228,6 +234,11 @@ export class GraphMetrics implements CallObserver {
   /** Errors of a request that never reached execution (parse, validation). */
   rejected(errorCodes: readonly string[]): void {
     for (const code of errorCodes) this.errors.inc({ code: this.errorCodes.value(code) });
+  }
+
+  /** A request the fast path took. */
+  fastPath(): void {
+    this.fastPathRequests.inc();
   }
 
   retried(step: string): void {

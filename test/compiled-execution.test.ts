@@ -7,50 +7,15 @@
  * (message, locations, path, extensions). Errors are compared as a set: which of two services
  * that fail in one operation answers first is up to the network, whatever the engine.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { buildSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { contractHandlers, startContractFakes } from './support/contract-fakes.js';
-import { json, type Handler } from './support/fake-upstream.js';
+import { startContractFakes } from './support/contract-fakes.js';
+import { ERROR_CASES, EXAMPLES, faulty } from './support/differential-cases.js';
 import { startGraph, type GraphServer } from './support/graph.js';
 import { QueryFuzzer } from './support/query-fuzzer.js';
 
 const schema = buildSchema(readFileSync(new URL('../generated/schema.graphql', import.meta.url), 'utf8'));
-const operationsDir = new URL('../operations/', import.meta.url);
-const EXAMPLES = readdirSync(operationsDir)
-  .filter((name) => name.endsWith('.graphql'))
-  .map((name) => readFileSync(new URL(name, operationsDir), 'utf8'))
-  .filter((document) => !/^\s*mutation\b/m.test(document));
-
-/** Faults the fakes inject for some ids, so that errors of every kind appear in the answers. */
-const faulty: Partial<Record<'professional' | 'orders' | 'inventory', Handler>> = {
-  professional: (request, res) =>
-    request.pathname === '/profiles/u2'
-      ? json(res, 500, { error: { code: 'DOWN', message: 'down' } })
-      : contractHandlers.professional(request, res),
-  orders: (request, res) =>
-    request.pathname === '/users/u3/orders' ? json(res, 200, { orders: 'not a list' }) : contractHandlers.orders(request, res),
-  inventory: (request, res) => (request.url.includes('p2') ? json(res, 503, {}) : contractHandlers.inventory(request, res)),
-};
-
-const ERROR_CASES: { query: string; variables?: Record<string, unknown> }[] = [
-  { query: '{ user(id: "u2") { id personal { name } professional { title } orders { nodes { id items { productId available } } } } }' },
-  { query: '{ user(id: "u3") { id orders(first: 2) { nodes { id } pageInfo { hasNextPage } } } }' },
-  { query: '{ users(ids: ["u1", "u2", "nobody", "u3"]) { id professional { company } } }' },
-  // Failed items among items answered later (one batch): graphql-jit put their nulls at the end of the list.
-  { query: '{ users(ids: ["", "", "", "o2", "p3", "o2"]) { id } }' },
-  { query: '{ user(id: "u1") { orders(first: 0) { nodes { id } } } }' },
-  { query: '{ users(ids: [' + Array.from({ length: 101 }, (_, i) => `"u${i}"`).join(',') + ']) { id } }' },
-  { query: 'query ($id: ID!) { user(id: $id) { id } }', variables: {} },
-  { query: 'query ($id: ID! = "u2") { user(id: $id) { id personal { name } } }', variables: {} },
-  { query: 'query ($id: ID = "u2") { user(id: $id) { id } }', variables: { id: null } },
-  { query: 'query One { user(id: "u1") { id } } query Two { user(id: "u2") { id } }', variables: {} },
-  { query: '{ order(id: "o1") { id items { productId available } user { personal { name } } } }' },
-  { query: '{ a: user(id: "u1") { id } b: user(id: "\\ud800") { id } c: user(id: "nobody") { id } }' },
-  { query: '{ user(id: "u1") { ... on User { id } ...F } } fragment F on User { personal { email } }' },
-  { query: '{ user(id: "u1") { id @skip(if: true) personal @include(if: false) { name } __typename } }' },
-];
-
 interface Normalized {
   status: number;
   type: string | null;
