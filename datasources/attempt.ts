@@ -6,6 +6,7 @@
  * that the circuit breaker counts them. A time limit that fires late because the event loop
  * was busy is the graph's own overload (`overloaded`), which the breaker does not count.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { UpstreamErrorCode } from '../errors/codes.js';
@@ -95,31 +96,34 @@ export async function attempt(
   if (limits.signal.aborted) throw fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted' }, request.route);
   const left = limits.deadline - Date.now();
   if (left <= 0) throw fail('UPSTREAM_TIMEOUT', { failure: 'deadline' }, request.route);
-  const limit = new AbortController();
   const limitMs = Math.min(target.timeoutMs, left);
   const due = performance.now() + limitMs;
-  // How late the time limit fired: the event loop was busy with the graph's own work.
-  let lateMs = 0;
-  const timer = setTimeout(() => {
-    lateMs = performance.now() - due;
-    limit.abort();
-  }, limitMs);
-  // The client going away ends the call too. One listener, removed when the call ends, costs
-  // less than a combined signal per call (AbortSignal.any), which the profile showed.
-  const clientGone = () => limit.abort();
-  limits.signal.addEventListener('abort', clientGone, { once: true });
-  let status: number | undefined;
-  try {
-    const response = await target.dispatcher.request({
+  const sent = exchange(
+    target.dispatcher,
+    {
       origin: target.origin,
       method: request.method,
       path: request.path,
       headers,
       body: request.body === undefined ? null : JSON.stringify(request.body),
-      signal: limit.signal,
-    });
-    status = response.statusCode;
-    const body = await readCapped(response.body, Number(response.headers['content-length']), target.maxResponseBytes);
+    },
+    target.maxResponseBytes,
+  );
+  // How late the time limit fired: the event loop was busy with the graph's own work.
+  let lateMs: number | undefined;
+  const timer = setTimeout(() => {
+    lateMs = performance.now() - due;
+    sent.abort(new TimeLimitError(limitMs));
+  }, limitMs);
+  // The client going away ends the call too. One listener, removed when the call ends, costs
+  // less than a combined signal per call (AbortSignal.any), which the profile showed.
+  const clientGone = () => sent.abort(new ClientGoneError());
+  limits.signal.addEventListener('abort', clientGone, { once: true });
+  let status: number | undefined;
+  try {
+    const response = await sent.answer;
+    status = response.status;
+    const { body } = response;
     if (status >= 500 || status === 429) {
       // Read only for a refusal: parsing every answer's body as an error body was a tenth of
       // the work of a call (the profile of the users-list bench).
@@ -134,10 +138,11 @@ export async function attempt(
     return { status, route: request.route, body, cacheHit: target.cacheable && response.headers.age !== undefined };
   } catch (error) {
     if (error instanceof UpstreamError) throw error;
+    status ??= sent.status();
     if (error instanceof ResponseTooLargeError)
       throw fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause: error }, request.route);
     if (limits.signal.aborted) throw fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted', cause: error }, request.route);
-    if (limit.signal.aborted) {
+    if (lateMs !== undefined) {
       const ranOutOfBudget = left < target.timeoutMs;
       // The service's own time limit fired late: whatever the service did meanwhile could not be
       // read. The time was ours, and must not count against its circuit (the graph is overloaded).
@@ -162,23 +167,83 @@ function loopLagToleranceMs(limitMs: number): number {
   return Math.max(50, limitMs / 4);
 }
 
-/** Reads a body whole, refusing more than `max` bytes by its declared length or as it streams. */
-async function readCapped(body: Dispatcher.ResponseData['body'], declared: number, max: number): Promise<Buffer> {
-  if (declared > max) {
-    body.destroy();
-    throw new ResponseTooLargeError(`content-length ${declared}`);
+class TimeLimitError extends Error {
+  override readonly name = 'TimeLimitError';
+  constructor(ms: number) {
+    super(`no whole answer within ${Math.round(ms)} ms`);
   }
+}
+
+class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+  constructor() {
+    super('the request was cancelled');
+  }
+}
+
+interface Answer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/**
+ * One HTTP exchange through undici's dispatcher (the pool, or the HTTP cache in front of it),
+ * its body read whole and capped at `max` bytes, by its declared length or as it comes.
+ * undici's own handler interface, not `request()`: that wraps every answer in a Readable
+ * stream read back through an async iterator, and cancels through an AbortSignal it listens to,
+ * which was a tenth of the work of a call with nothing to show for it here.
+ */
+function exchange(
+  dispatcher: Dispatcher,
+  options: Dispatcher.DispatchOptions,
+  max: number,
+): { answer: Promise<Answer>; abort(reason: Error): void; status(): number | undefined } {
+  let controller: Dispatcher.DispatchController | undefined;
+  let cancelled: Error | undefined;
+  let status: number | undefined;
+  let headers: IncomingHttpHeaders = {};
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) {
-      body.destroy();
-      throw new ResponseTooLargeError(`more than ${max} bytes`);
-    }
-    chunks.push(chunk);
+  const { promise, resolve, reject } = Promise.withResolvers<Answer>();
+  const handler: Dispatcher.DispatchHandler = {
+    onRequestStart(started) {
+      controller = started;
+      if (cancelled !== undefined) started.abort(cancelled);
+    },
+    onResponseStart(started, statusCode, responseHeaders) {
+      // 1xx answers are informational: the final one follows.
+      if (statusCode < 200) return;
+      status = statusCode;
+      headers = responseHeaders;
+      const declared = Number(responseHeaders['content-length']);
+      if (declared > max) started.abort(new ResponseTooLargeError(`content-length ${declared}`));
+    },
+    onResponseData(started, chunk) {
+      size += chunk.length;
+      if (size > max) started.abort(new ResponseTooLargeError(`more than ${max} bytes`));
+      else chunks.push(chunk);
+    },
+    onResponseEnd() {
+      resolve({ status: status ?? 0, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
+    },
+    onResponseError(_controller, error) {
+      reject(error);
+    },
+  };
+  try {
+    dispatcher.dispatch(options, handler);
+  } catch (error) {
+    reject(error);
   }
-  return Buffer.concat(chunks, size);
+  return {
+    answer: promise,
+    abort: (reason) => {
+      if (controller === undefined) cancelled ??= reason;
+      else if (!controller.aborted) controller.abort(reason);
+    },
+    status: () => status,
+  };
 }
 
 /** `Retry-After` in ms: delay-seconds (what the contract promises) or an HTTP date. */
