@@ -11,6 +11,11 @@
  * So a plugin's place in the list matters only against the plugins that act in the same phase.
  * Where one plugin hands data to another through that order, the later one says so in `after`,
  * and `pluginsInOrder` refuses a list that breaks it (the server does not start; a test shows it).
+ *
+ * The fast path (fast-path.ts) runs these same phases for a `POST /graphql` of JSON, all but
+ * the request phase: Yoga's `onRequest` hooks answer other routes and methods (health, GraphiQL,
+ * CORS preflight, 404) and none acts on such a request. A plugin that must see every request
+ * acts in the parse phase or later.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { YogaServerOptions } from 'graphql-yoga';
