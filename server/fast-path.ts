@@ -43,6 +43,8 @@ interface YogaInternals {
     readonly isDev?: boolean;
     readonly maskError: (error: unknown, message: string, isDev?: boolean) => Error;
   } | null;
+  /** Set when a plugin instruments Yoga's phases (none of the graph's does): this path would not. */
+  readonly instrumentation?: unknown;
 }
 
 /** Yoga's test of a parser's answer. */
@@ -70,6 +72,8 @@ export interface FastPathSettings {
 export function fastPath(yoga: Yoga, settings: FastPathSettings): (req: IncomingMessage, res: ServerResponse) => boolean {
   const internals = yoga as unknown as YogaInternals;
   if (!Array.isArray(internals.plugins)) throw new Error('fast path: yoga keeps its plugins elsewhere (see YogaInternals)');
+  // A plugin that instruments Yoga's phases would not see the ones this path runs itself: refuse at start, not silently.
+  if (internals.instrumentation !== undefined) throw new Error('fast path: a plugin instruments yoga; set FAST_PATH=off');
   const parseHooks = hooksOf(internals, 'onRequestParse');
   const resultHooks = hooksOf(internals, 'onResultProcess');
   const responseHooks = hooksOf(internals, 'onResponse');
