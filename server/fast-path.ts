@@ -1,21 +1,21 @@
 /**
- * The common request without Yoga's Fetch adapter and request-parse phase: a `POST /graphql`
- * with a JSON body of declared length. Everything from the parameters on is Yoga's own, run
- * with the same hooks in the same order: the parameter hooks (authentication, rate limit,
- * persisted operations, error modes, Yoga's checks), envelop (parse and validate with their
- * caches, the context, every execution plugin), the result hooks (content negotiation, error
- * hygiene, telemetry) and the response hooks (CORS, Vary, coded refusals).
+ * The common request without Yoga's Fetch adapter: a `POST /graphql` with a JSON body of declared
+ * length (within `MAX_BODY_BYTES`). It runs Yoga's own phases for it, with every plugin's hooks in
+ * Yoga's order, as Yoga's `handle` does: the request-parse hooks (which choose Yoga's JSON parser,
+ * may wrap it, or answer at once), a batch operation by operation, the parameter hooks
+ * (authentication, rate limit, persisted operations, error modes, Yoga's checks), envelop (parse
+ * and validate with their caches, the context, every execution plugin), the result hooks (content
+ * negotiation, error hygiene, telemetry) and the response hooks (CORS, Vary, coded refusals).
  *
- * What it leaves out is what the request-parse phase does for such a request, done here for
- * less: read the body (its declared length is checked against `MAX_BODY_BYTES` first, as the
- * body limit does) and `JSON.parse` it. CSRF prevention has nothing to refuse (a JSON body
- * needs a CORS preflight), nor the GET parameters. Anything else, or a body that is not one
- * JSON object (a batch, invalid JSON), goes to Yoga whole: from the headers, before the body
- * is read, or with the body already read as a Fetch request.
+ * What it leaves out: the adapter's Node-to-Fetch request (a body stream read back through an
+ * async iterator), the `onRequest` phase (health, GraphiQL, CORS preflight and 404 answer other
+ * routes and methods; none acts on such a request) and the promise-helpers chains between the
+ * phases. Any other request goes to Yoga untouched, decided from its headers before its body is read.
  *
- * Measured (bench/README.md): Yoga's Fetch adapter alone costs little; its request-parse
- * phase, result processing and the promise plumbing between them were a fifth of a profile
- * query's CPU. `test/fast-path.test.ts` holds both paths to the same answers, byte for byte.
+ * Measured (bench/README.md): 0.87 x the CPU per request of the profile query. Skipping the
+ * request-parse and result phases instead would have saved more and broken the production
+ * introspection refusal, which Yoga decides in `onRequestParse`. `test/fast-path.test.ts` holds
+ * both paths to the same answers: status, headers and body, byte for byte.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLError } from 'graphql';
