@@ -14,6 +14,11 @@ import { badRequest, bodyTooLarge } from '../errors/graph-errors.js';
 /** One non-negative integer; anything else (a list, a sign) is how request smuggling starts. */
 const LENGTH = /^\d+$/;
 
+/** Whether a `content-length` header is one length, at most `maxBytes`: a body this limit lets through. */
+export function declaredWithin(declared: string, maxBytes: number): boolean {
+  return LENGTH.test(declared) && Number(declared) <= maxBytes;
+}
+
 export function useBodyLimit(maxBytes: number): Plugin {
   return {
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {

@@ -76,9 +76,9 @@ export interface Config {
    */
   readonly compiledExecution: boolean;
   /**
-   * Whether a `POST /graphql` with a JSON body of declared length skips Yoga's Fetch adapter and
-   * request-parse phase (server/fast-path.ts); off, Yoga serves every request. The answers are
-   * the same either way.
+   * Whether a `POST /graphql` with a JSON body of declared length runs Yoga's phases without its
+   * Fetch adapter (server/fast-path.ts); off, Yoga serves every request. The answers are the same
+   * either way.
    * @default true (`FAST_PATH`: `on` or `off`)
    */
   readonly fastPath: boolean;
