@@ -17,6 +17,7 @@
  * smaller of the ceiling and `initialLimit`. Shared by every request of the process.
  */
 
+import { onAbort } from './on-abort.js';
 import type { CallLimits } from './request-scope.js';
 
 export interface AdaptiveLimitOptions {
@@ -109,19 +110,18 @@ export class AdaptiveLimit {
         const at = this.line.indexOf(waiter);
         if (at !== -1) this.line.splice(at, 1);
         clearTimeout(timer);
-        limits.signal.removeEventListener('abort', onAbort);
+        forget();
         reject(reason);
       };
-      const onAbort = () => leave(new LimitRejected('aborted'));
       const timer = setTimeout(() => leave(new LimitRejected('deadline')), Math.max(0, limits.deadline - Date.now()));
       const waiter: Waiter = {
         admit: () => {
           clearTimeout(timer);
-          limits.signal.removeEventListener('abort', onAbort);
+          forget();
           resolve();
         },
       };
-      limits.signal.addEventListener('abort', onAbort, { once: true });
+      const forget = onAbort(limits.signal, () => leave(new LimitRejected('aborted')));
       this.line.push(waiter);
     });
   }
