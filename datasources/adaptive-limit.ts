@@ -82,8 +82,16 @@ export class AdaptiveLimit {
    * `LimitRejected` when the line is full, or when `deadline` passes or `signal` aborts while
    * the call waits.
    */
-  async run<T>(call: () => Promise<T>, limits: CallLimits, judge: (ended: Ended<T>) => CallOutcome): Promise<T> {
-    await this.acquire(limits);
+  run<T>(call: () => Promise<T>, limits: CallLimits, judge: (ended: Ended<T>) => CallOutcome): Promise<T> {
+    // A free slot is taken at once, not after a turn of the event loop's promise queue.
+    if (this.inFlightCount < this.limit && this.line.length === 0) {
+      this.inFlightCount += 1;
+      return this.admitted(call, judge);
+    }
+    return this.wait(limits).then(() => this.admitted(call, judge));
+  }
+
+  private async admitted<T>(call: () => Promise<T>, judge: (ended: Ended<T>) => CallOutcome): Promise<T> {
     const started = performance.now();
     let ended: Ended<T> | undefined;
     try {
@@ -98,11 +106,8 @@ export class AdaptiveLimit {
     }
   }
 
-  private acquire(limits: CallLimits): Promise<void> {
-    if (this.inFlightCount < this.limit && this.line.length === 0) {
-      this.inFlightCount += 1;
-      return Promise.resolve();
-    }
+  /** A place in line, until a slot is handed over (`release`), or the line is full, or the deadline or client ends the wait. */
+  private wait(limits: CallLimits): Promise<void> {
     if (this.line.length >= this.options.maxQueue) return Promise.reject(new LimitRejected('queue-full'));
     if (limits.signal.aborted) return Promise.reject(new LimitRejected('aborted'));
     return new Promise<void>((resolve, reject) => {

@@ -1,9 +1,10 @@
 /**
  * One attempt at an upstream call: one HTTP exchange under one time limit that covers
  * everything up to the last byte of the body (the smaller of the service's limit and what is
- * left of the operation's budget), with a cap on the body's size. Every way it can fail ends
- * as an `UpstreamError`; answers that say the service is unwell (5xx, 429) are thrown too, so
- * that the circuit breaker counts them. A time limit that fires late because the event loop
+ * left of the operation's budget), with a cap on the body's size, and a success's JSON checked
+ * against the shape the request promised. Every way it can fail ends as an `UpstreamError`;
+ * answers that say the service is unwell (5xx, 429, a body that is not the promised JSON) are
+ * thrown too, so that the circuit breaker counts them. A time limit that fires late because the event loop
  * was busy is the graph's own overload (`overloaded`), which the breaker does not count.
  */
 import type { IncomingHttpHeaders } from 'node:http';
@@ -135,7 +136,8 @@ export async function attempt(
       } as const;
       throw fail(status === 429 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_UNAVAILABLE', refusal, request.route);
     }
-    return { status, route: request.route, body, cacheHit: target.cacheable && response.headers.age !== undefined };
+    const answered = { status, route: request.route, body, cacheHit: target.cacheable && response.headers.age !== undefined };
+    return withJson(answered, fail, request.answer);
   } catch (error) {
     if (error instanceof UpstreamError) throw error;
     status ??= sent.status();

@@ -21,7 +21,7 @@ import type { YogaLogger } from 'graphql-yoga';
 import { z } from 'zod';
 import type { ServiceName } from '../errors/service-name.js';
 import { UpstreamError, type UpstreamFailure } from '../errors/upstream-error.js';
-import { attempt, withJson, type AttemptTarget, type Fail, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
+import { attempt, type AttemptTarget, type Fail, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
 import type { CallObserver } from './call-observer.js';
 import { CallPolicy, CallRejected } from './call-policy.js';
 import type { RequestScope } from './request-scope.js';
@@ -94,13 +94,9 @@ export class CallPipeline {
     let outcome: 'ok' | UpstreamFailure = 'ok';
     let cacheHit = false;
     try {
+      const headers = { ...observed.headers, ...caller.headers(request) };
       const response = await policy.guarded(
-        async () =>
-          withJson(
-            await attempt(target, request, { ...observed.headers, ...caller.headers(request) }, scope, this.failure),
-            this.failure,
-            request.answer,
-          ),
+        () => attempt(target, request, headers, scope, this.failure),
         scope,
         // A cache hit's latency says nothing of the service's.
         (answered) => !answered.cacheHit,

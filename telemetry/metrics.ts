@@ -29,6 +29,8 @@ class BoundedLabel {
   }
 }
 
+const NO_HEADERS: Readonly<Record<string, string>> = {};
+
 const CIRCUIT_STATES = { closed: 0, 'half-open': 1, open: 2, isolated: 3 } as const;
 
 /** How long a scrape waits for the state store's queue depth before it reports the last one. */
@@ -194,11 +196,16 @@ export class GraphMetrics implements CallObserver {
   }
 
   callStarted(call: UpstreamCallStart): CallHandle {
-    const stop = this.upstreamDuration.startTimer({ service: call.service, route: call.route, method: call.method });
+    // Timed here rather than by `startTimer`, whose two closures, high-resolution clock and label
+    // copy a call were as much again as the observation itself.
+    const started = performance.now();
     return {
-      headers: {},
+      headers: NO_HEADERS,
       end: (end) => {
-        stop();
+        this.upstreamDuration.observe(
+          { service: call.service, route: call.route, method: call.method },
+          (performance.now() - started) / 1000,
+        );
         const status = end.status === undefined ? end.outcome : String(end.status);
         this.upstreamCalls.inc({
           service: call.service,
@@ -219,9 +226,9 @@ export class GraphMetrics implements CallObserver {
   /** An operation starts; the function returned records its end. */
   operationStarted({ name, type, errorMode }: OperationInfo): (summary: OperationSummary) => void {
     const operation = name === undefined ? 'anonymous' : this.operationNames.value(name);
-    const stop = this.operationDuration.startTimer({ operation, type });
+    const started = performance.now();
     return ({ outcome, errorCodes, halt }) => {
-      stop();
+      this.operationDuration.observe({ operation, type }, (performance.now() - started) / 1000);
       this.operations.inc({ operation, type, outcome, on_error: errorMode });
       for (const code of errorCodes) this.errors.inc({ code: this.errorCodes.value(code) });
       if (halt !== undefined) {
