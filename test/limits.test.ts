@@ -99,6 +99,10 @@ describe('operation limits, each at its bound and one past it', () => {
     const calls = upstreamCalls(fakes);
     const refused = await graph.query(USERS, { ids: ids(11) });
     expect([refused.status, refused.body]).toEqual([400, limitError('cost', 20, 22)]);
+    // Ten other ids cost what ten did (the cost is known by the list's length), and are still checked.
+    expect((await graph.query(USERS, { ids: ids(10).reverse() })).body.errors).toBeUndefined();
+    const withNull = await graph.query(USERS, { ids: [...ids(9), null] });
+    expect([withNull.status, withNull.body.errors?.map((e) => e.extensions?.code)]).toEqual([400, ['BAD_USER_INPUT']]);
 
     // 1 + (1 + (1 + 1)) per order asked for: first 6 costs 19, first 7 costs 22.
     expect((await graph.query('{ user(id: "u1") { orders(first: 6) { nodes { id } } } }')).body.errors).toBeUndefined();
