@@ -87,6 +87,17 @@ describe('the server process', () => {
     expect(await answer.json()).toEqual({ data: { user: { personal: { name: 'Ada Lovelace' }, professional: { title: 'Programmer' } } } });
     expect(await server.exited).toBe(0);
   });
+
+  it('stops on SIGTERM when whoever read its log has gone (a broken stdout pipe)', async () => {
+    fakes = await startContractFakes();
+    const started = await startServerProcess(urlEnv(fakes.urls));
+    server = started.server;
+    // The log shipper dies: every line from now on meets EPIPE, the last ones at exit too
+    // (sonic-boom before 5 retried those forever, and the process never ended).
+    server.child.stdout!.destroy();
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
 });
 
 describe('configuration', () => {
