@@ -5,6 +5,9 @@
  * folder, and its 25 costliest functions. The `.cpuprofile` stays for Chrome's DevTools.
  *
  *   npm run build && npx tsx bench/profile.ts S1 [seconds] [clients]
+ *
+ * `PROFILE_SERVER=Mercurius` (or `Apollo`, `fan-out`) profiles that reference instead, under
+ * the same load: where the graph spends what the reference does not.
  */
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -14,6 +17,7 @@ import { readBodies } from './bodies.js';
 import { startDemoProcess } from './demo-process.js';
 import { closedLoop, cpuSeconds, pin } from './load.js';
 import { startBuiltGraph } from './built-graph.js';
+import { REFERENCES, startReference, type ReferenceName } from './references.js';
 
 const scenario = (process.argv[2] ?? 'S1') as keyof typeof readBodies;
 const seconds = Number(process.argv[3] ?? 10);
@@ -30,11 +34,21 @@ pin(0);
 const demo = await startDemoProcess(20);
 pin(0, demo.pid);
 const dir = mkdtempSync(join(tmpdir(), 'graph-profile-'));
-const { child, url } = await startBuiltGraph({
-  nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
-  env: demo.urlEnv,
-  ...(process.env.GRAPH_ENTRY === undefined ? {} : { entry: process.env.GRAPH_ENTRY }),
-});
+const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+const reference = process.env.PROFILE_SERVER;
+if (reference !== undefined && !(reference in REFERENCES))
+  throw new Error(`PROFILE_SERVER=${reference}: one of ${Object.keys(REFERENCES).join(', ')}`);
+const { child, url } =
+  reference === undefined
+    ? await startBuiltGraph({
+        nodeArgs,
+        env: demo.urlEnv,
+        ...(process.env.GRAPH_ENTRY === undefined ? {} : { entry: process.env.GRAPH_ENTRY }),
+      })
+    : await startReference(reference as ReferenceName, { env: demo.urlEnv, cpu: 1, nodeArgs }).then(({ child, endpoint }) => ({
+        child,
+        url: endpoint,
+      }));
 // Warm-up, then the measured loop.
 await closedLoop({ url, seconds: 4, connections: clients, body });
 const before = cpuSeconds(child.pid!);
@@ -71,7 +85,8 @@ const where = (url: string): string => {
   const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (modules !== null) return modules[1]!;
   if (url.startsWith('node:')) return url;
-  const own = /\/dist\/([^/]+)\//.exec(url);
+  // The graph's folders by name; a reference's own file as `bench/<name>`.
+  const own = /\/dist\/([^/]+)\//.exec(url) ?? /\/(bench\/[^/]+)\//.exec(url);
   return own === null ? url || '(vm)' : own[1]!;
 };
 const tally = (key: (node: ProfileNode) => string): [string, number][] => {

@@ -20,13 +20,13 @@
  * Each server runs in its own process in production mode, pinned to CPU 1; the demo services
  * (every call `LATENCY_MS`) and this load generator share CPU 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { Pool, request } from 'undici';
 import { freshStatePath, startServerProcess } from '../test/support/server-process.js';
 import { startDemoProcess } from './demo-process.js';
+import { startReference } from './references.js';
 import { randomUser } from './bodies.js';
 import { scenarioList, type Scenario } from './scenario-list.js';
 import { closedLoop, cpuSeconds, median, memory, paced, percentile, pin } from './load.js';
@@ -88,22 +88,9 @@ function isError(status: number, text: string): boolean {
   return status !== 200 || text.includes('"errors"');
 }
 
-/** A reference server (bench/apollo/, bench/fanout/) pinned beside the graph; it prints `<announce> <url>` once it listens. */
-async function startReference(name: string, script: string, announce: string): Promise<Server> {
-  const child = spawn('taskset', ['-c', String(SERVER_CPU), process.execPath, '--import', 'tsx', script], {
-    cwd: new URL('..', import.meta.url),
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: '0', ...demo.urlEnv },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  for await (const line of createInterface({ input: child.stdout })) {
-    if (line.startsWith(`${announce} `)) return { name, endpoint: line.slice(announce.length + 1).split(' ')[0]!, pid: child.pid!, child };
-  }
-  throw new Error(`${name} did not start`);
-}
-
-const startApollo = () => startReference('Apollo', 'bench/apollo/server.ts', 'Apollo reference on');
-const startMercurius = () => startReference('Mercurius', 'bench/mercurius/server.ts', 'Mercurius reference on');
-const startFanout = () => startReference('fan-out', 'bench/fanout/server.ts', 'hand-written fan-out on');
+const startApollo = () => startReference('Apollo', { env: demo.urlEnv, cpu: SERVER_CPU });
+const startMercurius = () => startReference('Mercurius', { env: demo.urlEnv, cpu: SERVER_CPU });
+const startFanout = () => startReference('fan-out', { env: demo.urlEnv, cpu: SERVER_CPU });
 
 async function startGraph(): Promise<Server> {
   const { server, url } = await startServerProcess(
