@@ -5,7 +5,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createHttpServer } from './http-server.js';
 import { createYoga, type YogaLogger } from 'graphql-yoga';
-import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
+import { useDeferStream } from '../execution/defer-stream.js';
 import { Upstream, type Upstreams } from '../datasources/upstream.js';
 import { adminRoutes } from '../place-order/dead-letter-routes.js';
 import { GraphMetrics } from '../telemetry/metrics.js';

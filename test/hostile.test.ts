@@ -139,6 +139,25 @@ describe('every refusal has a JSON body with a code', () => {
     expect(inQuery.text).not.toContain('Did you mean');
   });
 
+  it('a field conflict is reported once, and a deferred fragment may still repeat a field', async () => {
+    const { graph } = await start();
+    const { body } = await post(graph, JSON.stringify({ query: '{ user(id: "u1") { a: id a: __typename } }' }));
+    expect(body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
+      [
+        'Fields "a" conflict because "id" and "__typename" are different fields. Use different aliases on the fields to fetch both if this was intentional.',
+        'GRAPHQL_VALIDATION_FAILED',
+      ],
+    ]);
+    // The @defer-aware rule is the one that runs: the same field inside and outside a deferred fragment is no conflict.
+    const deferred = await fetch(`${graph.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed' },
+      body: JSON.stringify({ query: '{ user(id: "u1") { id ... @defer { id personal { name } } } }' }),
+    });
+    expect([deferred.status, deferred.headers.get('content-type')]).toEqual([200, expect.stringContaining('multipart/mixed')]);
+    expect(await deferred.text()).not.toContain('"errors"');
+  });
+
   it('past 100 validation errors graphql-js aborts: that error has a code too', async () => {
     const { graph } = await start({}, { MAX_TOKENS: '5000' });
     const { body } = await post(graph, JSON.stringify({ query: `{ user(id: "u1") { ${'nope '.repeat(120)} } }` }));
