@@ -4,8 +4,8 @@
  * left of the operation's budget), with a cap on the body's size, and a success's JSON checked
  * against the shape the request promised. Every way it can fail ends as an `UpstreamError`;
  * answers that say the service is unwell (5xx, 429, a body that is not the promised JSON) are
- * thrown too, so that the circuit breaker counts them. A time limit that fires late because the event loop
- * was busy is the graph's own overload (`overloaded`), which the breaker does not count.
+ * thrown too, so that the circuit breaker counts them. A time limit that fires late because the
+ * event loop was busy is the graph's own overload (`overloaded`), which the breaker does not count.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';

@@ -4,7 +4,7 @@
  * The plugin replaces graphql-js's `OverlappingFieldsCanBeMergedRule` with its own (which
  * knows that a deferred fragment may repeat a field): it filters the rule out of the hook's
  * `params.rules` and adds its version. Under envelop 5 `params` is a copy made for each hook, so
- * the filter removes nothing and both rules run: a conflict (`{ a: id a: email }`) was reported
+ * the filter removes nothing and both rules run: a conflict (`{ a: id a: __typename }`) was reported
  * twice (`test/hostile.test.ts`). Here graphql-js's rule leaves the list the validation runs with.
  */
 import { OverlappingFieldsCanBeMergedRule, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
