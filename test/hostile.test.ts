@@ -144,7 +144,8 @@ describe('every refusal has a JSON body with a code', () => {
     const { body } = await post(graph, JSON.stringify({ query: '{ user(id: "u1") { a: id a: __typename } }' }));
     expect(body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
       [
-        'Fields "a" conflict because "id" and "__typename" are different fields. Use different aliases on the fields to fetch both if this was intentional.',
+        'Fields "a" conflict because "id" and "__typename" are different fields. ' +
+          'Use different aliases on the fields to fetch both if this was intentional.',
         'GRAPHQL_VALIDATION_FAILED',
       ],
     ]);
