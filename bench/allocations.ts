@@ -12,6 +12,7 @@ import { readBodies } from './bodies.js';
 import { startDemoProcess } from './demo-process.js';
 import { closedLoop, pin } from './load.js';
 import { startBuiltGraph } from './built-graph.js';
+import { frameOf, placeOf, type CallFrame } from './code-location.js';
 
 const scenario = (process.argv[2] ?? 'S2') as keyof typeof readBodies;
 const seconds = Number(process.argv[3] ?? 6);
@@ -22,7 +23,7 @@ const INSPECTOR_PORT = 9339;
 
 interface SampledNode {
   readonly id: number;
-  readonly callFrame: { functionName: string; url: string; lineNumber: number };
+  readonly callFrame: CallFrame;
   readonly children: SampledNode[];
 }
 interface SamplingProfile {
@@ -67,20 +68,16 @@ await demo.stop();
 
 const requests = result.requests.total;
 const bytes = new Map<number, number>();
-for (const sample of profile.samples) bytes.set(sample.nodeId, (bytes.get(sample.nodeId) ?? 0) + sample.size);
+const add = <K>(sums: Map<K, number>, key: K, n: number) => sums.set(key, (sums.get(key) ?? 0) + n);
+for (const sample of profile.samples) add(bytes, sample.nodeId, sample.size);
 const byFunction = new Map<string, number>();
 const byPackage = new Map<string, number>();
 let total = 0;
-/** A package, the graph's folder (`dist/<folder>`), a Node module, or V8's own (compiled code, builtins). */
-const where = (file: string): string =>
-  /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? /\/dist\/([^/]+)\//.exec(file)?.[1] ?? (file.startsWith('node:') ? file : '(vm)');
 const visit = (node: SampledNode): void => {
-  const { functionName, url: file, lineNumber } = node.callFrame;
-  const key = `${functionName || '(anonymous)'} ${file.replace(/.*node_modules\//, '').replace(/.*\/dist\//, '')}:${lineNumber + 1}`;
   const own = bytes.get(node.id) ?? 0;
   total += own;
-  byFunction.set(key, (byFunction.get(key) ?? 0) + own);
-  byPackage.set(where(file), (byPackage.get(where(file)) ?? 0) + own);
+  add(byFunction, frameOf(node.callFrame), own);
+  add(byPackage, placeOf(node.callFrame.url), own);
   node.children.forEach(visit);
 };
 visit(profile.head);

@@ -18,6 +18,7 @@ import { startDemoProcess } from './demo-process.js';
 import { closedLoop, cpuSeconds, pin } from './load.js';
 import { startBuiltGraph } from './built-graph.js';
 import { REFERENCES, startReference, type ReferenceName } from './references.js';
+import { frameOf, placeOf, type CallFrame } from './code-location.js';
 
 const scenario = (process.argv[2] ?? 'S1') as keyof typeof readBodies;
 const seconds = Number(process.argv[3] ?? 10);
@@ -27,7 +28,7 @@ if (body === undefined) throw new Error(`no scenario ${scenario}: S1, S2 or S3`)
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: CallFrame;
 }
 
 pin(0);
@@ -81,14 +82,6 @@ profile.samples.forEach((id, i) => {
   hits.set(node, (hits.get(node) ?? 0) + 1);
 });
 const total = [...hits.values()].reduce((sum, n) => sum + n, 0);
-const where = (url: string): string => {
-  const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (modules !== null) return modules[1]!;
-  if (url.startsWith('node:')) return url;
-  // The graph's folders by name; a reference's own file as `bench/<name>`.
-  const own = /\/dist\/([^/]+)\//.exec(url) ?? /\/(bench\/[^/]+)\//.exec(url);
-  return own === null ? url || '(vm)' : own[1]!;
-};
 const tally = (key: (node: ProfileNode) => string): [string, number][] => {
   const sums = new Map<string, number>();
   for (const [node, n] of hits) sums.set(key(node), (sums.get(key(node)) ?? 0) + n);
@@ -96,9 +89,6 @@ const tally = (key: (node: ProfileNode) => string): [string, number][] => {
 };
 const share = (hits: number) => `${((hits / total) * 100).toFixed(1).padStart(5)} %`;
 console.log(`profile: ${join(dir, file)}\nself time by package or folder:`);
-for (const [name, hits] of tally((node) => where(node.callFrame.url)).slice(0, 25)) console.log(`  ${share(hits)}  ${name}`);
+for (const [name, hits] of tally((node) => placeOf(node.callFrame.url)).slice(0, 25)) console.log(`  ${share(hits)}  ${name}`);
 console.log('costliest functions (self time):');
-for (const [name, hits] of tally(
-  (node) => `${node.callFrame.functionName || '(anonymous)'} ${where(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`,
-).slice(0, 25))
-  console.log(`  ${share(hits)}  ${name}`);
+for (const [name, hits] of tally((node) => frameOf(node.callFrame)).slice(0, 25)) console.log(`  ${share(hits)}  ${name}`);

@@ -236,7 +236,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     context: ({ request, params }) => createContext(upstreams, orderSaga, request, params as Record<string, unknown>, config),
   });
 
-  // The common request (POST, JSON) without Yoga's Fetch adapter and request parsing; Yoga serves the rest.
+  // The common request (POST of JSON) through Yoga's phases without its Fetch adapter; Yoga serves the rest.
   const fast = config.fastPath
     ? fastPath(yoga, {
         endpoint: GRAPHQL_ENDPOINT,
