@@ -1,14 +1,15 @@
 /**
  * What happens on a call to one service, read top to bottom. Built once per service (upstream.ts)
- * and run for every call of every request (`HttpDataSource.call`):
+ * and run for every call of every request (`HttpDataSource.call`); the numbers are the steps'
+ * marks in the code below:
  *
  *   1. retry     a call safe to repeat (GET, DELETE, a write with an `Idempotency-Key`), after a
  *                transient failure, while the retry budget and the operation's deadline allow
- *                (call-policy.ts `call`)
+ *                (the policy decides: call-policy.ts `retry`)
  *   2. observe   each attempt told to metrics, traces and the request's call list as it starts and
  *                ends (call-observer.ts)
- *   3. breaker   the circuit breaker, then
- *   4. limit     the adaptive concurrency limit, a line bounded by deadlines (call-policy.ts `guarded`)
+ *   3. breaker   the circuit breaker (cockatiel's, with the policy's window), then
+ *   4. limit     the adaptive concurrency limit, a line bounded by deadlines (adaptive-limit.ts)
  *   5. attempt   one HTTP exchange: its time limit and size cap, the answer's JSON and shape
  *                (attempt.ts), its failure an `UpstreamError`
  *   6. cache     undici's HTTP cache in front of the pool; a request carrying the user's
@@ -16,6 +17,10 @@
  *
  * When every attempt has failed, a GET may still be answered from the cache (`stale-if-error`),
  * and the failure is logged once, with how each attempt failed.
+ *
+ * Each step is an `await` a call passes through, a promise and a suspended frame each: the
+ * retry loop and each attempt's observation are this file's two, the breaker's two are
+ * cockatiel's, then the limit's and the exchange's (measured: bench/README.md).
  */
 import type { YogaLogger } from 'graphql-yoga';
 import { z } from 'zod';
@@ -23,7 +28,7 @@ import type { ServiceName } from '../errors/service-name.js';
 import { UpstreamError, type UpstreamFailure } from '../errors/upstream-error.js';
 import { attempt, type AttemptTarget, type Fail, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
 import type { CallObserver } from './call-observer.js';
-import { CallPolicy, CallRejected } from './call-policy.js';
+import { CallPolicy, CallRejected, limitOutcome, type Retry } from './call-policy.js';
 import type { RequestScope } from './request-scope.js';
 import { staleIfError, type CacheStore } from './stale-if-error.js';
 
@@ -52,6 +57,7 @@ export class CallPipeline {
   constructor(private readonly parts: PipelineParts) {}
 
   async run(request: UpstreamRequest, caller: Caller): Promise<UpstreamResponse> {
+    const { policy } = this.parts;
     const { scope } = caller;
     const repeatable = request.method !== 'POST' || request.idempotencyKey !== undefined;
     const { calls } = scope;
@@ -59,8 +65,20 @@ export class CallPipeline {
     // How each attempt failed: told once, with the call's last failure (a retried 503 was a
     // warning per attempt).
     const failed: UpstreamFailure[] = [];
+    policy.callStarted();
+    let backoff: Retry['backoff'] | undefined;
     try {
-      return await this.parts.policy.call(repeatable, scope, (n) => this.attempt(request, n, caller, failed));
+      // 1. retry: attempt after attempt, while the policy allows another.
+      for (let n = 1; ; n += 1) {
+        try {
+          return await this.attempt(request, n, caller, failed);
+        } catch (error) {
+          const retry = policy.retry(repeatable, error, n, scope, backoff);
+          if (retry === undefined) throw error;
+          backoff = retry.backoff;
+          await new Promise((resolve) => setTimeout(resolve, retry.delayMs));
+        }
+      }
     } catch (error) {
       const stale = request.method === 'GET' && !caller.sendsAuthorization ? await this.stale(request, caller) : undefined;
       if (error instanceof UpstreamError) this.logFailure(error, request.route, failed, scope.requestId);
@@ -78,6 +96,7 @@ export class CallPipeline {
   private async attempt(request: UpstreamRequest, n: number, caller: Caller, failed: UpstreamFailure[]): Promise<UpstreamResponse> {
     const { service, policy, observer } = this.parts;
     const { scope } = caller;
+    // 2. observe
     const observed = observer.callStarted({
       service,
       route: request.route,
@@ -88,34 +107,36 @@ export class CallPipeline {
       trace: scope.trace?.parent,
     });
     const started = performance.now();
-    const concurrencyLimit = policy.concurrency.limit;
+    const { concurrency } = policy;
+    const concurrencyLimit = concurrency.limit;
+    // 6. cache: a request with the user's credentials goes straight to the pool.
     const target = caller.sendsAuthorization ? this.parts.targets.private : this.parts.targets.shared;
     let status: number | undefined;
     let outcome: 'ok' | UpstreamFailure = 'ok';
     let cacheHit = false;
     try {
+      if (!policy.admits()) throw new CallRejected('circuit-open');
       const headers = { ...observed.headers, ...caller.headers(request) };
-      const response = await policy.guarded(
-        () => attempt(target, request, headers, scope, this.failure),
-        scope,
-        // A cache hit's latency says nothing of the service's.
-        (answered) => !answered.cacheHit,
+      // 3. breaker → 4. limit → 5. attempt
+      const response = await policy.breaker.execute(() =>
+        concurrency.run(() => attempt(target, request, headers, scope, this.failure), scope, limitOutcome),
       );
       status = response.status;
       cacheHit = response.cacheHit;
       return response;
     } catch (thrown) {
+      const refused = policy.rejection(thrown);
       const error =
-        thrown instanceof CallRejected
+        refused instanceof CallRejected
           ? this.failure(
-              thrown.failure === 'deadline' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE',
+              refused.failure === 'deadline' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE',
               {
-                failure: thrown.failure,
-                retryAfterMs: thrown.retryAfterMs,
+                failure: refused.failure,
+                retryAfterMs: refused.retryAfterMs,
               },
               request.route,
             )
-          : thrown;
+          : refused;
       if (error instanceof UpstreamError) {
         failed.push(error.failure);
         status = error.upstreamStatus;

@@ -1,12 +1,9 @@
 /**
  * The call policy of one upstream service, built once for the process and shared by every
  * request: its circuit breaker (cockatiel, with a window of our own), its adaptive concurrency
- * limit, its retry budget and its backoff. Outermost first:
- *
- *   retry (a plain loop, within the budget and the operation's deadline)
- *     → circuit breaker → concurrency limit (adaptive; a line bounded by deadlines) → one attempt
- *
- * Nothing here knows HTTP: an attempt is a function, its failures are `UpstreamError`s.
+ * limit, its retry budget and its backoff, and the decisions made from them (retry or not, and
+ * after how long; let an attempt through or not). The call pipeline (call-pipeline.ts) applies
+ * them in its order, retry → breaker → limit → attempt; nothing here knows HTTP or runs a call.
  */
 import {
   BrokenCircuitError,
@@ -112,49 +109,55 @@ export class CallPolicy {
   }
 
   /**
-   * One call: `attempt(n)` for n = 1, 2, … as long as the policy allows another. Only a call
-   * that is safe to repeat is retried (`repeatable`), only after a transient failure
-   * (connection error, 429, 502, 503, 504), at most `maxRetries` times, only while the
-   * retry budget has a retry to spend, and only when the wait (the service's `Retry-After`,
-   * else a jittered exponential backoff) ends before the deadline. Otherwise the last
-   * failure is the call's.
+   * After attempt `n` of a call failed with `error`: the wait before the next attempt, or
+   * `undefined` when the failure is the call's. Only a call that is safe to repeat is retried
+   * (`repeatable`), only after a transient failure (connection error, 429, 502, 503, 504), at
+   * most `maxRetries` times, only while the retry budget has a retry to spend, and only when the
+   * wait (the service's `Retry-After`, else a jittered exponential backoff, `previous` the call's
+   * delays so far) ends before the deadline. The call itself starts with `callStarted()`.
    */
-  async call<T>(repeatable: boolean, limits: CallLimits, attempt: (n: number) => Promise<T>): Promise<T> {
+  retry(repeatable: boolean, error: unknown, n: number, limits: CallLimits, previous: IBackoff<unknown> | undefined): Retry | undefined {
+    if (!repeatable || !(error instanceof UpstreamError) || !isTransient(error) || n > this.settings.retry.maxRetries) return undefined;
+    const backoff = previous === undefined ? this.backoff.next() : previous.next(undefined);
+    const delayMs = error.retryAfterMs ?? backoff.duration;
+    if (Date.now() + delayMs >= limits.deadline || limits.signal.aborted || !this.retryBudget.withdraw()) return undefined;
+    return { delayMs, backoff };
+  }
+
+  /** A call starts: it earns the retry budget its share. */
+  callStarted(): void {
     this.retryBudget.deposit();
-    let delays: IBackoff<unknown> | undefined;
-    for (let n = 1; ; n += 1) {
-      try {
-        return await attempt(n);
-      } catch (error) {
-        if (!repeatable || !(error instanceof UpstreamError) || !isTransient(error) || n > this.settings.retry.maxRetries) throw error;
-        delays = delays === undefined ? this.backoff.next() : delays.next(undefined);
-        const delay = error.retryAfterMs ?? delays.duration;
-        if (Date.now() + delay >= limits.deadline || limits.signal.aborted || !this.retryBudget.withdraw()) throw error;
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
   }
 
   /**
-   * One attempt through the circuit breaker and the concurrency limit. A call they do not let
-   * through fails with `CallRejected`. How the attempt ended teaches the limit: a success (unless
-   * `learnsFrom` says its latency says nothing of the service, as for a cache hit) or a failure
-   * of the service's (time-out, connection, 5xx, 429); the graph's own failures teach nothing.
+   * Whether an attempt may go to the breaker at all: while the one trial call of a half-open
+   * circuit is out, the others fail at once (cockatiel would make them wait for the trial, up to
+   * a whole time limit each).
    */
-  async guarded<T>(attempt: () => Promise<T>, limits: CallLimits, learnsFrom: (result: T) => boolean = () => true): Promise<T> {
-    // While the one trial call of a half-open circuit is out, the others fail at once:
-    // cockatiel would make them wait for the trial, up to a whole time limit each.
-    if (this.breaker.state === CircuitState.HalfOpen) throw new CallRejected('circuit-open');
-    const judge = (ended: Ended<T>): CallOutcome => {
-      if ('result' in ended) return learnsFrom(ended.result) ? 'ok' : 'ignored';
-      return ended.error instanceof UpstreamError && isServiceFault(ended.error) ? 'dropped' : 'ignored';
-    };
-    try {
-      return await this.breaker.execute(() => this.concurrency.run(attempt, limits, judge));
-    } catch (error) {
-      if (error instanceof BrokenCircuitError) throw new CallRejected('circuit-open', this.circuitRetryAfterMs());
-      if (error instanceof LimitRejected) throw new CallRejected(error.reason === 'queue-full' ? 'overloaded' : error.reason);
-      throw error;
-    }
+  admits(): boolean {
+    return this.breaker.state !== CircuitState.HalfOpen;
   }
+
+  /** What the breaker or the limit refused with, as `CallRejected`; any other error as it is. */
+  rejection(error: unknown): unknown {
+    if (error instanceof BrokenCircuitError) return new CallRejected('circuit-open', this.circuitRetryAfterMs());
+    if (error instanceof LimitRejected) return new CallRejected(error.reason === 'queue-full' ? 'overloaded' : error.reason);
+    return error;
+  }
+}
+
+/** The wait before a call's next attempt, and its backoff so far. */
+export interface Retry {
+  readonly delayMs: number;
+  readonly backoff: IBackoff<unknown>;
+}
+
+/**
+ * How an attempt's end teaches the concurrency limit: a success (unless a cache hit, whose
+ * latency says nothing of the service) or a failure of the service's (time-out, connection,
+ * 5xx, 429); the graph's own failures teach nothing.
+ */
+export function limitOutcome(ended: Ended<{ readonly cacheHit: boolean }>): CallOutcome {
+  if ('result' in ended) return ended.result.cacheHit ? 'ignored' : 'ok';
+  return ended.error instanceof UpstreamError && isServiceFault(ended.error) ? 'dropped' : 'ignored';
 }

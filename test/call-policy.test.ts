@@ -1,11 +1,17 @@
 /**
- * The call policy apart from HTTP, on fake timers: when retries happen and how far apart,
- * what the retry budget allows, and when the circuit opens and lets a trial through. An
- * attempt is a function that fails with the error a service's answer would have become; the
- * clock is vitest's, so every delay is asserted exactly (the jitter's random draw is fixed).
+ * The call policy as the call pipeline applies it (datasources/call-pipeline.ts), on fake
+ * timers: when retries happen and how far apart, what the retry budget allows, when the circuit
+ * opens and lets a trial through, and what the concurrency limit lets in. The service is a
+ * scripted dispatcher (undici's handler interface, which an attempt drives): each exchange takes
+ * the next answer of its script. The clock is vitest's, so every delay is asserted exactly (the
+ * jitter's random draw is fixed).
  */
+import type { Dispatcher } from 'undici';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CallPolicy, CallRejected, type CallPolicySettings } from '../datasources/call-policy.js';
+import { NO_OBSERVER } from '../datasources/call-observer.js';
+import { CallPipeline, type Caller } from '../datasources/call-pipeline.js';
+import { CallPolicy, type CallPolicySettings } from '../datasources/call-policy.js';
+import type { HttpMethod, UpstreamResponse } from '../datasources/attempt.js';
 import { UpstreamError } from '../errors/upstream-error.js';
 
 const SETTINGS: CallPolicySettings = {
@@ -16,48 +22,100 @@ const SETTINGS: CallPolicySettings = {
   retry: { maxRetries: 2, baseDelayMs: 100, maxDelayMs: 1000, budgetRatio: 0.2, budgetBurst: 10 },
   circuit: { failureRatio: 0.5, windowMs: 10_000, minCalls: 4, halfOpenAfterMs: 5000 },
 };
-const QUIET = { info: () => undefined, warn: () => undefined };
+const QUIET = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
-function policy(
-  overrides: { retry?: Partial<CallPolicySettings['retry']>; circuit?: Partial<CallPolicySettings['circuit']> } = {},
-): CallPolicy {
-  return new CallPolicy(
-    'professional',
-    { ...SETTINGS, retry: { ...SETTINGS.retry, ...overrides.retry }, circuit: { ...SETTINGS.circuit, ...overrides.circuit } },
-    QUIET,
-  );
-}
-
-const status = (upstreamStatus: number, retryAfterMs?: number) =>
-  new UpstreamError(upstreamStatus === 429 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_UNAVAILABLE', 'professional', {
-    failure: 'status',
-    upstreamStatus,
-    retryAfterMs,
-  });
-const timedOut = () => new UpstreamError('UPSTREAM_TIMEOUT', 'professional', { failure: 'timeout' });
-
-let start = 0;
-const within = (ms = 10_000) => ({ deadline: Date.now() + ms, signal: new AbortController().signal });
+/** What the service answers to one exchange: a status (with headers, a body), no answer at all, or an answer held until `hold` settles. */
+type Answer = { status: number; headers?: Record<string, string>; body?: string; hold?: Promise<void> } | 'hang';
 
 /**
- * Runs one call whose attempts fail with `failures` in turn (then succeed), and answers when
- * each attempt started (ms after the call began) and how the call ended.
+ * A service whose exchanges take the answers of `script` in turn (200 `{}` once it is spent),
+ * and the pipeline of its calls; `started` is when each exchange began, in ms after `start`.
  */
-async function run(subject: CallPolicy, failures: Error[], options: { repeatable?: boolean; deadlineMs?: number } = {}) {
+type Overrides = { retry?: Partial<CallPolicySettings['retry']>; circuit?: Partial<CallPolicySettings['circuit']> };
+
+function service(overrides: Overrides = {}) {
+  const settings = {
+    ...SETTINGS,
+    retry: { ...SETTINGS.retry, ...overrides.retry },
+    circuit: { ...SETTINGS.circuit, ...overrides.circuit },
+  };
+  const policy = new CallPolicy('professional', settings, QUIET);
+  const script: Answer[] = [];
   const started: number[] = [];
-  const outcome = subject
-    .call(options.repeatable ?? true, within(options.deadlineMs), async (n) => {
+  const dispatcher = {
+    dispatch(_options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler) {
       started.push(Date.now() - start);
-      const failure = failures[n - 1];
-      if (failure !== undefined) throw failure;
-      return 'ok';
-    })
-    .then(
+      const answer = script.shift() ?? { status: 200, body: '{}' };
+      const controller = {
+        aborted: false,
+        paused: false,
+        reason: null as Error | null,
+        abort(reason: Error) {
+          controller.aborted = true;
+          controller.reason = reason;
+          handler.onResponseError?.(controller, reason);
+        },
+        pause: () => undefined,
+        resume: () => undefined,
+      };
+      handler.onRequestStart?.(controller, {});
+      if (answer === 'hang') return true;
+      void Promise.resolve(answer.hold).then(() => {
+        if (controller.aborted) return;
+        handler.onResponseStart?.(controller, answer.status, answer.headers ?? {}, '');
+        if (answer.body !== undefined) handler.onResponseData?.(controller, Buffer.from(answer.body));
+        handler.onResponseEnd?.(controller, {});
+      });
+      return true;
+    },
+  } as unknown as Dispatcher;
+  const target = {
+    dispatcher,
+    origin: 'http://professional.test',
+    timeoutMs: settings.timeoutMs,
+    maxResponseBytes: 1 << 20,
+    cacheable: false,
+  };
+  const pipeline = new CallPipeline({
+    service: 'professional',
+    origin: target.origin,
+    policy,
+    targets: { shared: target, private: target },
+    cacheStore: undefined,
+    observer: NO_OBSERVER,
+    logger: QUIET,
+  });
+  /** One call (a GET unless said otherwise); answers how it ended. */
+  const call = (options: { method?: HttpMethod; deadlineMs?: number } = {}): Promise<{ value: UpstreamResponse } | { error: unknown }> =>
+    pipeline.run({ method: options.method ?? 'GET', path: '/users/1', route: '/users/{id}' }, caller(options.deadlineMs)).then(
       (value) => ({ value }),
       (error: unknown) => ({ error }),
     );
+  return { policy, script, started, call };
+}
+
+function caller(deadlineMs = 10_000): Caller {
+  return {
+    scope: { requestId: 'r-1', authorization: undefined, deadline: Date.now() + deadlineMs, signal: new AbortController().signal },
+    sendsAuthorization: false,
+    headers: () => ({}),
+  };
+}
+
+let start = 0;
+
+const unavailable = (status: number, retryAfterSeconds?: number): Answer => ({
+  status,
+  ...(retryAfterSeconds === undefined ? {} : { headers: { 'retry-after': String(retryAfterSeconds) } }),
+});
+/** How a call that failed on a status ended, as the client is told. */
+const failedOn = (upstreamStatus: number) => ({ error: expect.objectContaining({ failure: 'status', upstreamStatus }) as unknown });
+
+/** Runs one call of `subject` to its end, every timer it sets included. */
+async function settle(subject: ReturnType<typeof service>, options: { method?: HttpMethod; deadlineMs?: number } = {}) {
+  const outcome = subject.call(options);
   await vi.runAllTimersAsync();
-  return { started, ...(await outcome) };
+  return outcome;
 }
 
 beforeEach(() => {
@@ -74,137 +132,186 @@ afterEach(() => {
 
 describe('retries', () => {
   it('wait a full-jitter exponential delay before each retry: [0, base × 2^(n-1)), capped', async () => {
-    expect(await run(policy(), [status(503), status(502)])).toEqual({ started: [0, 50, 150], value: 'ok' });
+    const first = service();
+    first.script.push(unavailable(503), unavailable(502));
+    expect(await settle(first)).toMatchObject({ value: { status: 200 } });
+    expect(first.started).toEqual([0, 50, 150]);
     start = Date.now();
     // base 800: 800, then 1600 capped at the maximum of 1000 (each halved by the fixed draw).
-    expect(await run(policy({ retry: { baseDelayMs: 800 } }), [status(503), status(503)])).toEqual({ started: [0, 400, 900], value: 'ok' });
+    const capped = service({ retry: { baseDelayMs: 800 } });
+    capped.script.push(unavailable(503), unavailable(503));
+    expect(await settle(capped)).toMatchObject({ value: { status: 200 } });
+    expect(capped.started).toEqual([0, 400, 900]);
   });
 
   it('stop after MAX_RETRIES: the last failure is the call’s', async () => {
-    const last = status(504);
-    expect(await run(policy(), [status(503), status(503), last])).toEqual({ started: [0, 50, 150], error: last });
-    start = Date.now();
-    expect(await run(policy({ retry: { maxRetries: 0 } }), [status(503)])).toMatchObject({ started: [0] });
+    const subject = service();
+    subject.script.push(unavailable(503), unavailable(503), unavailable(504));
+    expect(await settle(subject)).toEqual(failedOn(504));
+    expect(subject.started).toEqual([0, 50, 150]);
+    const none = service({ retry: { maxRetries: 0 } });
+    none.script.push(unavailable(503));
+    expect(await settle(none)).toEqual(failedOn(503));
+    expect(none.started).toHaveLength(1);
   });
 
   it('wait exactly the service’s Retry-After instead of the backoff', async () => {
-    expect(await run(policy(), [status(429, 3000)])).toEqual({ started: [0, 3000], value: 'ok' });
+    const subject = service();
+    subject.script.push(unavailable(429, 3));
+    expect(await settle(subject)).toMatchObject({ value: { status: 200 } });
+    expect(subject.started).toEqual([0, 3000]);
   });
 
   it('are not taken when the wait would end past the deadline: the failure is answered at once', async () => {
-    const refusal = status(503, 3000);
-    expect(await run(policy(), [refusal], { deadlineMs: 2000 })).toEqual({ started: [0], error: refusal });
+    const subject = service();
+    subject.script.push(unavailable(503, 3));
+    expect(await settle(subject, { deadlineMs: 2000 })).toEqual(failedOn(503));
+    expect(subject.started).toEqual([0]);
     expect(Date.now() - start).toBe(0);
   });
 
   it('happen only for a call safe to repeat, and only after a transient failure', async () => {
-    const unavailable = status(503);
-    expect(await run(policy(), [unavailable], { repeatable: false })).toEqual({ started: [0], error: unavailable });
-    for (const failure of [status(500), status(404), timedOut(), new Error('a bug')]) {
-      expect(await run(policy(), [failure])).toEqual({ started: [0], error: failure });
+    const write = service();
+    write.script.push(unavailable(503));
+    expect(await settle(write, { method: 'POST' })).toEqual(failedOn(503));
+    expect(write.started).toEqual([0]);
+    const notTransient = { 500: unavailable(500), 'time-out': 'hang', 'bad body': { status: 200, body: 'not json' } } as const;
+    for (const [name, answer] of Object.entries(notTransient)) {
+      start = Date.now();
+      const subject = service();
+      subject.script.push(answer);
+      expect(await settle(subject), name).toHaveProperty('error');
+      expect(subject.started, name).toEqual([0]);
     }
+    // An answer the graph reads as one (a 404) is the call's, not a failure to retry.
+    const missing = service();
+    missing.script.push({ status: 404 });
+    expect(await settle(missing)).toMatchObject({ value: { status: 404 } });
+    expect(missing.started).toEqual([0]);
   });
 });
 
 describe('the retry budget', () => {
   it('holds BURST retries at start, then earns RATIO of a retry per call', async () => {
-    const budgeted = policy({ retry: { budgetBurst: 2, budgetRatio: 0.5 } });
+    // A breaker that stays closed: the budget alone decides.
+    const budgeted = service({ retry: { budgetBurst: 2, budgetRatio: 0.5 }, circuit: { minCalls: 100 } });
     const attempts: number[] = [];
-    for (let call = 0; call < 4; call++) attempts.push((await run(budgeted, [status(503), status(503), status(503)])).started.length);
+    for (let call = 0; call < 4; call++) {
+      budgeted.started.length = 0;
+      budgeted.script.length = 0;
+      budgeted.script.push(unavailable(503), unavailable(503), unavailable(503));
+      await settle(budgeted);
+      attempts.push(budgeted.started.length);
+    }
     // 2 retries from the burst; then 0.5, 1, 0.5 earned: a retry whenever a whole one is there.
     expect(attempts).toEqual([3, 1, 2, 1]);
   });
 });
 
 describe('the circuit breaker', () => {
+  // Writes: one attempt a call, so that each call is one outcome for the breaker.
+  const write = { method: 'POST' } as const;
+
   it('opens past the ratio of at least MIN_CALLS, fails at once while open, lets one trial through after HALF_OPEN_AFTER', async () => {
-    const breaker = policy();
-    let reached = 0;
-    const guardedCall = (result: () => Promise<string>) =>
-      breaker.guarded(() => {
-        reached += 1;
-        return result();
-      }, within());
-    for (let i = 0; i < 4; i++) await expect(guardedCall(() => Promise.reject(status(503)))).rejects.toBeInstanceOf(UpstreamError);
-    expect(breaker.circuitState).toBe('open');
+    const subject = service();
+    subject.script.push(...Array.from({ length: 4 }, () => unavailable(503)));
+    for (let i = 0; i < 4; i++) expect(await settle(subject, write)).toEqual(failedOn(503));
+    expect(subject.policy.circuitState).toBe('open');
 
     await vi.advanceTimersByTimeAsync(1000);
-    const rejected = await guardedCall(() => Promise.resolve('ok')).catch((error: unknown) => error);
-    expect(rejected).toBeInstanceOf(CallRejected);
-    expect(rejected).toMatchObject({ failure: 'circuit-open', retryAfterMs: 4000 });
-    expect(reached).toBe(4);
+    const refused = await settle(subject, write);
+    expect(refused).toEqual({ error: expect.any(UpstreamError) as unknown });
+    expect(refused).toMatchObject({ error: { failure: 'circuit-open', retryAfterMs: 4000, extensions: { code: 'UPSTREAM_UNAVAILABLE' } } });
+    expect(subject.started).toHaveLength(4);
 
     await vi.advanceTimersByTimeAsync(4001);
-    await expect(guardedCall(() => Promise.resolve('ok'))).resolves.toBe('ok');
-    expect([breaker.circuitState, reached]).toEqual(['closed', 5]);
+    expect(await settle(subject, write)).toMatchObject({ value: { status: 200 } });
+    expect([subject.policy.circuitState, subject.started.length]).toEqual(['closed', 5]);
   });
 
   it('never opens for failures spread thinly over minutes: calls older than the window are gone', async () => {
-    const breaker = policy({ circuit: { minCalls: 20, windowMs: 10_000 } });
+    const subject = service({ circuit: { minCalls: 20, windowMs: 10_000 } });
     // A request every 3 s for 10 minutes whose call fails three times (its attempts): never
     // more than 12 failures in any 10 s, fewer than MIN_CALLS.
     for (let i = 0; i < 200; i++) {
       await vi.advanceTimersByTimeAsync(3000);
       for (let attempt = 0; attempt < 3; attempt++) {
-        await expect(breaker.guarded(() => Promise.reject(status(503)), within())).rejects.toBeInstanceOf(UpstreamError);
+        subject.script.push(unavailable(503));
+        expect(await settle(subject, write)).toEqual(failedOn(503));
       }
-      expect(breaker.circuitState).toBe('closed');
+      expect(subject.policy.circuitState).toBe('closed');
     }
   });
 
   it('counts a call for WINDOW_MS after it ended, and not after', async () => {
-    const breaker = policy({ circuit: { minCalls: 20, windowMs: 10_000 } });
-    const fail = () => expect(breaker.guarded(() => Promise.reject(status(503)), within())).rejects.toBeInstanceOf(UpstreamError);
+    const subject = service({ circuit: { minCalls: 20, windowMs: 10_000 } });
+    const fail = async () => {
+      subject.script.push(unavailable(503));
+      expect(await settle(subject, write)).toEqual(failedOn(503));
+    };
     for (let i = 0; i < 19; i++) await fail();
     await vi.advanceTimersByTimeAsync(10_000);
     // The 19 have left the window: this is the first failure it holds.
     await fail();
-    expect(breaker.circuitState).toBe('closed');
+    expect(subject.policy.circuitState).toBe('closed');
     for (let i = 0; i < 18; i++) await fail();
-    expect(breaker.circuitState).toBe('closed');
+    expect(subject.policy.circuitState).toBe('closed');
     await fail();
-    expect(breaker.circuitState).toBe('open');
+    expect(subject.policy.circuitState).toBe('open');
   });
 
   it('opens once failures are more than the ratio of the window, however the calls came', async () => {
-    const breaker = policy({ circuit: { minCalls: 20, windowMs: 10_000, failureRatio: 0.5 } });
-    const every100ms = async (result: () => Promise<string>, seconds: number) => {
+    const subject = service({ circuit: { minCalls: 20, windowMs: 10_000, failureRatio: 0.5 } });
+    const every100ms = async (answer: Answer, seconds: number) => {
       for (let i = 0; i < seconds * 10; i++) {
-        await breaker.guarded(result, within()).catch(() => undefined);
+        subject.script.push(answer);
+        await settle(subject, write);
         await vi.advanceTimersByTimeAsync(100);
-        if (breaker.circuitState === 'open') return i / 10;
+        if (subject.policy.circuitState === 'open') return i / 10;
       }
       return undefined;
     };
-    expect(await every100ms(() => Promise.resolve('ok'), 10)).toBeUndefined();
+    expect(await every100ms({ status: 200, body: '{}' }, 10)).toBeUndefined();
     // Ten calls a second that fail: more than half of the last 10 s after 5 s (to a bucket, 0.5 s).
-    const openedAfter = await every100ms(() => Promise.reject(status(503)), 10);
+    const openedAfter = await every100ms(unavailable(503), 10);
     expect(openedAfter).toBeGreaterThanOrEqual(4.9);
     expect(openedAfter).toBeLessThanOrEqual(5.5);
   });
 
   it('does not count what says nothing of the service’s health (404, other 4xx)', async () => {
-    const breaker = policy();
-    for (const failure of [status(404), status(400), status(404), status(422)])
-      await expect(breaker.guarded(() => Promise.reject(failure), within())).rejects.toBe(failure);
-    expect(breaker.circuitState).toBe('closed');
+    const subject = service();
+    for (const status of [404, 400, 404, 422]) {
+      subject.script.push({ status });
+      expect(await settle(subject, write)).toMatchObject({ value: { status } });
+    }
+    expect(subject.policy.circuitState).toBe('closed');
   });
 
   it('counts a service that answers garbage with a 200 (a bad body is a sick service)', async () => {
-    const breaker = policy();
-    const badBody = new UpstreamError('UPSTREAM_BAD_RESPONSE', 'professional', { failure: 'bad-response', upstreamStatus: 200 });
-    for (let i = 0; i < 4; i++) await expect(breaker.guarded(() => Promise.reject(badBody), within())).rejects.toBe(badBody);
-    expect(breaker.circuitState).toBe('open');
+    const subject = service();
+    for (let i = 0; i < 4; i++) {
+      subject.script.push({ status: 200, body: '<html>' });
+      expect(await settle(subject, write)).toMatchObject({ error: { failure: 'bad-response', upstreamStatus: 200 } });
+    }
+    expect(subject.policy.circuitState).toBe('open');
   });
 });
 
 describe('the concurrency limit', () => {
   it('runs MAX_CONCURRENCY attempts at once, queues MAX_QUEUE, refuses the next at once', async () => {
-    const limited = policy();
-    const hold = Promise.withResolvers<string>();
-    const running = [0, 1, 2].map(() => limited.guarded(() => hold.promise, within()));
-    await expect(limited.guarded(() => Promise.resolve('late'), within())).rejects.toMatchObject({ failure: 'overloaded' });
-    hold.resolve('done');
-    expect(await Promise.all(running)).toEqual(['done', 'done', 'done']);
+    const subject = service();
+    const hold = Promise.withResolvers<void>();
+    subject.script.push(...Array.from({ length: 3 }, () => ({ status: 200, body: '{"done":true}', hold: hold.promise })));
+    const running = [0, 1, 2].map(() => subject.call());
+    expect(await subject.call()).toMatchObject({ error: { failure: 'overloaded', extensions: { code: 'UPSTREAM_UNAVAILABLE' } } });
+    // Two exchanges in flight, the third waits in line for a slot.
+    expect(subject.started).toHaveLength(2);
+    hold.resolve();
+    const answers = await Promise.all(running);
+    expect(answers.map((answer) => ('value' in answer ? answer.value.json : answer.error))).toEqual([
+      { done: true },
+      { done: true },
+      { done: true },
+    ]);
   });
 });
