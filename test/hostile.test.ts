@@ -159,6 +159,19 @@ describe('every refusal has a JSON body with a code', () => {
     expect(await deferred.text()).not.toContain('"errors"');
   });
 
+  it('the @defer and @stream rules run on every request: @stream on a field that is no list, twice a label', async () => {
+    const { graph } = await start();
+    const query = '{ user(id: "u1") { personal @stream { name } ... @defer(label: "a") { id } ... @defer(label: "a") { id } } }';
+    for (let i = 0; i < 2; i++) {
+      // The second time the document is cached, its validation result too: the same refusal.
+      const { body } = await post(graph, JSON.stringify({ query }));
+      expect(body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
+        ['Stream directive cannot be used on non-list field "personal" on type "User".', 'GRAPHQL_VALIDATION_FAILED'],
+        ['Defer/Stream directive label argument must be unique.', 'GRAPHQL_VALIDATION_FAILED'],
+      ]);
+    }
+  });
+
   it('past 100 validation errors graphql-js aborts: that error has a code too', async () => {
     const { graph } = await start({}, { MAX_TOKENS: '5000' });
     const { body } = await post(graph, JSON.stringify({ query: `{ user(id: "u1") { ${'nope '.repeat(120)} } }` }));
