@@ -38,6 +38,8 @@ export function createGraphLogger(level: LogLevel, destination?: DestinationStre
   const method =
     (name: YogaLevel) =>
     (...args: unknown[]): void => {
+      // Yoga tells its debug lines on every request: below the level, nothing is built for them.
+      if (!log.isLevelEnabled(name)) return;
       const [first, ...rest] = args;
       if (first instanceof Error) return log[name]({ err: first }, first.message);
       const fields = rest.find((arg): arg is object => typeof arg === 'object' && arg !== null) ?? {};

@@ -16,6 +16,8 @@ let graph: GraphServer | undefined;
 afterEach(async () => {
   await graph?.close();
   await fakes?.close();
+  graph = undefined;
+  fakes = undefined;
 });
 
 /** A graph whose log lines are collected, parsed, as they are written. */
@@ -95,5 +97,20 @@ describe('logs', () => {
     );
     expect((await graph.query('{ user(id: "u1") { professional { title } } }')).body.errors).toBeUndefined();
     expect(lines.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+
+  it('LOG_LEVEL is the least a line needs: at info no debug line, at debug its fields, redacted as any', async () => {
+    const written = (level: 'info' | 'debug') => {
+      const lines: Line[] = [];
+      const logger = createGraphLogger(level, { write: (chunk: string) => void lines.push(JSON.parse(chunk) as Line) });
+      logger.debug('stale answer served', { requestId: 'req-1', authorization: 'Bearer secret' });
+      logger.info('graphql operation', { requestId: 'req-1' });
+      return lines.map(({ level, msg, requestId, authorization }) => ({ level, msg, requestId, authorization }));
+    };
+    expect(written('info')).toEqual([{ level: 'info', msg: 'graphql operation', requestId: 'req-1' }]);
+    expect(written('debug')).toEqual([
+      { level: 'debug', msg: 'stale answer served', requestId: 'req-1', authorization: '[redacted]' },
+      { level: 'info', msg: 'graphql operation', requestId: 'req-1' },
+    ]);
   });
 });
