@@ -88,76 +88,167 @@ class ResponseTooLargeError extends Error {
   override readonly name = 'ResponseTooLargeError';
 }
 
-export async function attempt(
+/**
+ * One attempt: its answer, or its failure as an `UpstreamError`. The exchange is one object, the
+ * handler undici's dispatcher drives (`dispatch` with `onRequestStart`/`onResponseStart`/
+ * `onResponseData`/`onResponseEnd`), not undici's `request()`: that wraps every answer in a
+ * Readable stream read back through an async iterator, and cancels through an AbortSignal it
+ * listens to, which was a tenth of the work of a call with nothing to show for it here. The
+ * body's chunks are collected as they come and capped there; the time limit and a client gone
+ * cancel through the dispatch controller.
+ */
+export function attempt(
   target: AttemptTarget,
   request: UpstreamRequest,
   headers: Readonly<Record<string, string>>,
   limits: CallLimits,
   fail: Fail,
 ): Promise<UpstreamResponse> {
-  if (limits.signal.aborted) throw fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted' }, request.route);
+  if (limits.signal.aborted) return Promise.reject(fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted' }, request.route));
   const left = limits.deadline - Date.now();
-  if (left <= 0) throw fail('UPSTREAM_TIMEOUT', { failure: 'deadline' }, request.route);
-  const limitMs = Math.min(target.timeoutMs, left);
-  const due = performance.now() + limitMs;
-  const sent = exchange(
-    target.dispatcher,
-    {
-      origin: target.origin,
-      method: request.method,
-      path: request.path,
-      headers,
-      body: request.body === undefined ? null : JSON.stringify(request.body),
-    },
-    target.maxResponseBytes,
-  );
-  // How late the time limit fired: the event loop was busy with the graph's own work.
-  let lateMs: number | undefined;
-  const timer = setTimeout(() => {
-    lateMs = performance.now() - due;
-    sent.abort(new TimeLimitError(limitMs));
-  }, limitMs);
-  // The client going away ends the call too: told through the request's one listener (on-abort.ts),
-  // which costs less than a listener per call, or a combined signal per call (AbortSignal.any).
-  const forget = onAbort(limits.signal, () => sent.abort(new ClientGoneError()));
-  let status: number | undefined;
+  if (left <= 0) return Promise.reject(fail('UPSTREAM_TIMEOUT', { failure: 'deadline' }, request.route));
+  const exchange = new Exchange(target, request, limits, fail, left);
   try {
-    const response = await sent.answer;
-    status = response.status;
-    const { body } = response;
+    target.dispatcher.dispatch(
+      {
+        origin: target.origin,
+        method: request.method,
+        path: request.path,
+        headers,
+        body: request.body === undefined ? null : JSON.stringify(request.body),
+      },
+      exchange,
+    );
+  } catch (error) {
+    exchange.onResponseError(undefined, error as Error);
+  }
+  return exchange.answer;
+}
+
+/** The time limit fired: the exchange ends, and how late it fired is kept (the event loop was busy with the graph's own work). */
+function timeUp(exchange: Exchange): void {
+  exchange.lateMs = performance.now() - exchange.due;
+  exchange.cancel(new TimeLimitError(exchange.limitMs));
+}
+
+/** One HTTP exchange, as undici's dispatcher drives it, and what it ends as. */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly answer: Promise<UpstreamResponse>;
+  /** The exchange's time limit (ms), and when it runs out (`performance.now()`). */
+  readonly limitMs: number;
+  readonly due: number;
+  /** How late the time limit fired, when it did. */
+  lateMs: number | undefined;
+  private resolve!: (response: UpstreamResponse) => void;
+  private reject!: (error: UpstreamError) => void;
+  private controller: Dispatcher.DispatchController | undefined;
+  private cancelled: Error | undefined;
+  private status: number | undefined;
+  private headers: IncomingHttpHeaders = {};
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private readonly timer: NodeJS.Timeout;
+  private readonly forget: () => void;
+
+  constructor(
+    private readonly target: AttemptTarget,
+    private readonly request: UpstreamRequest,
+    private readonly limits: CallLimits,
+    private readonly fail: Fail,
+    /** What is left of the operation's budget (ms). */
+    private readonly left: number,
+  ) {
+    this.answer = new Promise<UpstreamResponse>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.limitMs = Math.min(target.timeoutMs, left);
+    this.due = performance.now() + this.limitMs;
+    this.timer = setTimeout(timeUp, this.limitMs, this);
+    // The client going away ends the call too: told through the request's one listener (on-abort.ts),
+    // which costs less than a listener per call, or a combined signal per call (AbortSignal.any).
+    this.forget = onAbort(limits.signal, () => this.cancel(new ClientGoneError()));
+  }
+
+  /** Ends the exchange (it fails with `reason`, as undici tells it back through `onResponseError`). */
+  cancel(reason: Error): void {
+    if (this.controller === undefined) this.cancelled ??= reason;
+    else if (!this.controller.aborted) this.controller.abort(reason);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.cancelled !== undefined) controller.abort(this.cancelled);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    // 1xx answers are informational: the final one follows.
+    if (statusCode < 200) return;
+    this.status = statusCode;
+    this.headers = headers;
+    const declared = Number(headers['content-length']);
+    if (declared > this.target.maxResponseBytes) controller.abort(new ResponseTooLargeError(`content-length ${declared}`));
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.size > this.target.maxResponseBytes)
+      controller.abort(new ResponseTooLargeError(`more than ${this.target.maxResponseBytes} bytes`));
+    else this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.over();
+    const { chunks, request, fail } = this;
+    const status = this.status ?? 0;
+    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.size);
     if (status >= 500 || status === 429) {
       // Read only for a refusal: parsing every answer's body as an error body was a tenth of
       // the work of a call (the profile of the users-list bench).
       const refusal = {
         failure: 'status',
         upstreamStatus: status,
-        retryAfterMs: retryAfter(response.headers),
+        retryAfterMs: retryAfter(this.headers),
         cause: errorDetail(body),
       } as const;
-      throw fail(status === 429 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_UNAVAILABLE', refusal, request.route);
+      this.reject(fail(status === 429 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_UNAVAILABLE', refusal, request.route));
+      return;
     }
-    const answered = { status, route: request.route, body, cacheHit: target.cacheable && response.headers.age !== undefined };
-    return withJson(answered, fail, request.answer);
-  } catch (error) {
-    if (error instanceof UpstreamError) throw error;
-    status ??= sent.status();
-    if (error instanceof ResponseTooLargeError)
-      throw fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause: error }, request.route);
-    if (limits.signal.aborted) throw fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted', cause: error }, request.route);
-    if (lateMs !== undefined) {
-      const ranOutOfBudget = left < target.timeoutMs;
+    const answered = { status, route: request.route, body, cacheHit: this.target.cacheable && this.headers.age !== undefined };
+    try {
+      this.resolve(withJson(answered, fail, request.answer));
+    } catch (error) {
+      this.reject(error as UpstreamError);
+    }
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    this.over();
+    const { request, fail, status, lateMs, limitMs } = this;
+    const route = request.route;
+    if (error instanceof ResponseTooLargeError) {
+      this.reject(fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause: error }, route));
+    } else if (this.limits.signal.aborted) {
+      this.reject(fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted', cause: error }, route));
+    } else if (lateMs !== undefined) {
+      const ranOutOfBudget = this.left < this.target.timeoutMs;
       // The service's own time limit fired late: whatever the service did meanwhile could not be
       // read. The time was ours, and must not count against its circuit (the graph is overloaded).
       if (!ranOutOfBudget && lateMs > loopLagToleranceMs(limitMs)) {
-        throw fail('UPSTREAM_UNAVAILABLE', { failure: 'overloaded', upstreamStatus: status, cause: error }, request.route);
+        this.reject(fail('UPSTREAM_UNAVAILABLE', { failure: 'overloaded', upstreamStatus: status, cause: error }, route));
+      } else {
+        const failure = ranOutOfBudget ? 'deadline' : 'timeout';
+        this.reject(fail('UPSTREAM_TIMEOUT', { failure, upstreamStatus: status, cause: error }, route));
       }
-      const failure = ranOutOfBudget ? 'deadline' : 'timeout';
-      throw fail('UPSTREAM_TIMEOUT', { failure, upstreamStatus: status, cause: error }, request.route);
+    } else {
+      this.reject(fail('UPSTREAM_UNAVAILABLE', { failure: 'connection', upstreamStatus: status, cause: error }, route));
     }
-    throw fail('UPSTREAM_UNAVAILABLE', { failure: 'connection', upstreamStatus: status, cause: error }, request.route);
-  } finally {
-    clearTimeout(timer);
-    forget();
+  }
+
+  /** The exchange is over: its time limit and its client's signal no longer concern it. */
+  private over(): void {
+    clearTimeout(this.timer);
+    this.forget();
   }
 }
 
@@ -181,71 +272,6 @@ class ClientGoneError extends Error {
   constructor() {
     super('the request was cancelled');
   }
-}
-
-interface Answer {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-/**
- * One HTTP exchange through undici's dispatcher (the pool, or the HTTP cache in front of it),
- * its body read whole and capped at `max` bytes, by its declared length or as it comes.
- * undici's own handler interface, not `request()`: that wraps every answer in a Readable
- * stream read back through an async iterator, and cancels through an AbortSignal it listens to,
- * which was a tenth of the work of a call with nothing to show for it here.
- */
-function exchange(
-  dispatcher: Dispatcher,
-  options: Dispatcher.DispatchOptions,
-  max: number,
-): { answer: Promise<Answer>; abort(reason: Error): void; status(): number | undefined } {
-  let controller: Dispatcher.DispatchController | undefined;
-  let cancelled: Error | undefined;
-  let status: number | undefined;
-  let headers: IncomingHttpHeaders = {};
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const { promise, resolve, reject } = Promise.withResolvers<Answer>();
-  const handler: Dispatcher.DispatchHandler = {
-    onRequestStart(started) {
-      controller = started;
-      if (cancelled !== undefined) started.abort(cancelled);
-    },
-    onResponseStart(started, statusCode, responseHeaders) {
-      // 1xx answers are informational: the final one follows.
-      if (statusCode < 200) return;
-      status = statusCode;
-      headers = responseHeaders;
-      const declared = Number(responseHeaders['content-length']);
-      if (declared > max) started.abort(new ResponseTooLargeError(`content-length ${declared}`));
-    },
-    onResponseData(started, chunk) {
-      size += chunk.length;
-      if (size > max) started.abort(new ResponseTooLargeError(`more than ${max} bytes`));
-      else chunks.push(chunk);
-    },
-    onResponseEnd() {
-      resolve({ status: status ?? 0, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
-    },
-    onResponseError(_controller, error) {
-      reject(error);
-    },
-  };
-  try {
-    dispatcher.dispatch(options, handler);
-  } catch (error) {
-    reject(error);
-  }
-  return {
-    answer: promise,
-    abort: (reason) => {
-      if (controller === undefined) cancelled ??= reason;
-      else if (!controller.aborted) controller.abort(reason);
-    },
-    status: () => status,
-  };
 }
 
 /** `Retry-After` in ms: delay-seconds (what the contract promises) or an HTTP date. */

@@ -212,7 +212,7 @@ export abstract class HttpDataSource implements Caller {
     return parsed.data;
   }
 
-  /** The error for an answer that is not a success (5xx and 429 never get here: see `exchange`). */
+  /** The error for an answer that is not a success (5xx and 429 never get here: see attempt.ts). */
   protected statusError({ status, route, body }: UpstreamResponse): UpstreamError {
     if (status >= 400)
       return this.fail('UPSTREAM_REJECTED', { failure: 'status', upstreamStatus: status, cause: errorDetail(body) }, route);
