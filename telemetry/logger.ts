@@ -6,9 +6,16 @@
  *
  * Nothing secret reaches it: fields named like credentials or e-mail addresses are redacted
  * wherever they appear, and the graph logs request ids and upstream routes, not headers.
+ *
+ * The redaction is a pino formatter (`redacted`), not pino's `redact` paths: to reach a field at
+ * any depth those need wildcards (`*.token`), and under a wildcard path pino 10's redactor
+ * (@pinojs/redact 0.4.0) runs every value of every line through each path, parsing the path again
+ * each time, primitives included: 5.3 of the 7.7 µs a line cost (measured apart, the operation's
+ * line), for two levels of depth. The formatter looks at each key once, at any depth, and copies
+ * only what it censors.
  */
 import type { YogaLogger } from 'graphql-yoga';
-import { pino, stdTimeFunctions, type DestinationStream, type Level } from 'pino';
+import { pino, stdSerializers, stdTimeFunctions, type DestinationStream, type Level } from 'pino';
 import pretty from 'pino-pretty';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -16,7 +23,40 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 /** The levels Yoga's logger interface has. */
 type YogaLevel = Extract<Level, 'debug' | 'info' | 'warn' | 'error'>;
 
-const REDACT = ['authorization', '*.authorization', 'headers.authorization', 'token', '*.token', 'email', '*.email'];
+/** Keys whose values never reach the log, wherever they are. */
+const SECRET_KEYS = new Set(['authorization', 'token', 'email']);
+const CENSOR = '[redacted]';
+/** How deep the redaction looks (deeper, a value is logged as it is: the graph logs nothing that deep). */
+const MAX_DEPTH = 8;
+
+/**
+ * `value` with the value of every key named in `SECRET_KEYS` replaced by `[redacted]`, in objects
+ * and arrays at any depth: `value` itself when there is none, else a copy of the objects on the
+ * way to what was censored, as JSON would have them (the caller's objects are never changed).
+ */
+export function redacted<T>(value: T, depth = 0): T {
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const censored = redacted(item, depth + 1);
+      if (censored !== item) (copy ??= value.slice())[i] = censored;
+    }
+    return (copy ?? value) as T;
+  }
+  // An error goes through pino's serializer first (`err` below), and is looked at as it comes out
+  // of it; what serializes itself (a date, a buffer) is logged as it says.
+  if (value instanceof Error || typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
+  const fields = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key in fields) {
+    const field = fields[key];
+    const censored = SECRET_KEYS.has(key) ? (field === undefined ? field : CENSOR) : redacted(field, depth + 1);
+    if (censored !== field) (copy ??= { ...fields })[key] = censored;
+  }
+  return (copy ?? value) as T;
+}
 
 /** pino's `(fields, message)` behind Yoga's `(message, ...fields)`. An Error is logged whole as `err`. */
 export function createGraphLogger(level: LogLevel, destination?: DestinationStream): YogaLogger {
@@ -28,8 +68,9 @@ export function createGraphLogger(level: LogLevel, destination?: DestinationStre
       base: undefined,
       timestamp: stdTimeFunctions.isoTime,
       // Levels by name (`"level":"warn"`), which log pipelines and people read without a table.
-      formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: REDACT, censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }), log: (fields) => redacted(fields) },
+      // An error's own fields (a library's error may carry the request it failed on) are redacted as it is serialized.
+      serializers: { err: (error: Error) => redacted(stdSerializers.err(error)) },
     },
     // Asynchronous: a line a request is not a write system call a request (2 % of the CPU at
     // saturation); lines written meanwhile go out together. pino flushes it on exit.

@@ -113,4 +113,35 @@ describe('logs', () => {
       { level: 'info', msg: 'graphql operation', requestId: 'req-1' },
     ]);
   });
+
+  it("credentials and e-mail addresses are redacted at any depth, an error's own fields too; what was logged is not changed", () => {
+    const lines: Line[] = [];
+    const logger = createGraphLogger('info', { write: (chunk: string) => void lines.push(JSON.parse(chunk) as Line) });
+    const fields = {
+      requestId: 'req-1',
+      token: 'top-secret',
+      upstream: { request: { headers: { authorization: 'Bearer deep-secret', accept: 'application/json' } } },
+      users: [{ id: 'u1', email: 'ada@example.com' }, 'plain'],
+    };
+    logger.warn('something failed', fields);
+    const failure = Object.assign(new Error('upstream refused'), { headers: { authorization: 'Bearer error-secret' } });
+    logger.error(failure);
+
+    expect(lines[0]).toMatchObject({
+      msg: 'something failed',
+      requestId: 'req-1',
+      token: '[redacted]',
+      upstream: { request: { headers: { authorization: '[redacted]', accept: 'application/json' } } },
+      users: [{ id: 'u1', email: '[redacted]' }, 'plain'],
+    });
+    expect(lines[1]).toMatchObject({
+      msg: 'upstream refused',
+      err: { message: 'upstream refused', headers: { authorization: '[redacted]' } },
+    });
+    const text = JSON.stringify(lines);
+    for (const secret of ['top-secret', 'deep-secret', 'ada@example.com', 'error-secret']) expect(text).not.toContain(secret);
+    // The caller's objects are as they were.
+    expect(fields.upstream.request.headers.authorization).toBe('Bearer deep-secret');
+    expect(failure.headers.authorization).toBe('Bearer error-secret');
+  });
 });
