@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // bench/apollo/ and bench/mercurius/ are reference servers of the benchmark, each with a package.json of its own.
-  { ignores: ['node_modules/', 'dist/', 'data/', 'generated/', 'bench/apollo/', 'bench/mercurius/'] },
+  { ignores: ['node_modules/', 'dist/', 'dist-*/', 'data/', 'generated/', 'bench/apollo/', 'bench/mercurius/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
