@@ -13,7 +13,9 @@
  * 972 -> 609 requests/s, every limit at 4), the graph's overload blamed on the services again.
  *
  * Calls past the limit wait in line, in order, each until a slot frees or its own deadline
- * (or client) ends it; `maxQueue` caps the line as a guard of memory. The limit starts at the
+ * (or client) ends it; `maxQueue` caps the line as a guard of memory. One timer serves the whole
+ * line, due at its earliest deadline: with fifty calls a request waiting at 64 clients, a timer
+ * each was 1.7 % of the CPU (the users-list bench). The limit starts at the
  * smaller of the ceiling and `initialLimit`. Shared by every request of the process.
  */
 
@@ -50,13 +52,21 @@ export class LimitRejected extends Error {
 }
 
 interface Waiter {
+  /** When its wait ends, admitted or not (epoch ms). */
+  readonly deadline: number;
+  /** A slot is its: the call runs. */
   readonly admit: () => void;
+  /** Its deadline passed in line. */
+  readonly expire: () => void;
 }
 
 export class AdaptiveLimit {
   private limitValue: number;
   private inFlightCount = 0;
   private readonly line: Waiter[] = [];
+  /** One timer for the whole line, due at the earliest deadline in it (not one per waiting call). */
+  private timer: NodeJS.Timeout | undefined;
+  private timerDue = Infinity;
 
   constructor(private readonly options: AdaptiveLimitOptions) {
     if (options.floor < 1 || options.floor > options.ceiling)
@@ -111,25 +121,60 @@ export class AdaptiveLimit {
     if (this.line.length >= this.options.maxQueue) return Promise.reject(new LimitRejected('queue-full'));
     if (limits.signal.aborted) return Promise.reject(new LimitRejected('aborted'));
     return new Promise<void>((resolve, reject) => {
-      const leave = (reason: LimitRejected) => {
-        const at = this.line.indexOf(waiter);
-        if (at !== -1) this.line.splice(at, 1);
-        clearTimeout(timer);
-        forget();
-        reject(reason);
-      };
-      const timer = setTimeout(() => leave(new LimitRejected('deadline')), Math.max(0, limits.deadline - Date.now()));
       const waiter: Waiter = {
+        deadline: limits.deadline,
         admit: () => {
-          clearTimeout(timer);
           forget();
           resolve();
         },
+        expire: () => {
+          forget();
+          reject(new LimitRejected('deadline'));
+        },
       };
-      const forget = onAbort(limits.signal, () => leave(new LimitRejected('aborted')));
+      const forget = onAbort(limits.signal, () => {
+        const at = this.line.indexOf(waiter);
+        if (at !== -1) this.line.splice(at, 1);
+        if (this.line.length === 0) this.disarm();
+        reject(new LimitRejected('aborted'));
+      });
       this.line.push(waiter);
+      this.armFor(waiter.deadline);
     });
   }
+
+  /** The line's timer due at `deadline`, if that is earlier than it is due now. */
+  private armFor(deadline: number): void {
+    if (deadline >= this.timerDue) return;
+    clearTimeout(this.timer);
+    this.timerDue = deadline;
+    this.timer = setTimeout(this.expireDue, Math.max(0, deadline - Date.now()));
+  }
+
+  private disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerDue = Infinity;
+  }
+
+  /** The line's timer fired: every call whose deadline has passed leaves it, in order; the timer is due at the next. */
+  private readonly expireDue = (): void => {
+    this.timer = undefined;
+    this.timerDue = Infinity;
+    const now = Date.now();
+    let kept = 0;
+    let next = Infinity;
+    for (const waiter of this.line) {
+      if (waiter.deadline <= now) {
+        waiter.expire();
+      } else {
+        this.line[kept++] = waiter;
+        next = Math.min(next, waiter.deadline);
+      }
+    }
+    this.line.length = kept;
+    if (kept > 0) this.armFor(next);
+  };
 
   private release(outcome: CallOutcome, latencyMs: number): void {
     const { floor, ceiling, backoffRatio = 0.9, slowMs } = this.options;
@@ -143,6 +188,7 @@ export class AdaptiveLimit {
     while (this.line.length > 0 && this.inFlightCount < this.limit) {
       this.inFlightCount += 1;
       this.line.shift()!.admit();
+      if (this.line.length === 0) this.disarm();
     }
   }
 }

@@ -119,4 +119,32 @@ describe('the adaptive concurrency limit', () => {
     await hold;
     expect(limit.inFlight).toBe(0);
   });
+
+  it('calls in line leave each at its own deadline, whatever order they came in', async () => {
+    const limit = limiter({ initialLimit: 1, ceiling: 1 });
+    const hold = limit.run(
+      () => new Promise((resolve) => setTimeout(resolve, 1000)),
+      within(),
+      () => 'ok',
+    );
+    const left: string[] = [];
+    const waiting = (name: string, ms: number) =>
+      limit
+        .run(
+          () => Promise.resolve(name),
+          within(ms),
+          () => 'ok',
+        )
+        .catch((error: unknown) => left.push(`${name} ${(error as LimitRejected).reason} at ${Date.now() - 1_000_000}`));
+    const all = [waiting('late', 300), waiting('early', 100), waiting('middle', 200)];
+    await vi.advanceTimersByTimeAsync(99);
+    expect(left).toEqual([]);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(left).toEqual(['early deadline at 100', 'middle deadline at 200', 'late deadline at 300']);
+    expect(limit.waiting).toBe(0);
+    // The line is empty: no timer of its own is left (only the held call's).
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    await Promise.all([hold, ...all]);
+  });
 });
