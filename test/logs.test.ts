@@ -114,7 +114,7 @@ describe('logs', () => {
     ]);
   });
 
-  it("credentials and e-mail addresses are redacted at any depth, an error's own fields too; what was logged is not changed", () => {
+  it("credentials and e-mail addresses are redacted however deep, an error's own fields too; what was logged is not changed", () => {
     const lines: Line[] = [];
     const logger = createGraphLogger('info', { write: (chunk: string) => void lines.push(JSON.parse(chunk) as Line) });
     const fields = {
@@ -122,6 +122,7 @@ describe('logs', () => {
       token: 'top-secret',
       upstream: { request: { headers: { authorization: 'Bearer deep-secret', accept: 'application/json' } } },
       users: [{ id: 'u1', email: 'ada@example.com' }, 'plain'],
+      cause: Object.assign(new Error('nested'), { token: 'nested-secret' }),
     };
     logger.warn('something failed', fields);
     const failure = Object.assign(new Error('upstream refused'), { headers: { authorization: 'Bearer error-secret' } });
@@ -133,13 +134,15 @@ describe('logs', () => {
       token: '[redacted]',
       upstream: { request: { headers: { authorization: '[redacted]', accept: 'application/json' } } },
       users: [{ id: 'u1', email: '[redacted]' }, 'plain'],
+      cause: { token: '[redacted]' },
     });
     expect(lines[1]).toMatchObject({
       msg: 'upstream refused',
       err: { message: 'upstream refused', headers: { authorization: '[redacted]' } },
     });
     const text = JSON.stringify(lines);
-    for (const secret of ['top-secret', 'deep-secret', 'ada@example.com', 'error-secret']) expect(text).not.toContain(secret);
+    for (const secret of ['top-secret', 'deep-secret', 'ada@example.com', 'error-secret', 'nested-secret'])
+      expect(text).not.toContain(secret);
     // The caller's objects are as they were.
     expect(fields.upstream.request.headers.authorization).toBe('Bearer deep-secret');
     expect(failure.headers.authorization).toBe('Bearer error-secret');
