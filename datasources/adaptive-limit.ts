@@ -159,8 +159,7 @@ export class AdaptiveLimit {
 
   /** The line's timer fired: every call whose deadline has passed leaves it, in order; the timer is due at the next. */
   private readonly expireDue = (): void => {
-    this.timer = undefined;
-    this.timerDue = Infinity;
+    this.disarm();
     const now = Date.now();
     let kept = 0;
     let next = Infinity;
