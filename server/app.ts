@@ -37,6 +37,7 @@ import { useGetParameters } from '../security/get-parameters.js';
 import { useErrorHygiene } from '../security/error-hygiene.js';
 import { createRateLimiter } from '../security/rate-limit.js';
 import { useErrorModes } from '../execution/error-modes.js';
+import { useValidationCache } from '../execution/validation-cache.js';
 import { useCompiledExecution } from '../execution/compiled-execution.js';
 import { ON_ERROR_PARAMETER } from '../errors/error-mode.js';
 import { useServiceCapabilities } from '../execution/service-capabilities.js';
@@ -116,7 +117,8 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     cors: corsOptions(config.cors, [UPSTREAM_CALLS_HEADER]),
     // `onError` (execution/error-modes.ts), beside the four standard parameters.
     extraParamNames: [ON_ERROR_PARAMETER],
-    parserAndValidationCache: documentCaches(limits.documentCacheBytes),
+    // Yoga's caches of parsed documents, bounded by memory; validation results are kept by the pipeline's last stage.
+    parserAndValidationCache: { ...documentCaches(limits.documentCacheBytes), validationCache: false },
     graphiql: exposure.graphiql
       ? graphiqlOptions({ upstreamCallList: config.upstreamCallList, authentication: verifier !== undefined })
       : false,
@@ -231,6 +233,13 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
         acts: ['execute'],
         why: "the calls of the request in the answer's extensions, when asked for",
         plugins: [useUpstreamCallList()],
+      },
+      {
+        name: 'validation cache',
+        acts: ['validate'],
+        after: ['exposure', 'operation limits', 'served operation types', 'service capabilities', 'defer and stream'],
+        why: "a document's validation result is kept with it, keyed by the rules the stages before it added: it must come after every one",
+        plugins: [useValidationCache()],
       },
     ]),
     context: ({ request, params }) => createContext(upstreams, orderSaga, request, params as Record<string, unknown>, config),

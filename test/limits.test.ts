@@ -65,6 +65,7 @@ describe('operation limits, each at its bound and one past it', () => {
     ],
   ])('%s', async (limit, atBound, past, max) => {
     const { graph, fakes } = await start({}, LIMITS);
+    const callsAtStart = upstreamCalls(fakes);
     const accepted = await graph.query(atBound);
     expect(accepted.status).toBe(200);
     expect(accepted.body.errors).toBeUndefined();
@@ -74,6 +75,10 @@ describe('operation limits, each at its bound and one past it', () => {
     expect(refused.status).toBe(400);
     expect(refused.body).toEqual(limitError(limit, max));
     expect(upstreamCalls(fakes)).toBe(callsBefore);
+    // Both again: the second time each validation result is the one kept with its document.
+    expect(await graph.query(past)).toMatchObject({ status: 400, body: refused.body });
+    expect(await graph.query(atBound)).toMatchObject({ status: 200, body: accepted.body });
+    expect(upstreamCalls(fakes)).toBe(callsBefore + (callsBefore - callsAtStart));
     await stillServes(graph);
   });
 
