@@ -256,7 +256,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     : () => false;
 
   let draining = false;
-  const routes = [processRoutes({ registry: metrics.registry, draining: () => draining }), adminRoutes(config.adminToken, orderSaga)];
+  const routes = [processRoutes({ metrics, draining: () => draining }), adminRoutes(config.adminToken, orderSaga)];
   if (extraRoutes !== undefined) routes.push(extraRoutes);
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {

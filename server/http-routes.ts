@@ -3,14 +3,19 @@
  * `/readyz` (ready, 503 while draining) and `/metrics` (Prometheus text format).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Registry } from 'prom-client';
 import { refuse } from '../errors/http-refusal.js';
 
 /** Answers the request and returns true when it is one of its routes; false leaves it to the next. */
 export type Route = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-export function processRoutes(options: { registry: Registry; draining: () => boolean }): Route {
-  const { registry, draining } = options;
+/** What `/metrics` serves: the exposition, and its content type. */
+export interface MetricsSource {
+  exposition(): Promise<string>;
+  readonly contentType: string;
+}
+
+export function processRoutes(options: { metrics: MetricsSource; draining: () => boolean }): Route {
+  const { metrics, draining } = options;
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     switch (path) {
@@ -25,8 +30,8 @@ export function processRoutes(options: { registry: Registry; draining: () => boo
         return true;
       case '/metrics':
         if (req.method !== 'GET') return false;
-        registry.metrics().then(
-          (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        metrics.exposition().then(
+          (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
           () => refuse(res, 500, 'INTERNAL_SERVER_ERROR', 'The metrics could not be collected.'),
         );
         return true;

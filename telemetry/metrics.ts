@@ -1,9 +1,12 @@
 /**
- * Prometheus metrics (prom-client), served at `/metrics`. One registry per app, so that
- * several graphs in one process (tests) keep theirs apart. Every label value is bounded:
- * services, route templates, statuses, error codes, and operation names capped in number.
+ * Prometheus metrics, served at `/metrics`: the process's (prom-client's default metrics) and
+ * the gauges read at each scrape in a prom-client registry, the counters and histograms the
+ * request path feeds in cells of their own (metric-cells.ts: no label key built per observation).
+ * One set per app, so that several graphs in one process (tests) keep theirs apart. Every label
+ * value is bounded: services, route templates, statuses, error codes, and operation names capped in number.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { CellCounter, CellHistogram } from './metric-cells.js';
 import type { CallHandle, CallObserver, UpstreamCallStart } from '../datasources/call-observer.js';
 import type { Upstream } from '../datasources/upstream.js';
 import type { OperationInfo, OperationSummary } from './operation-record.js';
@@ -49,91 +52,97 @@ function beforeTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export class GraphMetrics implements CallObserver {
-  readonly registry = new Registry();
+  private readonly registry = new Registry();
   private readonly operationNames = new BoundedLabel(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 100);
   private readonly errorCodes = new BoundedLabel(/^[A-Z][A-Z0-9_]{0,47}$/, 50);
 
-  private readonly operations = new Counter({
-    name: 'graphql_operations_total',
-    help:
-      'GraphQL operations by name, type, outcome (success, partial: data with errors, error: no data) ' +
+  private readonly operations = new CellCounter(
+    'graphql_operations_total',
+    'GraphQL operations by name, type, outcome (success, partial: data with errors, error: no data) ' +
       'and error mode (on_error: PROPAGATE, NULL, HALT).',
-    labelNames: ['operation', 'type', 'outcome', 'on_error'] as const,
-    registers: [this.registry],
-  });
+    ['operation', 'type', 'outcome', 'on_error'],
+  );
 
-  private readonly halts = new Counter({
-    name: 'graphql_halts_total',
-    help: 'Operations ended by their first field error (onError: HALT), by name.',
-    labelNames: ['operation'] as const,
-    registers: [this.registry],
-  });
+  private readonly halts = new CellCounter('graphql_halts_total', 'Operations ended by their first field error (onError: HALT), by name.', [
+    'operation',
+  ]);
 
-  private readonly haltCancelledCalls = new Counter({
-    name: 'graphql_halt_cancelled_calls_total',
-    help: 'Upstream calls of an operation still in flight when it halted, cut short by the halt (aborted, or dropped from the line).',
-    labelNames: ['operation'] as const,
-    registers: [this.registry],
-  });
+  private readonly haltCancelledCalls = new CellCounter(
+    'graphql_halt_cancelled_calls_total',
+    'Upstream calls of an operation still in flight when it halted, cut short by the halt (aborted, or dropped from the line).',
+    ['operation'],
+  );
 
-  private readonly operationDuration = new Histogram({
-    name: 'graphql_operation_duration_seconds',
-    help: 'Time to execute a GraphQL operation.',
-    labelNames: ['operation', 'type'] as const,
-    buckets: DURATION_BUCKETS,
-    registers: [this.registry],
-  });
+  private readonly operationDuration = new CellHistogram(
+    'graphql_operation_duration_seconds',
+    'Time to execute a GraphQL operation.',
+    ['operation', 'type'],
+    DURATION_BUCKETS,
+  );
 
-  private readonly errors = new Counter({
-    name: 'graphql_errors_total',
-    help: 'Errors in GraphQL answers, by extensions.code.',
-    labelNames: ['code'] as const,
-    registers: [this.registry],
-  });
+  private readonly errors = new CellCounter('graphql_errors_total', 'Errors in GraphQL answers, by extensions.code.', ['code']);
 
-  private readonly upstreamCalls = new Counter({
-    name: 'upstream_requests_total',
-    help:
-      'Attempts at upstream calls by service, route template, method, status (or failure without one) ' +
+  private readonly upstreamCalls = new CellCounter(
+    'upstream_requests_total',
+    'Attempts at upstream calls by service, route template, method, status (or failure without one) ' +
       'and whether the HTTP cache answered.',
-    labelNames: ['service', 'route', 'method', 'status', 'cache'] as const,
-    registers: [this.registry],
-  });
+    ['service', 'route', 'method', 'status', 'cache'],
+  );
 
-  private readonly upstreamDuration = new Histogram({
-    name: 'upstream_request_duration_seconds',
-    help: 'Duration of an attempt at an upstream call, waiting for a slot of its concurrency limit included.',
-    labelNames: ['service', 'route', 'method'] as const,
-    buckets: DURATION_BUCKETS,
-    registers: [this.registry],
-  });
+  private readonly upstreamDuration = new CellHistogram(
+    'upstream_request_duration_seconds',
+    'Duration of an attempt at an upstream call, waiting for a slot of its concurrency limit included.',
+    ['service', 'route', 'method'],
+    DURATION_BUCKETS,
+  );
 
-  private readonly batchSizes = new Histogram({
-    name: 'dataloader_batch_size',
-    help: 'Keys per DataLoader batch.',
-    labelNames: ['loader'] as const,
-    buckets: [1, 2, 5, 10, 25, 50, 100, 250],
-    registers: [this.registry],
-  });
+  private readonly batchSizes = new CellHistogram(
+    'dataloader_batch_size',
+    'Keys per DataLoader batch.',
+    ['loader'],
+    [1, 2, 5, 10, 25, 50, 100, 250],
+  );
 
-  private readonly queueRetries = new Counter({
-    name: 'order_queue_retries_total',
-    help: 'Steps of placeOrder sagas queued again after a failure (email, compensation).',
-    labelNames: ['step'] as const,
-    registers: [this.registry],
-  });
+  private readonly queueRetries = new CellCounter(
+    'order_queue_retries_total',
+    'Steps of placeOrder sagas queued again after a failure (email, compensation).',
+    ['step'],
+  );
 
-  private readonly fastPathRequests = new Counter({
-    name: 'graphql_fast_path_requests_total',
-    help: 'GraphQL requests served by the fast path (server/fast-path.ts: POST, JSON of declared length); Yoga served the rest.',
-    registers: [this.registry],
-  });
+  private readonly fastPathRequests = new CellCounter(
+    'graphql_fast_path_requests_total',
+    'GraphQL requests served by the fast path (server/fast-path.ts: POST, JSON of declared length); Yoga served the rest.',
+  );
 
-  private readonly deadLetters = new Counter({
-    name: 'order_queue_dead_letters_total',
-    help: 'Confirmation emails dead-lettered after their last attempt.',
-    registers: [this.registry],
-  });
+  private readonly deadLetters = new CellCounter(
+    'order_queue_dead_letters_total',
+    'Confirmation emails dead-lettered after their last attempt.',
+  );
+
+  /** The request path's metrics, in the order `/metrics` shows them (after the registry's). */
+  private readonly cells = [
+    this.operations,
+    this.halts,
+    this.haltCancelledCalls,
+    this.operationDuration,
+    this.errors,
+    this.upstreamCalls,
+    this.upstreamDuration,
+    this.batchSizes,
+    this.queueRetries,
+    this.fastPathRequests,
+    this.deadLetters,
+  ];
+
+  /** Every metric in the Prometheus text format, as `/metrics` serves it. */
+  async exposition(): Promise<string> {
+    return `${await this.registry.metrics()}\n${this.cells.map((cell) => cell.exposition()).join('\n\n')}\n`;
+  }
+
+  /** The exposition's content type. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
 
   constructor(options: { upstreams: () => readonly Upstream[]; queueDepth: () => Promise<number> }) {
     collectDefaultMetrics({ register: this.registry });
@@ -202,24 +211,15 @@ export class GraphMetrics implements CallObserver {
     return {
       headers: NO_HEADERS,
       end: (end) => {
-        this.upstreamDuration.observe(
-          { service: call.service, route: call.route, method: call.method },
-          (performance.now() - started) / 1000,
-        );
+        this.upstreamDuration.observe([call.service, call.route, call.method], (performance.now() - started) / 1000);
         const status = end.status === undefined ? end.outcome : String(end.status);
-        this.upstreamCalls.inc({
-          service: call.service,
-          route: call.route,
-          method: call.method,
-          status,
-          cache: end.cacheHit ? 'hit' : 'miss',
-        });
+        this.upstreamCalls.inc([call.service, call.route, call.method, status, end.cacheHit ? 'hit' : 'miss']);
       },
     };
   }
 
   batchDispatched(loader: string, size: number): () => void {
-    this.batchSizes.observe({ loader }, size);
+    this.batchSizes.observe([loader], size);
     return () => undefined;
   }
 
@@ -228,19 +228,19 @@ export class GraphMetrics implements CallObserver {
     const operation = name === undefined ? 'anonymous' : this.operationNames.value(name);
     const started = performance.now();
     return ({ outcome, errorCodes, halt }) => {
-      this.operationDuration.observe({ operation, type }, (performance.now() - started) / 1000);
-      this.operations.inc({ operation, type, outcome, on_error: errorMode });
-      for (const code of errorCodes) this.errors.inc({ code: this.errorCodes.value(code) });
+      this.operationDuration.observe([operation, type], (performance.now() - started) / 1000);
+      this.operations.inc([operation, type, outcome, errorMode]);
+      for (const code of errorCodes) this.errors.inc([this.errorCodes.value(code)]);
       if (halt !== undefined) {
-        this.halts.inc({ operation });
-        this.haltCancelledCalls.inc({ operation }, halt.cancelledCalls);
+        this.halts.inc([operation]);
+        this.haltCancelledCalls.inc([operation], halt.cancelledCalls);
       }
     };
   }
 
   /** Errors of a request that never reached execution (parse, validation). */
   rejected(errorCodes: readonly string[]): void {
-    for (const code of errorCodes) this.errors.inc({ code: this.errorCodes.value(code) });
+    for (const code of errorCodes) this.errors.inc([this.errorCodes.value(code)]);
   }
 
   /** A request the fast path took. */
@@ -249,7 +249,7 @@ export class GraphMetrics implements CallObserver {
   }
 
   retried(step: string): void {
-    this.queueRetries.inc({ step });
+    this.queueRetries.inc([step]);
   }
 
   deadLettered(): void {

@@ -69,6 +69,14 @@ describe('/metrics', () => {
     expect(observations(metrics, 'upstream_request_duration_seconds', { service: 'orders', route: '/users/{userId}/orders' })).toBe(1);
     // Two personal batches: one key (u1), then three.
     expect(observations(metrics, 'dataloader_batch_size', { loader: 'personal.users' })).toBe(2);
+    // A histogram's buckets count cumulatively, up to +Inf: every observation.
+    const batches = metrics.lines.filter((l) => l.startsWith('dataloader_batch_size_') && l.includes('loader="personal.users"'));
+    expect(batches).toEqual([
+      ...[1, 2].map((le) => `dataloader_batch_size_bucket{le="${le}",loader="personal.users"} 1`),
+      ...[5, 10, 25, 50, 100, 250, '+Inf'].map((le) => `dataloader_batch_size_bucket{le="${le}",loader="personal.users"} 2`),
+      'dataloader_batch_size_sum{loader="personal.users"} 4',
+      'dataloader_batch_size_count{loader="personal.users"} 2',
+    ]);
     for (const service of ['personal', 'professional', 'orders', 'inventory', 'notifications']) {
       expect(sample(metrics, 'upstream_circuit_state', { service })).toBe(0);
     }
