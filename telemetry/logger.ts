@@ -15,7 +15,7 @@
  * copies only what it censors.
  */
 import type { YogaLogger } from 'graphql-yoga';
-import { pino, stdSerializers, stdTimeFunctions, type DestinationStream, type Level } from 'pino';
+import { pino, stdSerializers, type DestinationStream, type Level } from 'pino';
 import pretty from 'pino-pretty';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -60,6 +60,23 @@ export function redacted<T>(value: T, depth = 0): T {
   return (copy ?? value) as T;
 }
 
+let second: number | undefined;
+/** `2026-12-03T02:10:11.`: the ISO date and time of `second`, to the dot. */
+let secondPrefix = '';
+
+/**
+ * pino's `isoTime` (`,"time":"2026-12-03T02:10:11.123Z"`), with the date and time formatted once
+ * a second and the milliseconds added: `toISOString` costs 1.0-1.5 µs, a quarter of a line.
+ */
+export function isoTime(now = Date.now()): string {
+  const ms = now % 1000;
+  if (now - ms !== second) {
+    second = now - ms;
+    secondPrefix = new Date(second).toISOString().slice(0, 20);
+  }
+  return `,"time":"${secondPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
+}
+
 /** pino's `(fields, message)` behind Yoga's `(message, ...fields)`. An Error is logged whole as `err`. */
 export function createGraphLogger(level: LogLevel, destination?: DestinationStream): YogaLogger {
   const target =
@@ -68,7 +85,7 @@ export function createGraphLogger(level: LogLevel, destination?: DestinationStre
     {
       level,
       base: undefined,
-      timestamp: stdTimeFunctions.isoTime,
+      timestamp: isoTime,
       // Levels by name (`"level":"warn"`), which log pipelines and people read without a table.
       formatters: { level: (label) => ({ level: label }), log: (fields) => redacted(fields) },
       // An error's own fields (a library's error may carry the request it failed on) are redacted as it is serialized.

@@ -4,7 +4,7 @@
  * client was not told, and nothing secret.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGraphLogger } from '../telemetry/logger.js';
+import { createGraphLogger, isoTime } from '../telemetry/logger.js';
 import { contractHandlers, startContractFakes, type Fakes } from './support/contract-fakes.js';
 import { json, type Handler } from './support/fake-upstream.js';
 import { startGraph, type GraphServer } from './support/graph.js';
@@ -112,6 +112,22 @@ describe('logs', () => {
       { level: 'debug', msg: 'stale answer served', requestId: 'req-1', authorization: '[redacted]' },
       { level: 'info', msg: 'graphql operation', requestId: 'req-1' },
     ]);
+  });
+
+  it("a line's time is its ISO 8601 instant in UTC, to the millisecond", () => {
+    for (const at of [
+      Date.UTC(2026, 11, 31, 23, 59, 59, 999),
+      Date.UTC(2027, 0, 1),
+      Date.UTC(2027, 0, 1, 0, 0, 0, 7),
+      Date.UTC(2027, 0, 1, 0, 0, 1, 70),
+    ])
+      expect(isoTime(at)).toBe(`,"time":"${new Date(at).toISOString()}"`);
+    const lines: Line[] = [];
+    const before = Date.now();
+    createGraphLogger('info', { write: (chunk: string) => void lines.push(JSON.parse(chunk) as Line) }).info('now');
+    const time = Date.parse(lines[0]!.time as string);
+    expect(time).toBeGreaterThanOrEqual(before);
+    expect(time).toBeLessThanOrEqual(Date.now());
   });
 
   it("credentials and e-mail addresses are redacted however deep, an error's own fields too; what was logged is not changed", () => {
