@@ -9,7 +9,15 @@
  * exist, their answers are simply dropped.
  */
 import { collectSubFields, type PatchFields } from '@graphql-tools/utils';
-import { getArgumentValues, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
+import {
+  getArgumentValues,
+  Kind,
+  type FieldNode,
+  type GraphQLObjectType,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
 import type { GraphContext } from '../server/context.js';
 import { isValidPageSize } from './orders-args.js';
 import { mayActFor } from '../security/authorization.js';
@@ -37,10 +45,47 @@ export function prefetchUserFields(context: GraphContext, info: GraphQLResolveIn
 }
 
 /**
+ * The selected fields of a user field whose selection no `@skip` or `@include` decides, which
+ * are the same whatever the variables: kept per schema and field node (the document's own, held
+ * by the document cache), so that a query sent again does not collect them again (5.8 µs of a
+ * request of S3 in the profile).
+ */
+const fixedSelections = new WeakMap<GraphQLSchema, WeakMap<FieldNode, readonly FieldNode[]>>();
+
+function selectedFields(info: GraphQLResolveInfo, userType: GraphQLObjectType): readonly FieldNode[] {
+  const node = info.fieldNodes.length === 1 ? info.fieldNodes[0]! : undefined;
+  if (node === undefined) return collectedFields(info, userType);
+  let bySchema = fixedSelections.get(info.schema);
+  if (bySchema === undefined) {
+    bySchema = new WeakMap();
+    fixedSelections.set(info.schema, bySchema);
+  }
+  const known = bySchema.get(node);
+  if (known !== undefined) return known;
+  const fields = collectedFields(info, userType);
+  if (node.selectionSet !== undefined && !conditional(node.selectionSet, info.fragments, new Set())) bySchema.set(node, fields);
+  return fields;
+}
+
+/** Whether `@skip` or `@include` may leave out a field of this selection, in it or in the fragments it spreads. */
+function conditional(selectionSet: SelectionSetNode, fragments: GraphQLResolveInfo['fragments'], seen: Set<string>): boolean {
+  for (const selection of selectionSet.selections) {
+    if (selection.directives?.some((directive) => directive.name.value === 'skip' || directive.name.value === 'include')) return true;
+    if (selection.kind === Kind.INLINE_FRAGMENT && conditional(selection.selectionSet, fragments, seen)) return true;
+    if (selection.kind === Kind.FRAGMENT_SPREAD && !seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      const fragment = fragments[selection.name.value];
+      if (fragment !== undefined && conditional(fragment.selectionSet, fragments, seen)) return true;
+    }
+  }
+  return false;
+}
+
+/**
  * The fields selected on the user under the current field, through fragments, honouring
  * @skip and @include; those of deferred fragments too (their loads start now as well).
  */
-function selectedFields(info: GraphQLResolveInfo, userType: GraphQLObjectType): FieldNode[] {
+function collectedFields(info: GraphQLResolveInfo, userType: GraphQLObjectType): FieldNode[] {
   // graphql-tools 13 takes graphql 17's variables (`coerced`, `sources`); on graphql 16 it reads `coerced` only.
   const variables = { coerced: info.variableValues, sources: {} };
   const { fields, patches } = collectSubFields(info.schema, info.fragments, variables, userType, [...info.fieldNodes]);

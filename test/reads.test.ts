@@ -289,6 +289,22 @@ describe('selection', () => {
     expect(fakes.professional.requests).toHaveLength(0);
     expect(fakes.orders.requests).toHaveLength(1);
   });
+
+  it("decides @skip and @include by each request's variables, for a document seen before too", async () => {
+    const query = 'query($with: Boolean!) { user(id: "u1") { personal { name } professional @include(if: $with) { title } } }';
+    for (const [included, calls] of [
+      [true, 1],
+      [false, 1],
+      [true, 2],
+    ] as const) {
+      const { body } = await graph.query(query, { with: included });
+      expect(body.data?.user).toEqual({
+        personal: { name: 'Ada Lovelace' },
+        ...(included ? { professional: { title: 'Programmer' } } : {}),
+      });
+      expect(fakes.professional.requests).toHaveLength(calls);
+    }
+  });
 });
 
 function withoutUser<T extends { userId: string; items: unknown }>(order: T): Omit<T, 'userId' | 'items'> {
