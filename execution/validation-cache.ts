@@ -4,15 +4,16 @@
  *
  * Yoga's cache does the same, keyed by the names of the rules joined into one string: some
  * forty rule names copied, joined and hashed on every request, 1.8 % of the profile query's
- * CPU. Here the key is the same (the rules' names, in order: the graph-armor plugins make new
+ * CPU. Here the key is the same (the rules' names, in order: the graphql-armor plugins make new
  * rule functions on every request, so their identity says nothing), walked through a tree of
- * maps whose keys are the names themselves, with no string built. Results are held per schema
+ * maps whose keys are the names themselves, with no string built; graphql-js's own rules, which
+ * start every list, compared by identity and their part of the walk done once. Results are held per schema
  * and per document object, in weak maps: they go when the document leaves its cache.
  *
  * It must be the last plugin to add a validation rule (the pipeline lists it last): it sees
  * the rules added before it, and a rule added after it would escape the key.
  */
-import type { DocumentNode, GraphQLSchema, ValidationRule } from 'graphql';
+import { specifiedRules, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 /** Distinct rule lists remembered at most: the plugins make a handful; past it, no caching. */
@@ -30,18 +31,39 @@ export function useValidationCache(): Plugin {
   const root: Node = { next: new Map() };
   let lists = 0;
 
-  /** The results of this rule list, or undefined when too many lists were seen to remember another. */
-  const resultsOf = (rules: readonly ValidationRule[]): Results | undefined => {
-    let node = root;
-    for (const rule of rules) {
-      let child = node.next.get(rule.name);
+  /** The node reached from `node` by the names of `rules[from..]`, or undefined when too many lists were seen to remember another. */
+  const walk = (node: Node, rules: readonly ValidationRule[], from: number): Node | undefined => {
+    for (let i = from; i < rules.length; i++) {
+      const { name } = rules[i]!;
+      let child = node.next.get(name);
       if (child === undefined) {
         if (lists >= MAX_RULE_LISTS) return undefined;
         child = { next: new Map() };
-        node.next.set(rule.name, child);
+        node.next.set(name, child);
       }
       node = child;
     }
+    return node;
+  };
+
+  // Every list starts with graphql-js's own rules (envelop's engine adds them first): the node
+  // after their names is found once, and a list that starts with those very functions starts
+  // there, compared by identity (reading each function's name costs more than the comparison).
+  let afterSpecified: Node | undefined;
+  const startsWithSpecified = (rules: readonly ValidationRule[]): boolean => {
+    if (rules.length < specifiedRules.length) return false;
+    for (let i = 0; i < specifiedRules.length; i++) if (rules[i] !== specifiedRules[i]) return false;
+    return true;
+  };
+
+  /** The results of this rule list, or undefined when too many lists were seen to remember another. */
+  const resultsOf = (rules: readonly ValidationRule[]): Results | undefined => {
+    let node: Node | undefined;
+    if (startsWithSpecified(rules)) {
+      afterSpecified ??= walk(root, specifiedRules, 0);
+      node = afterSpecified === undefined ? undefined : walk(afterSpecified, rules, specifiedRules.length);
+    } else node = walk(root, rules, 0);
+    if (node === undefined) return undefined;
     if (node.results === undefined) {
       if (lists >= MAX_RULE_LISTS) return undefined;
       lists += 1;
