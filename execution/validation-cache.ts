@@ -7,8 +7,8 @@
  * CPU. Here the key is the same (the rules' names, in order: the graphql-armor plugins make new
  * rule functions on every request, so their identity says nothing), walked through a tree of
  * maps whose keys are the names themselves, with no string built; graphql-js's own rules, which
- * start every list, compared by identity and their part of the walk done once. Results are held per schema
- * and per document object, in weak maps: they go when the document leaves its cache.
+ * start every list, compared by identity and their part of the walk done once. Results are held
+ * per schema and per document object, in weak maps: they go when the document leaves its cache.
  *
  * It must be the last plugin to add a validation rule (the pipeline lists it last): it sees
  * the rules added before it, and a rule added after it would escape the key.
