@@ -200,12 +200,11 @@ export function fastPath(yoga: Yoga, settings: FastPathSettings): (req: Incoming
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const controller = new AbortController();
-    const aborted = () => {
-      if (!controller.signal.aborted) controller.abort(res.errored ?? undefined);
-    };
-    res.once('error', aborted);
-    res.once('close', aborted);
-    res.once('finish', () => res.removeListener('close', aborted));
+    // Closed before the answer was all written (the client went away, or the write failed): the
+    // operation's calls are cancelled. One listener: Node closes a response after its error too.
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort(res.errored ?? undefined);
+    });
     const body = await readBody(req);
     if (body === undefined) return; // the client went away, or Node refused the request (408)
     const url = `http://${req.headers.host ?? 'localhost'}${req.url}`;
