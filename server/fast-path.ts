@@ -148,20 +148,15 @@ export function fastPath(yoga: Yoga, settings: FastPathSettings): (req: Incoming
       get: (_target, name): unknown => Reflect.get((url ??= new fetchAPI.URL(request.url)), name) as unknown,
     });
     const done: ((payload: Record<string, unknown>) => unknown)[] = [];
+    // The setters every hook is handed, made once a request.
+    const setRequestParser = (next: Parser) => (parser = next);
+    let ended = false;
+    const endResponse = (response: Response) => {
+      early = response;
+      ended = true;
+    };
     for (const hook of parseHooks) {
-      let ended = false;
-      const payload = {
-        request,
-        url: lazyUrl,
-        requestParser: parser,
-        serverContext,
-        setRequestParser: (next: Parser) => (parser = next),
-        endResponse: (response: Response) => {
-          early = response;
-          ended = true;
-        },
-        fetchAPI,
-      };
+      const payload = { request, url: lazyUrl, requestParser: parser, serverContext, setRequestParser, endResponse, fetchAPI };
       let returned = hook(payload) as { onRequestParseDone?: (typeof done)[number] } | Promise<unknown> | undefined;
       if (isPromise(returned)) returned = (await returned) as typeof returned;
       const onDone = (returned as { onRequestParseDone?: (typeof done)[number] } | undefined)?.onRequestParseDone;
