@@ -4,11 +4,12 @@
  *
  * Yoga's cache does the same, keyed by the names of the rules joined into one string: some
  * forty rule names copied, joined and hashed on every request, 1.8 % of the profile query's
- * CPU. Here the key is the same (the rules' names, in order: the graphql-armor plugins make new
- * rule functions on every request, so their identity says nothing), walked through a tree of
- * maps whose keys are the names themselves, with no string built; graphql-js's own rules, which
- * start every list, compared by identity and their part of the walk done once. Results are held
- * per schema and per document object, in weak maps: they go when the document leaves its cache.
+ * CPU. Here the key is the same, the rules' names in order: a plugin may add a rule for some
+ * requests only (envelop#1598, for the introspection refusal), and the graphql-armor plugins make
+ * new rule functions on every request, so their identity says nothing. It is walked through a
+ * tree of maps whose keys are the names themselves, with no string built; graphql-js's own rules,
+ * which start every list, compared by identity and their part of the walk done once. Results are
+ * held per schema and per document object, in weak maps: they go when the document leaves its cache.
  *
  * It must be the last plugin to add a validation rule (the pipeline lists it last): it sees
  * the rules added before it, and a rule added after it would escape the key.

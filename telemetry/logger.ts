@@ -74,7 +74,7 @@ export function isoTime(now = Date.now()): string {
     second = now - ms;
     secondPrefix = new Date(second).toISOString().slice(0, 20);
   }
-  return `,"time":"${secondPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
+  return `,"time":"${secondPrefix}${String(ms).padStart(3, '0')}Z"`;
 }
 
 /** pino's `(fields, message)` behind Yoga's `(message, ...fields)`. An Error is logged whole as `err`. */

@@ -12,9 +12,14 @@
  * Label values are bounded by the caller (see metrics.ts); a metric never forgets a series.
  */
 
-/** A label's value as the text format quotes it. */
+/** A `# HELP` text as the text format writes it: backslashes and line breaks escaped. */
+function escapeHelp(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+/** A label's value as the text format quotes it: as a help text, and its double quotes escaped too. */
 function escapeLabelValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  return escapeHelp(value).replace(/"/g, '\\"');
 }
 
 /** A number as the text format writes it (prom-client's `getValueAsString`). */
@@ -66,7 +71,7 @@ abstract class CellMetric<Cell> {
 
   /** The metric in the Prometheus text format (0.0.4), without a trailing newline. */
   exposition(): string {
-    const out = [`# HELP ${this.name} ${this.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`, `# TYPE ${this.name} ${this.type}`];
+    const out = [`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} ${this.type}`];
     for (const { labels, cell } of this.series) out.push(...this.lines(labels, cell));
     return out.join('\n');
   }
