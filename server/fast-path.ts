@@ -18,10 +18,10 @@
  * both paths to the same answers: status, headers and body, byte for byte.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GraphQLError } from 'graphql';
-import { createGraphQLError, isPromise, type YogaServerInstance } from 'graphql-yoga';
+import { isPromise, type YogaServerInstance } from 'graphql-yoga';
 import { sendNodeResponse } from '@whatwg-node/server';
 import { declaredWithin } from '../security/body-limit.js';
+import { operationPath } from './operation-path.js';
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse; waitUntil: (promise: Promise<unknown> | void) => void };
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- Yoga's own default: no user context beyond the server's
@@ -39,11 +39,6 @@ type Hook = (payload: Record<string, unknown>) => unknown;
  */
 interface YogaInternals {
   readonly plugins: readonly ({ onRequestParse?: Hook; onResultProcess?: Hook; onResponse?: Hook } | undefined)[];
-  readonly maskedErrorsOpts: {
-    readonly errorMessage: string;
-    readonly isDev?: boolean;
-    readonly maskError: (error: unknown, message: string, isDev?: boolean) => Error;
-  } | null;
   /** Set when a plugin instruments Yoga's phases (none of the graph's does): this path would not. */
   readonly instrumentation?: unknown;
 }
@@ -77,26 +72,11 @@ export function fastPath(yoga: Yoga, settings: FastPathSettings): (req: Incoming
   const parseHooks = hooksOf(internals, 'onRequestParse');
   const resultHooks = hooksOf(internals, 'onResultProcess');
   const responseHooks = hooksOf(internals, 'onResponse');
-  const masking = internals.maskedErrorsOpts;
-  if (masking === null || resultHooks.length === 0) throw new Error('fast path: yoga has no error masking or result processors');
+  if (resultHooks.length === 0) throw new Error('fast path: yoga has no result processors');
+  const { run, errorsOf } = operationPath(yoga);
   const { fetchAPI } = yoga;
   const waitUntil = (promise: Promise<unknown> | void) => {
     if (isPromise(promise)) promise.catch((error: unknown) => settings.logError(error));
-  };
-
-  /** Yoga's `handleError` for what a parameter hook threw (an authentication or rate-limit refusal). */
-  const errorsOf = (error: unknown): GraphQLError[] => {
-    // Yoga's own tests, as it makes them.
-    if (error !== null && typeof error === 'object' && 'errors' in error) return (error.errors as unknown[]).flatMap(errorsOf);
-    if (
-      error instanceof Error &&
-      error.constructor.name === 'DOMException' &&
-      (error.name === 'AbortError' || error.name === 'TimeoutError')
-    )
-      return [];
-    const masked = masking.maskError(error, masking.errorMessage, masking.isDev);
-    if (masked !== error) settings.logError(error);
-    return [masked.name === 'GraphQLError' ? (masked as GraphQLError) : createGraphQLError(masked.message, { originalError: masked })];
   };
 
   /** Yoga's `processResult`: the result hooks choose the processor by the request's Accept. */
@@ -177,7 +157,7 @@ export function fastPath(yoga: Yoga, settings: FastPathSettings): (req: Incoming
   /** One operation of a batch: what it throws is its own answer. */
   const operation = async (params: Params, request: Request, serverContext: ServerContext): Promise<Result> => {
     try {
-      return await yoga.getResultForParams({ params, request }, serverContext);
+      return await run(params, request, serverContext);
     } catch (error) {
       return { errors: errorsOf(error) };
     }
@@ -189,7 +169,7 @@ export function fastPath(yoga: Yoga, settings: FastPathSettings): (req: Incoming
     if (isResponse(parsed)) return parsed;
     const result: Result | Result[] = Array.isArray(parsed)
       ? await Promise.all(parsed.map((params) => operation(params, request, Object.create(serverContext) as ServerContext)))
-      : await yoga.getResultForParams({ params: parsed, request }, serverContext);
+      : await run(parsed, request, serverContext);
     return processResult(request, result, serverContext);
   };
 

@@ -6,7 +6,8 @@
  * production with authentication, and the HTTP fuzz corpus on raw sockets. Each pair of answers
  * must have the same status, the same headers (but `date`) and the same body, byte for byte; the
  * one allowance is the order of errors from upstream calls made at the same time, which is up to
- * the network whichever path serves.
+ * the network whichever path serves. What the graphs tell of the operations must be alike too:
+ * each operation's log line, and the operation metrics.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +17,8 @@ import { ERROR_CASES, EXAMPLES, faulty } from './support/differential-cases.js';
 import { startGraph, type GraphServer } from './support/graph.js';
 import { exchange, firstAnswer, requestBytes } from './support/http-fuzz-requests.js';
 import { HMAC_AUTH, hmacToken } from './support/tokens.js';
+import { createGraphLogger } from '../telemetry/logger.js';
+import type { YogaLogger } from 'graphql-yoga';
 
 const APP_ORIGIN = 'http://app.example.test';
 
@@ -56,11 +59,28 @@ function comparable(answer: Answer): Answer {
   }
 }
 
+/** What a graph tells of its operations: each one's log line (but its time and duration), in order. */
+function operationLog(): { logger: YogaLogger; lines: unknown[] } {
+  const lines: unknown[] = [];
+  const logger = createGraphLogger('info', {
+    write: (chunk: string) => {
+      const { time: _time, durationMs: _duration, ...line } = JSON.parse(chunk) as Record<string, unknown>;
+      if (line.msg === 'graphql operation') lines.push(line);
+    },
+  });
+  return { logger, lines };
+}
+
+/** The series the operation phases feed (not durations, but how many were observed). */
+const OPERATION_SERIES =
+  /^(graphql_operations_total|graphql_errors_total|graphql_halts_total|graphql_operation_duration_seconds_count)\b.*$/gm;
+
 async function pair(env: Record<string, string> = {}) {
   const fakes = await startContractFakes(faulty);
   const settings = { UPSTREAM_RETRY_BASE_DELAY_MS: '1', UPSTREAM_MAX_RETRIES: '0', CORS_ORIGINS: APP_ORIGIN, ...env };
-  const fast = await startGraph(fakes.urls, settings);
-  const yoga = await startGraph(fakes.urls, { ...settings, FAST_PATH: 'off' });
+  const [fastLog, yogaLog] = [operationLog(), operationLog()];
+  const fast = await startGraph(fakes.urls, settings, { logger: fastLog.logger });
+  const yoga = await startGraph(fakes.urls, { ...settings, FAST_PATH: 'off' }, { logger: yogaLog.logger });
   let n = 0;
   return {
     fast,
@@ -72,6 +92,15 @@ async function pair(env: Record<string, string> = {}) {
       const [a, b] = mine.body === theirs.body ? [mine, theirs] : [comparable(mine), comparable(theirs)];
       expect([exchange, a]).toEqual([exchange, b]);
       return mine;
+    },
+    /** Both graphs logged the same operations, alike, and counted them alike. */
+    expectToldAlike: async () => {
+      expect(fastLog.lines.length).toBeGreaterThan(0);
+      expect(fastLog.lines).toEqual(yogaLog.lines);
+      const series = async (graph: GraphServer) => (await (await fetch(`${graph.url}/metrics`)).text()).match(OPERATION_SERIES);
+      const [mine, theirs] = [await series(fast), await series(yoga)];
+      expect(mine?.length).toBeGreaterThan(3);
+      expect(mine).toEqual(theirs);
     },
     fastPathRequests: async (graph: GraphServer) => {
       const text = await (await fetch(`${graph.url}/metrics`)).text();
@@ -130,7 +159,7 @@ const HTTP_CASES: Exchange[] = [
 
 describe('the fast path', () => {
   it('answers the example operations, the error cases and the HTTP cases as Yoga does', { timeout: 60_000 }, async () => {
-    const { fast, yoga, expectAlike, fastPathRequests, close } = await pair();
+    const { fast, yoga, expectAlike, expectToldAlike, fastPathRequests, close } = await pair();
     try {
       for (const query of EXAMPLES) {
         await expectAlike(json({ query, variables: { id: 'u2' } }, GRAPHQL_RESPONSE));
@@ -141,6 +170,7 @@ describe('the fast path', () => {
       for (const exchange of HTTP_CASES) statuses.add((await expectAlike(exchange)).status);
       // The cases reach refusals of several kinds, or this test would prove little.
       expect([...statuses].sort()).toEqual(expect.arrayContaining([200, 400, 406]));
+      await expectToldAlike();
       // Every request above was served by the fast path on one graph, by Yoga on the other.
       const asked = EXAMPLES.length * 2 + ERROR_CASES.length + HTTP_CASES.length;
       expect(await fastPathRequests(fast)).toBe(asked);
@@ -151,7 +181,7 @@ describe('the fast path', () => {
   });
 
   it('answers as Yoga does in production: authentication, CSRF prevention, no introspection', { timeout: 30_000 }, async () => {
-    const { expectAlike, close } = await pair({ NODE_ENV: 'production', ...HMAC_AUTH });
+    const { expectAlike, expectToldAlike, close } = await pair({ NODE_ENV: 'production', ...HMAC_AUTH });
     try {
       const token = await hmacToken('u1', { roles: ['customer'] });
       const bearer = { authorization: `Bearer ${token}`, ...GRAPHQL_RESPONSE };
@@ -162,6 +192,7 @@ describe('the fast path', () => {
       await expectAlike(json({ query: '{ __schema { queryType { name } } }' }, bearer));
       await expectAlike(json({ query: '{ user(id: "u1") { nam } }' }, bearer));
       await expectAlike(json({ query: '{ __typename }' }, { ...bearer, origin: APP_ORIGIN }));
+      await expectToldAlike();
     } finally {
       await close();
     }

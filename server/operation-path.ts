@@ -1,0 +1,380 @@
+/**
+ * One operation's phases, as Yoga and envelop run them, without their per-request machinery: the
+ * fast path's (server/fast-path.ts) replacement for `yoga.getResultForParams`.
+ *
+ * Yoga runs an operation as `getResultForParams` (the parameter hooks, then `handleParams`, then
+ * the execution-result hooks), `handleParams` as `processRequest` over `getEnveloped(context)`, and
+ * envelop's orchestrator runs each phase (parse, validate, context, execute) through its plugins'
+ * hooks. Every step is a `handleMaybePromise` or an `iterateAsync` of @whatwg-node/promise-helpers
+ * (a closure, and a fake or real promise, per hook), and `getEnveloped` makes five closures a
+ * request before any hook runs. Here the same hooks of the same plugins, gathered once at start,
+ * are called in the same order with the same payloads, one plain loop a phase, awaiting only
+ * what a hook returns as a promise.
+ *
+ * What is the same, and `test/fast-path.test.ts` holds it byte for byte against Yoga's own path:
+ * each hook's payload (its setters, `extendContext`, `endEarly` where envelop offers one), the
+ * initial engine functions (envelop's, which refuse until `useEngine` sets them), the parsed
+ * document's source kept for `getDocumentString`, the context's `request` and `params`, the
+ * masking of what a phase throws (Yoga's `handleError`), the incremental results' `onNext` and
+ * `onEnd` and their errors, a subscription handed to envelop's own `subscribe`.
+ *
+ * What it refuses at start, so that nothing is silently skipped: a plugin with `onEnveloped` (it
+ * may change the schema a request at a time), or one that instruments the phases. Context errors
+ * go through Yoga's masking, the one context error handler Yoga registers (`useMaskedErrors`):
+ * envelop keeps the list to itself.
+ */
+import { getOperationAST, GraphQLError, OperationTypeNode, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { documentStringMap } from '@envelop/core';
+import {
+  createGraphQLError,
+  finalAsyncIterator,
+  isAsyncIterable,
+  isPromise,
+  mapAsyncIterator,
+  type YogaServerInstance,
+} from 'graphql-yoga';
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- Yoga's own default: no user context beyond the server's
+type Yoga<ServerContext extends object> = YogaServerInstance<ServerContext, {}>;
+type Result = Awaited<ReturnType<Yoga<object>['getResultForParams']>>;
+export type Params = Parameters<Yoga<object>['getResultForParams']>[0]['params'];
+type Context = Record<string, unknown>;
+type MaybePromise<T> = T | Promise<T>;
+
+type Parse = (source: unknown, options?: unknown) => DocumentNode;
+type Validate = (
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  rules?: unknown[],
+  typeInfo?: unknown,
+  options?: unknown,
+) => readonly GraphQLError[];
+type Execute = (args: ExecutionArgs) => MaybePromise<unknown>;
+type ParamsHandler = (payload: { request: Request; params: Params; context: Context }) => MaybePromise<Result>;
+
+/**
+ * A hook as envelop and Yoga call it: one payload, maybe something back. (What a hook returns is
+ * kept as its done hook: every setter handed to one returns nothing, as envelop's do.)
+ */
+type Hook<Payload = Record<string, unknown>, Returned = unknown> = (payload: Payload) => Returned;
+type DoneHook = Hook<Record<string, unknown>>;
+interface ExecuteHooks {
+  onExecuteDone?: Hook<Record<string, unknown>, MaybePromise<ExecuteDone | void>>;
+}
+interface ExecuteDone {
+  onNext?: Hook;
+  onEnd?: () => void;
+}
+
+/** The plugin hooks this path calls, as envelop and Yoga type them loosely. */
+interface PluginHooks {
+  onEnveloped?: unknown;
+  instrumentation?: unknown;
+  onParse?: Hook<Record<string, unknown>, DoneHook | void>;
+  onValidate?: Hook<Record<string, unknown>, DoneHook | void>;
+  onContextBuilding?: Hook<Record<string, unknown>, MaybePromise<DoneHook | void>>;
+  onExecute?: Hook<Record<string, unknown>, MaybePromise<ExecuteHooks | void>>;
+}
+
+/** What Yoga keeps to itself and this path runs. Read once, at start. */
+interface YogaInternals {
+  readonly plugins: readonly (PluginHooks | undefined)[];
+  readonly onParamsHooks: readonly Hook[];
+  readonly onExecutionResultHooks: readonly Hook[];
+  readonly handleParams: ParamsHandler;
+  readonly getEnveloped: (context: Context) => { schema: GraphQLSchema; subscribe: Execute };
+  readonly maskedErrorsOpts: {
+    readonly errorMessage: string;
+    readonly isDev?: boolean;
+    readonly maskError: (error: unknown, message: string, isDev?: boolean) => Error;
+  } | null;
+  readonly logger: { debug: (message: string) => void; error: (error: unknown) => void };
+}
+
+function engineMissing(name: string): never {
+  throw Error(`No \`${name}\` function found! Register it using "useEngine" plugin.`);
+}
+
+export interface OperationPath {
+  /** What one set of parameters answers, run as `yoga.getResultForParams` would. */
+  readonly run: (params: Params, request: Request, context: Context) => Promise<Result>;
+  /** Yoga's `handleError`: what a phase threw, as the errors of an answer (masked, logged). */
+  readonly errorsOf: (error: unknown) => GraphQLError[];
+}
+
+export function operationPath<ServerContext extends object>(yoga: Yoga<ServerContext>): OperationPath {
+  const internals = yoga as unknown as YogaInternals;
+  // Read once: Yoga's server adapter hands out a new bound function at every read of one.
+  const { plugins, onParamsHooks, onExecutionResultHooks, logger, handleParams: yogaHandleParams } = internals;
+  const masking = internals.maskedErrorsOpts;
+  // (Through `unknown`: `Array.isArray` would narrow a readonly list to `any[]`.)
+  if (![plugins, onParamsHooks, onExecutionResultHooks].every((list: unknown) => Array.isArray(list)))
+    throw new Error('operation path: yoga keeps its hooks elsewhere (see YogaInternals)');
+  if (masking === null) throw new Error('operation path: yoga masks no errors');
+  const present = plugins.filter((plugin): plugin is PluginHooks => plugin != null);
+  if (present.some((plugin) => plugin.onEnveloped !== undefined || plugin.instrumentation !== undefined))
+    throw new Error('operation path: a plugin sets the schema per request or instruments the phases; set FAST_PATH=off');
+  const parseHooks = present.flatMap(({ onParse }) => (onParse === undefined ? [] : [onParse]));
+  const validateHooks = present.flatMap(({ onValidate }) => (onValidate === undefined ? [] : [onValidate]));
+  const contextHooks = present.flatMap(({ onContextBuilding }) => (onContextBuilding === undefined ? [] : [onContextBuilding]));
+  const executeHooks = present.flatMap(({ onExecute }) => (onExecute === undefined ? [] : [onExecute]));
+  // The schema as the plugins left it at start (`useSchema`, then every `onSchemaChange`): with
+  // no `onEnveloped`, nothing changes it afterwards.
+  const { schema } = internals.getEnveloped({});
+  const { fetchAPI } = yoga;
+
+  /** Yoga's `handleError`, with masking on (it always is here). */
+  const errorsOf = (error: unknown): GraphQLError[] => {
+    const errors = new Set<GraphQLError>();
+    if (error != null && typeof error === 'object' && 'errors' in error) {
+      for (const each of error.errors as unknown[]) for (const handled of errorsOf(each)) errors.add(handled);
+    } else if (isAbortError(error)) {
+      logger.debug('Request aborted');
+    } else {
+      const masked = masking.maskError(error, masking.errorMessage, masking.isDev);
+      if (masked !== error) logger.error(error);
+      errors.add(masked instanceof GraphQLError ? masked : createGraphQLError(masked.message, { originalError: masked }));
+    }
+    return [...errors];
+  };
+
+  /** envelop's parse: the hooks may set the parser, or the document itself; their done hooks may replace it. */
+  const parse = (context: Context, source: unknown): DocumentNode => {
+    let result: DocumentNode | Error | null = null;
+    let parseFn: Parse = () => engineMissing('parse');
+    const extendContext = (extension: object): void => void Object.assign(context, extension);
+    const setParseFn = (next: Parse): void => {
+      parseFn = next;
+    };
+    const setParsedDocument = (next: DocumentNode): void => {
+      result = next;
+    };
+    const done: DoneHook[] = [];
+    for (const onParse of parseHooks) {
+      const after = onParse({ context, extendContext, params: { source, options: undefined }, parseFn, setParseFn, setParsedDocument });
+      if (after) done.push(after);
+    }
+    if (result === null) {
+      try {
+        result = parseFn(source);
+      } catch (error) {
+        result = error as Error;
+      }
+    }
+    if (done.length > 0) {
+      const replaceParseResult = (next: DocumentNode | Error): void => {
+        result = next;
+      };
+      for (const after of done) after({ context, extendContext, replaceParseResult, result });
+    }
+    if (result === null) throw new Error(`Failed to parse document.`);
+    if (result instanceof Error) throw result;
+    documentStringMap.set(result, (source as { toString(): string }).toString());
+    return result;
+  };
+
+  /** envelop's validate: the hooks add rules, may set the validator or the result; their done hooks may replace it. */
+  const validate = (context: Context, document: DocumentNode): readonly GraphQLError[] | undefined => {
+    let rules: unknown[] | undefined;
+    let validateFn: Validate = () => engineMissing('validate');
+    let result: readonly GraphQLError[] | null | undefined = null;
+    const extendContext = (extension: object): void => void Object.assign(context, extension);
+    const addValidationRule = (rule: unknown): void => {
+      (rules ??= []).push(rule);
+    };
+    const setValidationFn = (next: Validate): void => {
+      validateFn = next;
+    };
+    const setResult = (next: readonly GraphQLError[]): void => {
+      result = next;
+    };
+    const done: DoneHook[] = [];
+    for (const onValidate of validateHooks) {
+      const params = { schema, documentAST: document, rules, typeInfo: undefined, options: undefined };
+      const after = onValidate({ context, extendContext, params, validateFn, addValidationRule, setValidationFn, setResult });
+      if (after) done.push(after);
+    }
+    result ||= validateFn(schema, document, rules, undefined, undefined);
+    if (!result) return undefined;
+    const valid = result.length === 0;
+    for (const after of done) after({ valid, result, context, extendContext, setResult });
+    return result;
+  };
+
+  /** envelop's context factory: its hooks in turn (one may stop the rest), then their done hooks. */
+  const buildContext = async (context: Context): Promise<Context> => {
+    const done: DoneHook[] = [];
+    try {
+      let stopped = false;
+      const extendContext = (extension: object): void => void Object.assign(context, extension);
+      const breakContextBuilding = (): void => {
+        stopped = true;
+      };
+      for (const onContextBuilding of contextHooks) {
+        let after = onContextBuilding({ context, extendContext, breakContextBuilding });
+        if (isPromise(after)) after = await after;
+        if (after) done.push(after);
+        if (stopped) return context;
+      }
+      for (const after of done) {
+        const returned = after({ context, extendContext });
+        if (isPromise(returned)) await returned;
+      }
+      return context;
+    } catch (error) {
+      // Yoga's masking is the context error handler it registers (`useMaskedErrors`).
+      throw masking.maskError(error, masking.errorMessage || 'Unexpected error.');
+    }
+  };
+
+  /** envelop's execute: its hooks (one may answer instead), the executor, the done hooks, each part's. */
+  const execute = async (args: ExecutionArgs): Promise<unknown> => {
+    let executeFn: Execute = () => engineMissing('execute');
+    let result: unknown;
+    let stopped = false;
+    const context = (args.contextValue ?? {}) as Context;
+    const setExecuteFn = (next: Execute): void => {
+      executeFn = next;
+    };
+    const setResultAndStopExecution = (next: unknown): void => {
+      result = next;
+      stopped = true;
+    };
+    const extendContext = (extension: unknown): void => {
+      if (typeof extension === 'object') Object.assign(context, extension);
+      else
+        throw new Error(`Invalid context extension provided! Expected "object", got: "${JSON.stringify(extension)}" (${typeof extension})`);
+    };
+    const after: ExecuteHooks[] = [];
+    for (const onExecute of executeHooks) {
+      let returned = onExecute({ executeFn, setExecuteFn, setResultAndStopExecution, context, extendContext, args });
+      if (isPromise(returned)) returned = await returned;
+      if (returned) after.push(returned);
+      if (stopped) break;
+    }
+    if (!result) {
+      result = executeFn({ ...args, contextValue: context });
+      if (isPromise(result)) result = await result;
+    }
+    const setResult = (next: unknown): void => {
+      result = next;
+    };
+    const onNext: Hook[] = [];
+    const onEnd: (() => void)[] = [];
+    for (const each of after) {
+      if (each.onExecuteDone === undefined) continue;
+      let returned = each.onExecuteDone({ args, result, setResult });
+      if (isPromise(returned)) returned = await returned;
+      if (!returned) continue;
+      if (returned.onNext) onNext.push(returned.onNext);
+      if (returned.onEnd) onEnd.push(returned.onEnd);
+    }
+    if (onNext.length > 0 && isAsyncIterable(result))
+      result = mapAsyncIterator(result, async (part: unknown) => {
+        const setPart = (next: unknown): void => {
+          part = next;
+        };
+        for (const hook of onNext) {
+          const returned = hook({ args, result: part, setResult: setPart });
+          if (isPromise(returned)) await returned;
+        }
+        return part;
+      });
+    if (onEnd.length > 0 && isAsyncIterable(result))
+      result = finalAsyncIterator(result, () => {
+        for (const hook of onEnd) hook();
+      });
+    return result;
+  };
+
+  /** Yoga's `processRequest`: parse, validate, the context, then execute (or subscribe). */
+  const processRequest = async (params: Params, context: Context): Promise<Result> => {
+    const document = parse(context, params.query);
+    // envelop's validate answers nothing when a validator answered nothing; Yoga then fails reading its length.
+    const errors = validate(context, document) as readonly GraphQLError[];
+    if (errors.length > 0) return { errors };
+    const contextValue = await buildContext(context);
+    const args: ExecutionArgs = {
+      schema,
+      document,
+      contextValue,
+      variableValues: params.variables,
+      operationName: params.operationName,
+    };
+    const operation = getOperationAST(document, params.operationName);
+    // A subscription (none is served: validation refuses it) goes to envelop's own.
+    const run = operation?.operation === OperationTypeNode.SUBSCRIPTION ? internals.getEnveloped(context).subscribe : execute;
+    return (await run(args)) as Result;
+  };
+
+  /** Yoga's `handleParams`: the context gets the request and the parameters, what the phases throw is masked. */
+  const handleParams: ParamsHandler = async ({ request, context, params }) => {
+    Object.assign(context, context.request === request ? { params } : { request, params });
+    logger.debug(`Processing GraphQL Parameters`);
+    let result: Result;
+    try {
+      result = await processRequest(params, context);
+      logger.debug(`Processing GraphQL Parameters done.`);
+    } catch (error) {
+      return { errors: errorsOf(error) };
+    }
+    if (isAsyncIterable(result))
+      result = mapAsyncIterator(
+        result,
+        (part) => part,
+        (error: unknown) => {
+          if ((error as Error).name === 'AbortError') {
+            logger.debug(`Request aborted`);
+            throw error;
+          }
+          return { errors: errorsOf(error) };
+        },
+      );
+    return result;
+  };
+
+  /** Yoga's `getResultForParams`: the parameter hooks, the operation, the execution-result hooks. */
+  const run: OperationPath['run'] = async (params, request, context) => {
+    let result: Result | undefined;
+    let paramsHandler: ParamsHandler = yogaHandleParams;
+    const setParams = (next: Params): void => {
+      params = next;
+    };
+    const setParamsHandler = (next: ParamsHandler): void => {
+      paramsHandler = next;
+    };
+    const setResult = (next: Result): void => {
+      result = next;
+    };
+    for (const onParams of onParamsHooks) {
+      const returned = onParams({ params, request, setParams, paramsHandler, setParamsHandler, setResult, fetchAPI, context });
+      if (isPromise(returned)) await returned;
+    }
+    if (!result) {
+      // Yoga's own unless a parameter hook set another.
+      const handler = paramsHandler === yogaHandleParams ? handleParams : paramsHandler;
+      result = await handler({ request, params, context });
+    }
+    if (onExecutionResultHooks.length > 0) {
+      const setExecutionResult = (next: Result): void => {
+        result = next;
+      };
+      for (const onExecutionResult of onExecutionResultHooks) {
+        const returned = onExecutionResult({ result, setResult: setExecutionResult, request, context });
+        if (isPromise(returned)) await returned;
+      }
+    }
+    return result;
+  };
+
+  return { run, errorsOf };
+}
+
+/** Yoga's test for a cancelled request. */
+export function isAbortError(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error?.constructor?.name === 'DOMException' &&
+    ((error as Error).name === 'AbortError' || (error as Error).name === 'TimeoutError')
+  );
+}
