@@ -44,7 +44,7 @@ try {
   console.log(`${scenario}: ${(total / requests).toFixed(1)} promises a request (${requests} requests, one at a time)`);
   for (const [where, n] of Object.entries(counts)
     .sort((a, b) => b[1] - a[1])
-    .slice(0, 30))
+    .slice(0, Number(process.env.TOP ?? 30)))
     console.log(`${(n / requests).toFixed(2).padStart(8)}  ${where}`);
 } finally {
   child.kill('SIGTERM');

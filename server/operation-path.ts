@@ -201,29 +201,46 @@ export function operationPath<ServerContext extends object>(yoga: Yoga<ServerCon
     return result;
   };
 
-  /** envelop's context factory: its hooks in turn (one may stop the rest), then their done hooks. */
-  const buildContext = async (context: Context): Promise<Context> => {
+  /**
+   * envelop's context factory: its hooks in turn (one may stop the rest), then their done hooks.
+   * At once when every hook answers at once (the graph's do), else a promise.
+   */
+  const buildContext = (context: Context): MaybePromise<Context> => {
     const done: DoneHook[] = [];
-    try {
-      let stopped = false;
-      const extendContext = (extension: object): void => void Object.assign(context, extension);
-      const breakContextBuilding = (): void => {
-        stopped = true;
-      };
-      for (const onContextBuilding of contextHooks) {
-        let after = onContextBuilding({ context, extendContext, breakContextBuilding });
-        if (isPromise(after)) after = await after;
+    let stopped = false;
+    const extendContext = (extension: object): void => void Object.assign(context, extension);
+    const breakContextBuilding = (): void => {
+      stopped = true;
+    };
+    const hooksFrom = (from: number): MaybePromise<Context> => {
+      for (let i = from; i < contextHooks.length; i++) {
+        const after = contextHooks[i]!({ context, extendContext, breakContextBuilding });
+        if (isPromise(after))
+          return after.then((value) => {
+            if (value) done.push(value);
+            return stopped ? context : hooksFrom(i + 1);
+          });
         if (after) done.push(after);
         if (stopped) return context;
       }
-      for (const after of done) {
-        const returned = after({ context, extendContext });
-        if (isPromise(returned)) await returned;
+      return doneFrom(0);
+    };
+    const doneFrom = (from: number): MaybePromise<Context> => {
+      for (let i = from; i < done.length; i++) {
+        const returned = done[i]!({ context, extendContext });
+        if (isPromise(returned)) return returned.then(() => doneFrom(i + 1));
       }
       return context;
-    } catch (error) {
-      // Yoga's masking is the context error handler it registers (`useMaskedErrors`).
+    };
+    // Yoga's masking is the context error handler it registers (`useMaskedErrors`).
+    const masked = (error: unknown): never => {
       throw masking.maskError(error, masking.errorMessage || 'Unexpected error.');
+    };
+    try {
+      const built = hooksFrom(0);
+      return isPromise(built) ? built.catch(masked) : built;
+    } catch (error) {
+      return masked(error);
     }
   };
 
@@ -288,12 +305,19 @@ export function operationPath<ServerContext extends object>(yoga: Yoga<ServerCon
   };
 
   /** Yoga's `processRequest`: parse, validate, the context, then execute (or subscribe). */
-  const processRequest = async (params: Params, context: Context): Promise<Result> => {
+  const processRequest = (params: Params, context: Context): MaybePromise<Result> => {
     const document = parse(context, params.query);
     // envelop's validate answers nothing when a validator answered nothing; Yoga then fails reading its length.
     const errors = validate(context, document) as readonly GraphQLError[];
     if (errors.length > 0) return { errors };
-    const contextValue = await buildContext(context);
+    const built = buildContext(context);
+    return isPromise(built)
+      ? built.then((contextValue) => executeWith(params, document, contextValue))
+      : executeWith(params, document, built);
+  };
+
+  /** The rest of `processRequest`: the operation's arguments, and its executor. */
+  const executeWith = (params: Params, document: DocumentNode, contextValue: Context): MaybePromise<Result> => {
     const args: ExecutionArgs = {
       schema,
       document,
@@ -303,35 +327,41 @@ export function operationPath<ServerContext extends object>(yoga: Yoga<ServerCon
     };
     const operation = getOperationAST(document, params.operationName);
     // A subscription (none is served: validation refuses it) goes to envelop's own.
-    const run = operation?.operation === OperationTypeNode.SUBSCRIPTION ? internals.getEnveloped(context).subscribe : execute;
-    return (await run(args)) as Result;
+    const run = operation?.operation === OperationTypeNode.SUBSCRIPTION ? internals.getEnveloped(contextValue).subscribe : execute;
+    return run(args) as MaybePromise<Result>;
   };
 
   /** Yoga's `handleParams`: the context gets the request and the parameters, what the phases throw is masked. */
-  const handleParams: ParamsHandler = async ({ request, context, params }) => {
+  const handleParams: ParamsHandler = ({ request, context, params }) => {
     Object.assign(context, context.request === request ? { params } : { request, params });
     logger.debug(`Processing GraphQL Parameters`);
-    let result: Result;
+    let pending: MaybePromise<Result>;
     try {
-      result = await processRequest(params, context);
-      logger.debug(`Processing GraphQL Parameters done.`);
+      pending = processRequest(params, context);
     } catch (error) {
-      return { errors: errorsOf(error) };
+      return failed(error);
     }
-    if (isAsyncIterable(result))
-      result = mapAsyncIterator(
-        result,
-        (part) => part,
-        (error: unknown) => {
-          if ((error as Error).name === 'AbortError') {
-            logger.debug(`Request aborted`);
-            throw error;
-          }
-          return { errors: errorsOf(error) };
-        },
-      );
-    return result;
+    return isPromise(pending) ? pending.then(handled, failed) : handled(pending);
   };
+
+  /** What the phases answered; an incremental answer's errors masked as they come, a cancellation as it is. */
+  const handled = (result: Result): Result => {
+    logger.debug(`Processing GraphQL Parameters done.`);
+    if (!isAsyncIterable(result)) return result;
+    return mapAsyncIterator(
+      result,
+      (part) => part,
+      (error: unknown) => {
+        if ((error as Error).name === 'AbortError') {
+          logger.debug(`Request aborted`);
+          throw error;
+        }
+        return { errors: errorsOf(error) };
+      },
+    );
+  };
+
+  const failed = (error: unknown): Result => ({ errors: errorsOf(error) });
 
   /** Yoga's `getResultForParams`: the parameter hooks, the operation, the execution-result hooks. */
   const run: OperationPath['run'] = async (params, request, context) => {
