@@ -6,6 +6,8 @@
  * allocation rate that garbage collection pays for).
  *
  *   npm run build && npx tsx bench/allocations.ts S2 [seconds] [clients]
+ *
+ * `GRAPH_ENTRY=dist-before/server/main.js` measures another build.
  */
 import { once } from 'node:events';
 import { readBodies } from './bodies.js';
@@ -34,7 +36,12 @@ interface SamplingProfile {
 pin(0);
 const demo = await startDemoProcess(20);
 pin(0, demo.pid);
-const { child, url } = await startBuiltGraph({ nodeArgs: [`--inspect=127.0.0.1:${INSPECTOR_PORT}`], env: demo.urlEnv });
+const { child, url } = await startBuiltGraph({
+  nodeArgs: [`--inspect=127.0.0.1:${INSPECTOR_PORT}`],
+  env: demo.urlEnv,
+  // Another build: `GRAPH_ENTRY=dist-before/server/main.js`.
+  ...(process.env.GRAPH_ENTRY === undefined ? {} : { entry: process.env.GRAPH_ENTRY }),
+});
 const [target] = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json/list`)).json()) as { webSocketDebuggerUrl: string }[];
 const inspector = new WebSocket(target!.webSocketDebuggerUrl);
 await once(inspector, 'open');

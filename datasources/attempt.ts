@@ -55,19 +55,29 @@ export interface UpstreamResponse {
  * which the circuit breaker counts (a service answering garbage is sick, whatever its status says).
  */
 export function withJson(response: UpstreamResponse, fail: Fail, answer?: z.ZodType<unknown>): UpstreamResponse {
-  if (response.json !== undefined || response.status < 200 || response.status > 299 || response.body.length === 0) return response;
-  const bad = (cause: unknown) =>
-    fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: response.status, cause }, response.route);
+  if (response.json !== undefined || !isJsonAnswer(response.status, response.body)) return response;
+  const json = checkedJson(response.status, response.route, response.body, fail, answer);
+  return answer === undefined ? { ...response, json } : { ...response, json, checkedBy: answer };
+}
+
+/** A success with a body: what is read as JSON. */
+function isJsonAnswer(status: number, body: Buffer): boolean {
+  return status >= 200 && status <= 299 && body.length > 0;
+}
+
+/** The body's JSON, checked against `answer` when there is one; else the attempt's failure. */
+function checkedJson(status: number, route: string, body: Buffer, fail: Fail, answer: z.ZodType<unknown> | undefined): unknown {
+  const bad = (cause: unknown) => fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause }, route);
   let json: unknown;
   try {
-    json = JSON.parse(response.body.toString('utf8'));
+    json = JSON.parse(body.toString('utf8'));
   } catch (error) {
     throw bad(error);
   }
-  if (answer === undefined) return { ...response, json };
+  if (answer === undefined) return json;
   const checked = answer.safeParse(json);
   if (!checked.success) throw bad(checked.error);
-  return { ...response, json: checked.data, checkedBy: answer };
+  return checked.data;
 }
 
 /** Where and how an attempt is sent. */
@@ -217,9 +227,15 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.reject(fail(status === 429 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_UNAVAILABLE', refusal, request.route));
       return;
     }
-    const answered = { status, route: request.route, body, cacheHit: this.target.cacheable && this.headers.age !== undefined };
+    const { route, answer } = request;
+    const cacheHit = this.target.cacheable && this.headers.age !== undefined;
     try {
-      this.resolve(withJson(answered, fail, request.answer));
+      // The answer made once, its JSON read and checked within the attempt (see `withJson`).
+      this.resolve(
+        isJsonAnswer(status, body)
+          ? { status, route, body, cacheHit, json: checkedJson(status, route, body, fail, answer), checkedBy: answer }
+          : { status, route, body, cacheHit, json: undefined, checkedBy: undefined },
+      );
     } catch (error) {
       this.reject(error as UpstreamError);
     }

@@ -45,13 +45,23 @@ export interface CallObserver {
 }
 
 /** Several observers as one. */
+/** The headers of a handle that adds none: the same object every time, so that nothing is merged or copied for it. */
+export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 export function observers(...all: CallObserver[]): CallObserver {
   return {
     callStarted: (call) => {
+      // A call's handles, their headers merged only when one adds some (none do without a trace).
       const handles = all.map((observer) => observer.callStarted(call));
+      let headers = NO_HEADERS;
+      for (const handle of handles)
+        if (handle.headers !== NO_HEADERS)
+          headers = headers === NO_HEADERS ? { ...handle.headers } : Object.assign(headers, handle.headers);
       return {
-        headers: Object.assign({}, ...handles.map((handle) => handle.headers)) as Record<string, string>,
-        end: (end) => handles.forEach((handle) => handle.end(end)),
+        headers,
+        end: (end) => {
+          for (const handle of handles) handle.end(end);
+        },
       };
     },
     batchDispatched: (loader, size, trace) => {
@@ -61,6 +71,10 @@ export function observers(...all: CallObserver[]): CallObserver {
   };
 }
 
-const NOTHING = (): void => undefined;
+/** What an end that tells nothing does. */
+export const NOTHING = (): void => undefined;
 
-export const NO_OBSERVER: CallObserver = { callStarted: () => ({ headers: {}, end: NOTHING }), batchDispatched: () => NOTHING };
+/** The handle of an attempt nothing is told about. */
+export const UNOBSERVED: CallHandle = Object.freeze({ headers: NO_HEADERS, end: NOTHING });
+
+export const NO_OBSERVER: CallObserver = { callStarted: () => UNOBSERVED, batchDispatched: () => NOTHING };

@@ -27,7 +27,7 @@ import { z } from 'zod';
 import type { ServiceName } from '../errors/service-name.js';
 import { UpstreamError, type UpstreamFailure } from '../errors/upstream-error.js';
 import { attempt, type AttemptTarget, type Fail, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
-import type { CallObserver } from './call-observer.js';
+import { NO_HEADERS, type CallObserver } from './call-observer.js';
 import { CallPolicy, CallRejected, limitOutcome, type Retry } from './call-policy.js';
 import type { RequestScope } from './request-scope.js';
 import { staleIfError, type CacheStore } from './stale-if-error.js';
@@ -116,7 +116,9 @@ export class CallPipeline {
     let cacheHit = false;
     try {
       if (!policy.admits()) throw new CallRejected('circuit-open');
-      const headers = { ...observed.headers, ...caller.headers(request) };
+      // The caller's headers are a new object every call; the observers' are copied in only when they add some.
+      const own = caller.headers(request);
+      const headers = observed.headers === NO_HEADERS ? own : { ...observed.headers, ...own };
       // 3. breaker → 4. limit → 5. attempt
       const response = await policy.breaker.execute(() =>
         concurrency.run(() => attempt(target, request, headers, scope, this.failure), scope, limitOutcome),

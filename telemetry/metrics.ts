@@ -7,7 +7,7 @@
  */
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { CellCounter, CellHistogram } from './metric-cells.js';
-import type { CallHandle, CallObserver, UpstreamCallStart } from '../datasources/call-observer.js';
+import { NO_HEADERS, type CallHandle, type CallObserver, type UpstreamCallStart } from '../datasources/call-observer.js';
 import type { Upstream } from '../datasources/upstream.js';
 import type { OperationInfo, OperationSummary } from './operation-record.js';
 
@@ -31,8 +31,6 @@ class BoundedLabel {
     return raw;
   }
 }
-
-const NO_HEADERS: Readonly<Record<string, string>> = {};
 
 const CIRCUIT_STATES = { closed: 0, 'half-open': 1, open: 2, isolated: 3 } as const;
 

@@ -13,7 +13,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { CallHandle, CallObserver, UpstreamCallStart } from '../datasources/call-observer.js';
+import { NOTHING, UNOBSERVED, type CallHandle, type CallObserver, type UpstreamCallStart } from '../datasources/call-observer.js';
 import type { OperationInfo, OperationSummary } from './operation-record.js';
 
 const propagator = new W3CTraceContextPropagator();
@@ -49,10 +49,10 @@ export class GraphTracing implements CallObserver {
 
   callStarted(call: UpstreamCallStart): CallHandle {
     const parent = call.trace as Context | undefined;
-    if (parent === undefined) return { headers: {}, end: () => undefined };
+    if (parent === undefined) return UNOBSERVED;
     // No spans made here: the caller's trace context passes through unchanged, as
     // OpenTelemetry's API does without an SDK, so the services' spans still join the caller's trace.
-    if (this.tracer === undefined) return { headers: injected(parent), end: () => undefined };
+    if (this.tracer === undefined) return { headers: injected(parent), end: NOTHING };
     const span = this.tracer.startSpan(
       `${call.method} ${call.service} ${call.route}`,
       {
