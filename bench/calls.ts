@@ -97,9 +97,11 @@ for (let i = 0; i < rounds; i++)
   }
 const direct = median(variants.at(-1)!.cpu);
 console.log(`CPU µs a call, median of ${rounds} rounds of ${perRound} calls, ${concurrency} at a time:`);
-for (const { name, cpu } of variants)
+for (const { name, cpu } of variants) {
+  const rounds = cpu.map((v) => v.toFixed(1)).join(' ');
   console.log(
-    `  ${name.padEnd(30)} ${median(cpu).toFixed(1).padStart(6)} µs (${(median(cpu) / direct).toFixed(2)} x undici's; rounds ${cpu.map((v) => v.toFixed(1)).join(' ')})`,
+    `  ${name.padEnd(30)} ${median(cpu).toFixed(1).padStart(6)} µs (${(median(cpu) / direct).toFixed(2)} x undici's; rounds ${rounds})`,
   );
+}
 await Promise.all([upstream.close(), uncached.close(), pool.close()]);
 await demo.stop();
