@@ -3,8 +3,9 @@
  * length (within `MAX_BODY_BYTES`). It runs Yoga's own phases for it, with every plugin's hooks in
  * Yoga's order, as Yoga's `handle` does: the request-parse hooks (which choose Yoga's JSON parser,
  * may wrap it, or answer at once), a batch operation by operation, the parameter hooks
- * (authentication, rate limit, persisted operations, error modes, Yoga's checks), envelop (parse
- * and validate with their caches, the context, every execution plugin), the result hooks (content
+ * (authentication, rate limit, persisted operations, error modes, Yoga's checks), envelop's phases
+ * (parse and validate with their caches, the context, every execution plugin; run by
+ * operation-path.ts without envelop's per-request machinery), the result hooks (content
  * negotiation, error hygiene, telemetry) and the response hooks (CORS, Vary, coded refusals).
  *
  * What it leaves out: the adapter's Node-to-Fetch request (a body stream read back through an
@@ -12,10 +13,12 @@
  * routes and methods; none acts on such a request) and the promise-helpers chains between the
  * phases. Any other request goes to Yoga untouched, decided from its headers before its body is read.
  *
- * Measured (bench/README.md): 0.87 x the CPU per request of the profile query. Skipping the
+ * Measured (bench/README.md): 0.87 x the CPU per request of the profile query; the operation's
+ * phases of its own, 0.94-0.98 x S1 and 0.87-0.92 x S3 more. Skipping the
  * request-parse and result phases instead would have saved more and broken the production
  * introspection refusal, which Yoga decides in `onRequestParse`. `test/fast-path.test.ts` holds
- * both paths to the same answers: status, headers and body, byte for byte.
+ * both paths to the same answers: status, headers and body, byte for byte, and the same log lines
+ * and operation metrics.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isPromise, type YogaServerInstance } from 'graphql-yoga';
