@@ -44,10 +44,10 @@ export interface CallObserver {
   batchDispatched(loader: string, size: number, trace: unknown): () => void;
 }
 
-/** Several observers as one. */
 /** The headers of a handle that adds none: the same object every time, so that nothing is merged or copied for it. */
 export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
+/** Several observers as one. */
 export function observers(...all: CallObserver[]): CallObserver {
   return {
     callStarted: (call) => {
