@@ -21,30 +21,14 @@
  * and operation metrics.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isPromise, type YogaServerInstance } from 'graphql-yoga';
+import { isPromise } from 'graphql-yoga';
 import { sendNodeResponse } from '@whatwg-node/server';
 import { declaredWithin } from '../security/body-limit.js';
 import { operationPath } from './operation-path.js';
+import { hooksOf, yogaInternals, type Params, type Result, type Yoga } from './yoga-internals.js';
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse; waitUntil: (promise: Promise<unknown> | void) => void };
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- Yoga's own default: no user context beyond the server's
-type Yoga = YogaServerInstance<{ req: IncomingMessage; res: ServerResponse }, {}>;
-type Result = Awaited<ReturnType<Yoga['getResultForParams']>>;
-type Params = Parameters<Yoga['getResultForParams']>[0]['params'];
 type Parser = (request: Request) => Params | Params[] | Response | Promise<Params | Params[] | Response>;
-
-/** A hook of Yoga's result phase or of the adapter's response phase, as Yoga calls it. */
-type Hook = (payload: Record<string, unknown>) => unknown;
-
-/**
- * What Yoga keeps to itself and this path runs: its plugins (the hooks are theirs) and its
- * error masking. Read once, at start, which refuses to go on if they are not there.
- */
-interface YogaInternals {
-  readonly plugins: readonly ({ onRequestParse?: Hook; onResultProcess?: Hook; onResponse?: Hook } | undefined)[];
-  /** Set when a plugin instruments Yoga's phases (none of the graph's does): this path would not. */
-  readonly instrumentation?: unknown;
-}
 
 /** Yoga's test of a parser's answer. */
 function isResponse(value: unknown): value is Response {
@@ -67,17 +51,18 @@ export interface FastPathSettings {
  * A listener for the requests it takes: true when it took this one, false to leave it to Yoga
  * (it has read nothing then).
  */
-export function fastPath(yoga: Yoga, settings: FastPathSettings): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const internals = yoga as unknown as YogaInternals;
-  if (!Array.isArray(internals.plugins)) throw new Error('fast path: yoga keeps its plugins elsewhere (see YogaInternals)');
-  // A plugin that instruments Yoga's phases would not see the ones this path runs itself: refuse at start, not silently.
-  if (internals.instrumentation !== undefined) throw new Error('fast path: a plugin instruments yoga; set FAST_PATH=off');
-  const parseHooks = hooksOf(internals, 'onRequestParse');
-  const resultHooks = hooksOf(internals, 'onResultProcess');
-  const responseHooks = hooksOf(internals, 'onResponse');
+export function fastPath<Context extends object>(
+  yoga: Yoga<Context>,
+  settings: FastPathSettings,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  // Yoga's plugins and the rest of what this path runs as Yoga does, read once (refused at start if absent).
+  const internals = yogaInternals(yoga);
+  const parseHooks = hooksOf(internals.plugins, 'onRequestParse');
+  const resultHooks = hooksOf(internals.plugins, 'onResultProcess');
+  const responseHooks = hooksOf(internals.plugins, 'onResponse');
   if (resultHooks.length === 0) throw new Error('fast path: yoga has no result processors');
-  const { run, errorsOf } = operationPath(yoga);
   const { fetchAPI } = yoga;
+  const { run, errorsOf } = operationPath(internals, fetchAPI);
   const waitUntil = (promise: Promise<unknown> | void) => {
     if (isPromise(promise)) promise.catch((error: unknown) => settings.logError(error));
   };
@@ -215,13 +200,6 @@ export function fastPath(yoga: Yoga, settings: FastPathSettings): (req: Incoming
     });
     return true;
   };
-}
-
-function hooksOf(internals: YogaInternals, name: 'onRequestParse' | 'onResultProcess' | 'onResponse'): Hook[] {
-  return internals.plugins.flatMap((plugin) => {
-    const hook = plugin?.[name];
-    return hook === undefined ? [] : [hook.bind(plugin)];
-  });
 }
 
 /** Node's headers as a Fetch init, as Yoga's adapter passes them. */

@@ -18,28 +18,29 @@
  * masking of what a phase throws (Yoga's `handleError`), the incremental results' `onNext` and
  * `onEnd` and their errors, a subscription handed to envelop's own `subscribe`.
  *
- * What it refuses at start, so that nothing is silently skipped: a plugin with `onEnveloped` (it
- * may change the schema a request at a time), or one that instruments the phases. Context errors
+ * What it refuses at start (server/yoga-internals.ts), so that nothing is silently skipped: a plugin
+ * with `onEnveloped` (it may change the schema a request at a time), or one that instruments the
+ * phases. Context errors
  * go through Yoga's masking, the one context error handler Yoga registers (`useMaskedErrors`):
  * envelop keeps the list to itself.
  */
 import { getOperationAST, GraphQLError, OperationTypeNode, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { documentStringMap } from '@envelop/core';
+import { createGraphQLError, finalAsyncIterator, isAsyncIterable, isPromise, mapAsyncIterator } from 'graphql-yoga';
 import {
-  createGraphQLError,
-  finalAsyncIterator,
-  isAsyncIterable,
-  isPromise,
-  mapAsyncIterator,
-  type YogaServerInstance,
-} from 'graphql-yoga';
-
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- Yoga's own default: no user context beyond the server's
-type Yoga<ServerContext extends object> = YogaServerInstance<ServerContext, {}>;
-type Result = Awaited<ReturnType<Yoga<object>['getResultForParams']>>;
-export type Params = Parameters<Yoga<object>['getResultForParams']>[0]['params'];
-type Context = Record<string, unknown>;
-type MaybePromise<T> = T | Promise<T>;
+  hooksOf,
+  type Context,
+  type DoneHook,
+  type Execute,
+  type ExecuteHooks,
+  type Hook,
+  type MaybePromise,
+  type Params,
+  type ParamsHandler,
+  type Result,
+  type Yoga,
+  type YogaInternals,
+} from './yoga-internals.js';
 
 type Parse = (source: unknown, options?: unknown) => DocumentNode;
 type Validate = (
@@ -49,47 +50,6 @@ type Validate = (
   typeInfo?: unknown,
   options?: unknown,
 ) => readonly GraphQLError[];
-type Execute = (args: ExecutionArgs) => MaybePromise<unknown>;
-type ParamsHandler = (payload: { request: Request; params: Params; context: Context }) => MaybePromise<Result>;
-
-/**
- * A hook as envelop and Yoga call it: one payload, maybe something back. (What a hook returns is
- * kept as its done hook: every setter handed to one returns nothing, as envelop's do.)
- */
-type Hook<Payload = Record<string, unknown>, Returned = unknown> = (payload: Payload) => Returned;
-type DoneHook = Hook<Record<string, unknown>>;
-interface ExecuteHooks {
-  onExecuteDone?: Hook<Record<string, unknown>, MaybePromise<ExecuteDone | void>>;
-}
-interface ExecuteDone {
-  onNext?: Hook;
-  onEnd?: () => void;
-}
-
-/** The plugin hooks this path calls, as envelop and Yoga type them loosely. */
-interface PluginHooks {
-  onEnveloped?: unknown;
-  instrumentation?: unknown;
-  onParse?: Hook<Record<string, unknown>, DoneHook | void>;
-  onValidate?: Hook<Record<string, unknown>, DoneHook | void>;
-  onContextBuilding?: Hook<Record<string, unknown>, MaybePromise<DoneHook | void>>;
-  onExecute?: Hook<Record<string, unknown>, MaybePromise<ExecuteHooks | void>>;
-}
-
-/** What Yoga keeps to itself and this path runs. Read once, at start. */
-interface YogaInternals {
-  readonly plugins: readonly (PluginHooks | undefined)[];
-  readonly onParamsHooks: readonly Hook[];
-  readonly onExecutionResultHooks: readonly Hook[];
-  readonly handleParams: ParamsHandler;
-  readonly getEnveloped: (context: Context) => { schema: GraphQLSchema; subscribe: Execute };
-  readonly maskedErrorsOpts: {
-    readonly errorMessage: string;
-    readonly isDev?: boolean;
-    readonly maskError: (error: unknown, message: string, isDev?: boolean) => Error;
-  } | null;
-  readonly logger: { debug: (message: string) => void; error: (error: unknown) => void };
-}
 
 function engineMissing(name: string): never {
   throw Error(`No \`${name}\` function found! Register it using "useEngine" plugin.`);
@@ -102,26 +62,15 @@ export interface OperationPath {
   readonly errorsOf: (error: unknown) => GraphQLError[];
 }
 
-export function operationPath<ServerContext extends object>(yoga: Yoga<ServerContext>): OperationPath {
-  const internals = yoga as unknown as YogaInternals;
-  // Read once: Yoga's server adapter hands out a new bound function at every read of one.
-  const { plugins, onParamsHooks, onExecutionResultHooks, logger, handleParams: yogaHandleParams } = internals;
-  const masking = internals.maskedErrorsOpts;
-  // (Through `unknown`: `Array.isArray` would narrow a readonly list to `any[]`.)
-  if (![plugins, onParamsHooks, onExecutionResultHooks].every((list: unknown) => Array.isArray(list)))
-    throw new Error('operation path: yoga keeps its hooks elsewhere (see YogaInternals)');
-  if (masking === null) throw new Error('operation path: yoga masks no errors');
-  const present = plugins.filter((plugin): plugin is PluginHooks => plugin != null);
-  if (present.some((plugin) => plugin.onEnveloped !== undefined || plugin.instrumentation !== undefined))
-    throw new Error('operation path: a plugin sets the schema per request or instruments the phases; set FAST_PATH=off');
-  const parseHooks = present.flatMap(({ onParse }) => (onParse === undefined ? [] : [onParse]));
-  const validateHooks = present.flatMap(({ onValidate }) => (onValidate === undefined ? [] : [onValidate]));
-  const contextHooks = present.flatMap(({ onContextBuilding }) => (onContextBuilding === undefined ? [] : [onContextBuilding]));
-  const executeHooks = present.flatMap(({ onExecute }) => (onExecute === undefined ? [] : [onExecute]));
+export function operationPath(internals: YogaInternals, fetchAPI: Yoga['fetchAPI']): OperationPath {
+  const { plugins, onParamsHooks, onExecutionResultHooks, logger, handleParams: yogaHandleParams, maskedErrorsOpts: masking } = internals;
+  const parseHooks = hooksOf(plugins, 'onParse');
+  const validateHooks = hooksOf(plugins, 'onValidate');
+  const contextHooks = hooksOf(plugins, 'onContextBuilding');
+  const executeHooks = hooksOf(plugins, 'onExecute');
   // The schema as the plugins left it at start (`useSchema`, then every `onSchemaChange`): with
-  // no `onEnveloped`, nothing changes it afterwards.
+  // no `onEnveloped` (refused at start), nothing changes it afterwards.
   const { schema } = internals.getEnveloped({});
-  const { fetchAPI } = yoga;
 
   /** Yoga's `handleError`, with masking on (it always is here). */
   const errorsOf = (error: unknown): GraphQLError[] => {
@@ -401,7 +350,7 @@ export function operationPath<ServerContext extends object>(yoga: Yoga<ServerCon
 }
 
 /** Yoga's test for a cancelled request. */
-export function isAbortError(error: unknown): boolean {
+function isAbortError(error: unknown): boolean {
   return (
     typeof error === 'object' &&
     error?.constructor?.name === 'DOMException' &&

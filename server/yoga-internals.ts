@@ -1,0 +1,92 @@
+/**
+ * What the fast path (fast-path.ts, operation-path.ts) reads of a Yoga instance beyond its public
+ * API, in one place: the plugins, whose hooks it calls itself; Yoga's own lists of parameter and
+ * execution-result hooks, its `handleParams`, its envelop (for the schema and a subscription), its
+ * error masking and its logger. Read once, at start: a Yoga that keeps them elsewhere, or a plugin
+ * the fast path could not serve as Yoga does (one that instruments the phases, or sets the schema
+ * per request with `onEnveloped`), stops the server there with a message, never silently.
+ */
+import type { ExecutionArgs, GraphQLSchema } from 'graphql';
+import type { YogaServerInstance } from 'graphql-yoga';
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- Yoga's own default: no user context beyond the server's
+export type Yoga<ServerContext extends object = object> = YogaServerInstance<ServerContext, {}>;
+export type Result = Awaited<ReturnType<Yoga['getResultForParams']>>;
+export type Params = Parameters<Yoga['getResultForParams']>[0]['params'];
+export type Context = Record<string, unknown>;
+export type MaybePromise<T> = T | Promise<T>;
+export type Execute = (args: ExecutionArgs) => MaybePromise<unknown>;
+export type ParamsHandler = (payload: { request: Request; params: Params; context: Context }) => MaybePromise<Result>;
+
+/**
+ * A hook as envelop and Yoga call it: one payload, maybe something back. (What a hook returns is
+ * kept as its done hook: every setter handed to one returns nothing, as envelop's do.)
+ */
+export type Hook<Payload = Record<string, unknown>, Returned = unknown> = (payload: Payload) => Returned;
+export type DoneHook = Hook<Record<string, unknown>>;
+export interface ExecuteHooks {
+  onExecuteDone?: Hook<Record<string, unknown>, MaybePromise<ExecuteDone | void>>;
+}
+export interface ExecuteDone {
+  onNext?: Hook;
+  onEnd?: () => void;
+}
+
+/** A plugin's hooks that the fast path calls, as Yoga and envelop type them loosely. */
+export interface PluginHooks {
+  onRequestParse?: Hook;
+  onResultProcess?: Hook;
+  onResponse?: Hook;
+  onParse?: Hook<Record<string, unknown>, DoneHook | void>;
+  onValidate?: Hook<Record<string, unknown>, DoneHook | void>;
+  onContextBuilding?: Hook<Record<string, unknown>, MaybePromise<DoneHook | void>>;
+  onExecute?: Hook<Record<string, unknown>, MaybePromise<ExecuteHooks | void>>;
+  onEnveloped?: unknown;
+  instrumentation?: unknown;
+}
+
+export interface YogaInternals {
+  /** Every plugin, Yoga's own and envelop's among them, in Yoga's order. */
+  readonly plugins: readonly PluginHooks[];
+  readonly onParamsHooks: readonly Hook[];
+  readonly onExecutionResultHooks: readonly Hook[];
+  /** Yoga's own (read once: Yoga's server adapter hands out a new bound function at every read of one). */
+  readonly handleParams: ParamsHandler;
+  readonly getEnveloped: (context: Context) => { schema: GraphQLSchema; subscribe: Execute };
+  readonly maskedErrorsOpts: {
+    readonly errorMessage: string;
+    readonly isDev?: boolean;
+    readonly maskError: (error: unknown, message: string, isDev?: boolean) => Error;
+  };
+  readonly logger: { debug: (message: string) => void; error: (error: unknown) => void };
+}
+
+export function yogaInternals<ServerContext extends object>(yoga: Yoga<ServerContext>): YogaInternals {
+  const { plugins, onParamsHooks, onExecutionResultHooks, handleParams, getEnveloped, maskedErrorsOpts, logger } = yoga as unknown as Omit<
+    YogaInternals,
+    'plugins' | 'maskedErrorsOpts'
+  > & {
+    plugins: readonly (PluginHooks | undefined)[];
+    maskedErrorsOpts: YogaInternals['maskedErrorsOpts'] | null;
+  };
+  // (Through `unknown`: `Array.isArray` would narrow a readonly list to `any[]`.)
+  if (![plugins, onParamsHooks, onExecutionResultHooks].every((list: unknown) => Array.isArray(list)))
+    throw new Error('fast path: yoga keeps its hooks elsewhere (see server/yoga-internals.ts)');
+  if (maskedErrorsOpts === null) throw new Error('fast path: yoga masks no errors');
+  const present = plugins.filter((plugin): plugin is PluginHooks => plugin != null);
+  if (present.some((plugin) => plugin.onEnveloped !== undefined || plugin.instrumentation !== undefined))
+    throw new Error('fast path: a plugin sets the schema per request or instruments the phases; set FAST_PATH=off');
+  return { plugins: present, onParamsHooks, onExecutionResultHooks, handleParams, getEnveloped, maskedErrorsOpts, logger };
+}
+
+type HookName = Exclude<keyof PluginHooks, 'onEnveloped' | 'instrumentation'>;
+
+/** The plugins' hooks of one kind, in order, called as Yoga and envelop call them (unbound). */
+export function hooksOf<Name extends HookName>(plugins: readonly PluginHooks[], name: Name): NonNullable<PluginHooks[Name]>[] {
+  const hooks: NonNullable<PluginHooks[Name]>[] = [];
+  for (const plugin of plugins) {
+    const hook = plugin[name];
+    if (hook !== undefined) hooks.push(hook);
+  }
+  return hooks;
+}
