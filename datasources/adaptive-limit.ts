@@ -90,15 +90,20 @@ export class AdaptiveLimit {
   /**
    * Runs `call` once a slot is free, and learns from how it ended (`judge`). Fails with
    * `LimitRejected` when the line is full, or when `deadline` passes or `signal` aborts while
-   * the call waits.
+   * the call waits. (The call pipeline takes the same steps itself: `tryTake`, else `wait`; then
+   * `release`.)
    */
   run<T>(call: () => Promise<T>, limits: CallLimits, judge: (ended: Ended<T>) => CallOutcome): Promise<T> {
     // A free slot is taken at once, not after a turn of the event loop's promise queue.
-    if (this.inFlightCount < this.limit && this.line.length === 0) {
-      this.inFlightCount += 1;
-      return this.admitted(call, judge);
-    }
+    if (this.tryTake()) return this.admitted(call, judge);
     return this.wait(limits).then(() => this.admitted(call, judge));
+  }
+
+  /** Takes a slot if one is free and no call waits for one: the call may go now (and must `release` it). */
+  tryTake(): boolean {
+    if (this.inFlightCount >= this.limit || this.line.length > 0) return false;
+    this.inFlightCount += 1;
+    return true;
   }
 
   private async admitted<T>(call: () => Promise<T>, judge: (ended: Ended<T>) => CallOutcome): Promise<T> {
@@ -116,8 +121,11 @@ export class AdaptiveLimit {
     }
   }
 
-  /** A place in line, until a slot is handed over (`release`), or the line is full, or the deadline or client ends the wait. */
-  private wait(limits: CallLimits): Promise<void> {
+  /**
+   * A place in line, until a slot is handed over (it is the call's then, to `release`), or the
+   * line is full, or the deadline or client ends the wait.
+   */
+  wait(limits: CallLimits): Promise<void> {
     if (this.line.length >= this.options.maxQueue) return Promise.reject(new LimitRejected('queue-full'));
     if (limits.signal.aborted) return Promise.reject(new LimitRejected('aborted'));
     return new Promise<void>((resolve, reject) => {
@@ -175,7 +183,8 @@ export class AdaptiveLimit {
     if (kept > 0) this.armFor(next);
   };
 
-  private release(outcome: CallOutcome, latencyMs: number): void {
+  /** A call that held a slot ended, `latencyMs` after it was let through: the limit learns from it, the slot goes to the next in line. */
+  release(outcome: CallOutcome, latencyMs: number): void {
     const { floor, ceiling, backoffRatio = 0.9, slowMs } = this.options;
     const inUse = this.inFlightCount * 2 >= this.limitValue;
     this.inFlightCount -= 1;

@@ -98,14 +98,21 @@ class ResponseTooLargeError extends Error {
   override readonly name = 'ResponseTooLargeError';
 }
 
+/** Where an attempt's end is told: once, as undici's dispatcher drives the exchange (or at once, when it cannot start). */
+export interface AttemptEnd {
+  answered(response: UpstreamResponse): void;
+  failed(error: UpstreamError): void;
+}
+
 /**
- * One attempt: its answer, or its failure as an `UpstreamError`. The exchange is one object, the
- * handler undici's dispatcher drives (`dispatch` with `onRequestStart`/`onResponseStart`/
- * `onResponseData`/`onResponseEnd`), not undici's `request()`: that wraps every answer in a
- * Readable stream read back through an async iterator, and cancels through an AbortSignal it
- * listens to, which was a tenth of the work of a call with nothing to show for it here. The
- * body's chunks are collected as they come and capped there; the time limit and a client gone
- * cancel through the dispatch controller.
+ * One attempt: its answer, or its failure as an `UpstreamError`, told to `end`. The exchange is
+ * one object, the handler undici's dispatcher drives (`dispatch` with `onRequestStart`/
+ * `onResponseStart`/`onResponseData`/`onResponseEnd`), not undici's `request()`: that wraps every
+ * answer in a Readable stream read back through an async iterator, and cancels through an
+ * AbortSignal it listens to, which was a tenth of the work of a call with nothing to show for it
+ * here. The body's chunks are collected as they come and capped there; the time limit and a client
+ * gone cancel through the dispatch controller. Its end is a call, not a promise: the call pipeline
+ * goes on from there without a turn of the promise queue.
  */
 export function attempt(
   target: AttemptTarget,
@@ -113,11 +120,12 @@ export function attempt(
   headers: Readonly<Record<string, string>>,
   limits: CallLimits,
   fail: Fail,
-): Promise<UpstreamResponse> {
-  if (limits.signal.aborted) return Promise.reject(fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted' }, request.route));
+  end: AttemptEnd,
+): void {
+  if (limits.signal.aborted) return end.failed(fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted' }, request.route));
   const left = limits.deadline - Date.now();
-  if (left <= 0) return Promise.reject(fail('UPSTREAM_TIMEOUT', { failure: 'deadline' }, request.route));
-  const exchange = new Exchange(target, request, limits, fail, left);
+  if (left <= 0) return end.failed(fail('UPSTREAM_TIMEOUT', { failure: 'deadline' }, request.route));
+  const exchange = new Exchange(target, request, limits, fail, left, end);
   try {
     target.dispatcher.dispatch(
       {
@@ -132,19 +140,17 @@ export function attempt(
   } catch (error) {
     exchange.onResponseError(undefined, error as Error);
   }
-  return exchange.answer;
 }
 
 /** One HTTP exchange, as undici's dispatcher drives it, and what it ends as. */
 class Exchange implements Dispatcher.DispatchHandler {
-  readonly answer: Promise<UpstreamResponse>;
   /** The exchange's time limit (ms), and when it runs out (`performance.now()`). */
   private readonly limitMs: number;
   private readonly due: number;
   /** How late the time limit fired, when it did. */
   private lateMs: number | undefined;
-  private resolve!: (response: UpstreamResponse) => void;
-  private reject!: (error: UpstreamError) => void;
+  /** Told once: `undefined` after. */
+  private end: AttemptEnd | undefined;
   private controller: Dispatcher.DispatchController | undefined;
   private cancelled: Error | undefined;
   private status: number | undefined;
@@ -161,11 +167,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     private readonly fail: Fail,
     /** What is left of the operation's budget (ms). */
     private readonly left: number,
+    end: AttemptEnd,
   ) {
-    this.answer = new Promise<UpstreamResponse>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+    this.end = end;
     this.limitMs = Math.min(target.timeoutMs, left);
     this.due = performance.now() + this.limitMs;
     this.timer = setTimeout(Exchange.timeUp, this.limitMs, this);
@@ -224,21 +228,24 @@ class Exchange implements Dispatcher.DispatchHandler {
         retryAfterMs: retryAfter(this.headers),
         cause: errorDetail(body),
       } as const;
-      this.reject(fail(status === 429 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_UNAVAILABLE', refusal, request.route));
+      this.failed(fail(status === 429 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_UNAVAILABLE', refusal, request.route));
       return;
     }
     const { route, answer } = request;
     const cacheHit = this.target.cacheable && this.headers.age !== undefined;
+    let response: UpstreamResponse;
     try {
       // The answer made once, its JSON read and checked within the attempt (see `withJson`).
-      this.resolve(
-        isJsonAnswer(status, body)
-          ? { status, route, body, cacheHit, json: checkedJson(status, route, body, fail, answer), checkedBy: answer }
-          : { status, route, body, cacheHit, json: undefined, checkedBy: undefined },
-      );
+      response = isJsonAnswer(status, body)
+        ? { status, route, body, cacheHit, json: checkedJson(status, route, body, fail, answer), checkedBy: answer }
+        : { status, route, body, cacheHit, json: undefined, checkedBy: undefined };
     } catch (error) {
-      this.reject(error as UpstreamError);
+      this.failed(error as UpstreamError);
+      return;
     }
+    const end = this.end;
+    this.end = undefined;
+    end?.answered(response);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
@@ -246,22 +253,28 @@ class Exchange implements Dispatcher.DispatchHandler {
     const { request, fail, status, lateMs, limitMs } = this;
     const route = request.route;
     if (error instanceof ResponseTooLargeError) {
-      this.reject(fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause: error }, route));
+      this.failed(fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause: error }, route));
     } else if (this.limits.signal.aborted) {
-      this.reject(fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted', cause: error }, route));
+      this.failed(fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted', cause: error }, route));
     } else if (lateMs !== undefined) {
       const ranOutOfBudget = this.left < this.target.timeoutMs;
       // The service's own time limit fired late: whatever the service did meanwhile could not be
       // read. The time was ours, and must not count against its circuit (the graph is overloaded).
       if (!ranOutOfBudget && lateMs > loopLagToleranceMs(limitMs)) {
-        this.reject(fail('UPSTREAM_UNAVAILABLE', { failure: 'overloaded', upstreamStatus: status, cause: error }, route));
+        this.failed(fail('UPSTREAM_UNAVAILABLE', { failure: 'overloaded', upstreamStatus: status, cause: error }, route));
       } else {
         const failure = ranOutOfBudget ? 'deadline' : 'timeout';
-        this.reject(fail('UPSTREAM_TIMEOUT', { failure, upstreamStatus: status, cause: error }, route));
+        this.failed(fail('UPSTREAM_TIMEOUT', { failure, upstreamStatus: status, cause: error }, route));
       }
     } else {
-      this.reject(fail('UPSTREAM_UNAVAILABLE', { failure: 'connection', upstreamStatus: status, cause: error }, route));
+      this.failed(fail('UPSTREAM_UNAVAILABLE', { failure: 'connection', upstreamStatus: status, cause: error }, route));
     }
+  }
+
+  private failed(error: UpstreamError): void {
+    const end = this.end;
+    this.end = undefined;
+    end?.failed(error);
   }
 
   /** The exchange is over: its time limit and its client's signal no longer concern it. */

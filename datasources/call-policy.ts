@@ -1,23 +1,15 @@
 /**
  * The call policy of one upstream service, built once for the process and shared by every
- * request: its circuit breaker (cockatiel, with a window of our own), its adaptive concurrency
+ * request: its circuit breaker (circuit-breaker.ts, with a sliding window), its adaptive concurrency
  * limit, its retry budget and its backoff, and the decisions made from them (retry or not, and
  * after how long; let an attempt through or not). The call pipeline (call-pipeline.ts) applies
  * them in its order, retry → breaker → limit → attempt; nothing here knows HTTP or runs a call.
  */
-import {
-  BrokenCircuitError,
-  CircuitState,
-  ExponentialBackoff,
-  circuitBreaker,
-  fullJitterGenerator,
-  handleWhen,
-  type CircuitBreakerPolicy,
-  type IBackoff,
-} from 'cockatiel';
+import { CircuitState, ExponentialBackoff, fullJitterGenerator, type IBackoff } from 'cockatiel';
 import { UpstreamError, isServiceFault, isTransient } from '../errors/upstream-error.js';
 import type { ServiceName } from '../errors/service-name.js';
-import { AdaptiveLimit, LimitRejected, type CallOutcome, type Ended } from './adaptive-limit.js';
+import { AdaptiveLimit, LimitRejected, type CallOutcome } from './adaptive-limit.js';
+import { CircuitBreaker, type Verdict } from './circuit-breaker.js';
 import type { CallLimits } from './request-scope.js';
 import { RetryBudget } from './retry-budget.js';
 import { SlidingWindowBreaker } from './sliding-window-breaker.js';
@@ -60,12 +52,11 @@ export type CallPolicySettings = Pick<
 >;
 
 export class CallPolicy {
-  readonly breaker: CircuitBreakerPolicy;
+  readonly breaker: CircuitBreaker;
   readonly concurrency: AdaptiveLimit;
   readonly retryBudget: RetryBudget;
   /** Jittered exponential delays; `next()` starts a fresh sequence for each call. */
   private readonly backoff: ExponentialBackoff<unknown>;
-  private openedAt = 0;
 
   constructor(
     service: ServiceName,
@@ -73,19 +64,15 @@ export class CallPolicy {
     logger: PolicyLogger,
   ) {
     const { circuit, retry } = settings;
-    this.breaker = circuitBreaker(
-      handleWhen((error) => error instanceof UpstreamError && isServiceFault(error)),
+    this.breaker = new CircuitBreaker(
+      new SlidingWindowBreaker({ threshold: circuit.failureRatio, windowMs: circuit.windowMs, minCalls: circuit.minCalls }),
+      circuit.halfOpenAfterMs,
       {
-        halfOpenAfter: circuit.halfOpenAfterMs,
-        breaker: new SlidingWindowBreaker({ threshold: circuit.failureRatio, windowMs: circuit.windowMs, minCalls: circuit.minCalls }),
+        opened: () => logger.warn(`circuit of ${service} opened: calls fail at once for ${circuit.halfOpenAfterMs} ms`),
+        halfOpen: () => logger.info(`circuit of ${service} half-open: trying one call`),
+        closed: () => logger.info(`circuit of ${service} closed`),
       },
     );
-    this.breaker.onBreak(() => {
-      this.openedAt = Date.now();
-      logger.warn(`circuit of ${service} opened: calls fail at once for ${circuit.halfOpenAfterMs} ms`);
-    });
-    this.breaker.onHalfOpen(() => logger.info(`circuit of ${service} half-open: trying one call`));
-    this.breaker.onReset(() => logger.info(`circuit of ${service} closed`));
     this.concurrency = new AdaptiveLimit({
       floor: Math.min(settings.minConcurrency, settings.maxConcurrency),
       ceiling: settings.maxConcurrency,
@@ -101,11 +88,6 @@ export class CallPolicy {
 
   get circuitState(): CircuitStateName {
     return STATE_NAMES[this.breaker.state];
-  }
-
-  /** While the circuit is open: how long until it lets a trial call through. */
-  circuitRetryAfterMs(): number {
-    return Math.max(0, this.openedAt + this.settings.circuit.halfOpenAfterMs - Date.now());
   }
 
   /**
@@ -129,18 +111,8 @@ export class CallPolicy {
     this.retryBudget.deposit();
   }
 
-  /**
-   * Whether an attempt may go to the breaker at all: while the one trial call of a half-open
-   * circuit is out, the others fail at once (cockatiel would make them wait for the trial, up to
-   * a whole time limit each).
-   */
-  admits(): boolean {
-    return this.breaker.state !== CircuitState.HalfOpen;
-  }
-
-  /** What the breaker or the limit refused with, as `CallRejected`; any other error as it is. */
+  /** What the limit refused with, as `CallRejected`; any other error as it is. */
   rejection(error: unknown): unknown {
-    if (error instanceof BrokenCircuitError) return new CallRejected('circuit-open', this.circuitRetryAfterMs());
     if (error instanceof LimitRejected) return new CallRejected(error.reason === 'queue-full' ? 'overloaded' : error.reason);
     return error;
   }
@@ -153,11 +125,19 @@ export interface Retry {
 }
 
 /**
- * How an attempt's end teaches the concurrency limit: a success (unless a cache hit, whose
- * latency says nothing of the service) or a failure of the service's (time-out, connection,
- * 5xx, 429); the graph's own failures teach nothing.
+ * What an attempt's failure says of the service, to its circuit: a fault of the service's
+ * (time-out, connection, 5xx, 429, garbage) counts; the graph's own failures do not.
  */
-export function limitOutcome(ended: Ended<{ readonly cacheHit: boolean }>): CallOutcome {
-  if ('result' in ended) return ended.result.cacheHit ? 'ignored' : 'ok';
-  return ended.error instanceof UpstreamError && isServiceFault(ended.error) ? 'dropped' : 'ignored';
+export function verdictOf(error: unknown): Verdict {
+  return error instanceof UpstreamError && isServiceFault(error) ? 'fault' : 'neither';
+}
+
+/**
+ * How an attempt's end teaches the concurrency limit: a success (unless a cache hit, whose
+ * latency says nothing of the service) or a failure of the service's; the graph's own failures
+ * teach nothing.
+ */
+export function limitOutcome(verdict: Verdict, cacheHit: boolean): CallOutcome {
+  if (verdict === 'ok') return cacheHit ? 'ignored' : 'ok';
+  return verdict === 'fault' ? 'dropped' : 'ignored';
 }
