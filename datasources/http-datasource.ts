@@ -41,13 +41,15 @@ export abstract class HttpDataSource implements Caller {
    * GETs a JSON document and validates it against `schema`.
    * With `notFound: 'null'`, a 404 is an answer (`null`), not a failure.
    */
-  protected async getJson<T>(path: string, schema: z.ZodType<T>, options: { route: string; notFound: 'null' }): Promise<T | null>;
-  protected async getJson<T>(path: string, schema: z.ZodType<T>, options: { route: string }): Promise<T>;
-  protected async getJson<T>(path: string, schema: z.ZodType<T>, options: { route: string; notFound?: 'null' }): Promise<T | null> {
-    const response = await this.call({ method: 'GET', path, route: options.route, answer: schema });
-    if (response.status === 404 && options.notFound === 'null') return null;
-    if (response.status < 200 || response.status > 299) throw this.statusError(response);
-    return this.parse(response, schema);
+  protected getJson<T>(path: string, schema: z.ZodType<T>, options: { route: string; notFound: 'null' }): Promise<T | null>;
+  protected getJson<T>(path: string, schema: z.ZodType<T>, options: { route: string }): Promise<T>;
+  protected getJson<T>(path: string, schema: z.ZodType<T>, options: { route: string; notFound?: 'null' }): Promise<T | null> {
+    // One promise on top of the call's (an async function awaiting it made two).
+    return this.call({ method: 'GET', path, route: options.route, answer: schema }).then((response) => {
+      if (response.status === 404 && options.notFound === 'null') return null;
+      if (response.status < 200 || response.status > 299) throw this.statusError(response);
+      return this.parse(response, schema);
+    });
   }
 
   /**
@@ -123,19 +125,22 @@ export abstract class HttpDataSource implements Caller {
     fetchBatch: (ids: readonly string[]) => Promise<Map<string, T | Error>>,
   ): DataLoader<string, T | null> {
     return new DataLoader<string, T | null>(
-      async (ids) => {
+      (ids) => {
         const done = this.upstream.observer.batchDispatched(`${this.service}.${name}`, ids.length, this.scope.trace?.parent);
-        try {
-          // An id that cannot be sent fails its own place only.
-          const valid = ids.filter(isValidId);
-          const found = valid.length === 0 ? new Map<string, T | Error>() : await fetchBatch(valid);
-          return ids.map((id) => (isValidId(id) ? (found.get(id) ?? null) : invalidId(id)));
-        } catch (error) {
-          const failure = asError(error);
-          return ids.map(() => failure);
-        } finally {
-          done();
-        }
+        // An id that cannot be sent fails its own place only.
+        const valid = ids.filter(isValidId);
+        const fetched = valid.length === 0 ? Promise.resolve(new Map<string, T | Error>()) : settled(() => fetchBatch(valid));
+        return fetched.then(
+          (found) => {
+            done();
+            return ids.map((id) => (isValidId(id) ? (found.get(id) ?? null) : invalidId(id)));
+          },
+          (error: unknown) => {
+            done();
+            const failure = asError(error);
+            return ids.map(() => failure);
+          },
+        );
       },
       { maxBatchSize: MAX_BATCH_SIZE },
     );
@@ -151,11 +156,12 @@ export abstract class HttpDataSource implements Caller {
     envelope: string,
     schema: z.ZodType<T>,
   ): DataLoader<string, T | null> {
-    return this.batchLoader(envelope, async (ids) => {
+    return this.batchLoader(envelope, (ids) => {
       if (ids.length > 1) return this.getBatch({ path: collection, param: 'ids', ids, envelope, idField: 'id' }, schema);
       const id = ids[0]!;
-      const item = await this.getJson(`${collection}/${encodeId(id)}`, schema, { route: `${collection}/{id}`, notFound: 'null' });
-      return new Map(item === null ? [] : [[id, item]]);
+      return this.getJson(`${collection}/${encodeId(id)}`, schema, { route: `${collection}/{id}`, notFound: 'null' }).then(
+        (item) => new Map(item === null ? [] : [[id, item]]),
+      );
     });
   }
 
@@ -163,7 +169,7 @@ export abstract class HttpDataSource implements Caller {
    * A loader for a service without a batch endpoint: one call per distinct key, all started
    * at once (the upstream's pool bounds how many are in flight). The batch answers when its
    * last call does, so that what the answers lead to (e.g. the stock of every order's items)
-   * is again collected into one batch.
+   * is again collected into one batch. A key's failure is its own value.
    */
   protected singleLoader<K, T>(
     name: string,
@@ -173,7 +179,23 @@ export abstract class HttpDataSource implements Caller {
     return new DataLoader<K, T, string | K>(
       (keys) => {
         const done = this.upstream.observer.batchDispatched(`${this.service}.${name}`, keys.length, this.scope.trace?.parent);
-        return Promise.all(keys.map((key) => fetchOne(key).catch(asError))).finally(done);
+        // One promise a key and one for the batch (Promise.all of caught calls, then a finally, made four a key).
+        return new Promise<(T | Error)[]>((resolve) => {
+          const values = new Array<T | Error>(keys.length);
+          let left = keys.length;
+          const settle = (i: number, value: T | Error) => {
+            values[i] = value;
+            if (--left > 0) return;
+            done();
+            resolve(values);
+          };
+          keys.forEach((key, i) => {
+            settled(() => fetchOne(key)).then(
+              (value) => settle(i, value),
+              (error: unknown) => settle(i, asError(error)),
+            );
+          });
+        });
       },
       cacheKeyFn === undefined ? {} : { cacheKeyFn },
     );
@@ -225,6 +247,15 @@ export abstract class HttpDataSource implements Caller {
     this.upstream.pipeline.logFailure(error, route, [], this.scope.requestId);
     return error;
   };
+}
+
+/** What `fetch` answers, a throw of its own as a rejection (as an async function would). */
+function settled<T>(fetch: () => Promise<T>): Promise<T> {
+  try {
+    return fetch();
+  } catch (error) {
+    return Promise.reject(asError(error));
+  }
 }
 
 function asError(error: unknown): Error {

@@ -36,18 +36,17 @@ export class OrdersDataSource extends HttpDataSource {
   // No batch form for a user's orders: one call per (user, page).
   private readonly pages = this.singleLoader(
     'pages',
-    async ({ userId, limit, cursor }: PageKey): Promise<OrderPage> => {
+    ({ userId, limit, cursor }: PageKey): Promise<OrderPage> => {
       const query = new URLSearchParams({ limit: String(limit) });
       if (cursor !== null) query.set('cursor', cursor);
-      // The user exists (personal said so); an orders service that does not know them holds no order of theirs.
-      const page = (await this.getJson(`${path`/users/${userId}/orders`}?${query}`, zGetOrdersOfUserResponse, {
+      return this.getJson(`${path`/users/${userId}/orders`}?${query}`, zGetOrdersOfUserResponse, {
         route: '/users/{userId}/orders',
         notFound: 'null',
-      })) ?? {
-        orders: [],
-        nextCursor: null,
-      };
-      return { nodes: page.orders, pageInfo: { hasNextPage: page.nextCursor !== null, endCursor: page.nextCursor } };
+      }).then((found) => {
+        // The user exists (personal said so); an orders service that does not know them holds no order of theirs.
+        const page = found ?? { orders: [], nextCursor: null };
+        return { nodes: page.orders, pageInfo: { hasNextPage: page.nextCursor !== null, endCursor: page.nextCursor } };
+      });
     },
     ({ userId, limit, cursor }) => JSON.stringify([userId, limit, cursor]),
   );
