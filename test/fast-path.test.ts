@@ -154,6 +154,9 @@ const HTTP_CASES: Exchange[] = [
   json({ query: '{ __typename }' }, { 'content-type': 'application/json; charset=utf-8', ...GRAPHQL_RESPONSE }),
   json({ query: '{ __typename }' }, { origin: APP_ORIGIN, ...GRAPHQL_RESPONSE }),
   json({ query: '{ __typename }' }, { origin: 'https://elsewhere.example', ...GRAPHQL_RESPONSE }),
+  // Empty headers: present to Node, absent to the Fetch API's `has`.
+  json({ query: '{ __typename }' }, { origin: '', ...GRAPHQL_RESPONSE }),
+  json({ query: '{ __typename }' }, { 'x-graphql-on-error': '', authorization: '', ...GRAPHQL_RESPONSE }),
   json({ query: '{ user(id: "u1") { id } }' }, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }),
 ];
 
