@@ -40,9 +40,6 @@ export interface AdaptiveLimitOptions {
 /** How a call ended, for the limit: `ok` (its latency counts), `dropped` by the service, or `ignored` (nothing learnt). */
 export type CallOutcome = 'ok' | 'dropped' | 'ignored';
 
-/** A call that ended: its result, or what it threw. */
-export type Ended<T> = { readonly result: T } | { readonly error: unknown };
-
 /** Why a call was not let through: the line is full, or its deadline or client ended its wait. */
 export class LimitRejected extends Error {
   override readonly name = 'LimitRejected';
@@ -88,37 +85,14 @@ export class AdaptiveLimit {
   }
 
   /**
-   * Runs `call` once a slot is free, and learns from how it ended (`judge`). Fails with
-   * `LimitRejected` when the line is full, or when `deadline` passes or `signal` aborts while
-   * the call waits. (The call pipeline takes the same steps itself: `tryTake`, else `wait`; then
-   * `release`.)
+   * Takes a slot if one is free and no call waits for one: the call may go now, and gives the slot
+   * back with `release` when it ended. Else the call waits in line (`wait`). A free slot is taken at
+   * once, not after a turn of the event loop's promise queue.
    */
-  run<T>(call: () => Promise<T>, limits: CallLimits, judge: (ended: Ended<T>) => CallOutcome): Promise<T> {
-    // A free slot is taken at once, not after a turn of the event loop's promise queue.
-    if (this.tryTake()) return this.admitted(call, judge);
-    return this.wait(limits).then(() => this.admitted(call, judge));
-  }
-
-  /** Takes a slot if one is free and no call waits for one: the call may go now (and must `release` it). */
   tryTake(): boolean {
     if (this.inFlightCount >= this.limit || this.line.length > 0) return false;
     this.inFlightCount += 1;
     return true;
-  }
-
-  private async admitted<T>(call: () => Promise<T>, judge: (ended: Ended<T>) => CallOutcome): Promise<T> {
-    const started = performance.now();
-    let ended: Ended<T> | undefined;
-    try {
-      const result = await call();
-      ended = { result };
-      return result;
-    } catch (error) {
-      ended = { error };
-      throw error;
-    } finally {
-      this.release(judge(ended!), performance.now() - started);
-    }
   }
 
   /**

@@ -8,9 +8,19 @@
  * every result in an object, three promises and their turns of the queue on every call whether
  * or not the circuit has anything to say. The call pipeline asks and tells instead: `enter()` before
  * an attempt, `leave()` when it ended, both synchronous, so that a call is one promise from its
- * start to its answer (call-pipeline.ts). The window is still cockatiel's `IBreaker` interface.
+ * start to its answer (call-pipeline.ts).
  */
-import { CircuitState, type IBreaker } from 'cockatiel';
+import { CircuitState } from 'cockatiel';
+
+/**
+ * What decides when the circuit opens: told of each counted call's end, with the circuit's state
+ * when the call went in (cockatiel's `IBreaker`, but its state for a `toJSON` this circuit has not).
+ */
+export interface Window {
+  success(state: CircuitState): void;
+  /** A failure: whether the circuit should open now. */
+  failure(state: CircuitState): boolean;
+}
 
 /** How an attempt let through went in: an ordinary call, or the half-open circuit's one trial. */
 export type Pass = 'closed' | 'trial';
@@ -33,7 +43,7 @@ export class CircuitBreaker {
   private openedAt = 0;
 
   constructor(
-    private readonly window: IBreaker,
+    private readonly window: Window,
     private readonly halfOpenAfterMs: number,
     private readonly events: CircuitEvents,
   ) {}

@@ -8,9 +8,10 @@
  * the clock: a quiet period never ages it (a few failures spread over minutes add up to an
  * open circuit) and a burst stretches it (the circuit opens late). This one keeps the calls
  * in buckets indexed by time, `windowMs / buckets` wide, and forgets a bucket as soon as its
- * time is past the window. It is cockatiel's `IBreaker`, so the policy around it is unchanged.
+ * time is past the window. It is the circuit's `Window` (circuit-breaker.ts).
  */
-import { CircuitState, type IBreaker } from 'cockatiel';
+import { CircuitState } from 'cockatiel';
+import type { Window } from './circuit-breaker.js';
 
 export interface SlidingWindowBreakerOptions {
   /** Opens when more than this share of the calls in the window failed (0 < threshold < 1). */
@@ -34,24 +35,15 @@ interface Bucket {
   failures: number;
 }
 
-export class SlidingWindowBreaker implements IBreaker {
+export class SlidingWindowBreaker implements Window {
   private readonly bucketMs: number;
-  private buckets: Bucket[];
+  private readonly buckets: Bucket[];
 
   constructor(private readonly options: SlidingWindowBreakerOptions) {
     if (!(options.threshold > 0 && options.threshold < 1)) throw new RangeError(`threshold must be in (0, 1), got ${options.threshold}`);
     const count = options.buckets ?? 20;
     this.bucketMs = options.windowMs / count;
     this.buckets = Array.from({ length: count }, () => ({ index: -1, successes: 0, failures: 0 }));
-  }
-
-  /** For cockatiel's `toJSON`: the buckets as they are. */
-  get state(): unknown {
-    return this.buckets.map((bucket) => ({ ...bucket }));
-  }
-
-  set state(value: unknown) {
-    this.buckets = (value as Bucket[]).map((bucket) => ({ ...bucket }));
   }
 
   success(state: CircuitState): void {

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AdaptiveLimit, LimitRejected, type AdaptiveLimitOptions, type CallOutcome } from '../datasources/adaptive-limit.js';
+import type { CallLimits } from '../datasources/request-scope.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 1_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
@@ -16,16 +17,24 @@ const limiter = (options: Partial<AdaptiveLimitOptions> = {}) =>
   new AdaptiveLimit({ floor: 1, ceiling: 100, maxQueue: 100, initialLimit: 10, slowMs: 1000, ...options });
 const within = (ms = 10_000, signal = new AbortController().signal) => ({ deadline: Date.now() + ms, signal });
 
+/**
+ * One call through the limit, as the call pipeline makes one: a slot at once (`tryTake`) or a place
+ * in line (`wait`), then the slot given back (`release`) with how the call ended.
+ */
+async function run<T>(limit: AdaptiveLimit, call: () => Promise<T>, limits: CallLimits, outcome: CallOutcome): Promise<T> {
+  if (!limit.tryTake()) await limit.wait(limits);
+  const started = performance.now();
+  try {
+    return await call();
+  } finally {
+    limit.release(outcome, performance.now() - started);
+  }
+}
+
 /** `count` calls at once, each taking `latencyMs` and ending as `outcome`; resolves when all have ended. */
 async function calls(limit: AdaptiveLimit, count: number, latencyMs: number, outcome: CallOutcome = 'ok'): Promise<void> {
   const all = Array.from({ length: count }, () =>
-    limit
-      .run(
-        () => new Promise<void>((resolve) => setTimeout(resolve, latencyMs)),
-        within(),
-        () => outcome,
-      )
-      .catch(() => undefined),
+    run(limit, () => new Promise<void>((resolve) => setTimeout(resolve, latencyMs)), within(), outcome).catch(() => undefined),
   );
   await vi.advanceTimersByTimeAsync(latencyMs);
   await Promise.all(all);
@@ -64,13 +73,14 @@ describe('the adaptive concurrency limit', () => {
     const limit = limiter({ initialLimit: 1, ceiling: 1 });
     const order: string[] = [];
     const call = (name: string, ms: number) =>
-      limit.run(
+      run(
+        limit,
         async () => {
           order.push(name);
           await new Promise((resolve) => setTimeout(resolve, ms));
         },
         within(),
-        () => 'ok',
+        'ok',
       );
     const all = [call('a', 10), call('b', 10), call('c', 10)];
     expect([limit.inFlight, limit.waiting]).toEqual([1, 2]);
@@ -82,33 +92,11 @@ describe('the adaptive concurrency limit', () => {
 
   it('a waiting call leaves the line at its deadline or when its client goes; a full line refuses at once', async () => {
     const limit = limiter({ initialLimit: 1, ceiling: 1, maxQueue: 2 });
-    const hold = limit.run(
-      () => new Promise((resolve) => setTimeout(resolve, 5000)),
-      within(),
-      () => 'ok',
-    );
+    const hold = run(limit, () => new Promise((resolve) => setTimeout(resolve, 5000)), within(), 'ok');
     const client = new AbortController();
-    const timedOut = limit
-      .run(
-        () => Promise.resolve('never'),
-        within(100),
-        () => 'ok',
-      )
-      .catch((error: unknown) => error);
-    const gone = limit
-      .run(
-        () => Promise.resolve('never'),
-        within(10_000, client.signal),
-        () => 'ok',
-      )
-      .catch((error: unknown) => error);
-    await expect(
-      limit.run(
-        () => Promise.resolve('never'),
-        within(),
-        () => 'ok',
-      ),
-    ).rejects.toEqual(new LimitRejected('queue-full'));
+    const timedOut = run(limit, () => Promise.resolve('never'), within(100), 'ok').catch((error: unknown) => error);
+    const gone = run(limit, () => Promise.resolve('never'), within(10_000, client.signal), 'ok').catch((error: unknown) => error);
+    await expect(run(limit, () => Promise.resolve('never'), within(), 'ok')).rejects.toEqual(new LimitRejected('queue-full'));
 
     await vi.advanceTimersByTimeAsync(100);
     expect(await timedOut).toEqual(new LimitRejected('deadline'));
@@ -122,20 +110,12 @@ describe('the adaptive concurrency limit', () => {
 
   it('calls in line leave each at its own deadline, whatever order they came in', async () => {
     const limit = limiter({ initialLimit: 1, ceiling: 1 });
-    const hold = limit.run(
-      () => new Promise((resolve) => setTimeout(resolve, 1000)),
-      within(),
-      () => 'ok',
-    );
+    const hold = run(limit, () => new Promise((resolve) => setTimeout(resolve, 1000)), within(), 'ok');
     const left: string[] = [];
     const waiting = (name: string, ms: number) =>
-      limit
-        .run(
-          () => Promise.resolve(name),
-          within(ms),
-          () => 'ok',
-        )
-        .catch((error: unknown) => left.push(`${name} ${(error as LimitRejected).reason} at ${Date.now() - 1_000_000}`));
+      run(limit, () => Promise.resolve(name), within(ms), 'ok').catch((error: unknown) =>
+        left.push(`${name} ${(error as LimitRejected).reason} at ${Date.now() - 1_000_000}`),
+      );
     const all = [waiting('late', 300), waiting('early', 100), waiting('middle', 200)];
     await vi.advanceTimersByTimeAsync(99);
     expect(left).toEqual([]);
