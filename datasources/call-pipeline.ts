@@ -30,7 +30,8 @@ import type { ServiceName } from '../errors/service-name.js';
 import { UpstreamError, type UpstreamFailure } from '../errors/upstream-error.js';
 import { attempt, type AttemptEnd, type AttemptTarget, type Fail, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
 import { NO_HEADERS, UNOBSERVED, type CallHandle, type CallObserver } from './call-observer.js';
-import { CallPolicy, CallRejected, limitOutcome, verdictOf, type Retry } from './call-policy.js';
+import { LimitRejected } from './adaptive-limit.js';
+import { CallPolicy, limitOutcome, verdictOf, type Retry } from './call-policy.js';
 import type { Pass, Verdict } from './circuit-breaker.js';
 import type { RequestScope } from './request-scope.js';
 import { staleIfError, type CacheStore } from './stale-if-error.js';
@@ -65,9 +66,8 @@ export class CallPipeline {
   }
 
   /** The cached answer to a GET whose every attempt failed, where `stale-if-error` still allows it. */
-  async stale(request: UpstreamRequest, caller: Caller): Promise<UpstreamResponse | undefined> {
-    const { cacheStore, origin } = this.parts;
-    if (cacheStore === undefined) return undefined;
+  async stale(cacheStore: CacheStore, request: UpstreamRequest, caller: Caller): Promise<UpstreamResponse | undefined> {
+    const { origin } = this.parts;
     const entry = await staleIfError(cacheStore, { origin, path: request.path, headers: caller.headers({}) });
     return entry === undefined ? undefined : { ...entry, route: request.route, cacheHit: true };
   }
@@ -152,13 +152,22 @@ class Call implements AttemptEnd {
     this.admittedAt = undefined;
     // 3. breaker
     this.pass = policy.breaker.enter();
-    if (this.pass === undefined) return this.ended(new CallRejected('circuit-open', policy.breaker.retryAfterMs()));
+    if (this.pass === undefined) return this.ended(this.refusal('circuit-open', policy.breaker.retryAfterMs()));
     // 4. limit: a free slot now, else a place in line.
     if (policy.concurrency.tryTake()) return this.send();
     policy.concurrency.wait(scope).then(
       () => this.send(),
-      (refused: unknown) => this.ended(refused),
+      (refused: unknown) =>
+        this.ended(
+          refused instanceof LimitRejected ? this.refusal(refused.reason === 'queue-full' ? 'overloaded' : refused.reason) : refused,
+        ),
     );
+  }
+
+  /** The client-facing error of an attempt the circuit or the line did not let through. */
+  private refusal(failure: 'circuit-open' | 'overloaded' | 'deadline' | 'aborted', retryAfterMs?: number): UpstreamError {
+    const code = failure === 'deadline' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE';
+    return this.pipeline.failure(code, { failure, retryAfterMs }, this.request.route);
   }
 
   /** 5. attempt, through 6. the cache (a request with the user's credentials goes straight to the pool). */
@@ -193,21 +202,11 @@ class Call implements AttemptEnd {
     this.ended(error);
   }
 
-  /** The attempt failed with `thrown` (an exchange's failure, or a refusal of the circuit or the line): a retry, or the call's end. */
-  private ended(thrown: unknown): void {
-    const { request, caller, pipeline } = this;
+  /** The attempt failed with `error` (an exchange's failure, or a refusal of the circuit or the line): a retry, or the call's end. */
+  private ended(error: unknown): void {
+    const { caller, pipeline } = this;
     const { policy } = pipeline.parts;
-    let error: unknown;
     try {
-      const refused = policy.rejection(thrown);
-      error =
-        refused instanceof CallRejected
-          ? pipeline.failure(
-              refused.failure === 'deadline' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE',
-              { failure: refused.failure, retryAfterMs: refused.retryAfterMs },
-              request.route,
-            )
-          : refused;
       if (error instanceof UpstreamError) {
         this.failures.push(error.failure);
         this.attemptOver(verdictOf(error), error.upstreamStatus, error.failure, false);
@@ -270,13 +269,14 @@ class Call implements AttemptEnd {
     const log = () => {
       if (error instanceof UpstreamError) pipeline.logFailure(error, request.route, this.failures, scope.requestId);
     };
-    if (request.method !== 'GET' || caller.sendsAuthorization || pipeline.parts.cacheStore === undefined) {
+    const { cacheStore } = pipeline.parts;
+    if (request.method !== 'GET' || caller.sendsAuthorization || cacheStore === undefined) {
       log();
       this.over();
       this.reject(error);
       return;
     }
-    pipeline.stale(request, caller).then(
+    pipeline.stale(cacheStore, request, caller).then(
       (stale) => {
         log();
         this.over();

@@ -8,42 +8,25 @@
 import { CircuitState, ExponentialBackoff, fullJitterGenerator, type IBackoff } from 'cockatiel';
 import { UpstreamError, isServiceFault, isTransient } from '../errors/upstream-error.js';
 import type { ServiceName } from '../errors/service-name.js';
-import { AdaptiveLimit, LimitRejected, type CallOutcome } from './adaptive-limit.js';
-import { CircuitBreaker, type Verdict } from './circuit-breaker.js';
+import { AdaptiveLimit, type CallOutcome } from './adaptive-limit.js';
+import { CircuitBreaker, type Circuit, type Verdict } from './circuit-breaker.js';
 import type { CallLimits } from './request-scope.js';
 import { RetryBudget } from './retry-budget.js';
 import { SlidingWindowBreaker } from './sliding-window-breaker.js';
 import type { UpstreamSettings } from './upstream-settings.js';
 
-export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
+export type CircuitStateName = 'closed' | 'open' | 'half-open';
 
-const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
+const STATE_NAMES: Record<Circuit, CircuitStateName> = {
   [CircuitState.Closed]: 'closed',
   [CircuitState.Open]: 'open',
   [CircuitState.HalfOpen]: 'half-open',
-  [CircuitState.Isolated]: 'isolated',
 };
 
 /** Where the policy tells its state changes: the process's logger. */
 export interface PolicyLogger {
   info(message: string): void;
   warn(message: string): void;
-}
-
-/**
- * An attempt the policy did not let through: the circuit is open, the line to the service is
- * full, or the call's deadline (or client) ended its wait in that line.
- */
-export class CallRejected extends Error {
-  override readonly name = 'CallRejected';
-
-  constructor(
-    readonly failure: 'circuit-open' | 'overloaded' | 'deadline' | 'aborted',
-    /** While the circuit is open: how long until it lets a trial call through. */
-    readonly retryAfterMs?: number,
-  ) {
-    super(failure);
-  }
 }
 
 export type CallPolicySettings = Pick<
@@ -109,12 +92,6 @@ export class CallPolicy {
   /** A call starts: it earns the retry budget its share. */
   callStarted(): void {
     this.retryBudget.deposit();
-  }
-
-  /** What the limit refused with, as `CallRejected`; any other error as it is. */
-  rejection(error: unknown): unknown {
-    if (error instanceof LimitRejected) return new CallRejected(error.reason === 'queue-full' ? 'overloaded' : error.reason);
-    return error;
   }
 }
 

@@ -51,6 +51,9 @@ type Validate = (
   options?: unknown,
 ) => readonly GraphQLError[];
 
+/** The `extendContext` handed to the parse, validate and context hooks. */
+type Extend = (extension: object) => void;
+
 function engineMissing(name: string): never {
   throw Error(`No \`${name}\` function found! Register it using "useEngine" plugin.`);
 }
@@ -88,10 +91,9 @@ export function operationPath(internals: YogaInternals, fetchAPI: Yoga['fetchAPI
   };
 
   /** envelop's parse: the hooks may set the parser, or the document itself; their done hooks may replace it. */
-  const parse = (context: Context, source: unknown): DocumentNode => {
+  const parse = (context: Context, extendContext: Extend, source: unknown): DocumentNode => {
     let result: DocumentNode | Error | null = null;
     let parseFn: Parse = () => engineMissing('parse');
-    const extendContext = (extension: object): void => void Object.assign(context, extension);
     const setParseFn = (next: Parse): void => {
       parseFn = next;
     };
@@ -123,11 +125,10 @@ export function operationPath(internals: YogaInternals, fetchAPI: Yoga['fetchAPI
   };
 
   /** envelop's validate: the hooks add rules, may set the validator or the result; their done hooks may replace it. */
-  const validate = (context: Context, document: DocumentNode): readonly GraphQLError[] | undefined => {
+  const validate = (context: Context, extendContext: Extend, document: DocumentNode): readonly GraphQLError[] | undefined => {
     let rules: unknown[] | undefined;
     let validateFn: Validate = () => engineMissing('validate');
     let result: readonly GraphQLError[] | null | undefined = null;
-    const extendContext = (extension: object): void => void Object.assign(context, extension);
     const addValidationRule = (rule: unknown): void => {
       (rules ??= []).push(rule);
     };
@@ -154,10 +155,9 @@ export function operationPath(internals: YogaInternals, fetchAPI: Yoga['fetchAPI
    * envelop's context factory: its hooks in turn (one may stop the rest), then their done hooks.
    * At once when every hook answers at once (the graph's do), else a promise.
    */
-  const buildContext = (context: Context): MaybePromise<Context> => {
+  const buildContext = (context: Context, extendContext: Extend): MaybePromise<Context> => {
     const done: DoneHook[] = [];
     let stopped = false;
-    const extendContext = (extension: object): void => void Object.assign(context, extension);
     const breakContextBuilding = (): void => {
       stopped = true;
     };
@@ -255,11 +255,13 @@ export function operationPath(internals: YogaInternals, fetchAPI: Yoga['fetchAPI
 
   /** Yoga's `processRequest`: parse, validate, the context, then execute (or subscribe). */
   const processRequest = (params: Params, context: Context): MaybePromise<Result> => {
-    const document = parse(context, params.query);
+    // The context's `extendContext` of the parse, validate and context phases, made once.
+    const extendContext: Extend = (extension) => void Object.assign(context, extension);
+    const document = parse(context, extendContext, params.query);
     // envelop's validate answers nothing when a validator answered nothing; Yoga then fails reading its length.
-    const errors = validate(context, document) as readonly GraphQLError[];
+    const errors = validate(context, extendContext, document) as readonly GraphQLError[];
     if (errors.length > 0) return { errors };
-    const built = buildContext(context);
+    const built = buildContext(context, extendContext);
     return isPromise(built)
       ? built.then((contextValue) => executeWith(params, document, contextValue))
       : executeWith(params, document, built);

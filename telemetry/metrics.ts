@@ -32,7 +32,7 @@ class BoundedLabel {
   }
 }
 
-const CIRCUIT_STATES = { closed: 0, 'half-open': 1, open: 2, isolated: 3 } as const;
+const CIRCUIT_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
 
 /** How long a scrape waits for the state store's queue depth before it reports the last one. */
 const QUEUE_DEPTH_WAIT_MS = 500;
@@ -146,7 +146,7 @@ export class GraphMetrics implements CallObserver {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'upstream_circuit_state',
-      help: 'Circuit breaker per upstream: 0 closed, 1 half-open, 2 open, 3 isolated.',
+      help: 'Circuit breaker per upstream: 0 closed, 1 half-open, 2 open.',
       labelNames: ['service'] as const,
       registers: [this.registry],
       collect() {
