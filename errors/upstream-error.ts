@@ -79,17 +79,24 @@ export class UpstreamError extends GraphQLError {
     if (retryAfterMs !== undefined) extensions.retryAfterMs = retryAfterMs;
     if (failure === 'circuit-open') extensions.circuit = 'open';
     if (failure === 'overloaded') extensions.overloaded = true;
-    // The message is built from our own words only: never the upstream's URL or body.
-    super(`The ${service} service ${DESCRIPTIONS[code]}${status === undefined ? '' : ` (HTTP ${status})`}${REASONS[failure]}.`, {
-      extensions,
-    });
+    // The message is built from our own words only: never the upstream's URL or body. An expected
+    // outcome, not a bug: no stack is captured for it (errors/stack-traces.ts).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(`The ${service} service ${DESCRIPTIONS[code]}${status === undefined ? '' : ` (HTTP ${status})`}${REASONS[failure]}.`, {
+        extensions,
+      });
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     this.failure = failure;
     this.upstreamStatus = status;
     this.retryAfterMs = retryAfterMs;
     // Kept for the log. Not passed as `originalError`: that is what error masking inspects.
     Object.defineProperty(this, 'cause', { value: details.cause, enumerable: false });
-    // An expected outcome, not a bug: its stack says nothing, and graphql-js reads it into the
-    // located error of every field it fails; formatting it cost more than the failed call.
+    // Its stack is its first line, named as the log has always named it; graphql-js copies it
+    // into the located error of every field it fails.
     Object.defineProperty(this, 'stack', {
       value: `UpstreamError: ${this.message}`,
       enumerable: false,

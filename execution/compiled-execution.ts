@@ -29,6 +29,7 @@ import { getNullableType, isListType, type GraphQLFieldResolver } from 'graphql'
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { Plugin } from 'graphql-yoga';
 import type { ModeContext } from '../errors/error-mode.js';
+import { withoutStackTraces } from '../errors/stack-traces.js';
 
 /** Directives and fields that need the standard executor. */
 const INCREMENTAL = new Set(['defer', 'stream']);
@@ -157,22 +158,40 @@ function needsStandardExecutor(document: DocumentNode): boolean {
  * is rebuilt as the standard executor builds it: the same message, its positions in the
  * document, its path, the original error and its extensions.
  */
+/** Yoga's `isOriginalGraphQLError`: a GraphQLError whose originals, if any, are GraphQLErrors too (what masking lets through). */
+function graphQLAllTheWay(error: Error): error is GraphQLError {
+  let current: Error | undefined = error;
+  while (current instanceof GraphQLError) {
+    if (current.originalError == null) return true;
+    current = current.originalError;
+  }
+  return false;
+}
+
 function located(result: ExecutionResult, document: DocumentNode): ExecutionResult {
-  if (result.errors === undefined || result.errors.length === 0) return result;
+  const raw = result.errors;
+  if (raw === undefined || raw.length === 0) return result;
   const source = document.loc?.source;
   const offsets = source === undefined ? undefined : lineOffsets(source.body);
-  const errors = result.errors.map((error) => {
-    const locations = (error as { locations?: readonly SourceLocation[] }).locations;
-    const original = error.originalError;
-    // The extensions are the original error's, as graphql-js's locatedError makes them.
-    return new GraphQLError(error.message, {
-      ...(source !== undefined && offsets !== undefined && locations !== undefined
-        ? { source, positions: locations.map(({ line, column }) => offsets[line - 1]! + column - 1) }
-        : {}),
-      ...(error.path === undefined ? {} : { path: error.path }),
-      ...(original == null ? {} : { originalError: original }),
-    });
-  });
+  // Made for the answer, without stacks (errors/stack-traces.ts). The extensions are the original
+  // error's, as graphql-js's locatedError makes them. An original that is GraphQL errors all the
+  // way down (an upstream's failure, a refusal of ours) is not kept: masking lets such an error
+  // through with it or without, the status Yoga chooses reads the same, nothing else reads it, and
+  // Yoga would copy it as it serializes the answer, for nothing. Any other (a bug's error, or one
+  // wrapped in a GraphQLError) is kept, for masking to hide and log.
+  const errors = withoutStackTraces(() =>
+    raw.map((error) => {
+      const locations = (error as { locations?: readonly SourceLocation[] }).locations;
+      const original = error.originalError;
+      return new GraphQLError(error.message, {
+        ...(source !== undefined && offsets !== undefined && locations !== undefined
+          ? { source, positions: locations.map(({ line, column }) => offsets[line - 1]! + column - 1) }
+          : {}),
+        ...(error.path === undefined ? {} : { path: error.path }),
+        ...(original == null ? {} : graphQLAllTheWay(original) ? { extensions: original.extensions } : { originalError: original }),
+      });
+    }),
+  );
   return { ...result, errors };
 }
 

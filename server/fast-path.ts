@@ -24,6 +24,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isPromise } from 'graphql-yoga';
 import { sendNodeResponse } from '@whatwg-node/server';
 import { declaredWithin } from '../security/body-limit.js';
+import { withoutStackTraces } from '../errors/stack-traces.js';
 import { operationPath } from './operation-path.js';
 import { hooksOf, yogaInternals, type Params, type Result, type Yoga } from './yoga-internals.js';
 
@@ -94,7 +95,10 @@ export function fastPath<Context extends object>(
         statusText: 'Not Acceptable',
         headers: { accept: acceptableMediaTypes.join('; charset=utf-8, ') },
       });
-    return processor(current, fetchAPI, mediaType);
+    // Yoga's processors copy every error of the answer as they serialize it (each twice, the outer
+    // copy reading the inner's fresh stack): copies for the wire, made without stacks (errors/stack-traces.ts).
+    const chosen = processor;
+    return withoutStackTraces(() => chosen(current, fetchAPI, mediaType));
   };
 
   /** The adapter's response phase: CORS, Vary, coded refusals. */
