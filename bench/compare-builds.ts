@@ -30,7 +30,9 @@ const demo = await startDemoProcess(20);
 pin(0, demo.pid);
 /** `dist` or `dist:NAME=value,NAME=value`: a build, and settings of its own (to compare a setting on one build). */
 function start(side: string): Promise<BuiltGraph> {
-  const [dist = 'dist', settings = ''] = side.split(':');
+  // Split at the first colon only: a setting's value may hold more (a URL).
+  const colon = side.indexOf(':');
+  const [dist, settings] = colon < 0 ? [side, ''] : [side.slice(0, colon), side.slice(colon + 1)];
   const own = Object.fromEntries(settings.split(',').flatMap((pair) => (pair.includes('=') ? [pair.split('=') as [string, string]] : [])));
   return startBuiltGraph({ entry: `${dist}/server/main.js`, env: { ...demo.urlEnv, ...own } });
 }

@@ -8,6 +8,10 @@
  *
  * `PROFILE_SERVER=Mercurius` (or `Apollo`, `fan-out`) profiles that reference instead, under
  * the same load: where the graph spends what the reference does not.
+ *
+ * `PROFILE_ENV="PROFESSIONAL_API_URL=http://127.0.0.1:9"` adds settings to the graph's environment
+ * (space-separated `NAME=value` pairs): here, the professional service down, to see what a partial
+ * outage costs.
  */
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -26,6 +30,15 @@ const clients = Number(process.argv[4] ?? 64);
 const body = readBodies[scenario];
 if (body === undefined) throw new Error(`no scenario ${scenario}: S1, S2 or S3`);
 
+/** `NAME=value NAME=value` as an environment. */
+function settingsOf(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split(/\s+/)
+      .flatMap((pair) => (pair.includes('=') ? [[pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]] : [])),
+  );
+}
+
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
@@ -43,7 +56,7 @@ const { child, url } =
   reference === undefined
     ? await startBuiltGraph({
         nodeArgs,
-        env: demo.urlEnv,
+        env: { ...demo.urlEnv, ...settingsOf(process.env.PROFILE_ENV ?? '') },
         ...(process.env.GRAPH_ENTRY === undefined ? {} : { entry: process.env.GRAPH_ENTRY }),
       })
     : await startReference(reference as ReferenceName, { env: demo.urlEnv, cpu: 1, nodeArgs }).then(({ child, endpoint }) => ({
