@@ -152,12 +152,6 @@ function needsStandardExecutor(document: DocumentNode): boolean {
   return found || document.definitions.some((definition) => definition.kind === Kind.OPERATION_DEFINITION && definition.directives?.length);
 }
 
-/**
- * The result with graphql-js's errors: graphql-jit's carry their locations as a property only,
- * and yoga rebuilds every error from its source and positions, so the locations were lost. Each
- * is rebuilt as the standard executor builds it: the same message, its positions in the
- * document, its path, the original error and its extensions.
- */
 /** Yoga's `isOriginalGraphQLError`: a GraphQLError whose originals, if any, are GraphQLErrors too (what masking lets through). */
 function graphQLAllTheWay(error: Error): error is GraphQLError {
   let current: Error | undefined = error;
@@ -168,6 +162,13 @@ function graphQLAllTheWay(error: Error): error is GraphQLError {
   return false;
 }
 
+/**
+ * The result with graphql-js's errors: graphql-jit's carry their locations as a property only,
+ * and yoga rebuilds every error from its source and positions, so the locations were lost. Each
+ * is rebuilt as the standard executor builds it: the same message, its positions in the
+ * document, its path and its original error's extensions (the original error itself only when
+ * masking needs it: below).
+ */
 function located(result: ExecutionResult, document: DocumentNode): ExecutionResult {
   const raw = result.errors;
   if (raw === undefined || raw.length === 0) return result;
