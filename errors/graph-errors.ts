@@ -5,16 +5,20 @@
  */
 import { GraphQLError, type ASTNode } from 'graphql';
 import type { ErrorCode } from './codes.js';
+import { withoutStackTraces } from './stack-traces.js';
 
 /** `extensions` of a graph error: always a `code` from the taxonomy. */
 type Extensions = { code: ErrorCode } & Record<string, unknown>;
 
+/** An answer, not a bug's report: made without a stack (stack-traces.ts), its cause kept for the log. */
 function graphError(
   message: string,
   extensions: Extensions,
   options: { nodes?: readonly ASTNode[] | undefined; cause?: unknown } = {},
 ): GraphQLError {
-  const error = new GraphQLError(message, { extensions, ...(options.nodes === undefined ? {} : { nodes: options.nodes }) });
+  const error = withoutStackTraces(
+    () => new GraphQLError(message, { extensions, ...(options.nodes === undefined ? {} : { nodes: options.nodes }) }),
+  );
   // Kept for the log; not `originalError`, which is what error masking inspects.
   if (options.cause !== undefined) Object.defineProperty(error, 'cause', { value: options.cause, enumerable: false });
   return error;

@@ -27,6 +27,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { ModeContext } from '../errors/error-mode.js';
+import { withoutStackTraces } from '../errors/stack-traces.js';
 
 const nullingSchemas = new WeakMap<GraphQLSchema, GraphQLSchema>();
 const haltingSchemas = new WeakMap<GraphQLSchema, GraphQLSchema>();
@@ -79,9 +80,9 @@ function nullable(type: GraphQLOutputType): GraphQLOutputType {
   return isListType(inner) ? new GraphQLList(nullable(inner.ofType as GraphQLOutputType)) : inner;
 }
 
-/** The executor's own words for a `null` where the schema says non-null. */
+/** The executor's own words for a `null` where the schema says non-null: an answer, made without a stack. */
 function nonNullError(info: GraphQLResolveInfo): GraphQLError {
-  return new GraphQLError(`Cannot return null for non-nullable field ${info.parentType.name}.${info.fieldName}.`);
+  return withoutStackTraces(() => new GraphQLError(`Cannot return null for non-nullable field ${info.parentType.name}.${info.fieldName}.`));
 }
 
 /**
