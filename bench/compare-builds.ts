@@ -11,6 +11,12 @@
  *
  *   npx tsx bench/compare-builds.ts S1 dist:COMPILED_EXECUTION=off dist
  *
+ * `COMPARE_BODY` sends one request body of its own instead of the scenario's (whose name is then
+ * only a label), e.g. a flood of bad input:
+ *
+ *   COMPARE_BODY='{"query":"{ user(id: \"u1\") { orders(first: 1000) { nodes { id } } } }"}' \
+ *     npx tsx bench/compare-builds.ts - dist-before dist 8 5 32
+ *
  * Runs on this machine differ by 10-20 % round to round: a change smaller than that needs
  * more rounds before its ratio means anything. The order alternates (A B, B A, ...) and each
  * round's own ratio is reported with how many rounds favour B: drift within a run cancels there.
@@ -21,7 +27,9 @@ import { startDemoProcess } from './demo-process.js';
 import { closedLoop, cpuSeconds, pin, median } from './load.js';
 import { startBuiltGraph, type BuiltGraph } from './built-graph.js';
 const [scenario = 'S1', a = 'dist-old', b = 'dist', roundsArg = '4', secondsArg = '8', clientsArg = '64'] = process.argv.slice(2);
-const body = readBodies[scenario as keyof typeof readBodies];
+// `COMPARE_BODY` compares the builds on one request body of its own instead (e.g. a flood of bad input).
+const own = process.env.COMPARE_BODY;
+const body = own === undefined ? readBodies[scenario as keyof typeof readBodies] : () => own;
 const rounds = Number(roundsArg),
   seconds = Number(secondsArg),
   clients = Number(clientsArg);

@@ -8,9 +8,12 @@
  * fields of an answer made about five of them a field (ours, the located error, Yoga's two copies
  * as it serializes): 60 % of the CPU of `users(ids:)` with the professional service down.
  *
- * Such an error's trace would only ever show this graph's own plumbing: an upstream's failure is
- * logged where it happens, with its service and route; a copy made for the answer is never logged.
- * A bug keeps its stack: it is thrown by the code that failed, not made here.
+ * Made so: an upstream's failure (`UpstreamError`), the graph's own coded errors (graph-errors.ts:
+ * refusals, bad input, limits), the error modes' non-null errors, the located errors of a compiled
+ * query, and Yoga's copies as the fast path serializes an answer. Such an error's trace would only
+ * ever show this graph's own plumbing: an upstream's failure is logged where it happens, with its
+ * service and route, a refusal's cause is kept for the log, and a copy made for the answer is never
+ * logged. A bug keeps its stack: it is thrown by the code that failed, not made here.
  */
 
 /** What `make` returns, with no stack captured by the errors it creates (their `stack` is their first line). */
