@@ -46,3 +46,13 @@ export async function startBuiltGraph(options: {
   if (port === undefined) throw new Error(`the graph did not start:\n${output}`);
   return { child, url: `http://127.0.0.1:${port}/graphql` };
 }
+
+/** `NAME=value,NAME=value` as an environment: a value ends at the next comma, and may hold `=` or `:` (a URL). */
+export function settingsOf(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text.split(',').flatMap((pair) => {
+      const equals = pair.indexOf('=');
+      return equals < 0 ? [] : [[pair.slice(0, equals), pair.slice(equals + 1)]];
+    }),
+  );
+}

@@ -25,7 +25,7 @@ import { once } from 'node:events';
 import { readBodies } from './bodies.js';
 import { startDemoProcess } from './demo-process.js';
 import { closedLoop, cpuSeconds, pin, median } from './load.js';
-import { startBuiltGraph, type BuiltGraph } from './built-graph.js';
+import { settingsOf, startBuiltGraph, type BuiltGraph } from './built-graph.js';
 const [scenario = 'S1', a = 'dist-old', b = 'dist', roundsArg = '4', secondsArg = '8', clientsArg = '64'] = process.argv.slice(2);
 // `COMPARE_BODY` compares the builds on one request body of its own instead (e.g. a flood of bad input).
 const own = process.env.COMPARE_BODY;
@@ -41,8 +41,7 @@ function start(side: string): Promise<BuiltGraph> {
   // Split at the first colon only: a setting's value may hold more (a URL).
   const colon = side.indexOf(':');
   const [dist, settings] = colon < 0 ? [side, ''] : [side.slice(0, colon), side.slice(colon + 1)];
-  const own = Object.fromEntries(settings.split(',').flatMap((pair) => (pair.includes('=') ? [pair.split('=') as [string, string]] : [])));
-  return startBuiltGraph({ entry: `${dist}/server/main.js`, env: { ...demo.urlEnv, ...own } });
+  return startBuiltGraph({ entry: `${dist}/server/main.js`, env: { ...demo.urlEnv, ...settingsOf(settings) } });
 }
 const servers = [await start(a), await start(b)];
 for (const s of servers) await closedLoop({ url: s.url, seconds: 5, connections: clients, body });

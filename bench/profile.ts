@@ -10,8 +10,8 @@
  * the same load: where the graph spends what the reference does not.
  *
  * `PROFILE_ENV="PROFESSIONAL_API_URL=http://127.0.0.1:9"` adds settings to the graph's environment
- * (space-separated `NAME=value` pairs): here, the professional service down, to see what a partial
- * outage costs.
+ * (`NAME=value` pairs, comma-separated, as `bench/compare-builds.ts` takes a side's): here, the
+ * professional service down, to see what a partial outage costs.
  */
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { readBodies } from './bodies.js';
 import { startDemoProcess } from './demo-process.js';
 import { closedLoop, cpuSeconds, pin } from './load.js';
-import { startBuiltGraph } from './built-graph.js';
+import { settingsOf, startBuiltGraph } from './built-graph.js';
 import { REFERENCES, startReference, type ReferenceName } from './references.js';
 import { frameOf, placeOf, type CallFrame } from './code-location.js';
 
@@ -29,15 +29,6 @@ const seconds = Number(process.argv[3] ?? 10);
 const clients = Number(process.argv[4] ?? 64);
 const body = readBodies[scenario];
 if (body === undefined) throw new Error(`no scenario ${scenario}: S1, S2 or S3`);
-
-/** `NAME=value NAME=value` as an environment. */
-function settingsOf(text: string): Record<string, string> {
-  return Object.fromEntries(
-    text
-      .split(/\s+/)
-      .flatMap((pair) => (pair.includes('=') ? [[pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]] : [])),
-  );
-}
 
 interface ProfileNode {
   id: number;

@@ -249,7 +249,11 @@ export abstract class HttpDataSource implements Caller {
   };
 }
 
-/** What `fetch` answers, a throw of its own as a rejection (as an async function would). */
+/**
+ * What `fetch` answers, a throw of its own as a rejection (as an async function would). Not
+ * `Promise.try`: it wraps the answer in a promise of its own, resolved from this one two turns of the
+ * queue later, which is what the loaders' one promise a call was made to avoid.
+ */
 function settled<T>(fetch: () => Promise<T>): Promise<T> {
   try {
     return fetch();

@@ -152,7 +152,10 @@ function needsStandardExecutor(document: DocumentNode): boolean {
   return found || document.definitions.some((definition) => definition.kind === Kind.OPERATION_DEFINITION && definition.directives?.length);
 }
 
-/** Yoga's `isOriginalGraphQLError`: a GraphQLError whose originals, if any, are GraphQLErrors too (what masking lets through). */
+/**
+ * Yoga's `isOriginalGraphQLError`, which its masking asks: a GraphQLError whose originals, if any, are
+ * GraphQLErrors too. Yoga does not export it; envelop's namesake tests the error's name instead.
+ */
 function graphQLAllTheWay(error: Error): error is GraphQLError {
   let current: Error | undefined = error;
   while (current instanceof GraphQLError) {

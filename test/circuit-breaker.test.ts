@@ -26,7 +26,13 @@ function circuit() {
     breaker.leave(breaker.enter()!, 'fault');
     breaker.leave(breaker.enter()!, 'fault');
   };
-  return { breaker, events, open };
+  /** Opened, then its trial let through once the wait is over, and ended as `end`. */
+  const trialEnded = (end: 'ok' | 'fault' | 'neither') => {
+    open();
+    vi.setSystemTime(Date.now() + 5000);
+    breaker.leave(breaker.enter()!, end);
+  };
+  return { breaker, events, open, trialEnded };
 }
 
 describe('the circuit', () => {
@@ -54,10 +60,8 @@ describe('the circuit', () => {
   });
 
   it('closes after a trial that succeeded, and forgets what made it open', () => {
-    const { breaker, events, open } = circuit();
-    open();
-    vi.setSystemTime(Date.now() + 5000);
-    breaker.leave(breaker.enter()!, 'ok');
+    const { breaker, events, trialEnded } = circuit();
+    trialEnded('ok');
     expect([breaker.enter(), events]).toEqual(['closed', ['opened', 'half-open', 'closed']]);
     // The window starts again: one fault is not enough to open it.
     breaker.leave('closed', 'fault');
@@ -65,18 +69,14 @@ describe('the circuit', () => {
   });
 
   it('opens again after a trial that failed, for another wait', () => {
-    const { breaker, events, open } = circuit();
-    open();
-    vi.setSystemTime(Date.now() + 5000);
-    breaker.leave(breaker.enter()!, 'fault');
+    const { breaker, events, trialEnded } = circuit();
+    trialEnded('fault');
     expect([breaker.enter(), breaker.retryAfterMs(), events]).toEqual([undefined, 5000, ['opened', 'half-open', 'opened']]);
   });
 
   it('closes after a trial that failed for a reason not the service’s (the client gone, the deadline)', () => {
-    const { breaker, events, open } = circuit();
-    open();
-    vi.setSystemTime(Date.now() + 5000);
-    breaker.leave(breaker.enter()!, 'neither');
+    const { breaker, events, trialEnded } = circuit();
+    trialEnded('neither');
     expect([breaker.enter(), events]).toEqual(['closed', ['opened', 'half-open', 'closed']]);
   });
 });
