@@ -1,6 +1,7 @@
 /**
  * A built graph (`dist/`, or another build's folder) in a process of its own, pinned to CPU 1,
- * in production mode over the given upstreams, as the profiler and the build comparison start it.
+ * in production mode over the given upstreams, as the profiler, the build comparison and the
+ * scenarios start it: its output read and dropped, as the references' are.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freshStatePath } from '../test/support/server-process.js';
@@ -18,10 +19,19 @@ export async function startBuiltGraph(options: {
   readonly nodeArgs?: readonly string[];
   /** The `*_API_URL`s and any other settings. */
   readonly env: Record<string, string>;
+  /** The CPU it is pinned to. @default 1 */
+  readonly cpu?: number;
 }): Promise<BuiltGraph> {
   const child = spawn(
     'taskset',
-    ['-c', '1', process.execPath, '--max-semi-space-size=64', ...(options.nodeArgs ?? []), options.entry ?? 'dist/server/main.js'],
+    [
+      '-c',
+      String(options.cpu ?? 1),
+      process.execPath,
+      '--max-semi-space-size=64',
+      ...(options.nodeArgs ?? []),
+      options.entry ?? 'dist/server/main.js',
+    ],
     {
       cwd: new URL('..', import.meta.url),
       env: {

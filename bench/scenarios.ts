@@ -24,9 +24,9 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Pool, request } from 'undici';
-import { freshStatePath, startServerProcess } from '../test/support/server-process.js';
 import { startDemoProcess } from './demo-process.js';
 import { startReference } from './references.js';
+import { startBuiltGraph } from './built-graph.js';
 import { randomUser } from './bodies.js';
 import { scenarioList, type Scenario } from './scenario-list.js';
 import { closedLoop, cpuSeconds, median, memory, paced, percentile, pin } from './load.js';
@@ -92,13 +92,15 @@ const startApollo = () => startReference('Apollo', { env: demo.urlEnv, cpu: SERV
 const startMercurius = () => startReference('Mercurius', { env: demo.urlEnv, cpu: SERVER_CPU });
 const startFanout = () => startReference('fan-out', { env: demo.urlEnv, cpu: SERVER_CPU });
 
+/**
+ * The built graph started as the references are (bench/built-graph.ts): its output read and dropped,
+ * its standard error the bench's, the rate limit off (the load generator is one client). Started as
+ * the tests start it (both streams piped and kept), one build cost more CPU a request than itself
+ * started this way in five interleaved comparisons (3-16 %); bench/README.md, "The harness".
+ */
 async function startGraph(): Promise<Server> {
-  const { server, url } = await startServerProcess(
-    // The rate limit off: the load generator is one client.
-    { ...demo.urlEnv, STATE_DB_PATH: freshStatePath(), RATE_LIMIT_REQUESTS: '0' },
-    { built: true, cpu: SERVER_CPU },
-  );
-  return { name: 'graph', endpoint: `${url}/graphql`, pid: server.child.pid!, child: server.child };
+  const { child, url } = await startBuiltGraph({ env: demo.urlEnv, cpu: SERVER_CPU });
+  return { name: 'graph', endpoint: url, pid: child.pid!, child };
 }
 
 interface Fixed {
