@@ -23,8 +23,6 @@ export interface ServerProcess {
 export interface SpawnOptions {
   /** Run the build (`dist/`, as `npm start` does) rather than the sources through tsx. */
   readonly built?: boolean;
-  /** Pin the process to this CPU (`taskset`), so that a benchmark's server has a core to itself. */
-  readonly cpu?: number;
 }
 
 /**
@@ -41,10 +39,9 @@ export function takeBugLines(): string[] {
 
 export function spawnServer(env: Record<string, string>, options: SpawnOptions = {}): ServerProcess {
   // The build runs as `npm start` runs it (package.json), young generation size included.
-  const entry = options.built === true ? ['--max-semi-space-size=64', 'dist/server/main.js'] : ['--import', 'tsx', 'server/main.ts'];
-  const [command, args] =
-    options.cpu === undefined ? [process.execPath, entry] : ['taskset', ['-c', String(options.cpu), process.execPath, ...entry]];
-  const child = spawn(command, args, {
+  // (A benchmark that pins its server to a CPU starts the build with bench/built-graph.ts.)
+  const args = options.built === true ? ['--max-semi-space-size=64', 'dist/server/main.js'] : ['--import', 'tsx', 'server/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     // Only what the test gives, so that the machine's own *_API_URL cannot leak in; state in a
     // fresh folder unless the test names a file (to restart on the same one). Every request of
