@@ -37,8 +37,9 @@ export class OrdersDataSource extends HttpDataSource {
   private readonly pages = this.singleLoader(
     'pages',
     ({ userId, limit, cursor }: PageKey): Promise<OrderPage> => {
-      const query = new URLSearchParams({ limit: String(limit) });
-      if (cursor !== null) query.set('cursor', cursor);
+      // Percent-encoded as RFC 3986 has it (a space as %20, never `+`, which a plain decoder keeps),
+      // a lone surrogate as U+FFFD (it has no encoding); a string, not a URLSearchParams a call.
+      const query = cursor === null ? `limit=${limit}` : `limit=${limit}&cursor=${encodeURIComponent(cursor.toWellFormed())}`;
       return this.getJson(`${path`/users/${userId}/orders`}?${query}`, zGetOrdersOfUserResponse, {
         route: '/users/{userId}/orders',
         notFound: 'null',

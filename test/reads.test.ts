@@ -242,6 +242,15 @@ describe('orders', () => {
     expect(calls(fakes.orders)).toEqual(['GET /users/u1/orders?limit=1', 'GET /users/u1/orders?limit=1&cursor=1']);
   });
 
+  it('sends a cursor percent-encoded, so that the service reads back exactly what it gave', async () => {
+    const cursor = 'a b+c&d=e/\u00e9';
+    await graph.query('query ($after: String) { user(id: "u1") { orders(first: 1, after: $after) { nodes { id } } } }', { after: cursor });
+    const [sent] = fakes.orders.requests.map((r) => new URL(r.url, 'http://upstream'));
+    expect(sent?.searchParams.get('limit')).toBe('1');
+    // Read as RFC 3986 reads it (no `+` for a space): what the service gets back is the cursor itself.
+    expect(decodeURIComponent(/[?&]cursor=([^&]*)/.exec(sent!.search)![1]!)).toBe(cursor);
+  });
+
   it.each([0, 101, -5])('refuses first: %i as BAD_USER_INPUT and calls no orders', async (first) => {
     const { body } = await graph.query(`{ user(id: "u1") { id orders(first: ${first}) { nodes { id } } } }`);
     expect(body.data).toEqual({ user: { id: 'u1', orders: null } });
