@@ -9,6 +9,9 @@
  * `PROFILE_SERVER=Mercurius` (or `Apollo`, `fan-out`) profiles that reference instead, under
  * the same load: where the graph spends what the reference does not.
  *
+ * `PROFILE_WARM=30` loads the server 30 s before the profile instead of 4: the profile of a server
+ * V8 has finished optimizing (after a few seconds it is still compiling the request path).
+ *
  * `PROFILE_ENV="PROFESSIONAL_API_URL=http://127.0.0.1:9"` adds settings to the graph's environment
  * (`NAME=value` pairs, comma-separated, as `bench/compare-builds.ts` takes a side's): here, the
  * professional service down, to see what a partial outage costs.
@@ -55,7 +58,7 @@ const { child, url } =
         url: endpoint,
       }));
 // Warm-up, then the measured loop.
-await closedLoop({ url, seconds: 4, connections: clients, body });
+await closedLoop({ url, seconds: Number(process.env.PROFILE_WARM ?? 4), connections: clients, body });
 const before = cpuSeconds(child.pid!);
 const result = await closedLoop({ url, seconds, connections: clients, body });
 const cpu = cpuSeconds(child.pid!) - before;

@@ -39,8 +39,13 @@ const CONNECTIONS = 32;
 /** The closed loops of the read scenarios: their own size, and these. */
 const LOOP_SIZES = [32, 64];
 const ROUNDS = 2;
-/** Closed loop each server gets before a scenario's first round. */
-const WARMUP_SECONDS = 8;
+/**
+ * Closed loop each server gets before a scenario's first round. V8 is still optimizing well after
+ * the first seconds: in back-to-back 8 s closed loops of S1 (32 clients), the graph's CPU a request
+ * went 1.045, 0.691, 0.657, then 0.60-0.69 ms from the fourth on, Mercurius' 0.799, 0.547, 0.558,
+ * then 0.47-0.51; with 8 s of warm-up, a first round measured a server still compiling itself.
+ */
+const WARMUP_SECONDS = 30;
 const FLOOR_RUNS = 40;
 const MEMORY_SECONDS = 60;
 const SLOW_MS = 500;
