@@ -2,11 +2,11 @@
  * A built graph (`dist/`, or another build's folder) in a process of its own, pinned to CPU 1,
  * in production mode over the given upstreams, as the profiler, the build comparison and the
  * scenarios start it: its output read and dropped, as the references' are (the pipe kept open and
- * drained, so that its log lines are written as they would be to a log shipper).
+ * drained, so that its log lines are written as they would be to a log shipper: child-output.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { freshStatePath } from '../test/support/server-process.js';
+import { linesUntil } from './child-output.js';
 
 export interface BuiltGraph {
   readonly child: ChildProcess;
@@ -48,19 +48,10 @@ export async function startBuiltGraph(options: {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  // Read line by line up to the start line, then drained to the end, as a log shipper reads it. A
-  // `for await` over the stream itself destroyed it at `break`: the graph's next log line then met
-  // a closed pipe (EPIPE), and pino stops writing for good at the first (its `filterBrokenPipe`), so
-  // the graph was measured without writing its one line per operation.
-  const output: string[] = [];
-  let port: string | undefined;
-  for await (const line of createInterface({ input: child.stdout })) {
-    output.push(line);
-    port = /GraphQL on http:\/\/localhost:(\d+)/.exec(line)?.[1];
-    if (port !== undefined) break;
-  }
-  child.stdout.resume();
-  if (port === undefined) throw new Error(`the graph did not start:\n${output.join('\n')}`);
+  const START = /GraphQL on http:\/\/localhost:(\d+)/;
+  const { ready, lines } = await linesUntil(child.stdout, (line) => START.test(line));
+  if (!ready) throw new Error(`the graph did not start:\n${lines.join('\n')}`);
+  const port = START.exec(lines.at(-1)!)![1]!;
   return { child, url: `http://127.0.0.1:${port}/graphql` };
 }
 

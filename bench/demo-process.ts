@@ -5,10 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
 import type { DemoSettings } from '../demo/demo-server.js';
+import { linesUntil } from './child-output.js';
 
 export interface DemoProcess {
   readonly pid: number;
@@ -27,11 +27,11 @@ export async function startDemoProcess(latencyMs: number): Promise<DemoProcess> 
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const urlEnv: Record<string, string> = {};
-  for await (const line of createInterface({ input: child.stdout })) {
+  await linesUntil(child.stdout, (line) => {
     const [name, url] = line.split('=');
     if (name !== undefined && url !== undefined) urlEnv[name] = url;
-    if (Object.keys(urlEnv).length === SERVICE_NAMES.length) break;
-  }
+    return Object.keys(urlEnv).length === SERVICE_NAMES.length;
+  });
   return {
     pid: child.pid!,
     urlEnv,

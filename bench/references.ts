@@ -4,7 +4,7 @@
  * hand-written fan-out (bench/fanout/). Each prints `<announce> <url>` once it listens.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { linesUntil } from './child-output.js';
 
 export const REFERENCES = {
   Apollo: { script: 'bench/apollo/server.ts', announce: 'Apollo reference on' },
@@ -42,14 +42,11 @@ export async function startReference(
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  let endpoint: string | undefined;
-  for await (const line of createInterface({ input: child.stdout })) {
-    if (!line.startsWith(`${announce} `)) continue;
-    endpoint = line.slice(announce.length + 1).split(' ')[0]!;
-    break;
-  }
-  if (endpoint === undefined) throw new Error(`${name} did not start`);
-  // What it prints from now on is read and dropped: a full pipe would stall it.
-  child.stdout.resume();
+  const { ready, lines } = await linesUntil(child.stdout, (line) => line.startsWith(`${announce} `));
+  if (!ready) throw new Error(`${name} did not start`);
+  const endpoint = lines
+    .at(-1)!
+    .slice(announce.length + 1)
+    .split(' ')[0]!;
   return { name, endpoint, pid: child.pid!, child };
 }

@@ -98,10 +98,9 @@ const startMercurius = () => startReference('Mercurius', { env: demo.urlEnv, cpu
 const startFanout = () => startReference('fan-out', { env: demo.urlEnv, cpu: SERVER_CPU });
 
 /**
- * The built graph started as the references are (bench/built-graph.ts): its output read and dropped,
- * its standard error the bench's, the rate limit off (the load generator is one client). Started as
- * the tests start it (both streams piped and kept), one build cost more CPU a request than itself
- * started this way in five interleaved comparisons (3-16 %); bench/README.md, "The harness".
+ * The built graph started as the references are (bench/built-graph.ts): its output drained and
+ * dropped (its log lines written), its standard error the bench's, the rate limit off (the load
+ * generator is one client).
  */
 async function startGraph(): Promise<Server> {
   const { child, url } = await startBuiltGraph({ env: demo.urlEnv, cpu: SERVER_CPU });
