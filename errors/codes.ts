@@ -15,7 +15,8 @@ export type UpstreamErrorCode = keyof typeof UPSTREAM_ERROR_CODES;
 /** The graph's own errors: of a request, of a field, of an operation. */
 const GRAPH_ERROR_CODES = {
   BAD_USER_INPUT: 'An argument or variable out of bounds or of the wrong type.',
-  BAD_REQUEST: 'The request is malformed (bad JSON, batching refused, nothing to run, an onError that is not a mode).',
+  BAD_REQUEST:
+    'The request is malformed (no or an invalid Host, bad JSON, batching refused, nothing to run, an onError that is not a mode).',
   STATE_STORE_UNAVAILABLE: "placeOrder: the store of orders' state failed; nothing was acknowledged.",
   ORDER_IN_PROGRESS: 'placeOrder: another request with this key is still running.',
   UNAUTHENTICATED: 'Authentication is on and the token is missing or not valid (HTTP 401).',
@@ -43,6 +44,7 @@ const HTTP_REFUSAL_CODES = {
   UNSUPPORTED_MEDIA_TYPE: 'HTTP 415: a body that is not JSON.',
   REQUEST_TIMEOUT: 'HTTP 408: the request did not arrive in time.',
   HEADERS_TOO_LARGE: 'HTTP 431.',
+  EXPECTATION_FAILED: 'HTTP 417: an Expect header other than 100-continue.',
 } as const;
 
 export type ErrorCode = UpstreamErrorCode | keyof typeof GRAPH_ERROR_CODES;

@@ -2,9 +2,13 @@
  * The HTTP server in front of the app (`npm start` and the tests build it the same way):
  * bounded in time and in connections, so that slow or endless clients cannot hold the
  * process, and with every refusal Node makes itself (a request it cannot parse, headers too
- * large, a request too slow to arrive) answered as JSON with a code, like the graph's own.
+ * large, a request too slow to arrive, an HTTP/1.1 request without `Host`, an `Expect` it cannot
+ * meet) answered as JSON with a code, like the graph's own. A request whose `Host` and path do not
+ * make a URL is refused here too, before any route: Yoga's Fetch adapter would answer it with its
+ * stack trace, and the fast path would serve it.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { refuse } from '../errors/http-refusal.js';
 import type { Socket } from 'node:net';
 import type { YogaLogger } from 'graphql-yoga';
 import { refusalBody } from '../errors/http-refusal.js';
@@ -46,14 +50,36 @@ export function createHttpServer(
       requestTimeout: Math.max(settings.bodyTimeoutMs, settings.headersTimeoutMs),
       // How often Node looks for requests past those limits (30 s by default).
       connectionsCheckingInterval: Math.min(1000, settings.headersTimeoutMs),
+      // Refused below instead, with a body and a code (Node's own 400 has neither).
+      requireHostHeader: false,
     },
-    listener,
+    (req, res) => {
+      const refusal = addressRefusal(req);
+      if (refusal === undefined) return listener(req, res);
+      options.logger.info('http: a request was refused for its address', {
+        code: 'BAD_REQUEST',
+        reason: refusal,
+        host: shortened(req.headers.host),
+      });
+      refuse(res, 400, 'BAD_REQUEST', refusal, { connection: 'close' });
+    },
   );
+  // Any `Expect` but `100-continue` (which Node answers itself): Node's own 417 has no body.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    options.logger.info('http: a request was refused for its Expect header', {
+      code: 'EXPECTATION_FAILED',
+      expect: shortened(req.headers.expect),
+    });
+    refuse(res, 417, 'EXPECTATION_FAILED', 'The only expectation this server meets is 100-continue.', { connection: 'close' });
+  });
   server.maxConnections = settings.maxConnections;
   server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
     // Node's own rule: a refusal can be written unless an answer has started (a body that
     // never finishes arriving has a response object, but nothing sent on it yet).
     const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
+    // Bytes after a request that said `connection: close`: that request's answer is still to
+    // come, and it closes the connection when done; what followed is ignored, as the client asked.
+    if (error.code === 'HPE_CLOSED_CONNECTION' && response !== undefined && socket.writable) return;
     if (!socket.writable || response?.headersSent === true) {
       // An answer is already on its way (or the peer is gone): nothing else can be said.
       socket.destroy();
@@ -65,6 +91,26 @@ export function createHttpServer(
     socket.end(rawRefusal(status, code, message));
   });
   return server;
+}
+
+/**
+ * Why the request's address cannot be served, or undefined when it can: an HTTP/1.1 request
+ * must name its host (RFC 9112, 3.2), and its `Host` and path must make a URL, as every later
+ * stage (Yoga's Fetch adapter, the routes) reads them.
+ */
+function addressRefusal(req: IncomingMessage): string | undefined {
+  const { host } = req.headers;
+  if (host === undefined) return req.httpVersionMinor >= 1 && req.httpVersionMajor === 1 ? 'The request has no Host header.' : undefined;
+  if (!AUTHORITY.test(host)) return 'The Host header is not a host name or address, with an optional port.';
+  return URL.canParse(`http://${host}${req.url ?? '/'}`) ? undefined : 'The Host header and the path do not make a URL.';
+}
+
+/** A `Host` value (RFC 9110, 7.2): a name or an IPv4 or bracketed IPv6 address, then an optional port. */
+const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+)(?::\d{0,5})?$/;
+
+/** A client's value, as a log line may hold it. */
+function shortened(value: string | undefined): string | undefined {
+  return value !== undefined && value.length > 64 ? `${value.slice(0, 64)}…` : value;
 }
 
 /** A whole HTTP/1.1 answer for a socket whose request Node could not parse (no response object): the connection closes after it. */

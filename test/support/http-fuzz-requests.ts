@@ -68,7 +68,10 @@ export function requestBytes(random: () => number, n: number, extraHeaders: read
   if (random() < 0.3) path += `?query=${pick(ODD)}${encodeURIComponent('{ __typename }')}&variables=${pick(ODD)}`;
   const body =
     random() < 0.8 ? Buffer.from(pick(BODIES), 'utf8') : Buffer.from(Array.from({ length: 64 }, () => Math.floor(random() * 256)));
-  const headers = [`host: 127.0.0.1`, 'connection: close', ...extraHeaders];
+  // Mostly a good host; sometimes none, or one that makes no URL (refused before either request path).
+  const host = random() < 0.9 ? ['host: 127.0.0.1'] : pick([[], ['host: a b'], ['host: localhost:99999'], ['host: [::1'], ['host: a/b?c']]);
+  const headers = [...host, 'connection: close', ...extraHeaders];
+  if (random() < 0.05) headers.push(`expect: ${pick(['100-continue', '200-ok', ''])}`);
   if (random() < 0.9) headers.push(`content-type: ${pick(CONTENT_TYPES)}`);
   if (random() < 0.7) headers.push(`accept: ${pick(ACCEPTS)}`);
   if (random() < 0.3)
