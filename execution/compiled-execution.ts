@@ -8,7 +8,9 @@
  * error with its message, `locations`, `path` and `extensions` (test/compiled-execution.test.ts
  * compares the two answer by answer). Everything else keeps the standard executor: mutations
  * (written one field after another), `@defer`/`@stream` (incremental delivery), introspection,
- * and the `NULL` and `HALT` error modes (their twin schemas and the halt's signal).
+ * the `NULL` and `HALT` error modes (their twin schemas and the halt's signal), and a document
+ * with a variable inside a custom scalar's literal (`_entities(representations: [{id: $id}])`):
+ * graphql-jit parses such a literal without the variables (`parseLiteral(node, {})`).
  */
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import {
@@ -25,7 +27,17 @@ import {
   type SourceLocation,
   valueFromASTUntyped,
 } from 'graphql';
-import { getNullableType, isListType, type GraphQLFieldResolver } from 'graphql';
+import {
+  getNamedType,
+  getNullableType,
+  isListType,
+  isScalarType,
+  isSpecifiedScalarType,
+  TypeInfo,
+  visitWithTypeInfo,
+  type ASTNode,
+  type GraphQLFieldResolver,
+} from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { Plugin } from 'graphql-yoga';
 import type { ModeContext } from '../errors/error-mode.js';
@@ -58,7 +70,7 @@ export function useCompiledExecution(enabled: boolean): Plugin<ModeContext> {
     if (byName === undefined) compiled.set(document, (byName = new Map<string, Compiled>()));
     let entry = byName.get(operationName ?? '');
     if (entry === undefined || entry.schema !== schema) {
-      const query = needsStandardExecutor(document) ? undefined : compileQuery(settledListsOf(schema), document, operationName);
+      const query = needsStandardExecutor(schema, document) ? undefined : compileQuery(settledListsOf(schema), document, operationName);
       const definitions = getOperationAST(document, operationName)?.variableDefinitions ?? [];
       const defaults = definitions.flatMap((definition) =>
         definition.defaultValue === undefined
@@ -134,22 +146,45 @@ function settleItems(value: unknown): unknown {
 
 const asErrorValue = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
-/** Whether the document defers, streams or introspects: what the compiled path leaves to the standard executor. */
-function needsStandardExecutor(document: DocumentNode): boolean {
-  let found = false;
-  visit(document, {
-    Directive: (node) => {
-      if (!INCREMENTAL.has(node.name.value)) return undefined;
-      found = true;
-      return BREAK;
-    },
-    Field: (node) => {
-      if (!isIntrospection(node.name.value)) return undefined;
-      found = true;
-      return BREAK;
-    },
-  });
+/**
+ * Whether the document defers, streams, introspects or puts a variable inside a custom scalar's
+ * literal: what the compiled path leaves to the standard executor.
+ */
+function needsStandardExecutor(schema: GraphQLSchema, document: DocumentNode): boolean {
+  let found = variableInCustomScalarLiteral(schema, document);
+  if (!found)
+    visit(document, {
+      Directive: (node) => {
+        if (!INCREMENTAL.has(node.name.value)) return undefined;
+        found = true;
+        return BREAK;
+      },
+      Field: (node) => {
+        if (!isIntrospection(node.name.value)) return undefined;
+        found = true;
+        return BREAK;
+      },
+    });
   return found || document.definitions.some((definition) => definition.kind === Kind.OPERATION_DEFINITION && definition.directives?.length);
+}
+
+/** Whether a literal of a custom scalar (`_Any`'s object, say) holds a variable anywhere inside it. */
+function variableInCustomScalarLiteral(schema: GraphQLSchema, document: DocumentNode): boolean {
+  const typeInfo = new TypeInfo(schema);
+  let found = false;
+  const literal = (node: ASTNode) => {
+    const type = getNamedType(typeInfo.getInputType() ?? undefined);
+    if (type === undefined || !isScalarType(type) || isSpecifiedScalarType(type)) return undefined;
+    visit(node, {
+      Variable: () => {
+        found = true;
+        return BREAK;
+      },
+    });
+    return found ? BREAK : false;
+  };
+  visit(document, visitWithTypeInfo(typeInfo, { ObjectValue: literal, ListValue: literal }));
+  return found;
 }
 
 /**
@@ -196,7 +231,9 @@ function located(result: ExecutionResult, document: DocumentNode): ExecutionResu
       });
     }),
   );
-  return { ...result, errors };
+  // Errors first, as graphql-js (and the spec's recommendation) has them: the answers of the two executors are the same bytes.
+  const { errors: _jit, ...rest } = result;
+  return { errors, ...rest };
 }
 
 /** Where each line of `body` starts, lines ending as graphql-js ends them (CRLF, LF or CR). */

@@ -18,6 +18,8 @@ import { QueryFuzzer } from './support/query-fuzzer.js';
 const schema = buildSchema(readFileSync(new URL('../generated/schema.graphql', import.meta.url), 'utf8'));
 interface Normalized {
   status: number;
+  /** The answer's keys in the order sent (`errors` before `data`, as graphql-js writes them). */
+  keys: string[];
   type: string | null;
   data: unknown;
   errors: string[];
@@ -29,9 +31,11 @@ async function ask(graph: GraphServer, body: object): Promise<Normalized> {
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
     body: JSON.stringify(body),
   });
-  const { data, errors } = (await response.json()) as { data?: unknown; errors?: unknown[] };
+  const answer = (await response.json()) as { data?: unknown; errors?: unknown[] };
+  const { data, errors } = answer;
   return {
     status: response.status,
+    keys: Object.keys(answer),
     type: response.headers.get('content-type'),
     data,
     errors: (errors ?? []).map((error) => JSON.stringify(error)).sort(),

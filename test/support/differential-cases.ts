@@ -40,4 +40,13 @@ export const ERROR_CASES: { query: string; variables?: Record<string, unknown> }
   { query: '{ a: user(id: "u1") { id } b: user(id: "\\ud800") { id } c: user(id: "nobody") { id } }' },
   { query: '{ user(id: "u1") { ... on User { id } ...F } } fragment F on User { personal { email } }' },
   { query: '{ user(id: "u1") { id @skip(if: true) personal @include(if: false) { name } __typename } }' },
+  // Variables inside a custom scalar's literal (_Any): graphql-jit parsed it without them.
+  {
+    query: 'query ($id: String) { _entities(representations: [{__typename: "User", id: $id}]) { ... on User { id } } }',
+    variables: { id: 'u4' },
+  },
+  {
+    query: 'query ($t: String!, $r: _Any!) { _entities(representations: [{__typename: $t, id: "u1"}, $r]) { ... on User { id } } }',
+    variables: { t: 'User', r: { __typename: 'User', id: 'u2' } },
+  },
 ];
