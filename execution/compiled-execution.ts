@@ -2,7 +2,9 @@
  * Compiled execution (graphql-jit): a query's document is compiled once into JavaScript that
  * runs its resolvers without the executor's generic walk, and reused for every request with the
  * same document (yoga keeps the parsed documents, within DOCUMENT_CACHE_BYTES; the compiled
- * query goes when its document does).
+ * query goes when its document does). A document is compiled only once it has run
+ * `COMPILED_EXECUTION_AFTER` times on the standard executor: compiling costs more than one run,
+ * and is paid back only by a document that comes again.
  *
  * It serves what it runs exactly as the standard executor would: the same data, and every
  * error with its message, `locations`, `path` and `extensions` (test/compiled-execution.test.ts
@@ -60,12 +62,36 @@ interface Compiled {
   readonly defaults: readonly (readonly [string, unknown])[];
 }
 
+export interface CompiledExecutionSettings {
+  /** Whether queries run compiled at all. @default true (`COMPILED_EXECUTION`: `on` or `off`) */
+  readonly enabled: boolean;
+  /**
+   * Runs of a document on the standard executor before it is compiled: a document seen once (an
+   * anonymous client can make every one unique) never pays for its compilation.
+   * @default 2 (`COMPILED_EXECUTION_AFTER`)
+   */
+  readonly afterUses: number;
+  /** Told of every operation it compiles (a metric). */
+  readonly compiled?: () => void;
+}
+
 /** `COMPILED_EXECUTION=off` turns it off: every operation on the standard executor. */
-export function useCompiledExecution(enabled: boolean): Plugin<ModeContext> {
+export function useCompiledExecution({ enabled, afterUses, compiled: told }: CompiledExecutionSettings): Plugin<ModeContext> {
   if (!enabled) return {};
-  // By document (yoga's cached object), then by operation name: a document may hold several.
+  // By document (yoga's cached object, bounded by DOCUMENT_CACHE_BYTES), then by operation name:
+  // a document may hold several. Its uses are counted until it is compiled.
   const compiled = new WeakMap<DocumentNode, Map<string, Compiled>>();
-  const compiledFor = (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): Compiled => {
+  const uses = new WeakMap<DocumentNode, number>();
+  /** Whether the document has run on the standard executor as often as it must before it is compiled (counting this run). */
+  const usedEnough = (document: DocumentNode): boolean => {
+    if (afterUses === 0 || compiled.has(document)) return true;
+    const count = (uses.get(document) ?? 0) + 1;
+    if (count > afterUses) return true;
+    uses.set(document, count);
+    return false;
+  };
+  const compiledFor = (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): Compiled | undefined => {
+    if (!usedEnough(document)) return undefined;
     let byName = compiled.get(document);
     if (byName === undefined) compiled.set(document, (byName = new Map<string, Compiled>()));
     let entry = byName.get(operationName ?? '');
@@ -78,7 +104,9 @@ export function useCompiledExecution(enabled: boolean): Plugin<ModeContext> {
           : [[definition.variable.name.value, valueFromASTUntyped(definition.defaultValue)] as const],
       );
       entry = { schema, query: query !== undefined && isCompiledQuery(query) ? query : undefined, defaults };
+      if (entry.query !== undefined) told?.();
       byName.set(operationName ?? '', entry);
+      uses.delete(document);
     }
     return entry;
   };
@@ -90,8 +118,9 @@ export function useCompiledExecution(enabled: boolean): Plugin<ModeContext> {
       if (operation?.operation !== OperationTypeNode.QUERY) return;
       // The mode is decided once, here or in error-modes.ts, whichever asks first.
       if (args.contextValue.onError.decide(operation) !== 'PROPAGATE') return;
-      const { query, defaults } = compiledFor(schema, document, operationName ?? undefined);
-      if (query === undefined) return;
+      const entry = compiledFor(schema, document, operationName ?? undefined);
+      if (entry?.query === undefined) return;
+      const { query, defaults } = entry;
       const standard = executeFn as (execution: ExecutionArgs) => unknown;
       setExecuteFn((execution: ExecutionArgs) => {
         // A later plugin may run the operation against another schema (the capabilities'): not what was compiled.

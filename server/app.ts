@@ -151,7 +151,13 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
         name: 'compiled execution',
         acts: ['execute'],
         why: 'a query runs compiled (graphql-jit) where the standard executor is not needed: no @defer, no introspection, PROPAGATE',
-        plugins: [useCompiledExecution(config.compiledExecution)],
+        plugins: [
+          useCompiledExecution({
+            enabled: config.compiledExecution,
+            afterUses: config.compiledExecutionAfter,
+            compiled: () => metrics.compiledOperation(),
+          }),
+        ],
       },
       {
         name: 'error modes',

@@ -76,6 +76,11 @@ export interface Config {
    */
   readonly compiledExecution: boolean;
   /**
+   * Runs of a document on the standard executor before it is compiled (0: compiled at once).
+   * @default 2 (`COMPILED_EXECUTION_AFTER`)
+   */
+  readonly compiledExecutionAfter: number;
+  /**
    * Whether a `POST /graphql` with a JSON body of declared length runs Yoga's phases without its
    * Fetch adapter (server/fast-path.ts); off, Yoga serves every request. The answers are the same
    * either way.
@@ -294,6 +299,7 @@ export function loadConfig(env: Env = process.env): Config {
     otlpEndpoint: read<string | undefined>(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', urlValue, undefined),
     upstreamCallList: onOff('UPSTREAM_CALL_LIST', !production),
     compiledExecution: onOff('COMPILED_EXECUTION', true),
+    compiledExecutionAfter: read(env, 'COMPILED_EXECUTION_AFTER', integer(0, 1_000_000), 2),
     fastPath: onOff('FAST_PATH', true),
     adminToken: read<string | undefined>(env, 'ADMIN_TOKEN', z.string().min(16, 'at least 16 characters'), undefined),
   });

@@ -112,6 +112,11 @@ export class GraphMetrics implements CallObserver {
     'GraphQL requests served by the fast path (server/fast-path.ts: POST, JSON of declared length); Yoga served the rest.',
   );
 
+  private readonly compiledOperations = new CellCounter(
+    'graphql_compiled_operations_total',
+    'Operations compiled (graphql-jit) after COMPILED_EXECUTION_AFTER runs of their document on the standard executor.',
+  );
+
   private readonly deadLetters = new CellCounter(
     'order_queue_dead_letters_total',
     'Confirmation emails dead-lettered after their last attempt.',
@@ -129,6 +134,7 @@ export class GraphMetrics implements CallObserver {
     this.batchSizes,
     this.queueRetries,
     this.fastPathRequests,
+    this.compiledOperations,
     this.deadLetters,
   ];
 
@@ -244,6 +250,11 @@ export class GraphMetrics implements CallObserver {
   /** A request the fast path took. */
   fastPath(): void {
     this.fastPathRequests.inc();
+  }
+
+  /** An operation compiled for compiled execution. */
+  compiledOperation(): void {
+    this.compiledOperations.inc();
   }
 
   retried(step: string): void {

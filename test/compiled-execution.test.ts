@@ -45,7 +45,8 @@ async function ask(graph: GraphServer, body: object): Promise<Normalized> {
 async function pair(): Promise<{ compiled: GraphServer; standard: GraphServer; close: () => Promise<void> }> {
   const fakes = await startContractFakes(faulty);
   const env = { UPSTREAM_RETRY_BASE_DELAY_MS: '1', UPSTREAM_MAX_RETRIES: '0' };
-  const compiled = await startGraph(fakes.urls, env);
+  // Every document compiled at its first run, so that each answer compared is a compiled one.
+  const compiled = await startGraph(fakes.urls, { ...env, COMPILED_EXECUTION_AFTER: '0' });
   const standard = await startGraph(fakes.urls, { ...env, COMPILED_EXECUTION: 'off' });
   return {
     compiled,

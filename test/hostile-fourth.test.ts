@@ -102,3 +102,26 @@ describe('requests whose address or expectation cannot be served (findings 1 and
     expect(continued).toContain('{"data":{"user":{"id":"u1"}}}');
   });
 });
+
+describe('unique documents (finding 4)', () => {
+  const compiledCount = async (graph: GraphServer) =>
+    Number(/^graphql_compiled_operations_total (\d+)/m.exec(await (await fetch(`${graph.url}/metrics`)).text())?.[1]);
+
+  it('are not compiled until they come again: each sent as many times as the threshold, from many clients', async () => {
+    const { graph } = await graphWithLog({ COMPILED_EXECUTION_AFTER: '2' });
+    // 200 documents, each unique, each sent twice, by 8 clients at once.
+    const documents = Array.from({ length: 200 }, (_, i) => `{ user(id: "u1") { id unique${i}: id } }`);
+    const sends = documents.flatMap((document) => [document, document]);
+    for (let client = 0; client < 8; client++) {
+      await Promise.all(
+        sends.filter((_, i) => i % 8 === client).map(async (document) => expect((await graph.query(document)).status).toBe(200)),
+      );
+    }
+    expect(await compiledCount(graph)).toBe(0);
+    // The third run of one of them compiles it, once; the answer is the same.
+    const third = await graph.query(documents[0]!);
+    expect(third.body).toEqual({ data: { user: { id: 'u1', unique0: 'u1' } } });
+    await graph.query(documents[0]!);
+    expect(await compiledCount(graph)).toBe(1);
+  });
+});
