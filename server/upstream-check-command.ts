@@ -4,12 +4,15 @@
  *
  * Each service's document is read from `<SERVICE>_OPENAPI` (a file, JSON or YAML, or an http(s)
  * URL) or else from `<SERVICE>_API_URL` + `/openapi.json`; with no `*_API_URL` at all, from the
- * embedded demo services, as `npm start` would use them. Prints one line per break (service,
+ * embedded demo services, as `npm start` would use them. A document and its `$ref`s are read
+ * within bounds (openapi-source.ts: its own origin or folder, `OPENAPI_REF_ORIGINS`, size, time,
+ * redirects). Prints one line per break (service,
  * operation, JSON path, what changed) and one verdict per service; exits 1 on any break or a
  * document that cannot be read, 0 when every service is compatible.
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
+import { DEFAULT_SOURCE_LIMITS, readOpenApi, shortened, type SourceLimits } from './openapi-source.js';
 import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
 import { startDemoServices } from '../demo/services.js';
 import { configOrExit, loadConfig } from './config.js';
@@ -31,24 +34,29 @@ function sourceOf(service: ServiceName): string | undefined {
   return base === undefined ? undefined : `${base.replace(/\/+$/, '')}/openapi.json`;
 }
 
-async function read(source: string): Promise<Json> {
-  let text: string;
-  if (/^https?:\/\//.test(source)) {
-    const response = await fetch(source, {
-      headers: { accept: 'application/json, application/yaml' },
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (!response.ok) throw new Error(`${source} answered ${response.status}`);
-    text = await response.text();
-  } else {
-    text = await readFile(source, 'utf8');
+/**
+ * The bounds of reading a published document (server/openapi-source.ts): `OPENAPI_REF_ORIGINS`,
+ * comma-separated origins its `$ref`s may point at besides its own; `OPENAPI_TIMEOUT_MS`, the time
+ * for one document and its references (30 s).
+ */
+function sourceLimits(): SourceLimits {
+  const origins = (process.env.OPENAPI_REF_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  for (const origin of origins)
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      process.stdout.write(`OPENAPI_REF_ORIGINS: ${shortened(origin)} is not an origin (scheme://host[:port])\n`);
+      process.exit(2);
+    }
+  const timeout = Number(process.env.OPENAPI_TIMEOUT_MS ?? DEFAULT_SOURCE_LIMITS.timeoutMs);
+  if (!Number.isInteger(timeout) || timeout < 1) {
+    process.stdout.write('OPENAPI_TIMEOUT_MS: a whole number of milliseconds, at least 1\n');
+    process.exit(2);
   }
-  // YAML is a superset of JSON: one parser reads both.
-  const document: unknown = parseYaml(text);
-  if (typeof document !== 'object' || document === null || !('paths' in document)) throw new Error(`${source} is not an OpenAPI document`);
-  // Its `$ref`s followed, other files and URLs relative to where it came from.
-  return dereferenced(document, source);
+  return { ...DEFAULT_SOURCE_LIMITS, allowedOrigins: origins, timeoutMs: timeout };
 }
+const limits = sourceLimits();
 
 let failed = false;
 for (const service of SERVICE_NAMES) {
@@ -61,14 +69,14 @@ for (const service of SERVICE_NAMES) {
   try {
     const ourFile = projectPath('contracts', `${service}.openapi.yaml`);
     const ours = await dereferenced(parseYaml(await readFile(ourFile, 'utf8')) as Json, ourFile);
-    const breaks = upstreamBreaks(service, ours, await read(source));
+    const breaks = upstreamBreaks(service, ours, await readOpenApi(source, limits));
     for (const found of breaks) process.stdout.write(`${formatBreak(found)}\n`);
     process.stdout.write(
       breaks.length === 0 ? `${service}: compatible (${source})\n` : `${service}: ${breaks.length} break(s) (${source})\n`,
     );
     if (breaks.length > 0) failed = true;
   } catch (error) {
-    process.stdout.write(`${service}: cannot check ${source}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stdout.write(`${service}: cannot check ${source}: ${shortened(error instanceof Error ? error.message : String(error), 300)}\n`);
     failed = true;
   }
 }

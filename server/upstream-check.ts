@@ -10,7 +10,9 @@
  * nullable, no changed type, no enum value the graph does not know). What the service adds is
  * never a break. Both documents are compared with their `$ref`s followed (`dereferenced`).
  */
-import $RefParser from '@apidevtools/json-schema-ref-parser';
+import { shortened } from './openapi-source.js';
+
+export { dereferenced } from './openapi-source.js';
 
 type Json = Record<string, unknown>;
 
@@ -23,17 +25,11 @@ export interface Break {
   readonly change: string;
 }
 
-export const formatBreak = (b: Break): string => `${b.service} ${b.operation} ${b.path}: ${b.change}`;
+/** A break as one line: the published document's values in it cut short (a document may hold anything). */
+export const formatBreak = (b: Break): string =>
+  `${b.service} ${shortened(b.operation, 200)} ${shortened(b.path, 200)}: ${shortened(b.change, 300)}`;
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
-
-/**
- * The document with every `$ref` followed (json-schema-ref-parser): local ones, and other files or
- * URLs relative to `base` (where it was read from). A cycle stays a cycle of objects.
- */
-export async function dereferenced(document: Json, base = './'): Promise<Json> {
-  return $RefParser.dereference(base, structuredClone(document), {});
-}
 
 /** The breaks of `published` against what the graph uses (`ours`), both `dereferenced`; none when compatible. */
 export function upstreamBreaks(service: string, ours: Json, published: Json): Break[] {
@@ -74,6 +70,7 @@ export function upstreamBreaks(service: string, ours: Json, published: Json): Br
           report(where, 'no longer taken (removed or renamed)');
           continue;
         }
+        compareSerialization(parameter, theirs, where, report);
         compareSent((parameter.schema ?? {}) as Json, (theirs.schema ?? {}) as Json, where, report);
       }
       for (const parameter of theirParameters)
@@ -166,7 +163,12 @@ function compareRead(ourRaw: Json, theirRaw: Json, where: string, report: Report
   if (depth > 32) return;
   const our = shapeOf(ourRaw);
   const their = shapeOf(theirRaw);
+  if (theirRaw === (false as unknown)) return report(where, 'no value is valid any more (schema false)');
   if (!our.nullable && their.nullable) report(where, 'became nullable');
+  // A schema without a type (`{}`, `true`, only `not`) promises nothing: what the graph reads as a type is no longer promised.
+  if (our.types.size > 0 && their.types.size === 0) return report(where, `type changed from ${[...our.types].join('|')} to any (no type)`);
+  const excluded = excludedTypes(their.schema).filter((t) => our.types.has(t));
+  if (excluded.length > 0) return report(where, `no longer a ${excluded.join('|')} (excluded by not)`);
   const changed = [...their.types].filter((t) => !our.types.has(t) && !(t === 'integer' && our.types.has('number')));
   if (our.types.size > 0 && changed.length > 0)
     return report(where, `type changed from ${[...our.types].join('|')} to ${[...their.types].join('|')}`);
@@ -175,9 +177,10 @@ function compareRead(ourRaw: Json, theirRaw: Json, where: string, report: Report
   const ourValues = allowedValues(our.schema);
   const theirValues = allowedValues(their.schema);
   if (ourValues !== undefined) {
-    if (theirValues === undefined) report(where, `no longer limited to ${ourValues.map(String).join(', ')}`);
+    if (theirValues === undefined) report(where, `no longer limited to ${ourValues.map(shortValue).join(', ')}`);
     else
-      for (const value of theirValues) if (!ourValues.includes(value)) report(where, `a value the graph does not know: ${String(value)}`);
+      for (const value of theirValues)
+        if (!ourValues.includes(value)) report(where, `a value the graph does not know: ${shortValue(value)}`);
   }
   if (our.types.has('object')) {
     const ourProperties = (our.schema.properties ?? {}) as Record<string, Json>;
@@ -204,7 +207,10 @@ function compareSent(ourRaw: Json, theirRaw: Json, where: string, report: Report
   if (depth > 32) return;
   const our = shapeOf(ourRaw);
   const their = shapeOf(theirRaw);
+  if (theirRaw === (false as unknown)) return report(where, 'no value is taken any more (schema false)');
   if (our.nullable && !their.nullable) report(where, 'no longer takes null');
+  const excluded = excludedTypes(their.schema).filter((t) => our.types.has(t));
+  if (excluded.length > 0) return report(where, `no longer takes a ${excluded.join('|')} (excluded by not)`);
   const refused = [...our.types].filter(
     (t) => their.types.size > 0 && !their.types.has(t) && !(t === 'integer' && their.types.has('number')),
   );
@@ -224,7 +230,7 @@ function compareSent(ourRaw: Json, theirRaw: Json, where: string, report: Report
   const ourValues = allowedValues(our.schema);
   const theirValues = allowedValues(their.schema);
   if (theirValues !== undefined) {
-    if (ourValues === undefined) report(where, `now limited to ${theirValues.map(String).join(', ')}`);
+    if (ourValues === undefined) report(where, `now limited to ${theirValues.map(shortValue).join(', ')}`);
     else for (const value of ourValues) if (!theirValues.includes(value)) report(where, `no longer takes ${String(value)}`);
   }
   if (our.types.has('object')) {
@@ -246,6 +252,42 @@ function compareSent(ourRaw: Json, theirRaw: Json, where: string, report: Report
   if (our.types.has('array') && our.schema.items !== undefined && their.schema.items !== undefined)
     compareSent(our.schema.items as Json, their.schema.items as Json, `${where}[]`, report, depth + 1);
 }
+
+/** The types a schema's `not` excludes (`{"not": {"type": "string"}}`). */
+function excludedTypes(schema: Json): string[] {
+  const not = schema.not as Json | undefined;
+  if (typeof not !== 'object' || not === null) return [];
+  const keys = Object.keys(not).filter((key) => key !== 'description' && key !== 'title');
+  // Only a `not` that is a bare type excludes the whole type; a narrower one (`not: {const: x}`) does not.
+  if (keys.length !== 1 || keys[0] !== 'type') return [];
+  return [...shapeOf(not).types];
+}
+
+/**
+ * How a parameter's value is written into the request (OpenAPI 3, "Style Values"): the style
+ * (its default by place), `explode` (which changes only arrays and objects), `allowReserved` and a
+ * `content` media type instead of a schema. The graph keeps writing it its way: any change is a break.
+ */
+function compareSerialization(ours: Json, theirs: Json, where: string, report: Report): void {
+  const place = String(ours.in);
+  const defaultStyle = place === 'query' || place === 'cookie' ? 'form' : 'simple';
+  const style = (p: Json) => (typeof p.style === 'string' ? p.style : defaultStyle);
+  const explode = (p: Json) => (typeof p.explode === 'boolean' ? p.explode : style(p) === 'form');
+  const composite = shapeOf((ours.schema ?? {}) as Json).types;
+  if (style(ours) !== style(theirs)) report(where, `written differently: style ${style(ours)} became ${shortValue(style(theirs))}`);
+  else if ((composite.has('array') || composite.has('object')) && explode(ours) !== explode(theirs))
+    report(where, `written differently: explode ${String(explode(ours))} became ${String(explode(theirs))}`);
+  if ((ours.allowReserved === true) !== (theirs.allowReserved === true))
+    report(
+      where,
+      `written differently: allowReserved ${String(ours.allowReserved === true)} became ${String(theirs.allowReserved === true)}`,
+    );
+  const mediaType = (p: Json) => (typeof p.content === 'object' && p.content !== null ? Object.keys(p.content).join(',') : 'none');
+  if (mediaType(ours) !== mediaType(theirs))
+    report(where, `written differently: content ${mediaType(ours)} became ${shortValue(mediaType(theirs))}`);
+}
+
+const shortValue = (value: unknown) => shortened(String(value), 60);
 
 function allowedValues(schema: Json): unknown[] | undefined {
   if (schema.const !== undefined) return [schema.const];

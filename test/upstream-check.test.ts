@@ -3,14 +3,14 @@
  * it uses is caught, one line per break, before a deployment meets it; one that only adds is not.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import { startDemoServices, type DemoServices } from '../demo/services.js';
 import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
@@ -28,7 +28,8 @@ const document = (service: ServiceName): Json =>
 async function breaksAfter(service: ServiceName, drift: (published: Json) => void): Promise<string[]> {
   const published = document(service);
   drift(published);
-  return upstreamBreaks(service, await dereferenced(document(service)), await dereferenced(published)).map(formatBreak);
+  const file = join(root, 'contracts', `${service}.openapi.yaml`);
+  return upstreamBreaks(service, await dereferenced(document(service), file), await dereferenced(published, file)).map(formatBreak);
 }
 
 describe('a published document against what the graph uses', () => {
@@ -125,6 +126,57 @@ describe('a published document against what the graph uses', () => {
   });
 });
 
+describe('breaks a reading of types alone missed (findings 8 and 9)', () => {
+  it('names a change of how a parameter is written: explode, style, allowReserved, content', async () => {
+    const where = 'personal getUsers GET /users query.ids';
+    expect(await breaksAfter('personal', (d) => delete d.paths['/users'].get.parameters[0].explode)).toEqual([
+      `${where}: written differently: explode false became true`,
+    ]);
+    expect(await breaksAfter('personal', (d) => (d.paths['/users'].get.parameters[0].style = 'pipeDelimited'))).toEqual([
+      `${where}: written differently: style form became pipeDelimited`,
+    ]);
+    expect(await breaksAfter('personal', (d) => (d.paths['/users'].get.parameters[0].allowReserved = true))).toEqual([
+      `${where}: written differently: allowReserved false became true`,
+    ]);
+    expect(
+      await breaksAfter('personal', (d) => {
+        const parameter = d.paths['/users'].get.parameters[0];
+        parameter.content = { 'application/json': { schema: parameter.schema } };
+        delete parameter.schema;
+        delete parameter.style;
+        delete parameter.explode;
+      }),
+    ).toContain(`${where}: written differently: content none became application/json`);
+    // What does not change the bytes is no break: explode said where it was the default.
+    expect(await breaksAfter('personal', (d) => (d.paths['/users/{id}'].get.parameters[0].explode = false))).toEqual([]);
+  });
+
+  it('names a field the graph reads that lost its type: not, {}, true, false', async () => {
+    const at = (field: string) => [`personal getUser GET /users/{id} $.${field}`, `personal getUsers GET /users $.users[].${field}`];
+    expect(await breaksAfter('personal', (d) => (d.components.schemas.User.properties.name = { not: { type: 'string' } }))).toEqual(
+      at('name').map((where) => `${where}: type changed from string to any (no type) (200 answer)`),
+    );
+    expect(
+      await breaksAfter('personal', (d) => (d.components.schemas.User.properties.name = { type: 'string', not: { type: 'string' } })),
+    ).toEqual(at('name').map((where) => `${where}: no longer a string (excluded by not) (200 answer)`));
+    expect(await breaksAfter('personal', (d) => (d.components.schemas.User.properties.id = {}))).toEqual(
+      at('id').map((where) => `${where}: type changed from string to any (no type) (200 answer)`),
+    );
+    expect(await breaksAfter('personal', (d) => (d.components.schemas.User.properties.id = true))).toEqual(
+      at('id').map((where) => `${where}: type changed from string to any (no type) (200 answer)`),
+    );
+    expect(await breaksAfter('personal', (d) => (d.components.schemas.User.properties.id = false))).toEqual(
+      at('id').map((where) => `${where}: no value is valid any more (schema false) (200 answer)`),
+    );
+  });
+
+  it('cuts a published value short where a message echoes it', async () => {
+    const [line] = await breaksAfter('orders', (d) => d.components.schemas.Order.properties.status.enum.push('X'.repeat(10_000)));
+    expect(line!.length).toBeLessThan(400);
+    expect(line).toContain('(cut short)');
+  });
+});
+
 describe('npm run check:upstreams', () => {
   let demo: DemoServices;
   const run = (env: Record<string, string>) =>
@@ -199,6 +251,112 @@ describe('npm run check:upstreams', () => {
     const { code, stdout } = await run({ ...env, PERSONAL_OPENAPI: join(folder, 'personal.yaml') });
     expect(stdout).toContain('personal getUser GET /users/{id} $.email: became optional (200 answer)');
     expect(code).toBe(1);
+  });
+
+  /** A server of the given documents by path (a function: an answer of its own), on 127.0.0.1; closed after the test. */
+  async function serve(routes: Record<string, object | ((res: ServerResponse) => void)>): Promise<string> {
+    const server = createServer((req, res) => {
+      const route = routes[req.url ?? ''];
+      if (route === undefined) return void res.writeHead(404).end();
+      if (typeof route === 'function') return route(res);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(route));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    opened.push(server);
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+  const opened: Server[] = [];
+  afterEach(() => {
+    for (const server of opened.splice(0)) {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+  const demoEnv = () => Object.fromEntries(SERVICE_NAMES.map((s) => [`${s.toUpperCase()}_API_URL`, demo.urls[s]]));
+  /** The personal document with its User schema replaced by `ref`. */
+  const personalWithUser = (user: object) => {
+    const published = document('personal');
+    published.components.schemas.User = user;
+    return published;
+  };
+
+  it('passes a document published at a loopback address whose $ref is relative to it (finding 10)', async () => {
+    const base = await serve({
+      '/openapi.json': personalWithUser({ $ref: './user.json' }),
+      '/user.json': document('personal').components.schemas.User,
+    });
+    const { code, stdout } = await run({ ...demoEnv(), PERSONAL_OPENAPI: `${base}/openapi.json` });
+    expect(stdout).toContain(`personal: compatible (${base}/openapi.json)`);
+    expect(code).toBe(0);
+  });
+
+  it("never reads a local file for a fetched document, nor a file outside a local document's folder (finding 6)", async () => {
+    // A path is a path on the document's own server (which has none here); a file: URL is refused.
+    for (const [ref, said] of [
+      ['file:///etc/passwd', /refused file:\/\/\/etc\/passwd: a document fetched from a URL may not name a local file/],
+      ['/etc/passwd', /http:\/\/127\.0\.0\.1:\d+\/etc\/passwd answered 404/],
+      ['../../../../../../etc/passwd', /http:\/\/127\.0\.0\.1:\d+\/etc\/passwd answered 404/],
+    ] as const) {
+      const base = await serve({ '/openapi.json': personalWithUser({ $ref: ref }) });
+      const { code, stdout } = await run({ ...demoEnv(), PERSONAL_OPENAPI: `${base}/openapi.json` });
+      expect(stdout.split('\n')[0]).toMatch(said);
+      expect(stdout).not.toContain('root:');
+      expect(code).toBe(1);
+    }
+    const folder = mkdtempSync(join(tmpdir(), 'upstream-check-'));
+    for (const ref of ['file:///etc/passwd', '../../../../../../etc/passwd']) {
+      writeFileSync(join(folder, 'personal.json'), JSON.stringify(personalWithUser({ $ref: ref })));
+      const { stdout } = await run({ ...demoEnv(), PERSONAL_OPENAPI: join(folder, 'personal.json') });
+      expect(stdout).toMatch(/^personal: cannot check .*refused .*outside the document's folder/m);
+      expect(stdout).not.toContain('root:');
+    }
+  });
+
+  it('refuses another origin unless OPENAPI_REF_ORIGINS allows it, and checks each redirect as the document', async () => {
+    const other = await serve({ '/user.json': document('personal').components.schemas.User });
+    const base = await serve({
+      '/openapi.json': personalWithUser({ $ref: `${other}/user.json` }),
+      '/redirected.json': personalWithUser({ $ref: './away.json' }),
+      '/away.json': (res) => res.writeHead(302, { location: `${other}/user.json` }).end(),
+      '/loop.json': (res) => res.writeHead(302, { location: '/loop.json' }).end(),
+    });
+    const refused = await run({ ...demoEnv(), PERSONAL_OPENAPI: `${base}/openapi.json` });
+    expect(refused.stdout).toMatch(
+      /^personal: cannot check .*refused http:\/\/127\.0\.0\.1:\d+\/user\.json: not on the document's origin/m,
+    );
+    const allowed = await run({ ...demoEnv(), PERSONAL_OPENAPI: `${base}/openapi.json`, OPENAPI_REF_ORIGINS: other });
+    expect(allowed.stdout).toContain(`personal: compatible (${base}/openapi.json)`);
+    const redirected = await run({ ...demoEnv(), PERSONAL_OPENAPI: `${base}/redirected.json` });
+    expect(redirected.stdout).toMatch(/^personal: cannot check .*not on the document's origin/m);
+    const loop = await run({ ...demoEnv(), PERSONAL_OPENAPI: `${base}/loop.json` });
+    expect(loop.stdout).toMatch(/^personal: cannot check .*more than 5 redirects/m);
+  });
+
+  it('stops at a size and a time: /dev/zero, an endless body, a server that never answers (finding 7)', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'upstream-check-'));
+    symlinkSync('/dev/zero', join(folder, 'zero.json'));
+    writeFileSync(join(folder, 'personal.json'), JSON.stringify(personalWithUser({ $ref: './zero.json' })));
+    const zero = await run({ ...demoEnv(), PERSONAL_OPENAPI: join(folder, 'personal.json') });
+    expect(zero.stdout).toMatch(/^personal: cannot check .*refused .*zero\.json/m);
+    const direct = await run({ ...demoEnv(), PERSONAL_OPENAPI: '/dev/zero' });
+    expect(direct.stdout).toMatch(/^personal: cannot check \/dev\/zero: refused \/dev\/zero: not a regular file/m);
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    const base = await serve({
+      '/openapi.json': personalWithUser({ $ref: './endless.json' }),
+      '/endless.json': (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const more = () => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once('drain', more);
+        };
+        more();
+      },
+      '/silent.json': () => undefined,
+    });
+    const endless = await run({ ...demoEnv(), PERSONAL_OPENAPI: `${base}/openapi.json` });
+    expect(endless.stdout).toMatch(/^personal: cannot check .*too large: .*endless\.json is over 10485760 bytes/m);
+    const silent = await run({ ...demoEnv(), PERSONAL_OPENAPI: `${base}/silent.json`, OPENAPI_TIMEOUT_MS: '500' });
+    expect(silent.stdout).toMatch(/^personal: cannot check .*timed out/m);
   });
 
   it('says which service it cannot check, and exits 1', async () => {
