@@ -1,6 +1,6 @@
 /**
- * `npm run check:schema` (part of `npm test`): the graph's schema about to ship
- * (`generated/schema.graphql`, printed by codegen from `schema/`) against the last release's
+ * `npm run check:schema` (part of `npm test`): the graph's schema about to ship (the SDL of
+ * `schema/`, as the server reads it: a check before codegen sees an edit) against the last release's
  * (`contracts/graph.released.graphql`), and the operations clients send: `operations/`, the
  * graph's own manifest, and the manifests of `PERSISTED_OPERATIONS_FILE` or named as arguments.
  * Prints each finding on a line and exits 1, or says the change is safe and exits 0.
@@ -31,7 +31,8 @@ for (const [hash, document] of manifests.all()) operations.set(`persisted sha256
 
 const findings = await checkSchema({
   released: readFileSync(values.released ?? projectPath('contracts', 'graph.released.graphql'), 'utf8'),
-  current: readFileSync(values.current ?? projectPath('generated', 'schema.graphql'), 'utf8'),
+  // The SDL the server builds its schema from (server/subgraph.ts), not a generated copy that only codegen refreshes.
+  current: values.current === undefined ? [...readGraphQLFiles('schema').values()].join('\n') : readFileSync(values.current, 'utf8'),
   intended: intendedBreakSchema.parse(
     JSON.parse(readFileSync(values.intended ?? projectPath('contracts', 'graph.intended-breaks.json'), 'utf8')),
   ),

@@ -3,6 +3,12 @@
  * kind of breaking change against the released schema is named, an intended one recorded with
  * its reason passes, and an operation a frontend sends that no longer validates is named.
  */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { checkSchema } from '../server/schema-check.js';
 
@@ -66,5 +72,37 @@ describe('check:schema', () => {
       operations: { 'web/persisted-documents.json sha256:abc': PROFILE },
     });
     expect(findings).toEqual(['operation web/persisted-documents.json sha256:abc: Cannot query field "nickname" on type "User".']);
+  });
+});
+
+describe('npm run check:schema', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+
+  it('reads the schema the server would serve: an edit of schema/ is caught before codegen runs (finding 11)', async () => {
+    // A scratch copy of the project (its own node_modules linked), so that schema/ can be edited.
+    const copy = mkdtempSync(join(tmpdir(), 'schema-check-'));
+    try {
+      const skipped = new Set(['node_modules', '.git', 'dist', 'bench']);
+      cpSync(root, copy, { recursive: true, filter: (source) => !skipped.has(source.slice(root.length).split('/')[0] ?? '') });
+      symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
+      const file = join(copy, 'schema', 'user.graphql');
+      const sdl = readFileSync(file, 'utf8');
+      expect(sdl).toContain('  "City of residence, when known."\n  city: String\n');
+      writeFileSync(file, sdl.replace('  "City of residence, when known."\n  city: String\n', ''));
+      const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'server/schema-check-command.ts'], {
+        cwd: copy,
+        env: { PATH: process.env.PATH ?? '' },
+      });
+      const failed = (await run.then(
+        () => undefined,
+        (error: unknown) => error,
+      )) as { code: number; stdout: string } | undefined;
+      expect(failed?.code).toBe(1);
+      expect(failed?.stdout).toContain(
+        "breaking: Field 'city' was removed from object type 'PersonalInfo' (FIELD_REMOVED at PersonalInfo.city)",
+      );
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
