@@ -20,10 +20,19 @@ export interface DemoProcess {
   stop(): Promise<void>;
 }
 
-export async function startDemoProcess(latencyMs: number): Promise<DemoProcess> {
+/**
+ * The demo services in a process of their own. Their reads carry no caching headers unless
+ * `cacheHeaders` (so that what the graph's cache saves is measured only where a scenario asks for it).
+ */
+export async function startDemoProcess(latencyMs: number, cacheHeaders = false): Promise<DemoProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'demo/main.ts'], {
     cwd: new URL('..', import.meta.url),
-    env: { PATH: process.env.PATH ?? '', DEMO_PORT_BASE: '0', DEMO_LATENCY_MS: String(latencyMs) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      DEMO_PORT_BASE: '0',
+      DEMO_LATENCY_MS: String(latencyMs),
+      DEMO_CACHE_HEADERS: cacheHeaders ? 'on' : 'off',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const urlEnv: Record<string, string> = {};

@@ -23,7 +23,7 @@ import { FAULTY_PROFILE_USERS } from '../demo/data.js';
 const LATENCY_MS = 50;
 const RUNS = 30;
 
-const demo = await startDemoServices({ settings: { latencyMs: LATENCY_MS } });
+const demo = await startDemoServices({ settings: { latencyMs: LATENCY_MS, cacheHeaders: false } });
 const env = Object.fromEntries(SERVICE_NAMES.map((s) => [`${s.toUpperCase()}_API_URL`, demo.urls[s]]));
 const app = createApp({
   config: loadConfig({ ...env, STATE_DB_PATH: ':memory:', RATE_LIMIT_REQUESTS: '0' }),

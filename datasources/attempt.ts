@@ -34,6 +34,10 @@ export interface UpstreamRequest {
    * as `UPSTREAM_BAD_RESPONSE`, which the circuit breaker counts.
    */
   readonly answer?: z.ZodType<unknown>;
+  /** A read: the data its answer shows (`stock:p1`), which the writes that change it name (upstream-cache.ts). */
+  readonly tags?: readonly string[];
+  /** A write: the tags of the data it changes; the cache serves nothing filled before it. */
+  readonly invalidates?: readonly string[];
 }
 
 export interface UpstreamResponse {
@@ -41,7 +45,9 @@ export interface UpstreamResponse {
   /** The request's route template, for the log of what goes wrong with the answer. */
   readonly route: string;
   readonly body: Buffer;
-  /** Served by the graph's HTTP cache (undici adds `age` to what it serves). */
+  /** The answer's headers (the cache reads `Cache-Control`, `ETag`, `Vary`, `Age`, `Date`). */
+  readonly headers?: IncomingHttpHeaders;
+  /** Served by the graph's cache (upstream-cache.ts), not by this call's exchange. */
   readonly cacheHit: boolean;
   /** The body parsed as JSON, for a success with a body (see `withJson`). */
   readonly json?: unknown;
@@ -82,13 +88,11 @@ function checkedJson(status: number, route: string, body: Buffer, fail: Fail, an
 
 /** Where and how an attempt is sent. */
 export interface AttemptTarget {
-  /** The pool, or the HTTP cache in front of it. */
+  /** The service's pool. */
   readonly dispatcher: Dispatcher;
   readonly origin: string;
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
-  /** Whether the answer may have come from the shared cache. */
-  readonly cacheable: boolean;
 }
 
 /** Builds (and logs) the error of a failed attempt. */
@@ -232,13 +236,13 @@ class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     const { route, answer } = request;
-    const cacheHit = this.target.cacheable && this.headers.age !== undefined;
+    const { headers } = this;
     let response: UpstreamResponse;
     try {
       // The answer made once, its JSON read and checked within the attempt (see `withJson`).
       response = isJsonAnswer(status, body)
-        ? { status, route, body, cacheHit, json: checkedJson(status, route, body, fail, answer), checkedBy: answer }
-        : { status, route, body, cacheHit, json: undefined, checkedBy: undefined };
+        ? { status, route, body, headers, cacheHit: false, json: checkedJson(status, route, body, fail, answer), checkedBy: answer }
+        : { status, route, body, headers, cacheHit: false, json: undefined, checkedBy: undefined };
     } catch (error) {
       this.failed(error as UpstreamError);
       return;

@@ -6,6 +6,10 @@
  */
 import type { UpstreamFailure } from '../errors/upstream-error.js';
 import type { ServiceName } from '../errors/service-name.js';
+import type { CacheResult } from './upstream-cache.js';
+
+/** Where a cached answer came from. */
+export type CacheTier = 'memory';
 
 export interface UpstreamCallStart {
   readonly service: ServiceName;
@@ -42,6 +46,10 @@ export interface CallObserver {
   callStarted(call: UpstreamCallStart): CallHandle;
   /** A DataLoader batch of `size` keys is dispatched; the function returned is called when it is answered. */
   batchDispatched(loader: string, size: number, trace: unknown): () => void;
+  /** A read met the service's cache (upstream-cache.ts). */
+  cacheLookup?(service: ServiceName, tier: CacheTier, result: CacheResult): void;
+  /** A write bumped the versions of `tags` tags of the service's cache. */
+  cacheInvalidated?(service: ServiceName, tags: number): void;
 }
 
 /** The headers of a handle that adds none: the same object every time, so that nothing is merged or copied for it. */
@@ -67,6 +75,12 @@ export function observers(...all: CallObserver[]): CallObserver {
     batchDispatched: (loader, size, trace) => {
       const ends = all.map((observer) => observer.batchDispatched(loader, size, trace));
       return () => ends.forEach((end) => end());
+    },
+    cacheLookup: (service, tier, result) => {
+      for (const observer of all) observer.cacheLookup?.(service, tier, result);
+    },
+    cacheInvalidated: (service, tags) => {
+      for (const observer of all) observer.cacheInvalidated?.(service, tags);
     },
   };
 }

@@ -3,26 +3,25 @@
  * and run for every call of every request (`HttpDataSource.call`); the numbers are the steps'
  * marks in the code below:
  *
- *   1. retry     a call safe to repeat (GET, DELETE, a write with an `Idempotency-Key`), after a
+ *   1. cache     a GET answered by the service's cache while an entry allows, or joined to the same
+ *                read in flight; a write bumps the versions of what it changes, so that nothing
+ *                cached before it is served after (upstream-cache.ts). The rest runs on a miss.
+ *   2. retry     a call safe to repeat (GET, DELETE, a write with an `Idempotency-Key`), after a
  *                transient failure, while the retry budget and the operation's deadline allow
  *                (the policy decides: call-policy.ts `retry`)
- *   2. observe   each attempt told to metrics, traces and the request's call list as it starts and
+ *   3. observe   each attempt told to metrics, traces and the request's call list as it starts and
  *                ends (call-observer.ts)
- *   3. breaker   the circuit breaker (circuit-breaker.ts, with the policy's window), then
- *   4. limit     the adaptive concurrency limit, a line bounded by deadlines (adaptive-limit.ts)
- *   5. attempt   one HTTP exchange: its time limit and size cap, the answer's JSON and shape
+ *   4. breaker   the circuit breaker (circuit-breaker.ts, with the policy's window), then
+ *   5. limit     the adaptive concurrency limit, a line bounded by deadlines (adaptive-limit.ts)
+ *   6. attempt   one HTTP exchange: its time limit and size cap, the answer's JSON and shape
  *                (attempt.ts), its failure an `UpstreamError`
- *   6. cache     undici's HTTP cache in front of the pool; a request carrying the user's
- *                credentials goes straight to the pool
  *
- * When every attempt has failed, a GET may still be answered from the cache (`stale-if-error`),
- * and the failure is logged once, with how each attempt failed.
+ * When every attempt has failed, a GET may still be answered by a stale entry of the cache
+ * (`stale-if-error`, step 1 again), and the failure is logged once, with how each attempt failed.
  *
  * A call is one object (`Call`) and one promise: each step is a synchronous question or a call
- * told when its attempt ended, not an `await` with a promise and a suspended frame of its own
- * (there were six a call: the retry loop's, the observation's, cockatiel's two, the limit's, the
- * exchange's; measured: bench/README.md). Only a wait in the limit's line, a retry's backoff
- * and a stale answer's look-up are asynchronous.
+ * told when its attempt ended, not an `await` with a promise and a suspended frame of its own.
+ * Only a wait in the limit's line, a retry's backoff and the cache's waits are asynchronous.
  */
 import type { YogaLogger } from 'graphql-yoga';
 import { z } from 'zod';
@@ -34,25 +33,25 @@ import { LimitRejected } from './adaptive-limit.js';
 import { CallPolicy, limitOutcome, verdictOf, type Retry } from './call-policy.js';
 import type { Pass, Verdict } from './circuit-breaker.js';
 import type { RequestScope } from './request-scope.js';
-import { staleIfError, type CacheStore } from './stale-if-error.js';
+import type { UpstreamCache } from './upstream-cache.js';
 
 /** Who calls: the request's scope, and the headers it sends (its id, the user's credentials where forwarded). */
 export interface Caller {
   readonly scope: RequestScope;
-  /** The request carries the user's credentials: it bypasses the shared cache altogether. */
-  readonly sendsAuthorization: boolean;
   headers(request: Pick<UpstreamRequest, 'body' | 'idempotencyKey'>): Record<string, string>;
 }
 
 export interface PipelineParts {
   readonly service: ServiceName;
-  readonly origin: string;
   readonly policy: CallPolicy;
-  readonly targets: { readonly shared: AttemptTarget; readonly private: AttemptTarget };
-  readonly cacheStore: CacheStore | undefined;
+  readonly target: AttemptTarget;
+  /** The service's read cache; `undefined` with `UPSTREAM_CACHE=off`. */
+  readonly cache: UpstreamCache | undefined;
   readonly observer: CallObserver;
   readonly logger: YogaLogger;
 }
+
+const NO_EXTRA_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 export class CallPipeline {
   /** The client-facing error of one attempt; the call logs it once it is over. */
@@ -60,16 +59,23 @@ export class CallPipeline {
 
   constructor(readonly parts: PipelineParts) {}
 
-  /** One call, from its first attempt to its answer or its failure: one promise, whatever it goes through. */
+  /** One call, from the cache to its answer or its failure: one promise, whatever it goes through. */
   run(request: UpstreamRequest, caller: Caller): Promise<UpstreamResponse> {
-    return new Promise((resolve, reject) => new Call(this, request, caller, resolve, reject).start());
+    // 1. cache
+    const { cache } = this.parts;
+    if (cache === undefined) return this.call(request, caller, NO_EXTRA_HEADERS);
+    if (request.method === 'GET') return cache.read(request, caller, (read, by, extra) => this.call(read, by, extra));
+    const changed = request.invalidates;
+    if (changed === undefined) return this.call(request, caller, NO_EXTRA_HEADERS);
+    // Before it is sent (what a read fills from now may already be the new data) and once it is
+    // over, whatever its outcome (a write that timed out may have happened).
+    cache.invalidate(changed);
+    return this.call(request, caller, NO_EXTRA_HEADERS).finally(() => cache.invalidate(changed));
   }
 
-  /** The cached answer to a GET whose every attempt failed, where `stale-if-error` still allows it. */
-  async stale(cacheStore: CacheStore, request: UpstreamRequest, caller: Caller): Promise<UpstreamResponse | undefined> {
-    const { origin } = this.parts;
-    const entry = await staleIfError(cacheStore, { origin, path: request.path, headers: caller.headers({}) });
-    return entry === undefined ? undefined : { ...entry, route: request.route, cacheHit: true };
+  /** Steps 2 to 6 for one call. */
+  private call(request: UpstreamRequest, caller: Caller, extraHeaders: Readonly<Record<string, string>>): Promise<UpstreamResponse> {
+    return new Promise((resolve, reject) => new Call(this, request, caller, extraHeaders, resolve, reject).start());
   }
 
   /**
@@ -118,6 +124,8 @@ class Call implements AttemptEnd {
     private readonly pipeline: CallPipeline,
     private readonly request: UpstreamRequest,
     private readonly caller: Caller,
+    /** Headers of the cache's (`If-None-Match`), beside the caller's. */
+    private readonly extraHeaders: Readonly<Record<string, string>>,
     private readonly resolve: (response: UpstreamResponse) => void,
     private readonly reject: (error: unknown) => void,
   ) {
@@ -137,7 +145,7 @@ class Call implements AttemptEnd {
     const { service, policy, observer } = this.pipeline.parts;
     const { scope } = caller;
     this.n += 1;
-    // 2. observe
+    // 3. observe
     this.observed = observer.callStarted({
       service,
       route: request.route,
@@ -150,10 +158,10 @@ class Call implements AttemptEnd {
     this.started = performance.now();
     this.concurrencyLimit = policy.concurrency.limit;
     this.admittedAt = undefined;
-    // 3. breaker
+    // 4. breaker
     this.pass = policy.breaker.enter();
     if (this.pass === undefined) return this.ended(this.refusal('circuit-open', policy.breaker.retryAfterMs()));
-    // 4. limit: a free slot now, else a place in line.
+    // 5. limit: a free slot now, else a place in line.
     if (policy.concurrency.tryTake()) return this.send();
     policy.concurrency.wait(scope).then(
       () => this.send(),
@@ -170,15 +178,15 @@ class Call implements AttemptEnd {
     return this.pipeline.failure(code, { failure, retryAfterMs }, this.request.route);
   }
 
-  /** 5. attempt, through 6. the cache (a request with the user's credentials goes straight to the pool). */
+  /** 6. attempt */
   private send(): void {
-    const { request, caller, observed } = this;
-    const { targets } = this.pipeline.parts;
+    const { request, caller, observed, extraHeaders } = this;
+    const { target } = this.pipeline.parts;
     this.admittedAt = performance.now();
-    // The caller's headers are a new object every call; the observers' are copied in only when they add some.
+    // The caller's headers are a new object every call; the observers' and the cache's are copied in only when they add some.
     const own = caller.headers(request);
-    const headers = observed.headers === NO_HEADERS ? own : { ...observed.headers, ...own };
-    const target = caller.sendsAuthorization ? targets.private : targets.shared;
+    let headers = observed.headers === NO_HEADERS ? own : { ...observed.headers, ...own };
+    if (extraHeaders !== NO_EXTRA_HEADERS) headers = { ...headers, ...extraHeaders };
     try {
       attempt(target, request, headers, caller.scope, this.pipeline.failure, this);
     } catch (error) {
@@ -217,7 +225,7 @@ class Call implements AttemptEnd {
       this.finish(bug);
       return;
     }
-    // 1. retry: another attempt, when the policy allows one.
+    // 2. retry: another attempt, when the policy allows one.
     const retry = policy.retry(this.repeatable, error, this.n, caller.scope, this.backoff);
     if (retry === undefined) {
       this.finish(error);
@@ -255,42 +263,20 @@ class Call implements AttemptEnd {
       outcome,
       batchSize: request.batchSize ?? null,
       cacheHit,
+      cache: null,
       concurrencyLimit: this.concurrencyLimit,
     });
   }
 
   /**
-   * Every attempt failed: a GET may still be answered from the cache (`stale-if-error`); else the
-   * call fails with its last failure, logged once with how each attempt failed.
+   * Every attempt failed: the call fails with its last failure, logged once with how each attempt
+   * failed (the cache may still answer a GET with a stale entry).
    */
   private finish(error: unknown): void {
     const { request, caller, pipeline } = this;
-    const { scope } = caller;
-    const log = () => {
-      if (error instanceof UpstreamError) pipeline.logFailure(error, request.route, this.failures, scope.requestId);
-    };
-    const { cacheStore } = pipeline.parts;
-    if (request.method !== 'GET' || caller.sendsAuthorization || cacheStore === undefined) {
-      log();
-      this.over();
-      this.reject(error);
-      return;
-    }
-    pipeline.stale(cacheStore, request, caller).then(
-      (stale) => {
-        log();
-        this.over();
-        if (stale === undefined) return this.reject(error);
-        pipeline.parts.logger.debug(`upstream ${pipeline.parts.service}: serving a stale cached answer after a failure`, {
-          requestId: scope.requestId,
-        });
-        this.resolve(stale);
-      },
-      (bug: unknown) => {
-        this.over();
-        this.reject(bug);
-      },
-    );
+    if (error instanceof UpstreamError) pipeline.logFailure(error, request.route, this.failures, caller.scope.requestId);
+    this.over();
+    this.reject(error);
   }
 
   /** The call is over: no longer in flight. */

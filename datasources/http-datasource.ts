@@ -21,6 +21,12 @@ import type { RequestScope } from './request-scope.js';
 import type { Upstream } from './upstream.js';
 import { encodeId, invalidId, isValidId, splitByUrlLength } from './url.js';
 
+/** How a GET is made: its route template, and the cache tags of the data it shows (upstream-cache.ts). */
+interface GetOptions {
+  readonly route: string;
+  readonly tags?: readonly string[];
+}
+
 /** Batch endpoints take at most this many ids per call (upstream contract). */
 export const MAX_BATCH_SIZE = 100;
 
@@ -41,11 +47,12 @@ export abstract class HttpDataSource implements Caller {
    * GETs a JSON document and validates it against `schema`.
    * With `notFound: 'null'`, a 404 is an answer (`null`), not a failure.
    */
-  protected getJson<T>(path: string, schema: z.ZodType<T>, options: { route: string; notFound: 'null' }): Promise<T | null>;
-  protected getJson<T>(path: string, schema: z.ZodType<T>, options: { route: string }): Promise<T>;
-  protected getJson<T>(path: string, schema: z.ZodType<T>, options: { route: string; notFound?: 'null' }): Promise<T | null> {
+  protected getJson<T>(path: string, schema: z.ZodType<T>, options: GetOptions & { notFound: 'null' }): Promise<T | null>;
+  protected getJson<T>(path: string, schema: z.ZodType<T>, options: GetOptions): Promise<T>;
+  protected getJson<T>(path: string, schema: z.ZodType<T>, options: GetOptions & { notFound?: 'null' }): Promise<T | null> {
+    const { route, tags } = options;
     // One promise on top of the call's (an async function awaiting it made two).
-    return this.call({ method: 'GET', path, route: options.route, answer: schema }).then((response) => {
+    return this.call({ method: 'GET', path, route, answer: schema, ...(tags === undefined ? {} : { tags }) }).then((response) => {
       if (response.status === 404 && options.notFound === 'null') return null;
       if (response.status < 200 || response.status > 299) throw this.statusError(response);
       return this.parse(response, schema);
@@ -59,7 +66,7 @@ export abstract class HttpDataSource implements Caller {
    * the ids it carried; ids the service left out are absent.
    */
   protected async getBatch<K extends string, T extends Record<K, string>>(
-    batch: { path: string; param: string; ids: readonly string[]; envelope: string; idField: K },
+    batch: { path: string; param: string; ids: readonly string[]; envelope: string; idField: K; tagOf?: (id: string) => string },
     itemSchema: z.ZodType<T>,
   ): Promise<Map<string, T | Error>> {
     const calls = splitByUrlLength(batch.path, batch.param, batch.ids, this.upstream.settings.maxUrlLength);
@@ -67,8 +74,9 @@ export abstract class HttpDataSource implements Caller {
     await Promise.all(
       calls.map(async ({ url, ids }) => {
         try {
+          const tags = batch.tagOf === undefined ? undefined : ids.map(batch.tagOf);
           for (const [id, item] of await this.getBatchPart(
-            { url, route: batch.path, size: ids.length },
+            { url, route: batch.path, size: ids.length, ...(tags === undefined ? {} : { tags }) },
             batch.envelope,
             itemSchema,
             batch.idField,
@@ -83,7 +91,7 @@ export abstract class HttpDataSource implements Caller {
   }
 
   private async getBatchPart<K extends string, T extends Record<K, string>>(
-    part: { url: string; route: string; size: number },
+    part: { url: string; route: string; size: number; tags?: readonly string[] },
     envelope: string,
     itemSchema: z.ZodType<T>,
     idField: K,
@@ -91,7 +99,14 @@ export abstract class HttpDataSource implements Caller {
     // The envelope is checked within the attempt (a wrong one is a sick service); each item
     // after, so that one bad item fails only its own id.
     const envelopeShape = envelopeSchema(envelope);
-    const response = await this.call({ method: 'GET', path: part.url, route: part.route, batchSize: part.size, answer: envelopeShape });
+    const response = await this.call({
+      method: 'GET',
+      path: part.url,
+      route: part.route,
+      batchSize: part.size,
+      answer: envelopeShape,
+      ...(part.tags === undefined ? {} : { tags: part.tags }),
+    });
     if (response.status < 200 || response.status > 299) throw this.statusError(response);
     const items = this.parse(response, envelopeShape)[envelope]!;
     const found = new Map<string, T | Error>();
@@ -155,13 +170,18 @@ export abstract class HttpDataSource implements Caller {
     collection: string,
     envelope: string,
     schema: z.ZodType<T>,
+    /** The cache's tag of an entity (upstream-cache.ts), for one a write of the graph changes. */
+    tagOf?: (id: string) => string,
   ): DataLoader<string, T | null> {
     return this.batchLoader(envelope, (ids) => {
-      if (ids.length > 1) return this.getBatch({ path: collection, param: 'ids', ids, envelope, idField: 'id' }, schema);
+      if (ids.length > 1)
+        return this.getBatch(
+          { path: collection, param: 'ids', ids, envelope, idField: 'id', ...(tagOf === undefined ? {} : { tagOf }) },
+          schema,
+        );
       const id = ids[0]!;
-      return this.getJson(`${collection}/${encodeId(id)}`, schema, { route: `${collection}/{id}`, notFound: 'null' }).then(
-        (item) => new Map(item === null ? [] : [[id, item]]),
-      );
+      const options = { route: `${collection}/{id}`, notFound: 'null' as const, ...(tagOf === undefined ? {} : { tags: [tagOf(id)] }) };
+      return this.getJson(`${collection}/${encodeId(id)}`, schema, options).then((item) => new Map(item === null ? [] : [[id, item]]));
     });
   }
 
@@ -209,7 +229,7 @@ export abstract class HttpDataSource implements Caller {
     return this.upstream.pipeline.run(request, this);
   }
 
-  get sendsAuthorization(): boolean {
+  private get sendsAuthorization(): boolean {
     return this.forwardsAuthorization && this.scope.authorization !== undefined;
   }
 

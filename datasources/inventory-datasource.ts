@@ -11,11 +11,17 @@ export type ReserveResult = { reserved: true; reservationId: string } | { reserv
 export type Stock = GetStockResponse['stock'][number];
 const stockSchema = zGetStockResponse.shape.stock.element;
 
+/** The cache's tag of a product's stock (upstream-cache.ts). */
+const stockTag = (productId: string) => `stock:${productId}`;
+
 export class InventoryDataSource extends HttpDataSource {
   protected readonly forwardsAuthorization = false;
 
   private readonly stock = this.batchLoader('stock', (productIds) =>
-    this.getBatch({ path: '/stock', param: 'productIds', ids: productIds, envelope: 'stock', idField: 'productId' }, stockSchema),
+    this.getBatch(
+      { path: '/stock', param: 'productIds', ids: productIds, envelope: 'stock', idField: 'productId', tagOf: stockTag },
+      stockSchema,
+    ),
   );
 
   /**
@@ -31,18 +37,20 @@ export class InventoryDataSource extends HttpDataSource {
       body: { orderId, items },
       idempotencyKey: `${orderId}:reserve`,
       answer: zReserveResponse,
+      invalidates: items.map((item) => stockTag(item.productId)),
     });
     if (response.status === 409) return { reserved: false, productId: errorBody(response.body, zOutOfStock)?.productId };
     if (response.status !== 201 && response.status !== 200) throw this.statusError(response);
     return { reserved: true, reservationId: this.parse(response, zReserveResponse).reservationId };
   }
 
-  /** Releases a reservation's stock (idempotent; an unknown reservation holds nothing). */
-  async release(reservationId: string): Promise<void> {
+  /** Releases a reservation's stock, of `items` (idempotent; an unknown reservation holds nothing). */
+  async release(reservationId: string, items: readonly OrderLine[]): Promise<void> {
     const response = await this.call({
       method: 'DELETE',
       path: path`/reservations/${reservationId}`,
       route: '/reservations/{reservationId}',
+      invalidates: items.map((item) => stockTag(item.productId)),
     });
     if (response.status === 404) return;
     if (response.status < 200 || response.status > 299) throw this.statusError(response);

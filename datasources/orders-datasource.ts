@@ -22,6 +22,10 @@ export interface OrderPage {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 
+/** The cache's tags (upstream-cache.ts): one order, and the pages of one user's orders. */
+const orderTag = (orderId: string) => `order:${orderId}`;
+const ordersOfUserTag = (userId: string) => `orders:user:${userId}`;
+
 interface PageKey {
   userId: string;
   limit: number;
@@ -31,7 +35,7 @@ interface PageKey {
 export class OrdersDataSource extends HttpDataSource {
   protected readonly forwardsAuthorization = true;
 
-  private readonly ordersById = this.entityLoader('/orders', 'orders', orderSchema);
+  private readonly ordersById = this.entityLoader('/orders', 'orders', orderSchema, orderTag);
 
   // No batch form for a user's orders: one call per (user, page).
   private readonly pages = this.singleLoader(
@@ -43,6 +47,7 @@ export class OrdersDataSource extends HttpDataSource {
       return this.getJson(`${path`/users/${userId}/orders`}?${query}`, zGetOrdersOfUserResponse, {
         route: '/users/{userId}/orders',
         notFound: 'null',
+        tags: [ordersOfUserTag(userId)],
       }).then((found) => {
         // The user exists (personal said so); an orders service that does not know them holds no order of theirs.
         const page = found ?? { orders: [], nextCursor: null };
@@ -70,6 +75,7 @@ export class OrdersDataSource extends HttpDataSource {
       body: order,
       idempotencyKey: `${order.orderId}:create`,
       answer: orderSchema,
+      invalidates: [ordersOfUserTag(order.userId), orderTag(order.orderId)],
     });
     if (response.status === 422)
       return { placed: false, message: errorBody(response.body, zError)?.message ?? 'The orders service refused the order.' };
@@ -77,13 +83,14 @@ export class OrdersDataSource extends HttpDataSource {
     return { placed: true, order: this.parse(response, orderSchema) };
   }
 
-  /** Cancels the order (idempotent); `false` when the orders service does not know it (it was never created). */
-  async cancelOrder(orderId: string): Promise<boolean> {
+  /** Cancels the order of `userId` (idempotent); `false` when the orders service does not know it (it was never created). */
+  async cancelOrder(orderId: string, userId: string): Promise<boolean> {
     const response = await this.call({
       method: 'POST',
       path: path`/orders/${orderId}/cancel`,
       route: '/orders/{orderId}/cancel',
       idempotencyKey: `${orderId}:cancel`,
+      invalidates: [ordersOfUserTag(userId), orderTag(orderId)],
     });
     if (response.status === 404) return false;
     if (response.status < 200 || response.status > 299) throw this.statusError(response);

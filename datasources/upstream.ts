@@ -1,66 +1,79 @@
 /**
  * Everything about one upstream service that lives as long as the process: its keep-alive
- * pool, its HTTP cache, its call policy (circuit breaker, concurrency limit, retry budget) and the
+ * pool, its read cache, its call policy (circuit breaker, concurrency limit, retry budget) and the
  * pipeline a call runs through (call-pipeline.ts). Shared by every request.
  */
-import { Pool, cacheStores, interceptors } from 'undici';
+import { Pool } from 'undici';
 import type { YogaLogger } from 'graphql-yoga';
 import type { ServiceName } from '../errors/service-name.js';
 import type { AttemptTarget } from './attempt.js';
 import { NO_OBSERVER, type CallObserver } from './call-observer.js';
 import { CallPipeline } from './call-pipeline.js';
 import { CallPolicy, type CircuitStateName } from './call-policy.js';
-import type { CacheStore } from './stale-if-error.js';
+import { UpstreamCache } from './upstream-cache.js';
 import type { UpstreamSettings } from './upstream-settings.js';
 
 /** Every upstream service, by name: the process's, shared by every request. */
 export type Upstreams = Readonly<Record<ServiceName, Upstream>>;
 
+/** How the services' read answers are cached (`UPSTREAM_CACHE`); the same for every service. */
+export interface CacheMode {
+  /** `off`: no answer is reused. @default "memory" (`UPSTREAM_CACHE`) */
+  readonly mode: 'off' | 'memory';
+  /** Authentication is on: a private answer to a request without credentials is not kept. */
+  readonly authentication: boolean;
+  /** The budget of a call made for several waiting requests (`REQUEST_TIMEOUT_MS`). */
+  readonly fillBudgetMs: number;
+}
+
+const NO_CACHE: CacheMode = { mode: 'off', authentication: false, fillBudgetMs: 0 };
+
 export class Upstream {
   readonly pool: Pool;
-  readonly cacheStore: CacheStore | undefined;
-  /**
-   * Where attempts go, built once: through the shared HTTP cache, or (for a request that carries
-   * a user's credentials) straight to the pool.
-   */
-  readonly targets: { readonly shared: AttemptTarget; readonly private: AttemptTarget };
+  /** The service's read cache (upstream-cache.ts); `undefined` when off. */
+  readonly cache: UpstreamCache | undefined;
   readonly policy: CallPolicy;
   /** What happens on a call (call-pipeline.ts), built once. */
   readonly pipeline: CallPipeline;
 
   constructor(
     readonly service: ServiceName,
-    /** The service's base URL, also the origin of its cache entries. */
+    /** The service's base URL. */
     readonly origin: string,
     readonly settings: UpstreamSettings,
     readonly logger: YogaLogger,
-    /** Told of every call and batch (metrics, traces). */
+    /** Told of every call and batch (metrics, traces), and of the cache's lookups. */
     readonly observer: CallObserver = NO_OBSERVER,
+    cacheMode: CacheMode = NO_CACHE,
   ) {
     // `connections` is the concurrency limit's ceiling, so the pool itself never queues.
     this.pool = new Pool(origin, { connections: settings.maxConcurrency, pipelining: 1 });
-    if (settings.cacheMaxBytes > 0) {
-      this.cacheStore = new cacheStores.MemoryCacheStore({
-        maxSize: settings.cacheMaxBytes,
-        maxEntrySize: Math.min(settings.cacheMaxBytes, settings.maxResponseBytes),
-      });
-    }
-    const target = { origin, timeoutMs: settings.timeoutMs, maxResponseBytes: settings.maxResponseBytes };
-    this.targets = {
-      shared:
-        this.cacheStore === undefined
-          ? { ...target, dispatcher: this.pool, cacheable: false }
-          : {
-              ...target,
-              // `shared`: an answer marked `private` is never kept for another request.
-              dispatcher: this.pool.compose(interceptors.cache({ store: this.cacheStore, methods: ['GET'], type: 'shared' })),
-              cacheable: true,
-            },
-      private: { ...target, dispatcher: this.pool, cacheable: false },
+    const target: AttemptTarget = {
+      dispatcher: this.pool,
+      origin,
+      timeoutMs: settings.timeoutMs,
+      maxResponseBytes: settings.maxResponseBytes,
     };
     this.policy = new CallPolicy(service, settings, logger);
-    const { policy, targets, cacheStore } = this;
-    this.pipeline = new CallPipeline({ service, origin, policy, targets, cacheStore, observer, logger });
+    const pipeline = new CallPipeline({ service, policy: this.policy, target, cache: undefined, observer, logger });
+    this.cache =
+      cacheMode.mode === 'off'
+        ? undefined
+        : new UpstreamCache(
+            {
+              service,
+              maxBytes: settings.cacheMaxBytes,
+              maxEntryBytes: Math.min(settings.cacheMaxBytes, settings.maxResponseBytes * 2 + 1024),
+              authentication: cacheMode.authentication,
+              fillBudgetMs: cacheMode.fillBudgetMs,
+            },
+            {
+              lookup: (result) => observer.cacheLookup?.(service, 'memory', result),
+              invalidated: (tags) => observer.cacheInvalidated?.(service, tags),
+            },
+            (code, failure, route) => pipeline.failure(code, { failure }, route),
+          );
+    this.pipeline = this.cache === undefined ? pipeline : new CallPipeline({ ...pipeline.parts, cache: this.cache });
   }
 
   get circuitState(): CircuitStateName {

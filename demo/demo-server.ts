@@ -21,6 +21,8 @@ export const demoSettingsSchema = z
     /** `error` answers `errorStatus`; `hang` never answers; `reset` drops the connection; `bad-json` answers 200 with a broken body. */
     fault: z.enum(FAULTS),
     errorStatus: z.number().int().min(400).max(599),
+    /** Whether reads carry the contract's `Cache-Control`, `Vary` and `ETag` ("Caching of reads"). */
+    cacheHeaders: z.boolean(),
   })
   .strict();
 
@@ -38,6 +40,17 @@ export interface DemoRequest {
 export interface DemoResponse {
   status: number;
   body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** How a read's answers may be reused, as the contract's "Caching of reads" table says for it. */
+export interface ReadCaching {
+  readonly cacheControl: string;
+  readonly vary?: string;
+  /** An `ETag` (a hash of the body), and `304 Not Modified` to an `If-None-Match` that names it. */
+  readonly etag?: boolean;
+  /** A 404 carries the same `Cache-Control` (professional's "no profile"). */
+  readonly notFound?: boolean;
 }
 
 export interface Route {
@@ -45,6 +58,8 @@ export interface Route {
   pattern: RegExp;
   /** Writes replay their first answer for a repeated `Idempotency-Key`. */
   idempotent?: boolean;
+  /** A read's caching headers, sent while the `cacheHeaders` setting is on. */
+  caching?: ReadCaching;
   handle: (request: DemoRequest) => DemoResponse;
 }
 
@@ -83,7 +98,7 @@ export async function startDemoServer(
   host = '127.0.0.1',
   selfCheck?: SelfCheck,
 ): Promise<DemoServer> {
-  const settings: DemoSettings = { latencyMs: 0, fault: 'none', errorStatus: 503, ...initial };
+  const settings: DemoSettings = { latencyMs: 0, fault: 'none', errorStatus: 503, cacheHeaders: true, ...initial };
   const calls = new Map<string, number>();
   const replays = new Map<string, { fingerprint: string; response: DemoResponse }>();
 
@@ -156,14 +171,18 @@ export async function startDemoServer(
         body: safeJson(raw),
         headers: req.headers,
       };
-      return answer(route.idempotent === true ? replayable(route, request, `${method} ${url.pathname} ${raw}`) : route.handle(request));
+      const response = route.idempotent === true ? replayable(route, request, `${method} ${url.pathname} ${raw}`) : route.handle(request);
+      return answer(settings.cacheHeaders && route.caching !== undefined ? withCaching(route.caching, request, response) : response);
     }
     answer({ status: 404, body: errorBody('NOT_FOUND', `no route for ${method} ${url.pathname}`) });
 
     // Answers given with a fault set (above) break the contract on purpose; these are held to it.
     function answer(response: DemoResponse): void {
       if (selfCheck !== undefined) {
-        const headers: OutgoingHttpHeaders = response.body === undefined ? {} : { 'content-type': 'application/json' };
+        const headers: OutgoingHttpHeaders = {
+          ...(response.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...response.headers,
+        };
         const exchange = {
           method,
           target: req.url ?? '/',
@@ -219,12 +238,25 @@ export async function startDemoServer(
   };
 }
 
-function send(res: ServerResponse, { status, body }: DemoResponse): void {
+function send(res: ServerResponse, { status, body, headers = {} }: DemoResponse): void {
   if (body === undefined) {
-    res.writeHead(status).end();
+    res.writeHead(status, headers).end();
     return;
   }
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+/** A read's answer with the contract's caching headers; a `304` where the client holds the same body. */
+function withCaching(caching: ReadCaching, request: DemoRequest, response: DemoResponse): DemoResponse {
+  if (response.status !== 200 && !(response.status === 404 && caching.notFound === true)) return response;
+  const headers: Record<string, string> = { 'cache-control': caching.cacheControl };
+  if (caching.vary !== undefined) headers.vary = caching.vary;
+  if (caching.etag !== true || response.status !== 200) return { ...response, headers };
+  headers.etag = `"${createHash('sha256').update(JSON.stringify(response.body)).digest('base64url').slice(0, 22)}"`;
+  const asked = request.headers['if-none-match'];
+  if (typeof asked === 'string' && asked.split(',').some((tag) => tag.trim() === headers.etag))
+    return { status: 304, headers: { etag: headers.etag, 'cache-control': caching.cacheControl } };
+  return { ...response, headers };
 }
 
 function safeJson(raw: string): unknown {

@@ -13,7 +13,15 @@ import { createDemoData, FAULTY_PROFILE_USERS, type DemoData, type DemoOrder } f
 import { contractCheck } from './contract-check.js';
 import { openApiDocument } from './openapi-document.js';
 import { exampleRoutes } from './example-routes.js';
-import { errorBody, startDemoServer, type DemoServer, type DemoSettings, type Route } from './demo-server.js';
+import { errorBody, startDemoServer, type DemoServer, type DemoSettings, type ReadCaching, type Route } from './demo-server.js';
+
+/** What the contract's "Caching of reads" table says each read's answers carry. */
+const CACHING = {
+  personal: { cacheControl: 'private, max-age=60', vary: 'Authorization' },
+  professional: { cacheControl: 'public, max-age=300, stale-if-error=86400', etag: true, notFound: true },
+  orders: { cacheControl: 'private, max-age=30', vary: 'Authorization' },
+  inventory: { cacheControl: 'public, max-age=10, stale-if-error=300' },
+} as const satisfies Record<string, ReadCaching>;
 
 const MAX_IDS = 100;
 
@@ -33,6 +41,7 @@ function personalRoutes(data: DemoData): Route[] {
     {
       method: 'GET',
       pattern: /^\/users\/([^/]+)$/,
+      caching: CACHING.personal,
       handle: ({ params: [id] }) => {
         const user = data.users.get(id!);
         return user === undefined ? notFound('user') : { status: 200, body: user };
@@ -41,6 +50,7 @@ function personalRoutes(data: DemoData): Route[] {
     {
       method: 'GET',
       pattern: /^\/users$/,
+      caching: CACHING.personal,
       handle: ({ query }) => {
         const ids = idsParam(query, 'ids');
         if (!Array.isArray(ids)) return ids;
@@ -55,6 +65,7 @@ function professionalRoutes(data: DemoData): Route[] {
     {
       method: 'GET',
       pattern: /^\/profiles\/([^/]+)$/,
+      caching: CACHING.professional,
       handle: ({ params: [userId] }) => {
         if (FAULTY_PROFILE_USERS.includes(userId!)) return { status: 503, body: errorBody('UNAVAILABLE', 'profile store shard is down') };
         const profile = data.profiles.get(userId!);
@@ -74,6 +85,7 @@ function ordersRoutes(data: DemoData): Route[] {
     {
       method: 'GET',
       pattern: /^\/orders\/([^/]+)$/,
+      caching: CACHING.orders,
       handle: ({ params: [id] }) => {
         const order = data.orders.get(id!);
         return order === undefined ? notFound('order') : { status: 200, body: order };
@@ -82,6 +94,7 @@ function ordersRoutes(data: DemoData): Route[] {
     {
       method: 'GET',
       pattern: /^\/orders$/,
+      caching: CACHING.orders,
       handle: ({ query }) => {
         const ids = idsParam(query, 'ids');
         if (!Array.isArray(ids)) return ids;
@@ -91,6 +104,7 @@ function ordersRoutes(data: DemoData): Route[] {
     {
       method: 'GET',
       pattern: /^\/users\/([^/]+)\/orders$/,
+      caching: CACHING.orders,
       handle: ({ params: [userId], query }) => {
         const limit = Number(query.get('limit') ?? 20);
         if (!Number.isInteger(limit) || limit < 1 || limit > 100) return badRequest('limit is 1..100');
@@ -150,6 +164,7 @@ function inventoryRoutes(data: DemoData): Route[] {
     {
       method: 'GET',
       pattern: /^\/stock$/,
+      caching: CACHING.inventory,
       handle: ({ query }) => {
         const ids = idsParam(query, 'productIds');
         if (!Array.isArray(ids)) return ids;

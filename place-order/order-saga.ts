@@ -236,14 +236,15 @@ export class OrderSaga {
   private async compensate(record: SagaRecord, scope: RequestScope): Promise<SagaRecord> {
     const { orderId, request, progress } = record;
     const cancel = async (): Promise<void> => {
-      if (progress.undo?.cancelOrder === true) await new OrdersDataSource(this.upstreams.orders, scope).cancelOrder(orderId);
+      if (progress.undo?.cancelOrder === true)
+        await new OrdersDataSource(this.upstreams.orders, scope).cancelOrder(orderId, request.userId);
     };
     const release = async (): Promise<void> => {
       if (progress.undo?.releaseReservation !== true) return;
       const inventory = new InventoryDataSource(this.upstreams.inventory, scope);
       // The reservation's answer was lost: sending it again under its key replays it, id included.
       const reservationId = progress.reservationId ?? (await reservationOf(inventory, orderId, request));
-      if (reservationId !== undefined) await inventory.release(reservationId);
+      if (reservationId !== undefined) await inventory.release(reservationId, request.items);
     };
     const [cancelled, released] = await Promise.allSettled([cancel(), release()]);
     const undo = {

@@ -43,6 +43,7 @@ import { ON_ERROR_PARAMETER } from '../errors/error-mode.js';
 import { useServiceCapabilities } from '../execution/service-capabilities.js';
 import { useServedOperationTypes } from '../execution/operation-types.js';
 import { corsOptions, useVaryOnOrigin } from '../security/cors.js';
+import { useAnswerCacheHeaders } from '../security/answer-cache-headers.js';
 import { UPSTREAM_CALLS_HEADER } from '../telemetry/upstream-call-list.js';
 import { fastPath } from './fast-path.js';
 
@@ -93,7 +94,14 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
   const tracing = new GraphTracing({ otlpEndpoint: config.otlpEndpoint, exporter: spanExporter });
   const observer = observers(metrics, tracing);
   const upstreams = Object.fromEntries(
-    SERVICE_NAMES.map((service) => [service, new Upstream(service, urls[service], config.upstreams[service], logger, observer)]),
+    SERVICE_NAMES.map((service) => [
+      service,
+      new Upstream(service, urls[service], config.upstreams[service], logger, observer, {
+        mode: config.upstreamCache,
+        authentication: config.auth.jwtSecret !== undefined || config.auth.jwksUrl !== undefined,
+        fillBudgetMs: config.requestTimeoutMs,
+      }),
+    ]),
   ) as Upstreams;
   const orderSaga = new OrderSaga(upstreams, store, { ...orders, requestTimeoutMs: config.requestTimeoutMs }, logger, metrics);
   orderSaga.start();
@@ -140,6 +148,14 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
         acts: ['response'],
         why: "answers vary by Origin, for caches (CORS itself is yoga's `cors` option)",
         plugins: [useVaryOnOrigin()],
+      },
+      {
+        name: 'answer cache headers',
+        acts: ['response'],
+        why:
+          'Cache-Control: private, no-store and Vary: Authorization: ' +
+          "no cache between the graph and its client keeps one caller's answer for another",
+        plugins: [useAnswerCacheHeaders()],
       },
       {
         name: 'GET parameters',

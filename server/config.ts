@@ -41,6 +41,12 @@ export interface Config {
    */
   readonly demoLatencyMs: number;
   /**
+   * Whether the embedded demo services' reads carry the contract's caching headers (`Cache-Control`,
+   * `Vary`, `ETag`); changeable at run time.
+   * @default on (`DEMO_CACHE_HEADERS`: `on` or `off`)
+   */
+  readonly demoCacheHeaders: boolean;
+  /**
    * `/demo/settings` (the embedded demo services' latency and faults, changed at run time).
    * @default on, off in production (`DEMO_CONTROLS`: `on` or `off`)
    */
@@ -87,6 +93,12 @@ export interface Config {
    * @default true (`FAST_PATH`: `on` or `off`)
    */
   readonly fastPath: boolean;
+  /**
+   * How the services' read answers are reused (datasources/upstream-cache.ts): `memory`, in each
+   * process, bounded by `<SERVICE>_CACHE_MAX_BYTES`; `off`, never.
+   * @default "memory" (`UPSTREAM_CACHE`)
+   */
+  readonly upstreamCache: 'off' | 'memory';
   readonly auth: AuthSettings;
   readonly limits: LimitSettings;
   readonly exposure: ExposureSettings;
@@ -193,7 +205,7 @@ export function loadConfig(env: Env = process.env): Config {
         minCalls: setting('CIRCUIT_MIN_CALLS', integer(1, 1_000_000), 20),
         halfOpenAfterMs: setting('CIRCUIT_HALF_OPEN_AFTER_MS', integer(1, 3_600_000), 5000),
       }),
-      cacheMaxBytes: setting('CACHE_MAX_BYTES', integer(0, 1 << 30), 16 * 1024 * 1024),
+      cacheMaxBytes: setting('CACHE_MAX_BYTES', integer(65_536, 1 << 30), 16 * 1024 * 1024),
     });
   }
 
@@ -292,6 +304,7 @@ export function loadConfig(env: Env = process.env): Config {
     requestTimeoutMs,
     demo,
     demoLatencyMs: read(env, 'DEMO_LATENCY_MS', integer(0, 60_000), 0),
+    demoCacheHeaders: onOff('DEMO_CACHE_HEADERS', true),
     demoControls: onOff('DEMO_CONTROLS', !production),
     demoContractCheck: onOff('DEMO_CONTRACT_CHECK', false),
     upstreams: Object.freeze(upstreams),
@@ -301,6 +314,7 @@ export function loadConfig(env: Env = process.env): Config {
     compiledExecution: onOff('COMPILED_EXECUTION', true),
     compiledExecutionAfter: read(env, 'COMPILED_EXECUTION_AFTER', integer(0, 1_000_000), 2),
     fastPath: onOff('FAST_PATH', true),
+    upstreamCache: read(env, 'UPSTREAM_CACHE', z.enum(['off', 'memory']), 'memory'),
     adminToken: read<string | undefined>(env, 'ADMIN_TOKEN', z.string().min(16, 'at least 16 characters'), undefined),
   });
 }
@@ -315,6 +329,8 @@ export interface DemoServicesConfig {
   readonly latencyMs: number;
   /** Each exchange held to the services' documents, a violation printed to stderr. @default off (`DEMO_CONTRACT_CHECK`) */
   readonly contractCheck: boolean;
+  /** Reads carry the contract's caching headers. @default on (`DEMO_CACHE_HEADERS`) */
+  readonly cacheHeaders: boolean;
 }
 
 export function loadDemoServicesConfig(env: Env = process.env): DemoServicesConfig {
@@ -323,6 +339,7 @@ export function loadDemoServicesConfig(env: Env = process.env): DemoServicesConf
     host: read(env, 'DEMO_HOST', z.string().min(1), '127.0.0.1'),
     latencyMs: read(env, 'DEMO_LATENCY_MS', integer(0, 60_000), 0),
     contractCheck: read(env, 'DEMO_CONTRACT_CHECK', z.enum(['on', 'off']), 'off') === 'on',
+    cacheHeaders: read(env, 'DEMO_CACHE_HEADERS', z.enum(['on', 'off']), 'on') === 'on',
   });
 }
 

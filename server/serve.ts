@@ -22,7 +22,7 @@ process.on('unhandledRejection', (reason) =>
 );
 const demo = config.demo
   ? await startDemoServices({
-      settings: { latencyMs: config.demoLatencyMs },
+      settings: { latencyMs: config.demoLatencyMs, cacheHeaders: config.demoCacheHeaders },
       ...(config.demoContractCheck ? { onContractViolation: (violation: string) => logger.error(`contract violation: ${violation}`) } : {}),
     })
   : undefined;

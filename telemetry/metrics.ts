@@ -7,7 +7,9 @@
  */
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { CellCounter, CellHistogram } from './metric-cells.js';
-import { NO_HEADERS, type CallHandle, type CallObserver, type UpstreamCallStart } from '../datasources/call-observer.js';
+import { NO_HEADERS, type CacheTier, type CallHandle, type CallObserver, type UpstreamCallStart } from '../datasources/call-observer.js';
+import type { CacheResult } from '../datasources/upstream-cache.js';
+import type { ServiceName } from '../errors/service-name.js';
 import type { Upstream } from '../datasources/upstream.js';
 import type { OperationInfo, OperationSummary } from './operation-record.js';
 
@@ -112,6 +114,19 @@ export class GraphMetrics implements CallObserver {
     'GraphQL requests served by the fast path (server/fast-path.ts: POST, JSON of declared length); Yoga served the rest.',
   );
 
+  private readonly cacheLookups = new CellCounter(
+    'upstream_cache_lookups_total',
+    "Reads that met a service's cache, by service, tier and result: hit, miss, stale (served after a failure), " +
+      'revalidated (a 304 renewed it), coalesced (joined the same read in flight), bypass.',
+    ['service', 'tier', 'result'],
+  );
+
+  private readonly cacheInvalidations = new CellCounter(
+    'upstream_cache_invalidations_total',
+    'Tags of cached reads a write of the graph changed (each bumped before the write and once it is over), by service.',
+    ['service'],
+  );
+
   private readonly compiledOperations = new CellCounter(
     'graphql_compiled_operations_total',
     'Operations compiled (graphql-jit) after COMPILED_EXECUTION_AFTER runs of their document on the standard executor.',
@@ -134,6 +149,8 @@ export class GraphMetrics implements CallObserver {
     this.batchSizes,
     this.queueRetries,
     this.fastPathRequests,
+    this.cacheLookups,
+    this.cacheInvalidations,
     this.compiledOperations,
     this.deadLetters,
   ];
@@ -157,6 +174,16 @@ export class GraphMetrics implements CallObserver {
       registers: [this.registry],
       collect() {
         for (const upstream of options.upstreams()) this.set({ service: upstream.service }, CIRCUIT_STATES[upstream.circuitState]);
+      },
+    });
+    new Gauge({
+      name: 'upstream_cache_bytes',
+      help: "Bytes a service's cache holds in this process (approximate: bodies, twice over for their parsed JSON).",
+      labelNames: ['service', 'tier'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const upstream of options.upstreams())
+          if (upstream.cache !== undefined) this.set({ service: upstream.service, tier: 'memory' }, upstream.cache.bytes);
       },
     });
     new Gauge({
@@ -220,6 +247,14 @@ export class GraphMetrics implements CallObserver {
         this.upstreamCalls.inc([call.service, call.route, call.method, status, end.cacheHit ? 'hit' : 'miss']);
       },
     };
+  }
+
+  cacheLookup(service: ServiceName, tier: CacheTier, result: CacheResult): void {
+    this.cacheLookups.inc([service, tier, result]);
+  }
+
+  cacheInvalidated(service: ServiceName, tags: number): void {
+    this.cacheInvalidations.inc([service], tags);
   }
 
   batchDispatched(loader: string, size: number): () => void {

@@ -74,14 +74,12 @@ function service(overrides: Overrides = {}) {
     origin: 'http://professional.test',
     timeoutMs: settings.timeoutMs,
     maxResponseBytes: 1 << 20,
-    cacheable: false,
   };
   const pipeline = new CallPipeline({
     service: 'professional',
-    origin: target.origin,
     policy,
-    targets: { shared: target, private: target },
-    cacheStore: undefined,
+    target,
+    cache: undefined,
     observer: NO_OBSERVER,
     logger: QUIET,
   });
@@ -97,7 +95,6 @@ function service(overrides: Overrides = {}) {
 function caller(deadlineMs = 10_000): Caller {
   return {
     scope: { requestId: 'r-1', authorization: undefined, deadline: Date.now() + deadlineMs, signal: new AbortController().signal },
-    sendsAuthorization: false,
     headers: () => ({}),
   };
 }

@@ -28,12 +28,12 @@ describe('upstream settings', () => {
       UPSTREAM_MAX_RETRIES: '1',
       INVENTORY_MAX_RETRIES: '0',
       UPSTREAM_CIRCUIT_MIN_CALLS: '5',
-      PROFESSIONAL_CACHE_MAX_BYTES: '0',
+      PROFESSIONAL_CACHE_MAX_BYTES: '1048576',
     });
     expect(config.upstreams.personal.retry.maxRetries).toBe(1);
     expect(config.upstreams.inventory.retry.maxRetries).toBe(0);
     expect(config.upstreams.orders.circuit.minCalls).toBe(5);
-    expect(config.upstreams.professional.cacheMaxBytes).toBe(0);
+    expect(config.upstreams.professional.cacheMaxBytes).toBe(1048576);
     expect(config.upstreams.personal.cacheMaxBytes).toBe(16 * 1024 * 1024);
   });
 

@@ -57,6 +57,55 @@ describe('data', () => {
 });
 
 describe('reads, per the contract', () => {
+  it("carry the contract's caching headers, an ETag answered 304, and none with cacheHeaders off", async () => {
+    const own = await startDemoServices();
+    try {
+      const headers = async (
+        service: keyof DemoServices['urls'],
+        path: string,
+        init: RequestInit = {},
+      ): Promise<Record<string, unknown>> => {
+        const response = await fetch(`${own.urls[service]}${path}`, init);
+        await response.arrayBuffer();
+        const picked = ['cache-control', 'vary', 'etag'].map((name) => [name, response.headers.get(name)]);
+        return { status: response.status, ...Object.fromEntries(picked.filter(([, value]) => value !== null)) };
+      };
+      const PRIVATE = { 'cache-control': 'private, max-age=60', vary: 'Authorization' };
+      expect(await headers('personal', '/users/u1')).toEqual({ status: 200, ...PRIVATE });
+      expect(await headers('personal', '/users?ids=u1,u2')).toEqual({ status: 200, ...PRIVATE });
+      expect(await headers('orders', '/users/u1/orders')).toEqual({
+        status: 200,
+        'cache-control': 'private, max-age=30',
+        vary: 'Authorization',
+      });
+      expect(await headers('inventory', '/stock?productIds=p1')).toEqual({
+        status: 200,
+        'cache-control': 'public, max-age=10, stale-if-error=300',
+      });
+      const profile = await headers('professional', '/profiles/u1');
+      expect(profile).toEqual({
+        status: 200,
+        'cache-control': 'public, max-age=300, stale-if-error=86400',
+        etag: expect.stringMatching(/^"[\w-]+"$/),
+      });
+      const etag = String(profile.etag);
+      expect(await headers('professional', '/profiles/u1', { headers: { 'if-none-match': etag } })).toEqual({
+        status: 304,
+        'cache-control': 'public, max-age=300, stale-if-error=86400',
+        etag,
+      });
+      const noProfile = [...own.data.users.keys()].find((id) => !own.data.profiles.has(id))!;
+      expect(await headers('professional', `/profiles/${noProfile}`)).toEqual({
+        status: 404,
+        'cache-control': 'public, max-age=300, stale-if-error=86400',
+      });
+      own.servers.personal.configure({ cacheHeaders: false });
+      expect(await headers('personal', '/users/u1')).toEqual({ status: 200 });
+    } finally {
+      await own.close();
+    }
+  });
+
   it('answers single and batch lookups, leaving unknown ids out', async () => {
     expect((await call('personal', '/users/u1')).body).toMatchObject({ id: 'u1', email: expect.stringContaining('@') });
     expect((await call('personal', '/users/nobody')).status).toBe(404);
@@ -158,6 +207,8 @@ describe('run-time settings', () => {
       };
     };
     try {
+      // Without caching headers: a cached answer would (rightly) hide the fault switched on below.
+      expect((await settings({ orders: { cacheHeaders: false }, professional: { cacheHeaders: false } })).status).toBe(200);
       expect((await profile()).errors).toBeUndefined();
       for (const [fault, code] of [
         ['error', 'UPSTREAM_UNAVAILABLE'],

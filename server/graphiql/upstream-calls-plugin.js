@@ -149,14 +149,15 @@
       call.status === null ? null : `HTTP ${call.status}`,
       ok ? null : call.outcome,
       call.batchSize === null ? null : `batch of ${call.batchSize}`,
-      call.cacheHit ? 'cache hit' : null,
-      `limit ${call.concurrencyLimit}`,
+      call.cacheHit ? `answered by the cache (${call.cache ?? 'memory'})` : null,
+      call.attempt === 0 ? null : `limit ${call.concurrencyLimit}`,
     ].filter((flag) => flag !== null);
+    const attempt = call.attempt === 0 ? 'no attempt' : `attempt ${call.attempt}`;
     const title =
-      `${call.service} ${call.method} ${call.route}, attempt ${call.attempt}: ${flags.join(', ')}; ` +
+      `${call.service} ${call.method} ${call.route}, ${attempt}: ${flags.join(', ')}; ` +
       `started at ${call.startMs} ms, took ${call.durationMs} ms`;
     const status = ok ? (call.status ?? 'ok') : call.outcome === 'status' ? `HTTP ${call.status}` : call.outcome;
-    const extras = (call.batchSize === null ? '' : ` · ×${call.batchSize}`) + (call.cacheHit ? ' · cache' : '');
+    const extras = (call.batchSize === null ? '' : ` · ×${call.batchSize}`) + (call.cacheHit ? ` · cache (${call.cache ?? 'memory'})` : '');
     return h(
       'div',
       {

@@ -1,0 +1,455 @@
+/**
+ * The cache of one service's read answers, the first step of its call pipeline (call-pipeline.ts):
+ * a fresh answer is served before the retry, the breaker and the limit are asked anything, and
+ * identical reads in flight at once make one call.
+ *
+ * What is kept, and for whom, is what the answer's `Cache-Control`, `Vary` and `ETag` say (RFC
+ * 9111, through http-cache-semantics), with one addition a per-caller cache may make: an answer a
+ * shared cache may not keep (`private`, or given to a request with credentials) is kept for the
+ * caller it was given to, keyed by a hash of the `authorization` it was sent with, never by a
+ * subject alone. An answer is never kept without `Cache-Control`, with `no-store` or `Vary: *`,
+ * for an error status (a 404 with freshness is kept like a 200), or when its body was not the
+ * promised JSON (the attempt fails before it gets here).
+ *
+ * Our own writes are seen at once: every read names the data it shows as tags (`stock:p1`,
+ * `orders:user:u1`), every write the tags it changes; a write bumps their versions before it is
+ * sent and again once it is over, and an entry is served only while the versions it was filled
+ * under (read when its call started) are still current. A read in flight during a write cannot
+ * put old data back.
+ *
+ * Coalescing: a read that finds the same read (same path, same caller where it sends
+ * credentials, same tag versions) already in flight waits for it instead of calling. The call
+ * in flight belongs to none of its waiters: it has its own budget and is cancelled only when every
+ * waiter is gone, and each waiter waits within its own deadline and abort signal.
+ */
+import { createHash } from 'node:crypto';
+import CachePolicy from 'http-cache-semantics';
+import { LRUCache } from 'lru-cache';
+import { UpstreamError } from '../errors/upstream-error.js';
+import type { UpstreamRequest, UpstreamResponse } from './attempt.js';
+import { onAbort } from './on-abort.js';
+import type { RequestScope } from './request-scope.js';
+import type { ServiceName } from '../errors/service-name.js';
+
+/** How a read met the cache: metrics and the developer's call list say it. */
+export type CacheResult = 'hit' | 'miss' | 'stale' | 'revalidated' | 'coalesced' | 'bypass';
+
+export interface UpstreamCacheSettings {
+  readonly service: ServiceName;
+  /** Memory of the in-process tier, in bytes (approximate: the bodies, twice over for their parsed JSON). */
+  readonly maxBytes: number;
+  /** Largest answer kept. */
+  readonly maxEntryBytes: number;
+  /** Authentication is on: a private answer to a request without credentials is not kept. */
+  readonly authentication: boolean;
+  /** The budget of a call made for waiters (the longest a request may wait): `REQUEST_TIMEOUT_MS`. */
+  readonly fillBudgetMs: number;
+}
+
+/** Told of every read that met the cache, and of every write's invalidation. */
+export interface CacheObserver {
+  lookup(result: CacheResult): void;
+  invalidated(tags: number): void;
+}
+
+/** The caller as the cache sees it: the headers its call sends, and its request's limits. */
+export interface CacheCaller {
+  readonly scope: RequestScope;
+  headers(request: Pick<UpstreamRequest, 'body' | 'idempotencyKey'>): Record<string, string>;
+}
+
+/** A call through the rest of the pipeline (retry, breaker, limit, attempt), for `caller`, with `extraHeaders`. */
+export type Fill = (request: UpstreamRequest, caller: CacheCaller, extraHeaders: Record<string, string>) => Promise<UpstreamResponse>;
+
+/** How long a stale entry with an `ETag` is kept for revalidation (the memory bound evicts it sooner when needed). */
+const REVALIDATABLE_FOR_MS = 10 * 60 * 1000;
+
+/** Request headers that are the call's own, not the caller's: left out of what answers vary by. */
+const CALL_OWN_HEADERS = new Set(['x-request-id', 'traceparent', 'tracestate', 'idempotency-key', 'content-type']);
+
+interface Entry {
+  readonly path: string;
+  readonly policy: CachePolicy;
+  readonly response: UpstreamResponse;
+  readonly tags: readonly string[];
+  /** The tags' versions when the call that filled it started. */
+  readonly versions: readonly number[];
+  /** The values of the headers its `Vary` names, as the request that got it sent them. */
+  readonly varied: string;
+  /** Seconds past freshness it may still be served after a failure (`stale-if-error`); 0 with must-revalidate. */
+  readonly staleIfError: number;
+  readonly size: number;
+}
+
+interface InFlight {
+  readonly versions: readonly number[];
+  readonly answer: Promise<Answer>;
+  readonly controller: AbortController;
+  waiters: number;
+  settled: boolean;
+}
+
+interface Answer {
+  readonly response: UpstreamResponse;
+  readonly result: CacheResult;
+}
+
+/**
+ * Versions of tags: a write bumps a tag to a new number from one counter; a tag never bumped, or
+ * forgotten (the map is bounded), reads as the floor, which only rises. So an entry filled before
+ * a write of any of its tags never matches the versions after it.
+ */
+export class TagVersions {
+  private counter = 0;
+  private floor = 0;
+  private readonly versions = new LRUCache<string, number>({
+    max: 100_000,
+    dispose: (version, _tag, reason) => {
+      if (reason === 'evict') this.floor = Math.max(this.floor, version);
+    },
+  });
+
+  current(tags: readonly string[]): number[] {
+    return tags.map((tag) => this.versions.get(tag) ?? this.floor);
+  }
+
+  bump(tags: readonly string[]): void {
+    for (const tag of tags) this.versions.set(tag, ++this.counter);
+  }
+}
+
+export class UpstreamCache {
+  private readonly entries: LRUCache<string, Entry>;
+  private readonly inFlight = new Map<string, InFlight>();
+  private readonly versions = new TagVersions();
+
+  constructor(
+    private readonly settings: UpstreamCacheSettings,
+    private readonly observer: CacheObserver,
+    /** The client-facing error of a wait that ended without an answer. */
+    private readonly failure: (
+      code: 'UPSTREAM_TIMEOUT' | 'UPSTREAM_UNAVAILABLE',
+      failure: 'deadline' | 'aborted',
+      route: string,
+    ) => UpstreamError,
+  ) {
+    this.entries = new LRUCache<string, Entry>({ maxSize: settings.maxBytes, sizeCalculation: (entry) => entry.size });
+  }
+
+  /** Bytes the in-process tier holds now. */
+  get bytes(): number {
+    return this.entries.calculatedSize;
+  }
+
+  /**
+   * A GET: from the cache when an entry allows, else through `fill` (once for every identical
+   * read in flight), the answer kept as it allows; a stale entry with an `ETag` is revalidated,
+   * and one within `stale-if-error` answers when the call fails.
+   */
+  read(request: UpstreamRequest, caller: CacheCaller, fill: Fill): Promise<UpstreamResponse> {
+    const sent = caller.headers(request);
+    const scope = scopeOf(sent.authorization, this.settings.authentication);
+    const cacheRequest = cacheRequestOf(request.path, sent);
+    const tags = request.tags ?? [];
+    const versions = this.versions.current(tags);
+    const { fresh, stale } = this.lookup(request.path, scope, cacheRequest, versions, tags);
+    if (fresh !== undefined) {
+      this.observer.lookup('hit');
+      this.listed(caller.scope, request, fresh.response.status, 'memory', performance.now());
+      return Promise.resolve(cached(fresh.response));
+    }
+    // Callers that send different credentials never share a call.
+    const key = `${request.path}\n${sent.authorization === undefined ? '' : digest(sent.authorization)}`;
+    const running = this.inFlight.get(key);
+    if (running !== undefined && !running.settled && sameVersions(running.versions, versions)) {
+      this.observer.lookup('coalesced');
+      return this.wait(running, request, caller.scope, 'coalesced');
+    }
+    const started = this.start(key, versions, (signal) =>
+      this.fillAndKeep(request, detached(caller, this.settings.fillBudgetMs, signal), fill, { scope, cacheRequest, tags, versions, stale }),
+    );
+    return this.wait(started, request, caller.scope, undefined);
+  }
+
+  /** A write's tags: their versions bumped, so that no entry filled before it is served after. */
+  invalidate(tags: readonly string[]): void {
+    if (tags.length === 0) return;
+    this.versions.bump(tags);
+    this.observer.invalidated(tags.length);
+  }
+
+  private lookup(
+    path: string,
+    scope: string | undefined,
+    cacheRequest: CachePolicy.Request,
+    versions: readonly number[],
+    tags: readonly string[],
+  ): { fresh?: Entry; stale?: Entry } {
+    let stale: Entry | undefined;
+    for (const key of scope === undefined ? [publicKey(path)] : [privateKey(path, scope), publicKey(path)]) {
+      const entry = this.entries.get(key);
+      if (entry === undefined) continue;
+      if (!sameTags(entry.tags, tags) || !sameVersions(entry.versions, versions)) {
+        // Filled before a write of its data: never served again.
+        this.entries.delete(key);
+        continue;
+      }
+      if (entry.varied !== variedValues(entry.policy, cacheRequest.headers)) continue;
+      const { response, revalidation } = entry.policy.evaluateRequest(cacheRequest);
+      if (response !== undefined && revalidation === undefined) return { fresh: entry };
+      stale ??= entry;
+    }
+    return stale === undefined ? {} : { stale };
+  }
+
+  private start(key: string, versions: readonly number[], run: (signal: AbortSignal) => Promise<Answer>): InFlight {
+    const controller = new AbortController();
+    const flight: InFlight = { versions, controller, waiters: 0, settled: false, answer: run(controller.signal) };
+    this.inFlight.set(key, flight);
+    const done = () => {
+      flight.settled = true;
+      if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
+    };
+    flight.answer.then(done, done);
+    return flight;
+  }
+
+  /** The call for the waiters: its answer kept, a 304 renewing the stale entry, a failure answered by a stale one where allowed. */
+  private async fillAndKeep(
+    request: UpstreamRequest,
+    caller: CacheCaller,
+    fill: Fill,
+    read: {
+      scope: string | undefined;
+      cacheRequest: CachePolicy.Request;
+      tags: readonly string[];
+      versions: readonly number[];
+      stale: Entry | undefined;
+    },
+  ): Promise<Answer> {
+    const { stale, cacheRequest } = read;
+    const conditional = stale === undefined ? {} : conditionalHeaders(stale.policy, cacheRequest);
+    let response: UpstreamResponse;
+    try {
+      response = await fill(request, caller, conditional);
+    } catch (error) {
+      if (stale !== undefined && servableAfterFailure(stale, error)) {
+        this.observer.lookup('stale');
+        return { response: cached(stale.response), result: 'stale' };
+      }
+      this.observer.lookup('miss');
+      throw error;
+    }
+    if (response.status === 304 && stale !== undefined) {
+      const renewed = stale.policy.revalidatedPolicy(cacheRequest, responseOf(response));
+      if (!renewed.modified) {
+        this.keep({ ...stale, policy: renewed.policy, versions: read.versions }, read.scope);
+        this.observer.lookup('revalidated');
+        return { response: cached(stale.response), result: 'revalidated' };
+      }
+    }
+    this.observer.lookup('miss');
+    this.store(response, read);
+    return { response, result: 'miss' };
+  }
+
+  private store(
+    response: UpstreamResponse,
+    read: { scope: string | undefined; cacheRequest: CachePolicy.Request; tags: readonly string[]; versions: readonly number[] },
+  ): void {
+    const headers = response.headers;
+    if (headers === undefined || headers['cache-control'] === undefined) return;
+    if (response.status !== 200 && response.status !== 404) return;
+    const answer = responseOf(response);
+    const shared = new CachePolicy(read.cacheRequest, answer, { shared: true, cacheHeuristic: 0 });
+    const policy = shared.storable() ? shared : new CachePolicy(read.cacheRequest, answer, { shared: false, cacheHeuristic: 0 });
+    const revalidatable = headers.etag !== undefined;
+    if (!policy.storable() || (policy.timeToLive() <= 0 && !revalidatable) || hasVaryStar(headers.vary)) return;
+    const scope = policy === shared ? undefined : read.scope;
+    if (policy !== shared && scope === undefined) return;
+    const size = response.body.length * 2 + 1024;
+    if (size > this.settings.maxEntryBytes) return;
+    const entry: Entry = {
+      path: read.cacheRequest.url!,
+      policy,
+      response: { ...response, cacheHit: false },
+      tags: read.tags,
+      versions: read.versions,
+      varied: variedValues(policy, read.cacheRequest.headers),
+      staleIfError: staleIfErrorSeconds(headers['cache-control']),
+      size,
+    };
+    this.keep(entry, scope);
+  }
+
+  private keep(entry: Entry, scope: string | undefined): void {
+    const key = scope === undefined ? publicKey(entry.path) : privateKey(entry.path, scope);
+    // An entry with a validator is worth keeping past its freshness: a 304 renews it for the price of an empty answer.
+    const ttl = Math.max(entry.policy.timeToLive(), entry.response.headers?.etag === undefined ? 1 : REVALIDATABLE_FOR_MS);
+    this.entries.set(key, entry, { ttl });
+  }
+
+  /** A read the cache answered, in the request's call list (when it asked for one), beside the attempts. */
+  private listed(scope: RequestScope, request: UpstreamRequest, status: number, cache: 'memory' | 'in-flight', began: number): void {
+    const now = performance.now();
+    scope.callLog?.push({
+      service: this.settings.service,
+      method: request.method,
+      route: request.route,
+      attempt: 0,
+      startMs: Math.round((began - (scope.startedAt ?? began)) * 10) / 10,
+      durationMs: Math.round((now - began) * 10) / 10,
+      status,
+      outcome: 'ok',
+      batchSize: request.batchSize ?? null,
+      cacheHit: true,
+      cache,
+      concurrencyLimit: 0,
+    });
+  }
+
+  /** One waiter: the answer of the call in flight, or its own failure when its deadline passes or its client goes first. */
+  private wait(flight: InFlight, request: UpstreamRequest, scope: RequestScope, as: 'coalesced' | undefined): Promise<UpstreamResponse> {
+    flight.waiters += 1;
+    const began = performance.now();
+    const { calls } = scope;
+    if (calls !== undefined) calls.inFlight += 1;
+    return new Promise<UpstreamResponse>((resolve, reject) => {
+      let over = false;
+      const leave = () => {
+        over = true;
+        clearTimeout(timer);
+        forget();
+        if (calls !== undefined) calls.inFlight -= 1;
+        flight.waiters -= 1;
+        // Nobody waits any more: the call is cancelled.
+        if (flight.waiters === 0 && !flight.settled) flight.controller.abort();
+      };
+      const timer = setTimeout(
+        () => {
+          if (over) return;
+          leave();
+          reject(this.failure('UPSTREAM_TIMEOUT', 'deadline', request.route));
+        },
+        Math.max(0, scope.deadline - Date.now()),
+      );
+      const forget = scope.signal.aborted
+        ? () => undefined
+        : onAbort(scope.signal, () => {
+            if (over) return;
+            leave();
+            reject(this.failure('UPSTREAM_UNAVAILABLE', 'aborted', request.route));
+          });
+      if (scope.signal.aborted) {
+        leave();
+        reject(this.failure('UPSTREAM_UNAVAILABLE', 'aborted', request.route));
+        return;
+      }
+      flight.answer.then(
+        ({ response, result }) => {
+          if (over) return;
+          leave();
+          if (as === 'coalesced') this.listed(scope, request, response.status, 'in-flight', began);
+          else if (result === 'stale' || result === 'revalidated') this.listed(scope, request, response.status, 'memory', began);
+          resolve(as === 'coalesced' ? cached(response) : response);
+        },
+        (error: unknown) => {
+          if (over) return;
+          leave();
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+}
+
+/** The caller of a call made for waiters: the first waiter's credentials and ids, a budget and a signal of the call's own. */
+function detached(caller: CacheCaller, budgetMs: number, signal: AbortSignal): CacheCaller {
+  const { scope } = caller;
+  const own: RequestScope = {
+    requestId: scope.requestId,
+    authorization: scope.authorization,
+    signal,
+    deadline: Date.now() + budgetMs,
+    ...(scope.startedAt === undefined ? {} : { startedAt: scope.startedAt }),
+    ...(scope.trace === undefined ? {} : { trace: scope.trace }),
+    ...(scope.callLog === undefined ? {} : { callLog: scope.callLog }),
+  };
+  return { ...caller, scope: own, headers: (request) => caller.headers(request) };
+}
+
+/** An answer as served from the cache: the same, marked. */
+function cached(response: UpstreamResponse): UpstreamResponse {
+  return { ...response, cacheHit: true };
+}
+
+/**
+ * The scope a private answer is kept in: a hash of the exact credentials sent; without them, one
+ * anonymous scope while authentication is off, none (not kept) while it is on.
+ */
+function scopeOf(authorization: string | undefined, authentication: boolean): string | undefined {
+  if (authorization !== undefined) return digest(authorization);
+  return authentication ? undefined : 'anonymous';
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest('base64url');
+const publicKey = (path: string) => `${path}\npublic`;
+const privateKey = (path: string, scope: string) => `${path}\nprivate\n${scope}`;
+
+/** The request as the cache policy reads it: the caller's headers, credentials as their hash (nothing secret is kept). */
+function cacheRequestOf(path: string, sent: Record<string, string>): CachePolicy.Request {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(sent)) {
+    if (CALL_OWN_HEADERS.has(name)) continue;
+    headers[name] = name === 'authorization' ? digest(value) : value;
+  }
+  return { url: path, method: 'GET', headers };
+}
+
+function responseOf(response: UpstreamResponse): CachePolicy.Response {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(response.headers ?? {})) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return { status: response.status, headers };
+}
+
+/** The headers a stale entry's revalidation adds (`If-None-Match`), when it has a validator. */
+function conditionalHeaders(policy: CachePolicy, request: CachePolicy.Request): Record<string, string> {
+  const headers = policy.revalidationHeaders(request);
+  const conditional: Record<string, string> = {};
+  if (headers['if-none-match'] !== undefined) conditional['if-none-match'] = String(headers['if-none-match']);
+  return conditional;
+}
+
+/** The values of the request headers the entry's `Vary` names. */
+function variedValues(policy: CachePolicy, headers: CachePolicy.Headers): string {
+  const vary = policy.responseHeaders().vary;
+  if (typeof vary !== 'string') return '';
+  return vary
+    .toLowerCase()
+    .split(',')
+    .map((name) => `${name.trim()}=${String(headers[name.trim()] ?? '')}`)
+    .join('\n');
+}
+
+function hasVaryStar(vary: string | string[] | undefined): boolean {
+  const value = Array.isArray(vary) ? vary.join(',') : (vary ?? '');
+  return value.split(',').some((name) => name.trim() === '*');
+}
+
+function staleIfErrorSeconds(cacheControl: string | string[] | undefined): number {
+  const value = (Array.isArray(cacheControl) ? cacheControl.join(',') : (cacheControl ?? '')).toLowerCase();
+  if (/(^|,)\s*(must-revalidate|proxy-revalidate)\s*(,|$)/.test(value)) return 0;
+  const match = /(?:^|,)\s*stale-if-error\s*=\s*"?(\d+)"?/.exec(value);
+  return match === null ? 0 : Number(match[1]);
+}
+
+/** Whether a stale entry may answer a read whose call failed with `error` (RFC 5861 `stale-if-error`). */
+function servableAfterFailure(entry: Entry, error: unknown): boolean {
+  if (!(error instanceof UpstreamError) || error.failure === 'aborted') return false;
+  return entry.staleIfError > 0 && entry.policy.maxAge() + entry.staleIfError > entry.policy.age();
+}
+
+const sameVersions = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+const sameTags = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((t, i) => t === b[i]);
