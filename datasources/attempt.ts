@@ -38,6 +38,18 @@ export interface UpstreamRequest {
   readonly tags?: readonly string[];
   /** A write: the tags of the data it changes; the cache serves nothing filled before it. */
   readonly invalidates?: readonly string[];
+  /** A read of a resource's items (a batch, or one of them): its answer kept one item at a time (upstream-cache.ts). */
+  readonly items?: ItemsOfAnswer;
+}
+
+/** How an answer is made of a resource's items, so that a later read may reuse them one id at a time. */
+export interface ItemsOfAnswer {
+  /** Where the items are kept: the resource's collection (`/users`, `/stock`). */
+  readonly collection: string;
+  /** The answer's items by id, each one of the promised shape (only those are kept). */
+  readonly of: (json: unknown) => ReadonlyMap<string, unknown>;
+  /** The cache tag of one item, for a resource a write of the graph changes. */
+  readonly tagOf?: (id: string) => string;
 }
 
 export interface UpstreamResponse {

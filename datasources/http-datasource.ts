@@ -14,17 +14,42 @@ import DataLoader from 'dataloader';
 import { z } from 'zod';
 import type { ServiceName } from '../errors/service-name.js';
 import type { UpstreamError } from '../errors/upstream-error.js';
-import { withJson, type Fail, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
+import { withJson, type Fail, type ItemsOfAnswer, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
 import type { Caller } from './call-pipeline.js';
 import { errorDetail } from './error-body.js';
 import type { RequestScope } from './request-scope.js';
 import type { Upstream } from './upstream.js';
 import { encodeId, invalidId, isValidId, splitByUrlLength } from './url.js';
 
-/** How a GET is made: its route template, and the cache tags of the data it shows (upstream-cache.ts). */
+/** How a GET is made: its route template, the cache tags of the data it shows, and its items (upstream-cache.ts). */
 interface GetOptions {
   readonly route: string;
   readonly tags?: readonly string[];
+  readonly items?: ItemsOfAnswer;
+}
+
+/** A batch answer's items of the promised shape, by id: what the cache may keep of it. */
+function itemsOf<K extends string, T extends Record<K, string>>(
+  envelope: string,
+  idField: K,
+  schema: z.ZodType<T>,
+): (json: unknown) => Map<string, unknown> {
+  return (json) => {
+    const kept = new Map<string, unknown>();
+    const list = (json as Record<string, unknown> | null)?.[envelope];
+    if (!Array.isArray(list)) return kept;
+    for (const raw of list) {
+      const item = schema.safeParse(raw);
+      if (item.success) kept.set(item.data[idField], item.data);
+    }
+    return kept;
+  };
+}
+
+/** A single answer as the one item it is, when it is of the promised shape. */
+function oneItem<T extends { id: string }>(id: string, schema: z.ZodType<T>, json: unknown): Map<string, unknown> {
+  const item = schema.safeParse(json);
+  return item.success && item.data.id === id ? new Map<string, unknown>([[id, item.data]]) : new Map<string, unknown>();
 }
 
 /** Batch endpoints take at most this many ids per call (upstream contract). */
@@ -50,9 +75,17 @@ export abstract class HttpDataSource implements Caller {
   protected getJson<T>(path: string, schema: z.ZodType<T>, options: GetOptions & { notFound: 'null' }): Promise<T | null>;
   protected getJson<T>(path: string, schema: z.ZodType<T>, options: GetOptions): Promise<T>;
   protected getJson<T>(path: string, schema: z.ZodType<T>, options: GetOptions & { notFound?: 'null' }): Promise<T | null> {
-    const { route, tags } = options;
+    const { route, tags, items } = options;
     // One promise on top of the call's (an async function awaiting it made two).
-    return this.call({ method: 'GET', path, route, answer: schema, ...(tags === undefined ? {} : { tags }) }).then((response) => {
+    const request = {
+      method: 'GET',
+      path,
+      route,
+      answer: schema,
+      ...(tags === undefined ? {} : { tags }),
+      ...(items === undefined ? {} : { items }),
+    } as const;
+    return this.call(request).then((response) => {
       if (response.status === 404 && options.notFound === 'null') return null;
       if (response.status < 200 || response.status > 299) throw this.statusError(response);
       return this.parse(response, schema);
@@ -69,21 +102,38 @@ export abstract class HttpDataSource implements Caller {
     batch: { path: string; param: string; ids: readonly string[]; envelope: string; idField: K; tagOf?: (id: string) => string },
     itemSchema: z.ZodType<T>,
   ): Promise<Map<string, T | Error>> {
-    const calls = splitByUrlLength(batch.path, batch.param, batch.ids, this.upstream.settings.maxUrlLength);
-    const found = new Map<string, T | Error>();
+    const { cache } = this.upstream;
+    const items = { collection: batch.path, route: batch.path, ...(batch.tagOf === undefined ? {} : { tagOf: batch.tagOf }) };
+    // Items the cache holds for this caller are not asked again (upstream-cache.ts): the kept ones were of the item's shape.
+    const found = new Map(cache === undefined ? [] : (cache.cachedItems({ ...items, ids: batch.ids }, this) as Map<string, T>)) as Map<
+      string,
+      T | Error
+    >;
+    const missing = found.size === 0 ? batch.ids : batch.ids.filter((id) => !found.has(id));
+    if (missing.length === 0) return found;
+    const keep = cache === undefined ? undefined : { ...items, of: itemsOf(batch.envelope, batch.idField, itemSchema) };
+    const calls = splitByUrlLength(batch.path, batch.param, missing, this.upstream.settings.maxUrlLength);
     await Promise.all(
       calls.map(async ({ url, ids }) => {
         try {
           const tags = batch.tagOf === undefined ? undefined : ids.map(batch.tagOf);
           for (const [id, item] of await this.getBatchPart(
-            { url, route: batch.path, size: ids.length, ...(tags === undefined ? {} : { tags }) },
+            {
+              url,
+              route: batch.path,
+              size: ids.length,
+              ...(tags === undefined ? {} : { tags }),
+              ...(keep === undefined ? {} : { items: keep }),
+            },
             batch.envelope,
             itemSchema,
             batch.idField,
           ))
             found.set(id, item);
         } catch (error) {
-          for (const id of ids) found.set(id, asError(error));
+          // Items kept within their stale-if-error answer for ids whose call failed.
+          const stale = cache?.cachedItems({ ...items, ids }, this, error) ?? new Map<string, unknown>();
+          for (const id of ids) found.set(id, stale.has(id) ? (stale.get(id) as T) : asError(error));
         }
       }),
     );
@@ -91,7 +141,7 @@ export abstract class HttpDataSource implements Caller {
   }
 
   private async getBatchPart<K extends string, T extends Record<K, string>>(
-    part: { url: string; route: string; size: number; tags?: readonly string[] },
+    part: { url: string; route: string; size: number; tags?: readonly string[]; items?: ItemsOfAnswer },
     envelope: string,
     itemSchema: z.ZodType<T>,
     idField: K,
@@ -106,6 +156,7 @@ export abstract class HttpDataSource implements Caller {
       batchSize: part.size,
       answer: envelopeShape,
       ...(part.tags === undefined ? {} : { tags: part.tags }),
+      ...(part.items === undefined ? {} : { items: part.items }),
     });
     if (response.status < 200 || response.status > 299) throw this.statusError(response);
     const items = this.parse(response, envelopeShape)[envelope]!;
@@ -179,10 +230,36 @@ export abstract class HttpDataSource implements Caller {
           { path: collection, param: 'ids', ids, envelope, idField: 'id', ...(tagOf === undefined ? {} : { tagOf }) },
           schema,
         );
-      const id = ids[0]!;
-      const options = { route: `${collection}/{id}`, notFound: 'null' as const, ...(tagOf === undefined ? {} : { tags: [tagOf(id)] }) };
-      return this.getJson(`${collection}/${encodeId(id)}`, schema, options).then((item) => new Map(item === null ? [] : [[id, item]]));
+      return this.getEntity(collection, schema, ids[0]!, tagOf);
     });
+  }
+
+  /** One entity by `GET {collection}/{id}`, or the cache's item of it; a 404 is none. */
+  private getEntity<T extends { id: string }>(
+    collection: string,
+    schema: z.ZodType<T>,
+    id: string,
+    tagOf: ((id: string) => string) | undefined,
+  ): Promise<Map<string, T>> {
+    const { cache } = this.upstream;
+    const items = { collection, route: `${collection}/{id}`, ids: [id], ...(tagOf === undefined ? {} : { tagOf }) };
+    const held = cache?.cachedItems(items, this);
+    if (held?.has(id) === true) return Promise.resolve(new Map([[id, held.get(id) as T]]));
+    const keep = cache === undefined ? undefined : { ...items, of: (json: unknown) => oneItem(id, schema, json) };
+    const options = {
+      route: `${collection}/{id}`,
+      notFound: 'null' as const,
+      ...(tagOf === undefined ? {} : { tags: [tagOf(id)] }),
+      ...(keep === undefined ? {} : { items: keep }),
+    };
+    return this.getJson(`${collection}/${encodeId(id)}`, schema, options).then(
+      (item) => new Map(item === null ? [] : [[id, item]]),
+      (error: unknown) => {
+        const stale = cache?.cachedItems(items, this, error);
+        if (stale?.has(id) === true) return new Map([[id, stale.get(id) as T]]);
+        throw error;
+      },
+    );
   }
 
   /**

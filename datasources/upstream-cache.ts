@@ -26,7 +26,7 @@ import { createHash } from 'node:crypto';
 import CachePolicy from 'http-cache-semantics';
 import { LRUCache } from 'lru-cache';
 import { UpstreamError } from '../errors/upstream-error.js';
-import type { UpstreamRequest, UpstreamResponse } from './attempt.js';
+import type { ItemsOfAnswer, UpstreamRequest, UpstreamResponse } from './attempt.js';
 import { onAbort } from './on-abort.js';
 import type { RequestScope } from './request-scope.js';
 import type { ServiceName } from '../errors/service-name.js';
@@ -68,7 +68,10 @@ const REVALIDATABLE_FOR_MS = 10 * 60 * 1000;
 const CALL_OWN_HEADERS = new Set(['x-request-id', 'traceparent', 'tracestate', 'idempotency-key', 'content-type']);
 
 interface Entry {
+  /** Where it is kept: the request's path, or `collection#id` for an item. */
   readonly path: string;
+  /** The path of the request whose answer it is (what its policy was made for). */
+  readonly requested: string;
   readonly policy: CachePolicy;
   readonly response: UpstreamResponse;
   readonly tags: readonly string[];
@@ -195,7 +198,7 @@ export class UpstreamCache {
         continue;
       }
       if (entry.varied !== variedValues(entry.policy, cacheRequest.headers)) continue;
-      const { response, revalidation } = entry.policy.evaluateRequest(cacheRequest);
+      const { response, revalidation } = entry.policy.evaluateRequest({ ...cacheRequest, url: entry.requested });
       if (response !== undefined && revalidation === undefined) return { fresh: entry };
       stale ??= entry;
     }
@@ -249,13 +252,19 @@ export class UpstreamCache {
       }
     }
     this.observer.lookup('miss');
-    this.store(response, read);
+    this.store(response, { ...read, ...(request.items === undefined ? {} : { items: request.items }) });
     return { response, result: 'miss' };
   }
 
   private store(
     response: UpstreamResponse,
-    read: { scope: string | undefined; cacheRequest: CachePolicy.Request; tags: readonly string[]; versions: readonly number[] },
+    read: {
+      scope: string | undefined;
+      cacheRequest: CachePolicy.Request;
+      tags: readonly string[];
+      versions: readonly number[];
+      items?: ItemsOfAnswer;
+    },
   ): void {
     const headers = response.headers;
     if (headers === undefined || headers['cache-control'] === undefined) return;
@@ -267,19 +276,77 @@ export class UpstreamCache {
     if (!policy.storable() || (policy.timeToLive() <= 0 && !revalidatable) || hasVaryStar(headers.vary)) return;
     const scope = policy === shared ? undefined : read.scope;
     if (policy !== shared && scope === undefined) return;
-    const size = response.body.length * 2 + 1024;
-    if (size > this.settings.maxEntryBytes) return;
-    const entry: Entry = {
-      path: read.cacheRequest.url!,
+    const common = {
+      requested: read.cacheRequest.url!,
       policy,
-      response: { ...response, cacheHit: false },
-      tags: read.tags,
-      versions: read.versions,
       varied: variedValues(policy, read.cacheRequest.headers),
       staleIfError: staleIfErrorSeconds(headers['cache-control']),
-      size,
     };
-    this.keep(entry, scope);
+    if (read.items !== undefined) return this.storeItems(response, read.items, common, read, scope);
+    const size = response.body.length * 2 + 1024;
+    if (size > this.settings.maxEntryBytes) return;
+    this.keep(
+      { ...common, path: common.requested, response: { ...response, cacheHit: false }, tags: read.tags, versions: read.versions, size },
+      scope,
+    );
+  }
+
+  /** A batch's items (or one item's answer) kept one id at a time, each with the answer's freshness and scope and its own tag. */
+  private storeItems(
+    response: UpstreamResponse,
+    items: ItemsOfAnswer,
+    common: Pick<Entry, 'requested' | 'policy' | 'varied' | 'staleIfError'>,
+    read: { tags: readonly string[]; versions: readonly number[] },
+    scope: string | undefined,
+  ): void {
+    if (response.status !== 200 || response.json === undefined) return;
+    for (const [id, item] of items.of(response.json)) {
+      const tag = items.tagOf?.(id);
+      const at = tag === undefined ? -1 : read.tags.indexOf(tag);
+      // An item whose tag the read did not name cannot be proved fresh after a write: not kept.
+      if (tag !== undefined && at === -1) continue;
+      const body = Buffer.from(JSON.stringify(item));
+      const size = body.length * 2 + 256;
+      if (size > this.settings.maxEntryBytes) continue;
+      this.keep(
+        {
+          ...common,
+          path: itemPath(items.collection, id),
+          response: { status: 200, route: response.route, body, cacheHit: false, json: item },
+          tags: tag === undefined ? [] : [tag],
+          versions: tag === undefined ? [] : [read.versions[at]!],
+          size,
+        },
+        scope,
+      );
+    }
+  }
+
+  /**
+   * The items of `collection` this caller may reuse now, by id (each one of the shape the answer
+   * promised when it was kept); with `afterFailure`, stale ones within `stale-if-error` too.
+   */
+  cachedItems(
+    request: { collection: string; route: string; ids: readonly string[]; tagOf?: (id: string) => string },
+    caller: CacheCaller,
+    afterFailure?: unknown,
+  ): Map<string, unknown> {
+    const sent = caller.headers({});
+    const scope = scopeOf(sent.authorization, this.settings.authentication);
+    const cacheRequest = cacheRequestOf(request.collection, sent);
+    const found = new Map<string, unknown>();
+    for (const id of request.ids) {
+      const tags = request.tagOf === undefined ? [] : [request.tagOf(id)];
+      const { fresh, stale } = this.lookup(itemPath(request.collection, id), scope, cacheRequest, this.versions.current(tags), tags);
+      const usable =
+        fresh ?? (afterFailure !== undefined && stale !== undefined && servableAfterFailure(stale, afterFailure) ? stale : undefined);
+      if (usable === undefined) continue;
+      found.set(id, usable.response.json);
+      this.observer.lookup(fresh === undefined ? 'stale' : 'hit');
+    }
+    if (found.size > 0)
+      this.listed(caller.scope, { method: 'GET', route: request.route, batchSize: found.size }, 200, 'memory', performance.now());
+    return found;
   }
 
   private keep(entry: Entry, scope: string | undefined): void {
@@ -290,7 +357,13 @@ export class UpstreamCache {
   }
 
   /** A read the cache answered, in the request's call list (when it asked for one), beside the attempts. */
-  private listed(scope: RequestScope, request: UpstreamRequest, status: number, cache: 'memory' | 'in-flight', began: number): void {
+  private listed(
+    scope: RequestScope,
+    request: Pick<UpstreamRequest, 'method' | 'route' | 'batchSize'>,
+    status: number,
+    cache: 'memory' | 'in-flight',
+    began: number,
+  ): void {
     const now = performance.now();
     scope.callLog?.push({
       service: this.settings.service,
@@ -394,6 +467,7 @@ function scopeOf(authorization: string | undefined, authentication: boolean): st
 
 const digest = (value: string) => createHash('sha256').update(value).digest('base64url');
 const publicKey = (path: string) => `${path}\npublic`;
+const itemPath = (collection: string, id: string) => `${collection}#${encodeURIComponent(id)}`;
 const privateKey = (path: string, scope: string) => `${path}\nprivate\n${scope}`;
 
 /** The request as the cache policy reads it: the caller's headers, credentials as their hash (nothing secret is kept). */

@@ -177,6 +177,42 @@ describe('the upstream cache: whose answer it is', () => {
   });
 });
 
+describe('the upstream cache: a batch one id at a time', () => {
+  /** Personal answering from the contract fakes' users, private per caller as the contract has it. */
+  const privateUsers: Handler = (request, res) => {
+    const single = /^\/users\/([^/]+)$/.exec(request.pathname);
+    if (single) {
+      const user = USERS[single[1] as keyof typeof USERS];
+      return user === undefined
+        ? answering({ error: { code: 'NOT_FOUND', message: 'no' } }, {}, 404)(request, res)
+        : answering(user, PRIVATE)(request, res);
+    }
+    const ids = (request.query.get('ids') ?? '').split(',');
+    answering({ users: ids.flatMap((id) => USERS[id as keyof typeof USERS] ?? []) }, PRIVATE)(request, res);
+  };
+
+  it('asks the service only for the ids it does not hold, for the same caller', async () => {
+    const { fakes, graph } = await setup({ personal: privateUsers });
+    const names = (ids: string[], authorization = 'Bearer alice') =>
+      graph.query('query ($ids: [ID!]!) { users(ids: $ids) { personal { name } } }', { ids }, { authorization });
+    expect((await names(['u1', 'u2'])).body.data).toEqual({
+      users: [{ personal: { name: 'Ada Lovelace' } }, { personal: { name: 'Alan Turing' } }],
+    });
+    expect((await names(['u2', 'u3', 'u1'])).body.data).toEqual({
+      users: [{ personal: { name: 'Alan Turing' } }, { personal: { name: 'Grace Hopper' } }, { personal: { name: 'Ada Lovelace' } }],
+    });
+    // One of them alone, by its single form's loader: held too.
+    expect((await graph.query(PERSONAL_QUERY, {}, { authorization: 'Bearer alice' })).body).toEqual(NAME);
+    // Another caller holds nothing.
+    await names(['u1'], 'Bearer mallory');
+    expect(fakes.personal.requests.map((r) => `${r.url} ${String(r.headers.authorization)}`)).toEqual([
+      '/users?ids=u1,u2 Bearer alice',
+      '/users?ids=u3 Bearer alice',
+      '/users/u1 Bearer mallory',
+    ]);
+  });
+});
+
 describe('the upstream cache: our own writes', () => {
   /** Inventory answering from the write fakes' stock, `public, max-age=10` as the contract has it. */
   function cachedStock(write: ReturnType<typeof writeFakes>): Handler {
