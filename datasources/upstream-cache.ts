@@ -125,6 +125,9 @@ export class UpstreamCache {
   private readonly entries: LRUCache<string, Entry>;
   private readonly inFlight = new Map<string, InFlight>();
   private readonly versions = new TagVersions();
+  /** When each purged path was purged, and when everything was: a fill started before is not kept. */
+  private readonly purgedAt = new LRUCache<string, number>({ max: 10_000 });
+  private purgedAllAt = 0;
 
   constructor(
     private readonly settings: UpstreamCacheSettings,
@@ -172,6 +175,30 @@ export class UpstreamCache {
       this.fillAndKeep(request, detached(caller, this.settings.fillBudgetMs, signal), fill, { scope, cacheRequest, tags, versions, stale }),
     );
     return this.wait(started, request, caller.scope, undefined);
+  }
+
+  /**
+   * Drops what is kept (data changed out of band): every entry of the service, or those of one
+   * resource (`/profiles/u1`; `/users/u1` also drops the item `u1` of `/users`), for every caller.
+   * A read in flight now keeps nothing. Answers how many entries went.
+   */
+  purge(path?: string): number {
+    const now = performance.now();
+    if (path === undefined) {
+      const count = this.entries.size;
+      this.entries.clear();
+      this.purgedAllAt = now;
+      return count;
+    }
+    const slash = path.lastIndexOf('/');
+    const paths = [path];
+    if (slash > 0) paths.push(itemPath(path.slice(0, slash), safeDecode(path.slice(slash + 1))));
+    let count = 0;
+    for (const each of paths) {
+      this.purgedAt.set(each, now);
+      for (const key of [...this.entries.keys()]) if (key.startsWith(`${each}\n`) && this.entries.delete(key)) count += 1;
+    }
+    return count;
   }
 
   /** A write's tags: their versions bumped, so that no entry filled before it is served after. */
@@ -231,6 +258,7 @@ export class UpstreamCache {
     },
   ): Promise<Answer> {
     const { stale, cacheRequest } = read;
+    const filledFrom = performance.now();
     const conditional = stale === undefined ? {} : conditionalHeaders(stale.policy, cacheRequest);
     let response: UpstreamResponse;
     try {
@@ -246,13 +274,13 @@ export class UpstreamCache {
     if (response.status === 304 && stale !== undefined) {
       const renewed = stale.policy.revalidatedPolicy(cacheRequest, responseOf(response));
       if (!renewed.modified) {
-        this.keep({ ...stale, policy: renewed.policy, versions: read.versions }, read.scope);
+        this.keep({ ...stale, policy: renewed.policy, versions: read.versions }, read.scope, filledFrom);
         this.observer.lookup('revalidated');
         return { response: cached(stale.response), result: 'revalidated' };
       }
     }
     this.observer.lookup('miss');
-    this.store(response, { ...read, ...(request.items === undefined ? {} : { items: request.items }) });
+    this.store(response, { ...read, filledFrom, ...(request.items === undefined ? {} : { items: request.items }) });
     return { response, result: 'miss' };
   }
 
@@ -263,6 +291,7 @@ export class UpstreamCache {
       cacheRequest: CachePolicy.Request;
       tags: readonly string[];
       versions: readonly number[];
+      filledFrom: number;
       items?: ItemsOfAnswer;
     },
   ): void {
@@ -288,6 +317,7 @@ export class UpstreamCache {
     this.keep(
       { ...common, path: common.requested, response: { ...response, cacheHit: false }, tags: read.tags, versions: read.versions, size },
       scope,
+      read.filledFrom,
     );
   }
 
@@ -296,7 +326,7 @@ export class UpstreamCache {
     response: UpstreamResponse,
     items: ItemsOfAnswer,
     common: Pick<Entry, 'requested' | 'policy' | 'varied' | 'staleIfError'>,
-    read: { tags: readonly string[]; versions: readonly number[] },
+    read: { tags: readonly string[]; versions: readonly number[]; filledFrom: number },
     scope: string | undefined,
   ): void {
     if (response.status !== 200 || response.json === undefined) return;
@@ -318,6 +348,7 @@ export class UpstreamCache {
           size,
         },
         scope,
+        read.filledFrom,
       );
     }
   }
@@ -349,7 +380,9 @@ export class UpstreamCache {
     return found;
   }
 
-  private keep(entry: Entry, scope: string | undefined): void {
+  private keep(entry: Entry, scope: string | undefined, filledFrom: number): void {
+    // Purged since its call started: what it brought may be what the purge was for.
+    if (filledFrom <= this.purgedAllAt || filledFrom <= (this.purgedAt.get(entry.path) ?? -Infinity)) return;
     const key = scope === undefined ? publicKey(entry.path) : privateKey(entry.path, scope);
     // An entry with a validator is worth keeping past its freshness: a 304 renews it for the price of an empty answer.
     const ttl = Math.max(entry.policy.timeToLive(), entry.response.headers?.etag === undefined ? 1 : REVALIDATABLE_FOR_MS);
@@ -527,3 +560,11 @@ function servableAfterFailure(entry: Entry, error: unknown): boolean {
 
 const sameVersions = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 const sameTags = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((t, i) => t === b[i]);
+
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}

@@ -4,7 +4,9 @@
  *
  * - `GET /admin/dead-letters`: orders whose confirmation email failed every attempt;
  * - `POST /admin/dead-letters/{idempotencyKey}/replay`: queues that email again, for a
- *   fresh round of attempts (sent at most once: its idempotency key is the order's).
+ *   fresh round of attempts (sent at most once: its idempotency key is the order's);
+ * - `POST /admin/cache/purge` with `{"service": "professional"}`, and `"path": "/profiles/u1"` for
+ *   one resource: drops what the service's cache keeps of it (data changed out of band).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,7 +15,14 @@ import type { OrderSaga } from './order-saga.js';
 
 const REPLAY = /^\/admin\/dead-letters\/([^/]+)\/replay$/;
 
-export function adminRoutes(token: string | undefined, orderSaga: OrderSaga): (req: IncomingMessage, res: ServerResponse) => boolean {
+/** Drops a service's cache entries, or one resource's: how many went; `undefined` for a service it does not know. */
+export type CachePurge = (service: string, path: string | undefined) => number | undefined;
+
+export function adminRoutes(
+  token: string | undefined,
+  orderSaga: OrderSaga,
+  purge: CachePurge,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (token === undefined || !path.startsWith('/admin/')) return false;
@@ -53,9 +62,40 @@ export function adminRoutes(token: string | undefined, orderSaga: OrderSaga): (r
       );
       return true;
     }
+    if (path === '/admin/cache/purge' && req.method === 'POST') {
+      purgeRequest(req, res, purge);
+      return true;
+    }
     refuse(res, 404, 'NOT_FOUND', 'No such admin endpoint.');
     return true;
   };
+}
+
+/** The largest purge request read. */
+const MAX_PURGE_BODY = 4096;
+
+function purgeRequest(req: IncomingMessage, res: ServerResponse, purge: CachePurge): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= MAX_PURGE_BODY) chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (size > MAX_PURGE_BODY) return refuse(res, 413, 'REQUEST_ENTITY_TOO_LARGE', `At most ${MAX_PURGE_BODY} bytes.`);
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      body = undefined;
+    }
+    const { service, path } = (typeof body === 'object' && body !== null ? body : {}) as { service?: unknown; path?: unknown };
+    if (typeof service !== 'string' || (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))))
+      return refuse(res, 400, 'BAD_REQUEST', 'Send {"service": "<name>"} and, for one resource, "path": "/<path>".');
+    const purged = purge(service, path);
+    if (purged === undefined) return refuse(res, 404, 'NOT_FOUND', 'No service of this name has a cache.');
+    json(res, 200, { service, ...(path === undefined ? {} : { path }), purged });
+  });
 }
 
 function authorized(header: string | undefined, token: string): boolean {

@@ -278,7 +278,9 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     : () => false;
 
   let draining = false;
-  const routes = [processRoutes({ metrics, draining: () => draining }), adminRoutes(config.adminToken, orderSaga)];
+  const purge = (service: string, path: string | undefined) =>
+    (SERVICE_NAMES as readonly string[]).includes(service) ? upstreams[service as ServiceName].cache?.purge(path) : undefined;
+  const routes = [processRoutes({ metrics, draining: () => draining }), adminRoutes(config.adminToken, orderSaga, purge)];
   if (extraRoutes !== undefined) routes.push(extraRoutes);
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {

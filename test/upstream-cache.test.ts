@@ -141,6 +141,38 @@ describe('the upstream cache: what it keeps, for how long', () => {
   });
 });
 
+describe('the upstream cache: purged by an operator', () => {
+  const ADMIN = 'admin-token-0123456789';
+  const purge = (url: string, body: unknown, token = ADMIN) =>
+    fetch(`${url}/admin/cache/purge`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    }).then(async (response) => ({ status: response.status, body: (await response.json()) as unknown }));
+
+  it("drops one resource's entries, or a service's, for data changed out of band", async () => {
+    const { fakes, graph } = await setup(
+      { professional: answering(PROFILES.u1, { 'cache-control': 'max-age=60' }) },
+      { ADMIN_TOKEN: ADMIN },
+    );
+    await graph.query(PROFILE_QUERY);
+    await graph.query(PROFILE_QUERY);
+    expect(fakes.professional.requests).toHaveLength(1);
+    expect((await purge(graph.url, { service: 'professional', path: '/profiles/u1' }, 'wrong-token-0123456789')).status).toBe(401);
+    expect(await purge(graph.url, { service: 'professional', path: '/profiles/u1' })).toEqual({
+      status: 200,
+      body: { service: 'professional', path: '/profiles/u1', purged: 1 },
+    });
+    await graph.query(PROFILE_QUERY);
+    expect(fakes.professional.requests).toHaveLength(2);
+    expect(await purge(graph.url, { service: 'professional' })).toEqual({ status: 200, body: { service: 'professional', purged: 1 } });
+    await graph.query(PROFILE_QUERY);
+    expect(fakes.professional.requests).toHaveLength(3);
+    expect((await purge(graph.url, { service: 'billing' })).status).toBe(404);
+    expect((await purge(graph.url, { path: 'no-slash' })).status).toBe(400);
+  });
+});
+
 describe('the upstream cache: whose answer it is', () => {
   it('keeps a private answer for the caller it was given to, by the exact credentials sent', async () => {
     const { fakes, graph } = await setup({ personal: answering(USERS.u1, PRIVATE) });
