@@ -9,7 +9,7 @@ import type { ServiceName } from '../errors/service-name.js';
 import type { CacheResult } from './upstream-cache.js';
 
 /** Where a cached answer came from. */
-export type CacheTier = 'memory';
+export type CacheTier = 'memory' | 'redis';
 
 export interface UpstreamCallStart {
   readonly service: ServiceName;

@@ -69,8 +69,10 @@ export class CallPipeline {
     if (changed === undefined) return this.call(request, caller, NO_EXTRA_HEADERS);
     // Before it is sent (what a read fills from now may already be the new data) and once it is
     // over, whatever its outcome (a write that timed out may have happened).
-    cache.invalidate(changed);
-    return this.call(request, caller, NO_EXTRA_HEADERS).finally(() => cache.invalidate(changed));
+    return cache
+      .invalidate(changed)
+      .then(() => this.call(request, caller, NO_EXTRA_HEADERS))
+      .finally(() => cache.invalidate(changed));
   }
 
   /** Steps 2 to 6 for one call. */

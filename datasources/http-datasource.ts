@@ -105,10 +105,8 @@ export abstract class HttpDataSource implements Caller {
     const { cache } = this.upstream;
     const items = { collection: batch.path, route: batch.path, ...(batch.tagOf === undefined ? {} : { tagOf: batch.tagOf }) };
     // Items the cache holds for this caller are not asked again (upstream-cache.ts): the kept ones were of the item's shape.
-    const found = new Map(cache === undefined ? [] : (cache.cachedItems({ ...items, ids: batch.ids }, this) as Map<string, T>)) as Map<
-      string,
-      T | Error
-    >;
+    const held = cache === undefined ? undefined : await cache.cachedItems({ ...items, ids: batch.ids }, this);
+    const found = new Map<string, T | Error>(held as Map<string, T> | undefined);
     const missing = found.size === 0 ? batch.ids : batch.ids.filter((id) => !found.has(id));
     if (missing.length === 0) return found;
     const keep = cache === undefined ? undefined : { ...items, of: itemsOf(batch.envelope, batch.idField, itemSchema) };
@@ -132,7 +130,7 @@ export abstract class HttpDataSource implements Caller {
             found.set(id, item);
         } catch (error) {
           // Items kept within their stale-if-error answer for ids whose call failed.
-          const stale = cache?.cachedItems({ ...items, ids }, this, error) ?? new Map<string, unknown>();
+          const stale = (await cache?.cachedItems({ ...items, ids }, this, error)) ?? new Map<string, unknown>();
           for (const id of ids) found.set(id, stale.has(id) ? (stale.get(id) as T) : asError(error));
         }
       }),
@@ -235,7 +233,7 @@ export abstract class HttpDataSource implements Caller {
   }
 
   /** One entity by `GET {collection}/{id}`, or the cache's item of it; a 404 is none. */
-  private getEntity<T extends { id: string }>(
+  private async getEntity<T extends { id: string }>(
     collection: string,
     schema: z.ZodType<T>,
     id: string,
@@ -243,8 +241,8 @@ export abstract class HttpDataSource implements Caller {
   ): Promise<Map<string, T>> {
     const { cache } = this.upstream;
     const items = { collection, route: `${collection}/{id}`, ids: [id], ...(tagOf === undefined ? {} : { tagOf }) };
-    const held = cache?.cachedItems(items, this);
-    if (held?.has(id) === true) return Promise.resolve(new Map([[id, held.get(id) as T]]));
+    const held = await cache?.cachedItems(items, this);
+    if (held?.has(id) === true) return new Map([[id, held.get(id) as T]]);
     const keep = cache === undefined ? undefined : { ...items, of: (json: unknown) => oneItem(id, schema, json) };
     const options = {
       route: `${collection}/{id}`,
@@ -254,8 +252,8 @@ export abstract class HttpDataSource implements Caller {
     };
     return this.getJson(`${collection}/${encodeId(id)}`, schema, options).then(
       (item) => new Map(item === null ? [] : [[id, item]]),
-      (error: unknown) => {
-        const stale = cache?.cachedItems(items, this, error);
+      async (error: unknown) => {
+        const stale = await cache?.cachedItems(items, this, error);
         if (stale?.has(id) === true) return new Map([[id, stale.get(id) as T]]);
         throw error;
       },

@@ -37,7 +37,7 @@ export interface UpstreamCallRecord {
   readonly batchSize: number | null;
   readonly cacheHit: boolean;
   /** Answered by the service's cache without an attempt of its own: from memory, or by joining the same read in flight. */
-  readonly cache: 'memory' | 'in-flight' | null;
+  readonly cache: 'memory' | 'redis' | 'in-flight' | null;
   /** The service's adaptive concurrency limit when the attempt started. */
   readonly concurrencyLimit: number;
 }

@@ -30,6 +30,7 @@ import type { ItemsOfAnswer, UpstreamRequest, UpstreamResponse } from './attempt
 import { onAbort } from './on-abort.js';
 import type { RequestScope } from './request-scope.js';
 import type { ServiceName } from '../errors/service-name.js';
+import type { RedisCacheTier, StoredEntry } from './cache-redis-tier.js';
 
 /** How a read met the cache: metrics and the developer's call list say it. */
 export type CacheResult = 'hit' | 'miss' | 'stale' | 'revalidated' | 'coalesced' | 'bypass';
@@ -44,11 +45,13 @@ export interface UpstreamCacheSettings {
   readonly authentication: boolean;
   /** The budget of a call made for waiters (the longest a request may wait): `REQUEST_TIMEOUT_MS`. */
   readonly fillBudgetMs: number;
+  /** The tier every replica shares (`UPSTREAM_CACHE=redis`): entries and tag versions in Redis. */
+  readonly shared?: RedisCacheTier;
 }
 
 /** Told of every read that met the cache, and of every write's invalidation. */
 export interface CacheObserver {
-  lookup(result: CacheResult): void;
+  lookup(result: CacheResult, tier?: 'memory' | 'redis'): void;
   invalidated(tags: number): void;
 }
 
@@ -83,6 +86,21 @@ interface Entry {
   readonly staleIfError: number;
   readonly size: number;
 }
+
+/** A read as the cache sees it. */
+interface ReadContext {
+  readonly request: UpstreamRequest;
+  readonly caller: CacheCaller;
+  /** The headers the call sends. */
+  readonly sent: Record<string, string>;
+  /** The private scope of the caller, when it has one (scopeOf). */
+  readonly scope: string | undefined;
+  readonly cacheRequest: CachePolicy.Request;
+  readonly tags: readonly string[];
+}
+
+/** The tag a purge of the service bumps: its version is the last of every entry's. */
+const GENERATION_TAG = '~generation';
 
 interface InFlight {
   readonly versions: readonly number[];
@@ -128,6 +146,8 @@ export class UpstreamCache {
   /** When each purged path was purged, and when everything was: a fill started before is not kept. */
   private readonly purgedAt = new LRUCache<string, number>({ max: 10_000 });
   private purgedAllAt = 0;
+  /** Bumped by a purge of the service: every entry carries the one it was filled under, last of its versions. */
+  private generation = 0;
 
   constructor(
     private readonly settings: UpstreamCacheSettings,
@@ -154,25 +174,70 @@ export class UpstreamCache {
    */
   read(request: UpstreamRequest, caller: CacheCaller, fill: Fill): Promise<UpstreamResponse> {
     const sent = caller.headers(request);
-    const scope = scopeOf(sent.authorization, this.settings.authentication);
-    const cacheRequest = cacheRequestOf(request.path, sent);
-    const tags = request.tags ?? [];
-    const versions = this.versions.current(tags);
-    const { fresh, stale } = this.lookup(request.path, scope, cacheRequest, versions, tags);
-    if (fresh !== undefined) {
-      this.observer.lookup('hit');
-      this.listed(caller.scope, request, fresh.response.status, 'memory', performance.now());
-      return Promise.resolve(cached(fresh.response));
+    const read: ReadContext = {
+      request,
+      caller,
+      sent,
+      scope: scopeOf(sent.authorization, this.settings.authentication),
+      cacheRequest: cacheRequestOf(request.path, sent),
+      tags: request.tags ?? [],
+    };
+    const versions = this.currentVersions(read.tags);
+    if (Array.isArray(versions)) return this.readAt(read, versions, fill);
+    return versions.then((known) => (known === undefined ? this.bypass(read, fill) : this.readAt(read, known, fill)));
+  }
+
+  /**
+   * The tags' versions, the service's purge generation last: at once in memory, from Redis when
+   * shared (`undefined`: Redis cannot tell).
+   */
+  private currentVersions(tags: readonly string[]): number[] | Promise<number[] | undefined> {
+    const { shared } = this.settings;
+    if (shared === undefined) return [...this.versions.current(tags), this.generation];
+    return shared.versions([...tags.map((tag) => this.sharedTag(tag)), this.sharedTag(GENERATION_TAG)]);
+  }
+
+  /** Redis cannot tell the versions: the read goes on as with the cache off (no entry served, none kept). */
+  private bypass(read: ReadContext, fill: Fill): Promise<UpstreamResponse> {
+    this.observer.lookup('bypass', 'redis');
+    return fill(read.request, read.caller, {});
+  }
+
+  private async readAt(read: ReadContext, versions: readonly number[], fill: Fill): Promise<UpstreamResponse> {
+    const { request, caller, sent } = read;
+    const path = request.path;
+    let found = this.lookup(path, read.scope, read.cacheRequest, versions, read.tags);
+    let tier: 'memory' | 'redis' = 'memory';
+    if (found.fresh === undefined && this.settings.shared !== undefined) {
+      const remote = await this.lookupShared(path, read.scope, read.cacheRequest, versions, read.tags);
+      if (remote.fresh !== undefined) tier = 'redis';
+      found = {
+        ...remote,
+        ...(found.stale === undefined ? {} : { stale: found.stale }),
+        ...(remote.fresh === undefined ? {} : { fresh: remote.fresh }),
+      };
+    }
+    if (found.fresh !== undefined) {
+      this.observer.lookup('hit', tier);
+      this.listed(caller.scope, request, found.fresh.response.status, tier, performance.now());
+      return cached(found.fresh.response);
     }
     // Callers that send different credentials never share a call.
-    const key = `${request.path}\n${sent.authorization === undefined ? '' : digest(sent.authorization)}`;
+    const key = `${path}\n${sent.authorization === undefined ? '' : digest(sent.authorization)}`;
     const running = this.inFlight.get(key);
     if (running !== undefined && !running.settled && sameVersions(running.versions, versions)) {
       this.observer.lookup('coalesced');
       return this.wait(running, request, caller.scope, 'coalesced');
     }
+    const stale = found.stale;
     const started = this.start(key, versions, (signal) =>
-      this.fillAndKeep(request, detached(caller, this.settings.fillBudgetMs, signal), fill, { scope, cacheRequest, tags, versions, stale }),
+      this.fillAndKeep(request, detached(caller, this.settings.fillBudgetMs, signal), fill, {
+        scope: read.scope,
+        cacheRequest: read.cacheRequest,
+        tags: read.tags,
+        versions,
+        stale,
+      }),
     );
     return this.wait(started, request, caller.scope, undefined);
   }
@@ -182,11 +247,14 @@ export class UpstreamCache {
    * resource (`/profiles/u1`; `/users/u1` also drops the item `u1` of `/users`), for every caller.
    * A read in flight now keeps nothing. Answers how many entries went.
    */
-  purge(path?: string): number {
+  async purge(path?: string): Promise<number> {
     const now = performance.now();
+    // Shared: every replica's entries of the service go (a resource's purge too: Redis is not scanned for its keys).
+    if (this.settings.shared !== undefined) await this.settings.shared.bump([this.sharedTag(GENERATION_TAG)]);
     if (path === undefined) {
       const count = this.entries.size;
       this.entries.clear();
+      this.generation += 1;
       this.purgedAllAt = now;
       return count;
     }
@@ -201,11 +269,20 @@ export class UpstreamCache {
     return count;
   }
 
-  /** A write's tags: their versions bumped, so that no entry filled before it is served after. */
-  invalidate(tags: readonly string[]): void {
+  /**
+   * A write's tags: their versions bumped, so that no entry filled before it is served after: in
+   * this process, and on every replica when shared (done when the promise settles; Redis away, the
+   * replicas bypass their tagged entries anyway, since none can read the versions).
+   */
+  async invalidate(tags: readonly string[]): Promise<void> {
     if (tags.length === 0) return;
     this.versions.bump(tags);
     this.observer.invalidated(tags.length);
+    await this.settings.shared?.bump(tags.map((tag) => this.sharedTag(tag)));
+  }
+
+  private sharedTag(tag: string): string {
+    return `${this.settings.service}:${tag}`;
   }
 
   private lookup(
@@ -230,6 +307,37 @@ export class UpstreamCache {
       stale ??= entry;
     }
     return stale === undefined ? {} : { stale };
+  }
+
+  /** As `lookup`, in the shared tier: a fresh entry found there is kept in memory too. */
+  private async lookupShared(
+    path: string,
+    scope: string | undefined,
+    cacheRequest: CachePolicy.Request,
+    versions: readonly number[],
+    tags: readonly string[],
+  ): Promise<{ fresh?: Entry; stale?: Entry }> {
+    const shared = this.settings.shared!;
+    const keys = scope === undefined ? [publicKey(path)] : [privateKey(path, scope), publicKey(path)];
+    const stored = await Promise.all(keys.map((key) => shared.get(this.sharedKey(key))));
+    let stale: Entry | undefined;
+    for (const [i, value] of stored.entries()) {
+      if (value === null || value === undefined) continue;
+      const entry = entryOf(path, value);
+      if (entry === undefined || !sameTags(entry.tags, tags) || !sameVersions(entry.versions, versions)) continue;
+      if (entry.varied !== variedValues(entry.policy, cacheRequest.headers)) continue;
+      const { response, revalidation } = entry.policy.evaluateRequest({ ...cacheRequest, url: entry.requested });
+      if (response !== undefined && revalidation === undefined) {
+        this.entries.set(keys[i]!, entry, { ttl: Math.max(entry.policy.timeToLive(), 1) });
+        return { fresh: entry };
+      }
+      stale ??= entry;
+    }
+    return stale === undefined ? {} : { stale };
+  }
+
+  private sharedKey(key: string): string {
+    return `${this.settings.service}\n${key}`;
   }
 
   private start(key: string, versions: readonly number[], run: (signal: AbortSignal) => Promise<Answer>): InFlight {
@@ -344,7 +452,8 @@ export class UpstreamCache {
           path: itemPath(items.collection, id),
           response: { status: 200, route: response.route, body, cacheHit: false, json: item },
           tags: tag === undefined ? [] : [tag],
-          versions: tag === undefined ? [] : [read.versions[at]!],
+          // The item's tag's version, and the purge generation (the read's last).
+          versions: tag === undefined ? [read.versions.at(-1)!] : [read.versions[at]!, read.versions.at(-1)!],
           size,
         },
         scope,
@@ -357,26 +466,42 @@ export class UpstreamCache {
    * The items of `collection` this caller may reuse now, by id (each one of the shape the answer
    * promised when it was kept); with `afterFailure`, stale ones within `stale-if-error` too.
    */
-  cachedItems(
+  async cachedItems(
     request: { collection: string; route: string; ids: readonly string[]; tagOf?: (id: string) => string },
     caller: CacheCaller,
     afterFailure?: unknown,
-  ): Map<string, unknown> {
+  ): Promise<Map<string, unknown>> {
     const sent = caller.headers({});
     const scope = scopeOf(sent.authorization, this.settings.authentication);
     const cacheRequest = cacheRequestOf(request.collection, sent);
+    const tagsOf = (id: string) => (request.tagOf === undefined ? [] : [request.tagOf(id)]);
+    // Every id's tag at once (one round trip when shared), the purge generation last.
+    const all = await this.currentVersions(request.ids.flatMap(tagsOf));
     const found = new Map<string, unknown>();
-    for (const id of request.ids) {
-      const tags = request.tagOf === undefined ? [] : [request.tagOf(id)];
-      const { fresh, stale } = this.lookup(itemPath(request.collection, id), scope, cacheRequest, this.versions.current(tags), tags);
-      const usable =
-        fresh ?? (afterFailure !== undefined && stale !== undefined && servableAfterFailure(stale, afterFailure) ? stale : undefined);
-      if (usable === undefined) continue;
-      found.set(id, usable.response.json);
-      this.observer.lookup(fresh === undefined ? 'stale' : 'hit');
-    }
+    if (all === undefined) return found;
+    const generation = all.at(-1)!;
+    let tier: 'memory' | 'redis' = 'memory';
+    await Promise.all(
+      request.ids.map(async (id, i) => {
+        const tags = tagsOf(id);
+        const versions = tags.length === 0 ? [generation] : [all[i]!, generation];
+        const path = itemPath(request.collection, id);
+        let seen = this.lookup(path, scope, cacheRequest, versions, tags);
+        if (seen.fresh === undefined && this.settings.shared !== undefined) {
+          const remote = await this.lookupShared(path, scope, cacheRequest, versions, tags);
+          if (remote.fresh !== undefined) tier = 'redis';
+          seen = { ...seen, ...remote };
+        }
+        const { fresh, stale } = seen;
+        const usable =
+          fresh ?? (afterFailure !== undefined && stale !== undefined && servableAfterFailure(stale, afterFailure) ? stale : undefined);
+        if (usable === undefined) return;
+        found.set(id, usable.response.json);
+        this.observer.lookup(fresh === undefined ? 'stale' : 'hit', tier);
+      }),
+    );
     if (found.size > 0)
-      this.listed(caller.scope, { method: 'GET', route: request.route, batchSize: found.size }, 200, 'memory', performance.now());
+      this.listed(caller.scope, { method: 'GET', route: request.route, batchSize: found.size }, 200, tier, performance.now());
     return found;
   }
 
@@ -385,8 +510,9 @@ export class UpstreamCache {
     if (filledFrom <= this.purgedAllAt || filledFrom <= (this.purgedAt.get(entry.path) ?? -Infinity)) return;
     const key = scope === undefined ? publicKey(entry.path) : privateKey(entry.path, scope);
     // An entry with a validator is worth keeping past its freshness: a 304 renews it for the price of an empty answer.
-    const ttl = Math.max(entry.policy.timeToLive(), entry.response.headers?.etag === undefined ? 1 : REVALIDATABLE_FOR_MS);
+    const ttl = Math.max(entry.policy.timeToLive(), entry.policy.responseHeaders().etag === undefined ? 1 : REVALIDATABLE_FOR_MS);
     this.entries.set(key, entry, { ttl });
+    this.settings.shared?.put(this.sharedKey(key), storedOf(entry), ttl);
   }
 
   /** A read the cache answered, in the request's call list (when it asked for one), beside the attempts. */
@@ -394,7 +520,7 @@ export class UpstreamCache {
     scope: RequestScope,
     request: Pick<UpstreamRequest, 'method' | 'route' | 'batchSize'>,
     status: number,
-    cache: 'memory' | 'in-flight',
+    cache: 'memory' | 'redis' | 'in-flight',
     began: number,
   ): void {
     const now = performance.now();
@@ -566,5 +692,47 @@ function safeDecode(part: string): string {
     return decodeURIComponent(part);
   } catch {
     return part;
+  }
+}
+
+/** An entry as the shared tier holds it. */
+function storedOf(entry: Entry): StoredEntry {
+  const item = entry.path !== entry.requested;
+  return {
+    policy: entry.policy.toObject(),
+    status: entry.response.status,
+    route: entry.response.route,
+    body: item ? JSON.stringify(entry.response.json) : entry.response.body.toString('utf8'),
+    item,
+    requested: entry.requested,
+    tags: entry.tags,
+    versions: entry.versions,
+    varied: entry.varied,
+    staleIfError: entry.staleIfError,
+  };
+}
+
+/** The shared tier's entry as one of this process's; `undefined` when it cannot be read (another version wrote it). */
+function entryOf(path: string, stored: StoredEntry): Entry | undefined {
+  try {
+    const policy = CachePolicy.fromObject(stored.policy as CachePolicy.CachePolicyObject);
+    const body = Buffer.from(stored.body, 'utf8');
+    // A whole answer's JSON is read and checked by its data source again (withJson); an item was checked when it was kept.
+    const response: UpstreamResponse = stored.item
+      ? { status: stored.status, route: stored.route, body, cacheHit: false, json: JSON.parse(stored.body) as unknown }
+      : { status: stored.status, route: stored.route, body, cacheHit: false };
+    return {
+      path,
+      requested: stored.requested,
+      policy,
+      response,
+      tags: stored.tags,
+      versions: stored.versions,
+      varied: stored.varied,
+      staleIfError: stored.staleIfError,
+      size: body.length * 2 + 256,
+    };
+  } catch {
+    return undefined;
   }
 }

@@ -11,6 +11,7 @@ import { NO_OBSERVER, type CallObserver } from './call-observer.js';
 import { CallPipeline } from './call-pipeline.js';
 import { CallPolicy, type CircuitStateName } from './call-policy.js';
 import { UpstreamCache } from './upstream-cache.js';
+import type { RedisCacheTier } from './cache-redis-tier.js';
 import type { UpstreamSettings } from './upstream-settings.js';
 
 /** Every upstream service, by name: the process's, shared by every request. */
@@ -18,8 +19,10 @@ export type Upstreams = Readonly<Record<ServiceName, Upstream>>;
 
 /** How the services' read answers are cached (`UPSTREAM_CACHE`); the same for every service. */
 export interface CacheMode {
-  /** `off`: no answer is reused. @default "memory" (`UPSTREAM_CACHE`) */
-  readonly mode: 'off' | 'memory';
+  /** `off`: no answer is reused; `redis`: the `shared` tier behind each process's memory. @default "memory" (`UPSTREAM_CACHE`) */
+  readonly mode: 'off' | 'memory' | 'redis';
+  /** The tier every replica shares, with `redis`. */
+  readonly shared?: RedisCacheTier;
   /** Authentication is on: a private answer to a request without credentials is not kept. */
   readonly authentication: boolean;
   /** The budget of a call made for several waiting requests (`REQUEST_TIMEOUT_MS`). */
@@ -66,9 +69,10 @@ export class Upstream {
               maxEntryBytes: Math.min(settings.cacheMaxBytes, settings.maxResponseBytes * 2 + 1024),
               authentication: cacheMode.authentication,
               fillBudgetMs: cacheMode.fillBudgetMs,
+              ...(cacheMode.shared === undefined ? {} : { shared: cacheMode.shared }),
             },
             {
-              lookup: (result) => observer.cacheLookup?.(service, 'memory', result),
+              lookup: (result, tier = 'memory') => observer.cacheLookup?.(service, tier, result),
               invalidated: (tags) => observer.cacheInvalidated?.(service, tags),
             },
             (code, failure, route) => pipeline.failure(code, { failure }, route),

@@ -16,7 +16,7 @@ import type { OrderSaga } from './order-saga.js';
 const REPLAY = /^\/admin\/dead-letters\/([^/]+)\/replay$/;
 
 /** Drops a service's cache entries, or one resource's: how many went; `undefined` for a service it does not know. */
-export type CachePurge = (service: string, path: string | undefined) => number | undefined;
+export type CachePurge = (service: string, path: string | undefined) => Promise<number> | undefined;
 
 export function adminRoutes(
   token: string | undefined,
@@ -92,9 +92,9 @@ function purgeRequest(req: IncomingMessage, res: ServerResponse, purge: CachePur
     const { service, path } = (typeof body === 'object' && body !== null ? body : {}) as { service?: unknown; path?: unknown };
     if (typeof service !== 'string' || (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))))
       return refuse(res, 400, 'BAD_REQUEST', 'Send {"service": "<name>"} and, for one resource, "path": "/<path>".');
-    const purged = purge(service, path);
-    if (purged === undefined) return refuse(res, 404, 'NOT_FOUND', 'No service of this name has a cache.');
-    json(res, 200, { service, ...(path === undefined ? {} : { path }), purged });
+    const purging = purge(service, path);
+    if (purging === undefined) return refuse(res, 404, 'NOT_FOUND', 'No service of this name has a cache.');
+    void purging.then((purged) => json(res, 200, { service, ...(path === undefined ? {} : { path }), purged }));
   });
 }
 

@@ -7,6 +7,7 @@ import { createHttpServer } from './http-server.js';
 import { createYoga, type YogaLogger } from 'graphql-yoga';
 import { useDeferStream } from '../execution/defer-stream.js';
 import { Upstream, type Upstreams } from '../datasources/upstream.js';
+import { RedisCacheTier } from '../datasources/cache-redis-tier.js';
 import { adminRoutes } from '../place-order/dead-letter-routes.js';
 import { GraphMetrics } from '../telemetry/metrics.js';
 import { useOperationTelemetry } from '../telemetry/operation-telemetry.js';
@@ -93,6 +94,11 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
   const metrics = new GraphMetrics({ upstreams: () => Object.values(upstreams), queueDepth: () => store.pending() });
   const tracing = new GraphTracing({ otlpEndpoint: config.otlpEndpoint, exporter: spanExporter });
   const observer = observers(metrics, tracing);
+  const { upstreamCacheRedis } = config;
+  const sharedCache =
+    upstreamCacheRedis === undefined
+      ? undefined
+      : new RedisCacheTier({ url: upstreamCacheRedis.url, prefix: orders.redisPrefix, maxBytes: upstreamCacheRedis.maxBytes }, logger);
   const upstreams = Object.fromEntries(
     SERVICE_NAMES.map((service) => [
       service,
@@ -100,6 +106,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
         mode: config.upstreamCache,
         authentication: config.auth.jwtSecret !== undefined || config.auth.jwksUrl !== undefined,
         fillBudgetMs: config.requestTimeoutMs,
+        ...(sharedCache === undefined ? {} : { shared: sharedCache }),
       }),
     ]),
   ) as Upstreams;
@@ -297,7 +304,10 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
         logger,
         onSlowClient: (req, socket) => rateLimiter.charge(req, socket.remoteAddress),
       }),
-    connected: (timeoutMs) => rateLimiter.connected(timeoutMs),
+    connected: async (timeoutMs) => {
+      const [limiter, cache] = await Promise.all([rateLimiter.connected(timeoutMs), sharedCache?.connected(timeoutMs) ?? true]);
+      return limiter && cache;
+    },
     drain: () => {
       draining = true;
     },
@@ -308,6 +318,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
       await Promise.all(Object.values(upstreams).map((upstream) => upstream.close()));
       await tracing.shutdown();
       await rateLimiter.close();
+      await sharedCache?.close();
     },
   };
 }

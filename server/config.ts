@@ -95,10 +95,18 @@ export interface Config {
   readonly fastPath: boolean;
   /**
    * How the services' read answers are reused (datasources/upstream-cache.ts): `memory`, in each
-   * process, bounded by `<SERVICE>_CACHE_MAX_BYTES`; `off`, never.
-   * @default "memory" (`UPSTREAM_CACHE`)
+   * process, bounded by `<SERVICE>_CACHE_MAX_BYTES`; `redis`, that and a tier every replica shares;
+   * `off`, never.
+   * @default "memory", "redis" when REDIS_URL is set (`UPSTREAM_CACHE`)
    */
-  readonly upstreamCache: 'off' | 'memory';
+  readonly upstreamCache: 'off' | 'memory' | 'redis';
+  /**
+   * With `UPSTREAM_CACHE=redis`: the Redis the cache's shared tier lives in, and the bytes its
+   * entries may take there (all services together).
+   * `url`: @default unset: REDIS_URL's (`UPSTREAM_CACHE_REDIS_URL`)
+   * `maxBytes`: @default 67108864 (`UPSTREAM_CACHE_REDIS_MAX_BYTES`)
+   */
+  readonly upstreamCacheRedis: { readonly url: string; readonly maxBytes: number } | undefined;
   readonly auth: AuthSettings;
   readonly limits: LimitSettings;
   readonly exposure: ExposureSettings;
@@ -218,6 +226,16 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const requestTimeoutMs = read(env, 'REQUEST_TIMEOUT_MS', integer(1, 600_000), 10_000);
+  const redisUrlValue = z.url({ protocol: /^rediss?$/ });
+  const cacheRedisUrl = read<string | undefined>(env, 'UPSTREAM_CACHE_REDIS_URL', redisUrlValue, env.REDIS_URL?.trim() || undefined);
+  const upstreamCache = read(env, 'UPSTREAM_CACHE', z.enum(['off', 'memory', 'redis']), cacheRedisUrl === undefined ? 'memory' : 'redis');
+  if (upstreamCache === 'redis' && cacheRedisUrl === undefined)
+    throw new ConfigError('UPSTREAM_CACHE=redis needs UPSTREAM_CACHE_REDIS_URL or REDIS_URL: the Redis its shared tier lives in');
+  const cacheRedisMaxBytes = read(env, 'UPSTREAM_CACHE_REDIS_MAX_BYTES', integer(1 << 20, 2 ** 40), 64 * 1024 * 1024);
+  const upstreamCacheRedis =
+    upstreamCache === 'redis' && cacheRedisUrl !== undefined
+      ? Object.freeze({ url: cacheRedisUrl, maxBytes: cacheRedisMaxBytes })
+      : undefined;
   const orders: OrderSettings = Object.freeze({
     stateDbPath: read(env, 'STATE_DB_PATH', z.string().min(1), 'data/graph.sqlite'),
     redisUrl: read<string | undefined>(env, 'REDIS_URL', z.url({ protocol: /^rediss?$/ }), undefined),
@@ -314,7 +332,8 @@ export function loadConfig(env: Env = process.env): Config {
     compiledExecution: onOff('COMPILED_EXECUTION', true),
     compiledExecutionAfter: read(env, 'COMPILED_EXECUTION_AFTER', integer(0, 1_000_000), 2),
     fastPath: onOff('FAST_PATH', true),
-    upstreamCache: read(env, 'UPSTREAM_CACHE', z.enum(['off', 'memory']), 'memory'),
+    upstreamCache,
+    upstreamCacheRedis,
     adminToken: read<string | undefined>(env, 'ADMIN_TOKEN', z.string().min(16, 'at least 16 characters'), undefined),
   });
 }

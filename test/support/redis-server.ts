@@ -42,13 +42,14 @@ export const hasRedis: boolean = spawnSync(REDIS_SERVER_BIN, ['--version']).erro
 /** What to do about a missing Redis server, in one line. */
 export const MISSING_REDIS = `${REDIS_SERVER_BIN} not found (install Debian's redis-server, or set REDIS_SERVER_BIN)`;
 
-export async function startRedis(port?: number): Promise<RedisServer> {
+/** `args`: more of redis-server's options (`--maxmemory`, ...). */
+export async function startRedis(port?: number, args: readonly string[] = []): Promise<RedisServer> {
   if (!hasRedis) throw new Error(MISSING_REDIS);
   const chosen = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'graph-redis-'));
   const child: ChildProcess = spawn(
     REDIS_SERVER_BIN,
-    ['--port', String(chosen), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+    ['--port', String(chosen), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...args],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
