@@ -35,7 +35,18 @@ export interface DemoRequest {
   /** The parsed JSON body; `undefined` when there was none or it was not JSON. */
   body: unknown;
   headers: IncomingMessage['headers'];
+  /** Who the forwarded `authorization` says the caller is, when the service verifies tokens. */
+  viewer?: DemoViewer;
 }
+
+/** A caller, as a verified token names them. */
+export interface DemoViewer {
+  readonly userId: string;
+  readonly admin: boolean;
+}
+
+/** Verifies a forwarded `authorization`: its caller, or `undefined` when the token is not valid. */
+export type Identify = (authorization: string) => Promise<DemoViewer | undefined>;
 
 export interface DemoResponse {
   status: number;
@@ -97,6 +108,8 @@ export async function startDemoServer(
   port = 0,
   host = '127.0.0.1',
   selfCheck?: SelfCheck,
+  /** When given, a request with `authorization` is answered for the caller its token names (401 when it is not valid). */
+  identify?: Identify,
 ): Promise<DemoServer> {
   const settings: DemoSettings = { latencyMs: 0, fault: 'none', errorStatus: 503, cacheHeaders: true, ...initial };
   const calls = new Map<string, number>();
@@ -115,9 +128,16 @@ export async function startDemoServer(
       if (url.pathname === '/openapi.json' && req.method === 'GET') return describeApi(res);
       const key = `${req.method} ${url.pathname}`;
       calls.set(key, (calls.get(key) ?? 0) + 1);
-      const answer = () => serve(req, res, url, raw);
-      if (settings.latencyMs > 0) setTimeout(answer, settings.latencyMs);
-      else answer();
+      const authorization = req.headers.authorization;
+      const go = (viewer: DemoViewer | undefined) => {
+        const answer = () => serve(req, res, url, raw, viewer);
+        if (settings.latencyMs > 0) setTimeout(answer, settings.latencyMs);
+        else answer();
+      };
+      if (identify === undefined || authorization === undefined) return go(undefined);
+      void identify(authorization).then((viewer) =>
+        viewer === undefined ? send(res, { status: 401, body: errorBody('UNAUTHENTICATED', 'the token is not valid') }) : go(viewer),
+      );
     });
   });
 
@@ -142,7 +162,7 @@ export async function startDemoServer(
     send(res, { status: 200, body: settings });
   }
 
-  function serve(req: IncomingMessage, res: ServerResponse, url: URL, raw: string): void {
+  function serve(req: IncomingMessage, res: ServerResponse, url: URL, raw: string, viewer: DemoViewer | undefined): void {
     switch (settings.fault) {
       case 'hang':
         return; // the socket stays open until the client gives up or the server closes
@@ -170,6 +190,7 @@ export async function startDemoServer(
         query: url.searchParams,
         body: safeJson(raw),
         headers: req.headers,
+        ...(viewer === undefined ? {} : { viewer }),
       };
       const response = route.idempotent === true ? replayable(route, request, `${method} ${url.pathname} ${raw}`) : route.handle(request);
       return answer(settings.cacheHeaders && route.caching !== undefined ? withCaching(route.caching, request, response) : response);

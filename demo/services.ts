@@ -13,7 +13,16 @@ import { createDemoData, FAULTY_PROFILE_USERS, type DemoData, type DemoOrder } f
 import { contractCheck } from './contract-check.js';
 import { openApiDocument } from './openapi-document.js';
 import { exampleRoutes } from './example-routes.js';
-import { errorBody, startDemoServer, type DemoServer, type DemoSettings, type ReadCaching, type Route } from './demo-server.js';
+import {
+  errorBody,
+  startDemoServer,
+  type DemoServer,
+  type DemoSettings,
+  type DemoViewer,
+  type Identify,
+  type ReadCaching,
+  type Route,
+} from './demo-server.js';
 
 /** What the contract's "Caching of reads" table says each read's answers carry. */
 const CACHING = {
@@ -36,25 +45,31 @@ function idsParam(query: URLSearchParams, name: string): string[] | { status: nu
   return ids;
 }
 
+/** A user as the caller may see them: `city` only for themselves or an admin, when the caller is known. */
+function seenBy(viewer: DemoViewer | undefined, user: DemoData['users'] extends Map<string, infer U> ? U : never) {
+  if (viewer === undefined || viewer.admin || viewer.userId === user.id) return user;
+  return { ...user, city: null };
+}
+
 function personalRoutes(data: DemoData): Route[] {
   return [
     {
       method: 'GET',
       pattern: /^\/users\/([^/]+)$/,
       caching: CACHING.personal,
-      handle: ({ params: [id] }) => {
+      handle: ({ params: [id], viewer }) => {
         const user = data.users.get(id!);
-        return user === undefined ? notFound('user') : { status: 200, body: user };
+        return user === undefined ? notFound('user') : { status: 200, body: seenBy(viewer, user) };
       },
     },
     {
       method: 'GET',
       pattern: /^\/users$/,
       caching: CACHING.personal,
-      handle: ({ query }) => {
+      handle: ({ query, viewer }) => {
         const ids = idsParam(query, 'ids');
         if (!Array.isArray(ids)) return ids;
-        return { status: 200, body: { users: ids.flatMap((id) => data.users.get(id) ?? []) } };
+        return { status: 200, body: { users: ids.flatMap((id) => data.users.get(id) ?? []).map((user) => seenBy(viewer, user)) } };
       },
     },
   ];
@@ -256,6 +271,12 @@ export interface DemoOptions {
    * (contracts/<service>.openapi.yaml) and says each violation here (contract-check.ts).
    */
   onContractViolation?: (violation: string) => void;
+  /**
+   * The graph's token verification, when its authentication is on: personal and orders (which
+   * get the caller's `authorization`) answer for the caller it names; personal shows `city` only to
+   * its owner and admins. Without `authorization`, they answer as they always do.
+   */
+  identify?: Identify;
 }
 
 export async function startDemoServices(options: DemoOptions = {}): Promise<DemoServices> {
@@ -278,6 +299,7 @@ export async function startDemoServices(options: DemoOptions = {}): Promise<Demo
         options.ports?.[name] ?? 0,
         options.host,
         options.onContractViolation === undefined ? undefined : { check: contractCheck(name), onViolation: options.onContractViolation },
+        name === 'personal' || name === 'orders' ? options.identify : undefined,
       ),
     ),
   );

@@ -11,6 +11,7 @@ import { createApp } from './app.js';
 import { demoRoutes } from '../demo/settings-routes.js';
 import { createGraphLogger } from '../telemetry/logger.js';
 import { startDemoServices } from '../demo/services.js';
+import { TokenVerifier } from '../security/authentication.js';
 
 const config = configOrExit(loadConfig);
 const logger = createGraphLogger(config.logLevel);
@@ -20,9 +21,12 @@ process.on('uncaughtException', (error) => logger.error(`uncaught exception: ${e
 process.on('unhandledRejection', (reason) =>
   logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`),
 );
+// With authentication on, the embedded demo services verify the tokens the graph forwards, as real ones would.
+const verifier = config.auth.jwtSecret === undefined && config.auth.jwksUrl === undefined ? undefined : new TokenVerifier(config.auth);
 const demo = config.demo
   ? await startDemoServices({
       settings: { latencyMs: config.demoLatencyMs, cacheHeaders: config.demoCacheHeaders },
+      ...(verifier === undefined ? {} : { identify: (authorization: string) => verifier.verify(authorization).catch(() => undefined) }),
       ...(config.demoContractCheck ? { onContractViolation: (violation: string) => logger.error(`contract violation: ${violation}`) } : {}),
     })
   : undefined;

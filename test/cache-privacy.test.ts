@@ -18,6 +18,8 @@ import { EXAMPLES } from './support/differential-cases.js';
 import { json, type Handler, type RecordedRequest } from './support/fake-upstream.js';
 import { startGraph, type GraphServer } from './support/graph.js';
 import { QueryFuzzer } from './support/query-fuzzer.js';
+import { processHarness } from './support/process-harness.js';
+import { HMAC_AUTH, hmacToken } from './support/tokens.js';
 
 const schema = buildSchema(readFileSync(new URL('../generated/schema.graphql', import.meta.url), 'utf8'));
 
@@ -184,5 +186,29 @@ describe('the upstream cache and privacy', () => {
       await Promise.all([...replicas, uncached].map((graph) => graph.close()));
       await fakes.close();
     }
+  });
+});
+
+describe('the embedded demo with authentication on', () => {
+  const processes = processHarness();
+
+  it('answers each caller as the demo services verify their token: city only to its owner, cached per caller', async () => {
+    const { url } = await processes.server({ ...HMAC_AUTH });
+    const cityAs = async (token: string) => {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ user(id: "u1") { personal { city } } }' }),
+      });
+      return ((await response.json()) as { data: { user: { personal: { city: string | null } } } }).data.user.personal.city;
+    };
+    const [owner, other, admin] = await Promise.all([hmacToken('u1'), hmacToken('u2'), hmacToken('u3', { roles: ['admin'] })]);
+    const city = await cityAs(owner);
+    expect(city).toEqual(expect.any(String));
+    // The owner's answer is in the cache now: never another caller's.
+    expect(await cityAs(other)).toBeNull();
+    expect(await cityAs(admin)).toBe(city);
+    expect(await cityAs(other)).toBeNull();
+    expect(await cityAs(owner)).toBe(city);
   });
 });

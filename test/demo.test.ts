@@ -57,6 +57,31 @@ describe('data', () => {
 });
 
 describe('reads, per the contract', () => {
+  it("verify forwarded tokens when the graph's authentication is on: city only to its owner and admins", async () => {
+    const viewers: Record<string, { userId: string; admin: boolean }> = {
+      'Bearer u1-token': { userId: 'u1', admin: false },
+      'Bearer u2-token': { userId: 'u2', admin: false },
+      'Bearer admin-token': { userId: 'u9', admin: true },
+    };
+    const own = await startDemoServices({ identify: (authorization) => Promise.resolve(viewers[authorization]) });
+    try {
+      const city = own.data.users.get('u1')!.city;
+      const cityAs = async (path: string, authorization?: string) => {
+        const response = await fetch(`${own.urls.personal}${path}`, authorization === undefined ? {} : { headers: { authorization } });
+        const body = (await response.json()) as { city?: string | null; users?: { city: string | null }[] };
+        return { status: response.status, city: body.users === undefined ? body.city : body.users[0]?.city };
+      };
+      expect(await cityAs('/users/u1', 'Bearer u1-token')).toEqual({ status: 200, city });
+      expect(await cityAs('/users/u1', 'Bearer admin-token')).toEqual({ status: 200, city });
+      expect(await cityAs('/users/u1', 'Bearer u2-token')).toEqual({ status: 200, city: null });
+      expect(await cityAs('/users?ids=u1', 'Bearer u2-token')).toEqual({ status: 200, city: null });
+      expect(await cityAs('/users/u1')).toEqual({ status: 200, city });
+      expect((await cityAs('/users/u1', 'Bearer forged')).status).toBe(401);
+    } finally {
+      await own.close();
+    }
+  });
+
   it("carry the contract's caching headers, an ETag answered 304, and none with cacheHeaders off", async () => {
     const own = await startDemoServices();
     try {
