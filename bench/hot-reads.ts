@@ -3,18 +3,21 @@
  * (authentication on, each request with that user's token), the demo services sending the
  * contract's caching headers (personal and orders `private`, professional `public` with an ETag),
  * 64 clients. The graph with its upstream cache (`UPSTREAM_CACHE=memory`, the default) against the
- * same build with `UPSTREAM_CACHE=off`, interleaved round by round, each warmed first: upstream
+ * same build with `UPSTREAM_CACHE=off`, and Mercurius with the guarantees a Fastify team would add
+ * (bench/mercurius-guarded/: its undici cache keeps only the public answers, as a shared cache
+ * must; it verifies no token), interleaved round by round, each warmed first: upstream
  * calls per request, CPU per request, requests a second, p50 and p99; and the p50 of an answer
  * with no upstream wait (`{ __typename }`) on the cached graph, for scale.
  *
- *   npm run build && npx tsx bench/hot-reads.ts
+ *   npm run build && npm install --prefix bench/mercurius-guarded && npx tsx bench/hot-reads.ts
  *   HOT_ROUNDS=3 HOT_SECONDS=10 npx tsx bench/hot-reads.ts
  */
 import { performance } from 'node:perf_hooks';
 import { SignJWT } from 'jose';
 import { Pool } from 'undici';
 import { createDemoData, FAULTY_PROFILE_USERS } from '../demo/data.js';
-import { startBuiltGraph, type BuiltGraph } from './built-graph.js';
+import { startBuiltGraph } from './built-graph.js';
+import { startReference } from './references.js';
 import { startDemoProcess } from './demo-process.js';
 import { cpuSeconds, percentile, pin } from './load.js';
 
@@ -34,6 +37,12 @@ const tokens = await Promise.all(
   hotSet.map((id) => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(id).setIssuedAt().setExpirationTime('2h').sign(key)),
 );
 
+/** A server measured: its endpoint and process. */
+interface Target {
+  readonly url: string;
+  readonly child: { readonly pid?: number | undefined; kill(): boolean };
+}
+
 interface Round {
   requests: number;
   errors: number;
@@ -45,7 +54,7 @@ interface Round {
 
 /** CLIENTS clients for `seconds`, each asking for a random hot user with that user's token. */
 async function loop(
-  graph: BuiltGraph,
+  graph: Target,
   seconds: number,
   body: (i: number) => { body: string; token: string },
 ): Promise<Omit<Round, 'cpuMsPerRequest' | 'callsPerRequest'>> {
@@ -84,9 +93,11 @@ pin(0);
 const demo = await startDemoProcess(LATENCY_MS, true);
 pin(0, demo.pid);
 const env = { ...demo.urlEnv, AUTH_JWT_SECRET: SECRET };
-const graphs = [
+const guarded = await startReference('Mercurius+guarantees', { env, cpu: 1 });
+const graphs: { name: string; graph: Target }[] = [
   { name: 'cache on', graph: await startBuiltGraph({ env }) },
   { name: 'cache off', graph: await startBuiltGraph({ env: { ...env, UPSTREAM_CACHE: 'off' } }) },
+  { name: 'Mercurius+guarantees', graph: { url: guarded.endpoint, child: guarded.child } },
 ];
 const results = new Map<string, Round[]>(graphs.map(({ name }) => [name, []]));
 try {
@@ -132,9 +143,11 @@ try {
     );
   }
   const [on, off] = [results.get('cache on')!, results.get('cache off')!];
-  console.log(
-    `CPU per request, cache on / off, by round: ${on.map((r, i) => (r.cpuMsPerRequest / off[i]!.cpuMsPerRequest).toFixed(2)).join(', ')}`,
-  );
+  const reference = results.get('Mercurius+guarantees')!;
+  const ratio = (a: Round[], b: Round[]) => a.map((r, i) => (r.cpuMsPerRequest / b[i]!.cpuMsPerRequest).toFixed(2)).join(', ');
+  console.log(`CPU per request, cache on / off, by round: ${ratio(on, off)}`);
+  console.log(`CPU per request, cache on / Mercurius+guarantees, by round: ${ratio(on, reference)}`);
+  console.log(`CPU per request, cache off / Mercurius+guarantees, by round: ${ratio(off, reference)}`);
   console.log(`{ __typename } on the cached graph: p50 ${bare.p50.toFixed(1)} ms, p99 ${bare.p99.toFixed(1)} ms`);
 } finally {
   for (const { graph } of graphs) graph.child.kill();

@@ -1,7 +1,8 @@
 /**
  * The servers the graph is measured against, each in a process of its own started from its
- * TypeScript through tsx: Apollo Server (bench/apollo/), Mercurius (bench/mercurius/) and the
- * hand-written fan-out (bench/fanout/). Each prints `<announce> <url>` once it listens.
+ * TypeScript through tsx: Apollo Server (bench/apollo/), Mercurius (bench/mercurius/), Mercurius
+ * with the guarantees a Fastify team would add (bench/mercurius-guarded/) and the hand-written
+ * fan-out (bench/fanout/). Each prints `<announce> <url>` once it listens.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { linesUntil } from './child-output.js';
@@ -9,6 +10,7 @@ import { linesUntil } from './child-output.js';
 export const REFERENCES = {
   Apollo: { script: 'bench/apollo/server.ts', announce: 'Apollo reference on' },
   Mercurius: { script: 'bench/mercurius/server.ts', announce: 'Mercurius reference on' },
+  'Mercurius+guarantees': { script: 'bench/mercurius-guarded/server.ts', announce: 'Mercurius with guarantees reference on' },
   'fan-out': { script: 'bench/fanout/server.ts', announce: 'hand-written fan-out on' },
 } as const;
 
