@@ -233,7 +233,7 @@ export abstract class HttpDataSource implements Caller {
   }
 
   /** One entity by `GET {collection}/{id}`, or the cache's item of it; a 404 is none. */
-  private async getEntity<T extends { id: string }>(
+  private getEntity<T extends { id: string }>(
     collection: string,
     schema: z.ZodType<T>,
     id: string,
@@ -241,23 +241,27 @@ export abstract class HttpDataSource implements Caller {
   ): Promise<Map<string, T>> {
     const { cache } = this.upstream;
     const items = { collection, route: `${collection}/{id}`, ids: [id], ...(tagOf === undefined ? {} : { tagOf }) };
-    const held = await cache?.cachedItems(items, this);
-    if (held?.has(id) === true) return new Map([[id, held.get(id) as T]]);
-    const keep = cache === undefined ? undefined : { ...items, of: (json: unknown) => oneItem(id, schema, json) };
-    const options = {
-      route: `${collection}/{id}`,
-      notFound: 'null' as const,
-      ...(tagOf === undefined ? {} : { tags: [tagOf(id)] }),
-      ...(keep === undefined ? {} : { items: keep }),
+    const fetchOne = (): Promise<Map<string, T>> => {
+      const keep = cache === undefined ? undefined : { ...items, of: (json: unknown) => oneItem(id, schema, json) };
+      const options = {
+        route: `${collection}/{id}`,
+        notFound: 'null' as const,
+        ...(tagOf === undefined ? {} : { tags: [tagOf(id)] }),
+        ...(keep === undefined ? {} : { items: keep }),
+      };
+      return this.getJson(`${collection}/${encodeId(id)}`, schema, options).then(
+        (item) => new Map(item === null ? [] : [[id, item]]),
+        async (error: unknown) => {
+          const stale = await cache?.cachedItems(items, this, error);
+          if (stale?.has(id) === true) return new Map([[id, stale.get(id) as T]]);
+          throw error;
+        },
+      );
     };
-    return this.getJson(`${collection}/${encodeId(id)}`, schema, options).then(
-      (item) => new Map(item === null ? [] : [[id, item]]),
-      async (error: unknown) => {
-        const stale = await cache?.cachedItems(items, this, error);
-        if (stale?.has(id) === true) return new Map([[id, stale.get(id) as T]]);
-        throw error;
-      },
-    );
+    const held = cache?.cachedItems(items, this);
+    const answer = (found: Map<string, unknown> | undefined) =>
+      found?.has(id) === true ? Promise.resolve(new Map([[id, found.get(id) as T]])) : fetchOne();
+    return held instanceof Promise ? held.then(answer) : answer(held);
   }
 
   /**

@@ -19,8 +19,9 @@
  *
  * Coalescing: a read that finds the same read (same path, same caller where it sends
  * credentials, same tag versions) already in flight waits for it instead of calling. The call
- * in flight belongs to none of its waiters: it has its own budget and is cancelled only when every
- * waiter is gone, and each waiter waits within its own deadline and abort signal.
+ * in flight belongs to none of its waiters: it is cancelled only when every waiter is gone, each
+ * waiter waits within its own deadline and abort signal, and one whose deadline is later than the
+ * call's (that of the request that started it) reads again alone should the call run out of time.
  */
 import { createHash } from 'node:crypto';
 import CachePolicy from 'http-cache-semantics';
@@ -64,6 +65,8 @@ export interface CacheCaller {
 /** A call through the rest of the pipeline (retry, breaker, limit, attempt), for `caller`, with `extraHeaders`. */
 export type Fill = (request: UpstreamRequest, caller: CacheCaller, extraHeaders: Record<string, string>) => Promise<UpstreamResponse>;
 
+const NO_HEADERS: Record<string, string> = Object.freeze({});
+
 /** How long a stale entry with an `ETag` is kept for revalidation (the memory bound evicts it sooner when needed). */
 const REVALIDATABLE_FOR_MS = 10 * 60 * 1000;
 
@@ -87,6 +90,14 @@ interface Entry {
   readonly size: number;
 }
 
+/** The items of a collection a read would ask for. */
+interface ItemsRequest {
+  readonly collection: string;
+  readonly route: string;
+  readonly ids: readonly string[];
+  readonly tagOf?: (id: string) => string;
+}
+
 /** A read as the cache sees it. */
 interface ReadContext {
   readonly request: UpstreamRequest;
@@ -104,6 +115,8 @@ const GENERATION_TAG = '~generation';
 
 interface InFlight {
   readonly versions: readonly number[];
+  /** When the call gives up (the deadline of the request that started it). */
+  readonly deadline: number;
   readonly answer: Promise<Answer>;
   readonly controller: AbortController;
   waiters: number;
@@ -142,6 +155,8 @@ export class TagVersions {
 export class UpstreamCache {
   private readonly entries: LRUCache<string, Entry>;
   private readonly inFlight = new Map<string, InFlight>();
+  /** Route templates whose last answer carried no `Cache-Control` (see `pass`). */
+  private readonly passing = new Set<string>();
   private readonly versions = new TagVersions();
   /** When each purged path was purged, and when everything was: a fill started before is not kept. */
   private readonly purgedAt = new LRUCache<string, number>({ max: 10_000 });
@@ -173,13 +188,19 @@ export class UpstreamCache {
    * and one within `stale-if-error` answers when the call fails.
    */
   read(request: UpstreamRequest, caller: CacheCaller, fill: Fill): Promise<UpstreamResponse> {
+    if (this.passing.has(request.route)) return this.pass(request, caller, fill);
     const sent = caller.headers(request);
+    let cacheRequest: CachePolicy.Request | undefined;
     const read: ReadContext = {
       request,
-      caller,
+      // A GET's headers are the same at every attempt: made once, for the lookup and for the call.
+      caller: { scope: caller.scope, headers: () => sent },
       sent,
       scope: scopeOf(sent.authorization, this.settings.authentication),
-      cacheRequest: cacheRequestOf(request.path, sent),
+      // Made when first needed: a lookup in an empty cache, or an answer without Cache-Control, never needs it.
+      get cacheRequest() {
+        return (cacheRequest ??= cacheRequestOf(request.path, sent));
+      },
       tags: request.tags ?? [],
     };
     const versions = this.currentVersions(read.tags);
@@ -197,43 +218,74 @@ export class UpstreamCache {
     return shared.versions([...tags.map((tag) => this.sharedTag(tag)), this.sharedTag(GENERATION_TAG)]);
   }
 
+  /**
+   * A read of a route whose last answer carried no `Cache-Control`: nothing of it may be reused or
+   * shared, so it goes straight to the call (no lookup, no joining: an answer that may not be
+   * reused may not be shared with another read either). Its answer says whether the route is
+   * cacheable again ("hit-for-pass", as Varnish has it).
+   */
+  private pass(request: UpstreamRequest, caller: CacheCaller, fill: Fill): Promise<UpstreamResponse> {
+    return fill(request, caller, NO_HEADERS).then((response) => {
+      if (response.headers?.['cache-control'] !== undefined) this.passing.delete(request.route);
+      return response;
+    });
+  }
+
   /** Redis cannot tell the versions: the read goes on as with the cache off (no entry served, none kept). */
   private bypass(read: ReadContext, fill: Fill): Promise<UpstreamResponse> {
     this.observer.lookup('bypass', 'redis');
     return fill(read.request, read.caller, {});
   }
 
-  private async readAt(read: ReadContext, versions: readonly number[], fill: Fill): Promise<UpstreamResponse> {
+  private readAt(read: ReadContext, versions: readonly number[], fill: Fill): Promise<UpstreamResponse> {
+    const found = this.entries.size === 0 ? {} : this.lookup(read.request.path, read.scope, read.cacheRequest, versions, read.tags);
+    if (found.fresh !== undefined || this.settings.shared === undefined) return this.answerOrFill(read, versions, fill, found, 'memory');
+    return this.lookupShared(read.request.path, read.scope, read.cacheRequest, versions, read.tags).then((remote) =>
+      this.answerOrFill(
+        read,
+        versions,
+        fill,
+        {
+          ...remote,
+          ...(found.stale === undefined ? {} : { stale: found.stale }),
+          ...(remote.fresh === undefined ? {} : { fresh: remote.fresh }),
+        },
+        remote.fresh === undefined ? 'memory' : 'redis',
+      ),
+    );
+  }
+
+  /** A fresh entry's answer, or the same read in flight joined, or a call started for it. */
+  private answerOrFill(
+    read: ReadContext,
+    versions: readonly number[],
+    fill: Fill,
+    found: { fresh?: Entry; stale?: Entry },
+    tier: 'memory' | 'redis',
+  ): Promise<UpstreamResponse> {
     const { request, caller, sent } = read;
-    const path = request.path;
-    let found = this.lookup(path, read.scope, read.cacheRequest, versions, read.tags);
-    let tier: 'memory' | 'redis' = 'memory';
-    if (found.fresh === undefined && this.settings.shared !== undefined) {
-      const remote = await this.lookupShared(path, read.scope, read.cacheRequest, versions, read.tags);
-      if (remote.fresh !== undefined) tier = 'redis';
-      found = {
-        ...remote,
-        ...(found.stale === undefined ? {} : { stale: found.stale }),
-        ...(remote.fresh === undefined ? {} : { fresh: remote.fresh }),
-      };
-    }
     if (found.fresh !== undefined) {
       this.observer.lookup('hit', tier);
       this.listed(caller.scope, request, found.fresh.response.status, tier, performance.now());
-      return cached(found.fresh.response);
+      return Promise.resolve(cached(found.fresh.response));
     }
     // Callers that send different credentials never share a call.
-    const key = `${path}\n${sent.authorization === undefined ? '' : digest(sent.authorization)}`;
+    const key = `${request.path}\n${sent.authorization === undefined ? '' : digest(sent.authorization)}`;
     const running = this.inFlight.get(key);
     if (running !== undefined && !running.settled && sameVersions(running.versions, versions)) {
       this.observer.lookup('coalesced');
-      return this.wait(running, request, caller.scope, 'coalesced');
+      // Should the call fail on the deadline of the request that started it, this one tries again within its own.
+      return this.wait(running, request, caller.scope, () => this.read(request, caller, fill));
     }
-    const stale = found.stale;
-    const started = this.start(key, versions, (signal) =>
-      this.fillAndKeep(request, detached(caller, this.settings.fillBudgetMs, signal), fill, {
+    const { stale } = found;
+    // The call runs within the deadline of the request that starts it, and for whoever waits: cancelled when none does.
+    const deadline = Math.min(caller.scope.deadline, Date.now() + this.settings.fillBudgetMs);
+    const started = this.start(key, versions, deadline, (signal) =>
+      this.fillAndKeep(request, detached(caller, deadline, signal), fill, {
         scope: read.scope,
-        cacheRequest: read.cacheRequest,
+        get cacheRequest() {
+          return read.cacheRequest;
+        },
         tags: read.tags,
         versions,
         stale,
@@ -340,9 +392,9 @@ export class UpstreamCache {
     return `${this.settings.service}\n${key}`;
   }
 
-  private start(key: string, versions: readonly number[], run: (signal: AbortSignal) => Promise<Answer>): InFlight {
+  private start(key: string, versions: readonly number[], deadline: number, run: (signal: AbortSignal) => Promise<Answer>): InFlight {
     const controller = new AbortController();
-    const flight: InFlight = { versions, controller, waiters: 0, settled: false, answer: run(controller.signal) };
+    const flight: InFlight = { versions, deadline, controller, waiters: 0, settled: false, answer: run(controller.signal) };
     this.inFlight.set(key, flight);
     const done = () => {
       flight.settled = true;
@@ -353,7 +405,7 @@ export class UpstreamCache {
   }
 
   /** The call for the waiters: its answer kept, a 304 renewing the stale entry, a failure answered by a stale one where allowed. */
-  private async fillAndKeep(
+  private fillAndKeep(
     request: UpstreamRequest,
     caller: CacheCaller,
     fill: Fill,
@@ -365,31 +417,35 @@ export class UpstreamCache {
       stale: Entry | undefined;
     },
   ): Promise<Answer> {
-    const { stale, cacheRequest } = read;
+    const { stale } = read;
     const filledFrom = performance.now();
-    const conditional = stale === undefined ? {} : conditionalHeaders(stale.policy, cacheRequest);
-    let response: UpstreamResponse;
-    try {
-      response = await fill(request, caller, conditional);
-    } catch (error) {
-      if (stale !== undefined && servableAfterFailure(stale, error)) {
-        this.observer.lookup('stale');
-        return { response: cached(stale.response), result: 'stale' };
-      }
-      this.observer.lookup('miss');
-      throw error;
-    }
-    if (response.status === 304 && stale !== undefined) {
-      const renewed = stale.policy.revalidatedPolicy(cacheRequest, responseOf(response));
-      if (!renewed.modified) {
-        this.keep({ ...stale, policy: renewed.policy, versions: read.versions }, read.scope, filledFrom);
-        this.observer.lookup('revalidated');
-        return { response: cached(stale.response), result: 'revalidated' };
-      }
-    }
-    this.observer.lookup('miss');
-    this.store(response, { ...read, filledFrom, ...(request.items === undefined ? {} : { items: request.items }) });
-    return { response, result: 'miss' };
+    const conditional = stale === undefined ? NO_HEADERS : conditionalHeaders(stale.policy, read.cacheRequest);
+    return fill(request, caller, conditional).then(
+      (response): Answer => {
+        if (response.status === 304 && stale !== undefined) {
+          const renewed = stale.policy.revalidatedPolicy(read.cacheRequest, responseOf(response));
+          if (!renewed.modified) {
+            this.keep({ ...stale, policy: renewed.policy, versions: read.versions }, read.scope, filledFrom);
+            this.observer.lookup('revalidated');
+            return { response: cached(stale.response), result: 'revalidated' };
+          }
+        }
+        this.observer.lookup('miss');
+        if (response.headers?.['cache-control'] !== undefined)
+          this.store(response, { ...read, filledFrom, ...(request.items === undefined ? {} : { items: request.items }) });
+        // An answer that says nothing of reuse: the route's next reads go straight to their call (`pass`).
+        else if (response.status >= 200 && response.status < 500) this.passing.add(request.route);
+        return { response, result: 'miss' };
+      },
+      (error: unknown): Answer => {
+        if (stale !== undefined && servableAfterFailure(stale, error)) {
+          this.observer.lookup('stale');
+          return { response: cached(stale.response), result: 'stale' };
+        }
+        this.observer.lookup('miss');
+        throw error;
+      },
+    );
   }
 
   private store(
@@ -466,11 +522,32 @@ export class UpstreamCache {
    * The items of `collection` this caller may reuse now, by id (each one of the shape the answer
    * promised when it was kept); with `afterFailure`, stale ones within `stale-if-error` too.
    */
-  async cachedItems(
-    request: { collection: string; route: string; ids: readonly string[]; tagOf?: (id: string) => string },
-    caller: CacheCaller,
-    afterFailure?: unknown,
-  ): Promise<Map<string, unknown>> {
+  cachedItems(request: ItemsRequest, caller: CacheCaller, afterFailure?: unknown): Map<string, unknown> | Promise<Map<string, unknown>> {
+    if (this.settings.shared !== undefined) return this.sharedItems(request, caller, afterFailure);
+    const found = new Map<string, unknown>();
+    // Nothing kept yet (a service that sends no Cache-Control): nothing to look for.
+    if (this.entries.size === 0) return found;
+    const sent = caller.headers({});
+    const scope = scopeOf(sent.authorization, this.settings.authentication);
+    const cacheRequest = cacheRequestOf(request.collection, sent);
+    const generation = this.generation;
+    for (const id of request.ids) {
+      const tags = request.tagOf === undefined ? [] : [request.tagOf(id)];
+      const versions = [...this.versions.current(tags), generation];
+      const { fresh, stale } = this.lookup(itemPath(request.collection, id), scope, cacheRequest, versions, tags);
+      const usable =
+        fresh ?? (afterFailure !== undefined && stale !== undefined && servableAfterFailure(stale, afterFailure) ? stale : undefined);
+      if (usable === undefined) continue;
+      found.set(id, usable.response.json);
+      this.observer.lookup(fresh === undefined ? 'stale' : 'hit', 'memory');
+    }
+    if (found.size > 0)
+      this.listed(caller.scope, { method: 'GET', route: request.route, batchSize: found.size }, 200, 'memory', performance.now());
+    return found;
+  }
+
+  /** `cachedItems` with the shared tier: every id's tag version in one round trip, then memory, then Redis. */
+  private async sharedItems(request: ItemsRequest, caller: CacheCaller, afterFailure?: unknown): Promise<Map<string, unknown>> {
     const sent = caller.headers({});
     const scope = scopeOf(sent.authorization, this.settings.authentication);
     const cacheRequest = cacheRequestOf(request.collection, sent);
@@ -515,6 +592,39 @@ export class UpstreamCache {
     this.settings.shared?.put(this.sharedKey(key), storedOf(entry), ttl);
   }
 
+  /**
+   * The request that started the call: its answer is the call's (whose deadline is its own). Its
+   * client going away, or its halt, only makes it one waiter fewer: the call is cancelled when
+   * nobody waits any more, and ends as the attempt's own abort otherwise says.
+   */
+  private lead(flight: InFlight, scope: RequestScope): Promise<UpstreamResponse> {
+    flight.waiters += 1;
+    const { calls } = scope;
+    if (calls !== undefined) calls.inFlight += 1;
+    let over = false;
+    const leave = () => {
+      if (over) return;
+      over = true;
+      forget();
+      if (calls !== undefined) calls.inFlight -= 1;
+      flight.waiters -= 1;
+      if (flight.waiters === 0 && !flight.settled) flight.controller.abort();
+    };
+    const forget = onAbort(scope.signal, leave);
+    return flight.answer.then(
+      (answer) => {
+        leave();
+        if (answer.result === 'stale' || answer.result === 'revalidated')
+          this.listed(scope, { method: 'GET', route: answer.response.route }, answer.response.status, 'memory', performance.now());
+        return answer.response;
+      },
+      (error: unknown) => {
+        leave();
+        throw error;
+      },
+    );
+  }
+
   /** A read the cache answered, in the request's call list (when it asked for one), beside the attempts. */
   private listed(
     scope: RequestScope,
@@ -541,30 +651,40 @@ export class UpstreamCache {
   }
 
   /** One waiter: the answer of the call in flight, or its own failure when its deadline passes or its client goes first. */
-  private wait(flight: InFlight, request: UpstreamRequest, scope: RequestScope, as: 'coalesced' | undefined): Promise<UpstreamResponse> {
+  private wait(
+    flight: InFlight,
+    request: UpstreamRequest,
+    scope: RequestScope,
+    /** A waiter that joined: how it reads alone, should the call fail on a deadline sooner than its own. */
+    again: (() => Promise<UpstreamResponse>) | undefined,
+  ): Promise<UpstreamResponse> {
+    if (again === undefined && !scope.signal.aborted) return this.lead(flight, scope);
     flight.waiters += 1;
     const began = performance.now();
     const { calls } = scope;
     if (calls !== undefined) calls.inFlight += 1;
     return new Promise<UpstreamResponse>((resolve, reject) => {
       let over = false;
+      let timer: NodeJS.Timeout | undefined;
       const leave = () => {
         over = true;
-        clearTimeout(timer);
+        if (timer !== undefined) clearTimeout(timer);
         forget();
         if (calls !== undefined) calls.inFlight -= 1;
         flight.waiters -= 1;
         // Nobody waits any more: the call is cancelled.
         if (flight.waiters === 0 && !flight.settled) flight.controller.abort();
       };
-      const timer = setTimeout(
-        () => {
-          if (over) return;
-          leave();
-          reject(this.failure('UPSTREAM_TIMEOUT', 'deadline', request.route));
-        },
-        Math.max(0, scope.deadline - Date.now()),
-      );
+      // The call ends by the deadline of the request that started it: a timer only for a waiter whose own comes sooner.
+      if (scope.deadline < flight.deadline)
+        timer = setTimeout(
+          () => {
+            if (over) return;
+            leave();
+            reject(this.failure('UPSTREAM_TIMEOUT', 'deadline', request.route));
+          },
+          Math.max(0, scope.deadline - Date.now()),
+        );
       const forget = scope.signal.aborted
         ? () => undefined
         : onAbort(scope.signal, () => {
@@ -581,13 +701,15 @@ export class UpstreamCache {
         ({ response, result }) => {
           if (over) return;
           leave();
-          if (as === 'coalesced') this.listed(scope, request, response.status, 'in-flight', began);
+          if (again !== undefined) this.listed(scope, request, response.status, 'in-flight', began);
           else if (result === 'stale' || result === 'revalidated') this.listed(scope, request, response.status, 'memory', began);
-          resolve(as === 'coalesced' ? cached(response) : response);
+          resolve(again !== undefined ? cached(response) : response);
         },
         (error: unknown) => {
           if (over) return;
           leave();
+          const sooner = error instanceof UpstreamError && error.failure === 'deadline' && Date.now() < scope.deadline;
+          if (again !== undefined && sooner) return void again().then(resolve, reject);
           reject(error instanceof Error ? error : new Error(String(error)));
         },
       );
@@ -595,19 +717,11 @@ export class UpstreamCache {
   }
 }
 
-/** The caller of a call made for waiters: the first waiter's credentials and ids, a budget and a signal of the call's own. */
-function detached(caller: CacheCaller, budgetMs: number, signal: AbortSignal): CacheCaller {
+/** The caller of a call made for waiters: the first waiter's credentials, ids and deadline, and a signal of the call's own. */
+function detached(caller: CacheCaller, deadline: number, signal: AbortSignal): CacheCaller {
   const { scope } = caller;
-  const own: RequestScope = {
-    requestId: scope.requestId,
-    authorization: scope.authorization,
-    signal,
-    deadline: Date.now() + budgetMs,
-    ...(scope.startedAt === undefined ? {} : { startedAt: scope.startedAt }),
-    ...(scope.trace === undefined ? {} : { trace: scope.trace }),
-    ...(scope.callLog === undefined ? {} : { callLog: scope.callLog }),
-  };
-  return { ...caller, scope: own, headers: (request) => caller.headers(request) };
+  const own: RequestScope = { ...scope, signal, deadline, calls: undefined };
+  return { scope: own, headers: (request) => caller.headers(request) };
 }
 
 /** An answer as served from the cache: the same, marked. */

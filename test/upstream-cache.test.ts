@@ -412,6 +412,29 @@ describe('the upstream cache: one call for many', () => {
     expect(fakes.personal.requests.map((r) => r.headers.authorization).sort()).toEqual(['Bearer alice', 'Bearer mallory']);
   });
 
+  it('a waiting read is never failed by the shorter deadline of the read it joined: it reads again within its own', async () => {
+    let first = true;
+    const { fakes, graph } = await setup(
+      {
+        professional: (request, res) => {
+          // The first call never answers: it runs out of the first reader's time.
+          if (first) return void (first = false);
+          answering(PROFILES.u1, { 'cache-control': 'public, max-age=300' })(request, res);
+        },
+      },
+      { REQUEST_TIMEOUT_MS: '2000', UPSTREAM_TIMEOUT_MS: '5000', UPSTREAM_MAX_RETRIES: '0' },
+    );
+    const early = graph.query(PROFILE_QUERY);
+    await fakes.professional.received(1);
+    // The second reader comes half a budget later: its deadline is that much after the first's (the scenario, not a wait for something).
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const later = graph.query(PROFILE_QUERY);
+    await until(graph.url, (lines) => lines.includes('professional memory coalesced 1'));
+    expect((await early).body.errors?.map((e) => e.extensions?.code)).toEqual(['UPSTREAM_TIMEOUT']);
+    expect((await later).body).toEqual(HEALTHY_PROFILE);
+    expect(fakes.professional.requests).toHaveLength(2);
+  });
+
   it("a waiting read is never failed by the first reader's client going away, or by its halt", async () => {
     const release = deferred();
     const { fakes, graph } = await setup(
