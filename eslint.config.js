@@ -4,7 +4,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  // bench/apollo/, bench/mercurius/ and bench/mercurius-guarded/ are reference servers of the benchmark, each with a package.json of its own.
+  // bench/apollo/, bench/mercurius/ and bench/mercurius-guarded/ are reference servers of the benchmark,
+  // each with a package.json of its own.
   {
     ignores: ['node_modules/', 'dist/', 'dist-*/', 'data/', 'generated/', 'bench/apollo/', 'bench/mercurius/', 'bench/mercurius-guarded/'],
   },
