@@ -20,6 +20,7 @@ import { startGraph, type GraphServer } from './support/graph.js';
 import { QueryFuzzer } from './support/query-fuzzer.js';
 import { processHarness } from './support/process-harness.js';
 import { HMAC_AUTH, hmacToken } from './support/tokens.js';
+import { hasRedis, startRedis } from './support/redis-server.js';
 
 const schema = buildSchema(readFileSync(new URL('../generated/schema.graphql', import.meta.url), 'utf8'));
 
@@ -147,46 +148,53 @@ async function answer(
 }
 
 describe('the upstream cache and privacy', () => {
-  it('gives every caller, on either replica, byte for byte the answer it gets with the cache off', { timeout: 60_000 }, async () => {
-    const fakes = await startContractFakes(perCaller);
-    const replicas = [await startGraph(fakes.urls), await startGraph(fakes.urls)];
-    const uncached = await startGraph(fakes.urls, { UPSTREAM_CACHE: 'off' });
-    try {
-      const fuzzer = new QueryFuzzer(schema, 20261207);
-      const documents = [
-        ...HAND_WRITTEN.map((query) => ({ query, variables: {} })),
-        ...EXAMPLES.filter((query) => !/@defer|@stream/.test(query)).map((query) => ({ query, variables: { id: 'u1' } })),
-      ];
-      while (documents.length < 120) {
-        const operation = fuzzer.valid();
-        if (!operation.query.startsWith('mutation') && !/@defer|@stream/.test(operation.query)) documents.push(operation);
-      }
-      // Every document for every caller, twice (the second time from the cache), in a seeded shuffled order.
-      const asks = documents.flatMap((document) => CALLERS.flatMap((caller) => [0, 1].map(() => ({ document, caller }))));
-      const random = seededRandom(7);
-      for (let i = asks.length - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        [asks[i], asks[j]] = [asks[j]!, asks[i]!];
-      }
-      let compared = 0;
-      for (const [n, { document, caller }] of asks.entries()) {
-        const replica = replicas[n % 2]!;
-        const mine = await answer(replica, document.query, document.variables, caller);
-        const truth = await answer(uncached, document.query, document.variables, caller);
-        expect({ document, caller, answer: mine }).toEqual({ document, caller, answer: truth });
-        compared += 1;
-      }
-      expect(compared).toBe(documents.length * CALLERS.length * 2);
-      // The cache did answer: this test would prove little if it never hit.
-      const hits = await (await fetch(`${replicas[0]!.url}/metrics`)).text();
-      expect(Number(/upstream_cache_lookups_total\{service="personal",tier="memory",result="hit"\} (\d+)/.exec(hits)?.[1])).toBeGreaterThan(
-        20,
-      );
-    } finally {
-      await Promise.all([...replicas, uncached].map((graph) => graph.close()));
-      await fakes.close();
-    }
-  });
+  for (const tier of ['memory', 'redis'] as const)
+    it.skipIf(tier === 'redis' && !hasRedis)(
+      `gives every caller, on either replica, byte for byte the answer it gets with the cache off (${tier})`,
+      { timeout: 60_000 },
+      async () => {
+        const redis = tier === 'redis' ? await startRedis() : undefined;
+        const env: Record<string, string> = redis === undefined ? {} : { REDIS_URL: redis.url, REDIS_PREFIX: 'privacy' };
+        const fakes = await startContractFakes(perCaller);
+        const replicas = [await startGraph(fakes.urls, env), await startGraph(fakes.urls, env)];
+        const uncached = await startGraph(fakes.urls, { UPSTREAM_CACHE: 'off' });
+        try {
+          const fuzzer = new QueryFuzzer(schema, 20261207);
+          const documents = [
+            ...HAND_WRITTEN.map((query) => ({ query, variables: {} })),
+            ...EXAMPLES.filter((query) => !/@defer|@stream/.test(query)).map((query) => ({ query, variables: { id: 'u1' } })),
+          ];
+          while (documents.length < 120) {
+            const operation = fuzzer.valid();
+            if (!operation.query.startsWith('mutation') && !/@defer|@stream/.test(operation.query)) documents.push(operation);
+          }
+          // Every document for every caller, twice (the second time from the cache), in a seeded shuffled order.
+          const asks = documents.flatMap((document) => CALLERS.flatMap((caller) => [0, 1].map(() => ({ document, caller }))));
+          const random = seededRandom(7);
+          for (let i = asks.length - 1; i > 0; i--) {
+            const j = Math.floor(random() * (i + 1));
+            [asks[i], asks[j]] = [asks[j]!, asks[i]!];
+          }
+          let compared = 0;
+          for (const [n, { document, caller }] of asks.entries()) {
+            const replica = replicas[n % 2]!;
+            const mine = await answer(replica, document.query, document.variables, caller);
+            const truth = await answer(uncached, document.query, document.variables, caller);
+            expect({ document, caller, answer: mine }).toEqual({ document, caller, answer: truth });
+            compared += 1;
+          }
+          expect(compared).toBe(documents.length * CALLERS.length * 2);
+          // The cache did answer: this test would prove little if it never hit.
+          const hits = await (await fetch(`${replicas[0]!.url}/metrics`)).text();
+          expect(
+            Number(/upstream_cache_lookups_total\{service="personal",tier="memory",result="hit"\} (\d+)/.exec(hits)?.[1]),
+          ).toBeGreaterThan(20);
+        } finally {
+          await Promise.all([...replicas, uncached].map((graph) => graph.close()));
+          await fakes.close();
+        }
+      },
+    );
 });
 
 describe('the embedded demo with authentication on', () => {

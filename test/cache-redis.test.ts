@@ -148,6 +148,21 @@ describe.skipIf(!hasRedis)('the upstream cache shared through Redis', () => {
     }
   });
 
+  it('Redis hanging (paused): reads are answered within their deadline, counted as bypasses', async () => {
+    const { fakes, redis, graphs } = await replicas({ professional: PUBLIC_PROFILE }, { REQUEST_TIMEOUT_MS: '3000' });
+    const [graph] = graphs as [GraphServer];
+    expect((await graph.query(PROFILE_QUERY)).body).toEqual(HEALTHY_PROFILE);
+    redis.pause();
+    try {
+      for (let i = 0; i < 3; i++) expect((await graph.query(PROFILE_QUERY)).body).toEqual(HEALTHY_PROFILE);
+      expect((await fetch(`${graph.url}/metrics`)).status).toBe(200);
+      expect(await lookups(graph)).toContain('professional redis bypass 3');
+      expect(fakes.professional.requests).toHaveLength(4);
+    } finally {
+      redis.resume();
+    }
+  });
+
   it('a full cache never fails an order: its bytes in Redis stay within their bound', async () => {
     const write = writeFakes();
     const user = (id: string) => ({ id, name: id, email: `${id}@example.com`, birthDate: null, avatarUrl: null, city: null });
