@@ -1,7 +1,7 @@
 /**
  * GraphiQL as a person uses it, in headless Chromium, against the server process with its
  * embedded demo services: the example tabs run, and the "Upstream calls" panel draws the
- * answer's calls, one bar per attempt, the failed ones marked.
+ * answer's calls, one bar per attempt, the failed ones marked, and those the cache answered.
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -56,6 +56,11 @@ describe.skipIf(!hasBrowser)('GraphiQL', () => {
       expect(professional.every(([, outcome]) => outcome === 'status')).toBe(true);
       expect(await page.locator('.upstream-call-failed').count()).toBe(professional.length);
       expect(partial.filter(([service]) => service !== 'professional').every(([, outcome]) => outcome === 'ok')).toBe(true);
+
+      // The profile again: the demo services' answers may be reused, and the panel says which calls the cache answered.
+      await run(page, 0, 'Profile');
+      const bars = await page.locator('.upstream-call').allTextContents();
+      expect(bars.filter((bar) => bar.includes('cache (memory)')).length).toBeGreaterThanOrEqual(3);
       expect(errors).toEqual([]);
     } finally {
       await browser.close();
