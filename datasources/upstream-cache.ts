@@ -44,8 +44,6 @@ export interface UpstreamCacheSettings {
   readonly maxEntryBytes: number;
   /** Authentication is on: a private answer to a request without credentials is not kept. */
   readonly authentication: boolean;
-  /** The budget of a call made for waiters (the longest a request may wait): `REQUEST_TIMEOUT_MS`. */
-  readonly fillBudgetMs: number;
   /** The tier every replica shares (`UPSTREAM_CACHE=redis`): entries and tag versions in Redis. */
   readonly shared?: RedisCacheTier;
 }
@@ -158,21 +156,19 @@ export class UpstreamCache {
   /** Route templates whose last answer carried no `Cache-Control` (see `pass`). */
   private readonly passing = new Set<string>();
   private readonly versions = new TagVersions();
-  /** When each purged path was purged, and when everything was: a fill started before is not kept. */
+  /** When each purged path was purged: a fill started before is not kept. */
   private readonly purgedAt = new LRUCache<string, number>({ max: 10_000 });
-  private purgedAllAt = 0;
-  /** Bumped by a purge of the service: every entry carries the one it was filled under, last of its versions. */
+  /**
+   * Bumped by a purge of the service: every entry carries the one it was filled under, last of its
+   * versions, so neither an entry nor a fill of before the purge is ever served after it.
+   */
   private generation = 0;
 
   constructor(
     private readonly settings: UpstreamCacheSettings,
     private readonly observer: CacheObserver,
     /** The client-facing error of a wait that ended without an answer. */
-    private readonly failure: (
-      code: 'UPSTREAM_TIMEOUT' | 'UPSTREAM_UNAVAILABLE',
-      failure: 'deadline' | 'aborted',
-      route: string,
-    ) => UpstreamError,
+    private readonly failure: (code: 'UPSTREAM_TIMEOUT' | 'UPSTREAM_UNAVAILABLE', failure: 'deadline' | 'aborted') => UpstreamError,
   ) {
     this.entries = new LRUCache<string, Entry>({ maxSize: settings.maxBytes, sizeCalculation: (entry) => entry.size });
   }
@@ -279,17 +275,9 @@ export class UpstreamCache {
     }
     const { stale } = found;
     // The call runs within the deadline of the request that starts it, and for whoever waits: cancelled when none does.
-    const deadline = Math.min(caller.scope.deadline, Date.now() + this.settings.fillBudgetMs);
+    const { deadline } = caller.scope;
     const started = this.start(key, versions, deadline, (signal) =>
-      this.fillAndKeep(request, detached(caller, deadline, signal), fill, {
-        scope: read.scope,
-        get cacheRequest() {
-          return read.cacheRequest;
-        },
-        tags: read.tags,
-        versions,
-        stale,
-      }),
+      this.fillAndKeep(read, versions, stale, detached(caller, deadline, signal), fill),
     );
     return this.wait(started, request, caller.scope, undefined);
   }
@@ -307,7 +295,6 @@ export class UpstreamCache {
       const count = this.entries.size;
       this.entries.clear();
       this.generation += 1;
-      this.purgedAllAt = now;
       return count;
     }
     const slash = path.lastIndexOf('/');
@@ -328,9 +315,10 @@ export class UpstreamCache {
    */
   async invalidate(tags: readonly string[]): Promise<void> {
     if (tags.length === 0) return;
-    this.versions.bump(tags);
     this.observer.invalidated(tags.length);
-    await this.settings.shared?.bump(tags.map((tag) => this.sharedTag(tag)));
+    const { shared } = this.settings;
+    if (shared === undefined) this.versions.bump(tags);
+    else await shared.bump(tags.map((tag) => this.sharedTag(tag)));
   }
 
   private sharedTag(tag: string): string {
@@ -345,18 +333,14 @@ export class UpstreamCache {
     tags: readonly string[],
   ): { fresh?: Entry; stale?: Entry } {
     let stale: Entry | undefined;
-    for (const key of scope === undefined ? [publicKey(path)] : [privateKey(path, scope), publicKey(path)]) {
+    for (const key of keysOf(path, scope)) {
       const entry = this.entries.get(key);
       if (entry === undefined) continue;
-      if (!sameTags(entry.tags, tags) || !sameVersions(entry.versions, versions)) {
-        // Filled before a write of its data: never served again.
-        this.entries.delete(key);
-        continue;
-      }
-      if (entry.varied !== variedValues(entry.policy, cacheRequest.headers)) continue;
-      const { response, revalidation } = entry.policy.evaluateRequest({ ...cacheRequest, url: entry.requested });
-      if (response !== undefined && revalidation === undefined) return { fresh: entry };
-      stale ??= entry;
+      const verdict = judged(entry, cacheRequest, versions, tags);
+      // Filled before a write of its data: never served again.
+      if (verdict === 'outdated') this.entries.delete(key);
+      if (verdict === 'fresh') return { fresh: entry };
+      if (verdict === 'stale') stale ??= entry;
     }
     return stale === undefined ? {} : { stale };
   }
@@ -370,20 +354,18 @@ export class UpstreamCache {
     tags: readonly string[],
   ): Promise<{ fresh?: Entry; stale?: Entry }> {
     const shared = this.settings.shared!;
-    const keys = scope === undefined ? [publicKey(path)] : [privateKey(path, scope), publicKey(path)];
+    const keys = keysOf(path, scope);
     const stored = await Promise.all(keys.map((key) => shared.get(this.sharedKey(key))));
     let stale: Entry | undefined;
     for (const [i, value] of stored.entries()) {
-      if (value === null || value === undefined) continue;
-      const entry = entryOf(path, value);
-      if (entry === undefined || !sameTags(entry.tags, tags) || !sameVersions(entry.versions, versions)) continue;
-      if (entry.varied !== variedValues(entry.policy, cacheRequest.headers)) continue;
-      const { response, revalidation } = entry.policy.evaluateRequest({ ...cacheRequest, url: entry.requested });
-      if (response !== undefined && revalidation === undefined) {
+      const entry = value === null || value === undefined ? undefined : entryOf(path, value);
+      if (entry === undefined) continue;
+      const verdict = judged(entry, cacheRequest, versions, tags);
+      if (verdict === 'fresh') {
         this.entries.set(keys[i]!, entry, { ttl: Math.max(entry.policy.timeToLive(), 1) });
         return { fresh: entry };
       }
-      stale ??= entry;
+      if (verdict === 'stale') stale ??= entry;
     }
     return stale === undefined ? {} : { stale };
   }
@@ -406,18 +388,13 @@ export class UpstreamCache {
 
   /** The call for the waiters: its answer kept, a 304 renewing the stale entry, a failure answered by a stale one where allowed. */
   private fillAndKeep(
-    request: UpstreamRequest,
+    read: ReadContext,
+    versions: readonly number[],
+    stale: Entry | undefined,
     caller: CacheCaller,
     fill: Fill,
-    read: {
-      scope: string | undefined;
-      cacheRequest: CachePolicy.Request;
-      tags: readonly string[];
-      versions: readonly number[];
-      stale: Entry | undefined;
-    },
   ): Promise<Answer> {
-    const { stale } = read;
+    const { request } = read;
     const filledFrom = performance.now();
     const conditional = stale === undefined ? NO_HEADERS : conditionalHeaders(stale.policy, read.cacheRequest);
     return fill(request, caller, conditional).then(
@@ -425,14 +402,13 @@ export class UpstreamCache {
         if (response.status === 304 && stale !== undefined) {
           const renewed = stale.policy.revalidatedPolicy(read.cacheRequest, responseOf(response));
           if (!renewed.modified) {
-            this.keep({ ...stale, policy: renewed.policy, versions: read.versions }, read.scope, filledFrom);
+            this.keep({ ...stale, policy: renewed.policy, versions }, read.scope, filledFrom);
             this.observer.lookup('revalidated');
             return { response: cached(stale.response), result: 'revalidated' };
           }
         }
         this.observer.lookup('miss');
-        if (response.headers?.['cache-control'] !== undefined)
-          this.store(response, { ...read, filledFrom, ...(request.items === undefined ? {} : { items: request.items }) });
+        if (response.headers?.['cache-control'] !== undefined) this.store(response, read, versions, filledFrom);
         // An answer that says nothing of reuse: the route's next reads go straight to their call (`pass`).
         else if (response.status >= 200 && response.status < 500) this.passing.add(request.route);
         return { response, result: 'miss' };
@@ -448,17 +424,8 @@ export class UpstreamCache {
     );
   }
 
-  private store(
-    response: UpstreamResponse,
-    read: {
-      scope: string | undefined;
-      cacheRequest: CachePolicy.Request;
-      tags: readonly string[];
-      versions: readonly number[];
-      filledFrom: number;
-      items?: ItemsOfAnswer;
-    },
-  ): void {
+  /** Keeps the answer (or its items) as its headers allow; `versions` and `filledFrom` are those of its call's start. */
+  private store(response: UpstreamResponse, read: ReadContext, versions: readonly number[], filledFrom: number): void {
     const headers = response.headers;
     if (headers === undefined || headers['cache-control'] === undefined) return;
     if (response.status !== 200 && response.status !== 404) return;
@@ -475,13 +442,14 @@ export class UpstreamCache {
       varied: variedValues(policy, read.cacheRequest.headers),
       staleIfError: staleIfErrorSeconds(headers['cache-control']),
     };
-    if (read.items !== undefined) return this.storeItems(response, read.items, common, read, scope);
+    const { items } = read.request;
+    if (items !== undefined) return this.storeItems(response, items, common, { tags: read.tags, versions, filledFrom }, scope);
     const size = response.body.length * 2 + 1024;
     if (size > this.settings.maxEntryBytes) return;
     this.keep(
-      { ...common, path: common.requested, response: { ...response, cacheHit: false }, tags: read.tags, versions: read.versions, size },
+      { ...common, path: common.requested, response: { ...response, cacheHit: false }, tags: read.tags, versions, size },
       scope,
-      read.filledFrom,
+      filledFrom,
     );
   }
 
@@ -584,7 +552,7 @@ export class UpstreamCache {
 
   private keep(entry: Entry, scope: string | undefined, filledFrom: number): void {
     // Purged since its call started: what it brought may be what the purge was for.
-    if (filledFrom <= this.purgedAllAt || filledFrom <= (this.purgedAt.get(entry.path) ?? -Infinity)) return;
+    if (filledFrom <= (this.purgedAt.get(entry.path) ?? -Infinity)) return;
     const key = scope === undefined ? publicKey(entry.path) : privateKey(entry.path, scope);
     // An entry with a validator is worth keeping past its freshness: a 304 renews it for the price of an empty answer.
     const ttl = Math.max(entry.policy.timeToLive(), entry.policy.responseHeaders().etag === undefined ? 1 : REVALIDATABLE_FOR_MS);
@@ -681,7 +649,7 @@ export class UpstreamCache {
           () => {
             if (over) return;
             leave();
-            reject(this.failure('UPSTREAM_TIMEOUT', 'deadline', request.route));
+            reject(this.failure('UPSTREAM_TIMEOUT', 'deadline'));
           },
           Math.max(0, scope.deadline - Date.now()),
         );
@@ -690,11 +658,11 @@ export class UpstreamCache {
         : onAbort(scope.signal, () => {
             if (over) return;
             leave();
-            reject(this.failure('UPSTREAM_UNAVAILABLE', 'aborted', request.route));
+            reject(this.failure('UPSTREAM_UNAVAILABLE', 'aborted'));
           });
       if (scope.signal.aborted) {
         leave();
-        reject(this.failure('UPSTREAM_UNAVAILABLE', 'aborted', request.route));
+        reject(this.failure('UPSTREAM_UNAVAILABLE', 'aborted'));
         return;
       }
       flight.answer.then(
@@ -715,6 +683,27 @@ export class UpstreamCache {
       );
     });
   }
+}
+
+/** Where a caller's entries of `path` may be kept: its own (when it has a scope), then the shared one. */
+function keysOf(path: string, scope: string | undefined): string[] {
+  return scope === undefined ? [publicKey(path)] : [privateKey(path, scope), publicKey(path)];
+}
+
+/**
+ * What an entry is to this read: `outdated` (filled before a write of its data, or for other
+ * tags), `other` (its `Vary` names headers this read sends otherwise), `fresh` or `stale`.
+ */
+function judged(
+  entry: Entry,
+  cacheRequest: CachePolicy.Request,
+  versions: readonly number[],
+  tags: readonly string[],
+): 'outdated' | 'other' | 'fresh' | 'stale' {
+  if (!sameTags(entry.tags, tags) || !sameVersions(entry.versions, versions)) return 'outdated';
+  if (entry.varied !== variedValues(entry.policy, cacheRequest.headers)) return 'other';
+  const { response, revalidation } = entry.policy.evaluateRequest({ ...cacheRequest, url: entry.requested });
+  return response !== undefined && revalidation === undefined ? 'fresh' : 'stale';
 }
 
 /** The caller of a call made for waiters: the first waiter's credentials, ids and deadline, and a signal of the call's own. */

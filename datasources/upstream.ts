@@ -11,6 +11,7 @@ import { NO_OBSERVER, type CallObserver } from './call-observer.js';
 import { CallPipeline } from './call-pipeline.js';
 import { CallPolicy, type CircuitStateName } from './call-policy.js';
 import { UpstreamCache } from './upstream-cache.js';
+import { UpstreamError } from '../errors/upstream-error.js';
 import type { RedisCacheTier } from './cache-redis-tier.js';
 import type { UpstreamSettings } from './upstream-settings.js';
 
@@ -25,11 +26,9 @@ export interface CacheMode {
   readonly shared?: RedisCacheTier;
   /** Authentication is on: a private answer to a request without credentials is not kept. */
   readonly authentication: boolean;
-  /** The budget of a call made for several waiting requests (`REQUEST_TIMEOUT_MS`). */
-  readonly fillBudgetMs: number;
 }
 
-const NO_CACHE: CacheMode = { mode: 'off', authentication: false, fillBudgetMs: 0 };
+const NO_CACHE: CacheMode = { mode: 'off', authentication: false };
 
 export class Upstream {
   readonly pool: Pool;
@@ -58,7 +57,6 @@ export class Upstream {
       maxResponseBytes: settings.maxResponseBytes,
     };
     this.policy = new CallPolicy(service, settings, logger);
-    const pipeline = new CallPipeline({ service, policy: this.policy, target, cache: undefined, observer, logger });
     this.cache =
       cacheMode.mode === 'off'
         ? undefined
@@ -68,16 +66,15 @@ export class Upstream {
               maxBytes: settings.cacheMaxBytes,
               maxEntryBytes: Math.min(settings.cacheMaxBytes, settings.maxResponseBytes * 2 + 1024),
               authentication: cacheMode.authentication,
-              fillBudgetMs: cacheMode.fillBudgetMs,
               ...(cacheMode.shared === undefined ? {} : { shared: cacheMode.shared }),
             },
             {
               lookup: (result, tier = 'memory') => observer.cacheLookup?.(service, tier, result),
               invalidated: (tags) => observer.cacheInvalidated?.(service, tags),
             },
-            (code, failure, route) => pipeline.failure(code, { failure }, route),
+            (code, failure) => new UpstreamError(code, service, { failure }),
           );
-    this.pipeline = this.cache === undefined ? pipeline : new CallPipeline({ ...pipeline.parts, cache: this.cache });
+    this.pipeline = new CallPipeline({ service, policy: this.policy, target, cache: this.cache, observer, logger });
   }
 
   get circuitState(): CircuitStateName {

@@ -6,6 +6,7 @@
  * is where reads are reused, per caller where the services say so.
  */
 import type { Plugin } from 'graphql-yoga';
+import { varyOn } from './cors.js';
 
 export function useAnswerCacheHeaders(): Plugin {
   return {
@@ -13,9 +14,7 @@ export function useAnswerCacheHeaders(): Plugin {
       // A CORS preflight is cached by the browser as Access-Control-Max-Age says, and carries nobody's data.
       if (request.method === 'OPTIONS') return;
       if (!response.headers.has('cache-control')) response.headers.set('cache-control', 'private, no-store');
-      const vary = response.headers.get('vary');
-      if (vary === null) response.headers.set('vary', 'Authorization');
-      else if (!/(^|,)\s*authorization\s*(,|$)/i.test(vary)) response.headers.set('vary', `${vary}, Authorization`);
+      varyOn(response.headers, 'Authorization');
     },
   };
 }

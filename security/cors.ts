@@ -92,6 +92,13 @@ export function corsOptions(settings: CorsSettings, requestHeaders: readonly str
   };
 }
 
+/** Adds `name` to an answer's `Vary`, unless it is there already. */
+export function varyOn(headers: Headers, name: string): void {
+  const vary = headers.get('vary');
+  if (vary === null) headers.set('vary', name);
+  else if (!vary.split(',').some((each) => each.trim().toLowerCase() === name.toLowerCase())) headers.set('vary', `${vary}, ${name}`);
+}
+
 /**
  * `Vary: Origin` on every answer to a request that has one: whether it carries the headers
  * depends on the origin, so a cache must not hand one origin's answer to another.
@@ -99,10 +106,7 @@ export function corsOptions(settings: CorsSettings, requestHeaders: readonly str
 export function useVaryOnOrigin(): Plugin {
   return {
     onResponse({ request, response }) {
-      if (!request.headers.has('origin')) return;
-      const vary = response.headers.get('vary');
-      if (vary === null) response.headers.set('vary', 'Origin');
-      else if (!/(^|,)\s*origin\s*(,|$)/i.test(vary)) response.headers.set('vary', `${vary}, Origin`);
+      if (request.headers.has('origin')) varyOn(response.headers, 'Origin');
     },
   };
 }

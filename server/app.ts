@@ -13,7 +13,7 @@ import { GraphMetrics } from '../telemetry/metrics.js';
 import { useOperationTelemetry } from '../telemetry/operation-telemetry.js';
 import { useUpstreamCallList } from '../telemetry/upstream-call-list.js';
 import { GraphTracing } from '../telemetry/tracing.js';
-import { observers } from '../datasources/call-observer.js';
+import { observers, type CallObserver } from '../datasources/call-observer.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { OrderSaga } from '../place-order/order-saga.js';
 import { RedisSagaStore } from '../place-order/redis-saga-store.js';
@@ -94,22 +94,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
   const metrics = new GraphMetrics({ upstreams: () => Object.values(upstreams), queueDepth: () => store.pending() });
   const tracing = new GraphTracing({ otlpEndpoint: config.otlpEndpoint, exporter: spanExporter });
   const observer = observers(metrics, tracing);
-  const { upstreamCacheRedis } = config;
-  const sharedCache =
-    upstreamCacheRedis === undefined
-      ? undefined
-      : new RedisCacheTier({ url: upstreamCacheRedis.url, prefix: orders.redisPrefix, maxBytes: upstreamCacheRedis.maxBytes }, logger);
-  const upstreams = Object.fromEntries(
-    SERVICE_NAMES.map((service) => [
-      service,
-      new Upstream(service, urls[service], config.upstreams[service], logger, observer, {
-        mode: config.upstreamCache,
-        authentication: config.auth.jwtSecret !== undefined || config.auth.jwksUrl !== undefined,
-        fillBudgetMs: config.requestTimeoutMs,
-        ...(sharedCache === undefined ? {} : { shared: sharedCache }),
-      }),
-    ]),
-  ) as Upstreams;
+  const { upstreams, sharedCache } = upstreamsOf(config, urls, logger, observer);
   const orderSaga = new OrderSaga(upstreams, store, { ...orders, requestTimeoutMs: config.requestTimeoutMs }, logger, metrics);
   orderSaga.start();
 
@@ -321,6 +306,32 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
       await sharedCache?.close();
     },
   };
+}
+
+/** Every service's process-lifetime `Upstream`, their caches sharing one Redis tier when `UPSTREAM_CACHE=redis`. */
+function upstreamsOf(
+  config: Config,
+  urls: AppOptions['urls'],
+  logger: YogaLogger,
+  observer: CallObserver,
+): { upstreams: Upstreams; sharedCache: RedisCacheTier | undefined } {
+  const { upstreamCacheRedis } = config;
+  const sharedCache =
+    upstreamCacheRedis === undefined
+      ? undefined
+      : new RedisCacheTier(
+          { url: upstreamCacheRedis.url, prefix: config.orders.redisPrefix, maxBytes: upstreamCacheRedis.maxBytes },
+          logger,
+        );
+  const cacheMode = {
+    mode: config.upstreamCache,
+    authentication: config.auth.jwtSecret !== undefined || config.auth.jwksUrl !== undefined,
+    ...(sharedCache === undefined ? {} : { shared: sharedCache }),
+  };
+  const upstreams = Object.fromEntries(
+    SERVICE_NAMES.map((service) => [service, new Upstream(service, urls[service], config.upstreams[service], logger, observer, cacheMode)]),
+  ) as Upstreams;
+  return { upstreams, sharedCache };
 }
 
 /** The manifests, read now: one that cannot be read is a configuration error, said at start. */

@@ -9,6 +9,7 @@
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { refuse } from '../errors/http-refusal.js';
+import { shortened } from './shortened.js';
 import type { Socket } from 'node:net';
 import type { YogaLogger } from 'graphql-yoga';
 import { refusalBody } from '../errors/http-refusal.js';
@@ -59,7 +60,7 @@ export function createHttpServer(
       options.logger.info('http: a request was refused for its address', {
         code: 'BAD_REQUEST',
         reason: refusal,
-        host: shortened(req.headers.host),
+        host: req.headers.host === undefined ? undefined : shortened(req.headers.host, 64),
       });
       refuse(res, 400, 'BAD_REQUEST', refusal, { connection: 'close' });
     },
@@ -68,7 +69,7 @@ export function createHttpServer(
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     options.logger.info('http: a request was refused for its Expect header', {
       code: 'EXPECTATION_FAILED',
-      expect: shortened(req.headers.expect),
+      expect: req.headers.expect === undefined ? undefined : shortened(req.headers.expect, 64),
     });
     refuse(res, 417, 'EXPECTATION_FAILED', 'The only expectation this server meets is 100-continue.', { connection: 'close' });
   });
@@ -107,11 +108,6 @@ function addressRefusal(req: IncomingMessage): string | undefined {
 
 /** A `Host` value (RFC 9110, 7.2): a name or an IPv4 or bracketed IPv6 address, then an optional port. */
 const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+)(?::\d{0,5})?$/;
-
-/** A client's value, as a log line may hold it. */
-function shortened(value: string | undefined): string | undefined {
-  return value !== undefined && value.length > 64 ? `${value.slice(0, 64)}…` : value;
-}
 
 /** A whole HTTP/1.1 answer for a socket whose request Node could not parse (no response object): the connection closes after it. */
 function rawRefusal(status: number, code: HttpRefusalCode, message: string): string {

@@ -16,6 +16,7 @@ import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from 'node
 import { fileURLToPath } from 'node:url';
 import $RefParser, { ResolverError, type FileInfo } from '@apidevtools/json-schema-ref-parser';
 import { parse as parseYaml } from 'yaml';
+import { shortened } from './shortened.js';
 
 type Json = Record<string, unknown>;
 
@@ -40,12 +41,6 @@ export const DEFAULT_SOURCE_LIMITS: SourceLimits = Object.freeze({
 /** A document that could not be read within the rules: its message says which and why. */
 export class SourceError extends Error {
   override readonly name = 'SourceError';
-}
-
-/** A client's or a document's value as a message may hold it: at most `max` characters. */
-export function shortened(value: string, max = 120): string {
-  const oneLine = value.replace(/[\r\n]+/g, ' ');
-  return oneLine.length > max ? `${oneLine.slice(0, max)}… (cut short)` : oneLine;
 }
 
 const isUrl = (source: string) => /^https?:\/\//i.test(source);
@@ -110,19 +105,14 @@ class BoundedReader {
   /** The text at `location` (a URL, a path or a `file:` URL), if the rules let it be read. */
   async read(location: string): Promise<string> {
     if (isUrl(location)) return this.fetchText(location);
-    const path = /^file:/i.test(location) ? this.fileUrlPath(location) : location;
+    if (isUrl(this.base)) throw new SourceError(`refused ${shortened(location)}: a document fetched from a URL may not name a local file`);
+    const path = /^file:/i.test(location) ? fileURLToPath(location) : location;
     if (/^[a-z][a-z0-9+.-]+:/i.test(path) && !isAbsolute(path))
       throw new SourceError(`refused ${shortened(location)}: not an http(s) URL or a file`);
     return this.readFileText(path);
   }
 
-  private fileUrlPath(location: string): string {
-    if (isUrl(this.base)) throw new SourceError(`refused ${shortened(location)}: a document fetched from a URL may not name a local file`);
-    return fileURLToPath(location);
-  }
-
   private async readFileText(path: string): Promise<string> {
-    if (isUrl(this.base)) throw new SourceError(`refused ${shortened(path)}: a document fetched from a URL may not name a local file`);
     const folder = await (this.folder ??= realpath(dirname(resolvePath(this.base))));
     const real = await realpath(resolvePath(path));
     const inside = relative(folder, real);

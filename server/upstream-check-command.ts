@@ -12,7 +12,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { DEFAULT_SOURCE_LIMITS, readOpenApi, shortened, type SourceLimits } from './openapi-source.js';
+import { DEFAULT_SOURCE_LIMITS, readOpenApi, type SourceLimits } from './openapi-source.js';
+import { shortened } from './shortened.js';
 import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
 import { startDemoServices } from '../demo/services.js';
 import { configOrExit, loadConfig } from './config.js';

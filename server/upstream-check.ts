@@ -10,7 +10,7 @@
  * nullable, no changed type, no enum value the graph does not know). What the service adds is
  * never a break. Both documents are compared with their `$ref`s followed (`dereferenced`).
  */
-import { shortened } from './openapi-source.js';
+import { shortened } from './shortened.js';
 
 export { dereferenced } from './openapi-source.js';
 
