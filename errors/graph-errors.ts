@@ -99,22 +99,34 @@ export function rateLimited(retryAfterMs: number): GraphQLError {
   });
 }
 
-export type LimitName = 'tokens' | 'depth' | 'aliases' | 'directives' | 'cost';
+export type LimitName = 'tokens' | 'depth' | 'aliases' | 'directives';
 
 const LIMIT_DESCRIPTIONS: Record<LimitName, string> = {
   tokens: 'The document is too long',
   depth: 'The operation nests fields too deeply',
   aliases: 'The operation uses too many aliases',
   directives: 'The operation uses too many directives',
-  cost: 'The operation asks for too much at once',
 };
 
 /** The operation is past one of the limits checked before anything runs. */
 export function limitExceeded(limit: LimitName, max: number, found?: number): GraphQLError {
   const detail = found === undefined ? `at most ${max}` : `${found}, at most ${max}`;
-  // Validation errors get their HTTP status from yoga; the cost's is said here.
-  const http = limit === 'cost' ? { http: REQUEST_ERROR } : {};
-  return graphError(`${LIMIT_DESCRIPTIONS[limit]} (${limit}: ${detail}).`, { code: 'OPERATION_LIMIT_EXCEEDED', limit, max, ...http });
+  return graphError(`${LIMIT_DESCRIPTIONS[limit]} (${limit}: ${detail}).`, { code: 'OPERATION_LIMIT_EXCEEDED', limit, max });
+}
+
+/**
+ * The operation's estimated cost is above `MAX_COST` (security/demand-control.ts): nothing ran.
+ * The code is Apollo Router's for the same refusal; `estimated` is absent when the operation was
+ * too large to estimate (`why` says so).
+ */
+export function costTooExpensive(estimated: number | undefined, limit: number, why?: string): GraphQLError {
+  const message = why ?? `The operation's estimated cost is ${estimated}, more than the ${limit} an operation may cost.`;
+  return graphError(message, {
+    code: 'COST_ESTIMATED_TOO_EXPENSIVE',
+    ...(estimated === undefined ? {} : { estimated }),
+    limit,
+    http: REQUEST_ERROR,
+  });
 }
 
 /** The request is malformed in a way GraphQL over HTTP names (HTTP 400). */

@@ -3,43 +3,23 @@
  *
  * The body's size is checked before it is parsed (body-limit.ts).
  * Tokens are counted while the document is parsed, depth, aliases and directives while it
- * is validated (graphql-armor), and the cost once its variables are known, before the
- * first resolver (graphql-query-complexity, from the `@complexity` directives of the SDL).
- * Every refusal is an error with `extensions.code` `OPERATION_LIMIT_EXCEEDED`, the limit's
+ * is validated (graphql-armor); the cost, once its variables are known, is demand control's
+ * (demand-control.ts). Every refusal is an error with `extensions.code` `OPERATION_LIMIT_EXCEEDED`, the limit's
  * name and its maximum, so that a client can tell which one it ran into.
  */
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import { directiveEstimator, getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
-import {
-  getNamedType,
-  getOperationAST,
-  getVariableValues,
-  GraphQLError,
-  TypeInfo,
-  visit,
-  visitWithTypeInfo,
-  Kind,
-  type ASTNode,
-  type DocumentNode,
-  type ValueNode,
-  type ExecutionArgs,
-  type GraphQLSchema,
-  isLeafType,
-  isListType,
-  isNonNullType,
-  type GraphQLOutputType,
-  type ValidationContext,
-} from 'graphql';
+import { Kind, visit, type DocumentNode, type ExecutionArgs, type ValidationContext, type ValueNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import { useBodyLimit } from './body-limit.js';
 import { badVariables, limitExceeded, type LimitName } from '../errors/graph-errors.js';
+import type { CostSettings } from './demand-control.js';
 
 /** Limits checked before anything is executed. */
-export interface LimitSettings {
+export interface LimitSettings extends CostSettings {
   /** Deepest field nesting. @default 10 (`MAX_DEPTH`) */
   readonly maxDepth: number;
   /** Aliases in one operation. @default 15 (`MAX_ALIASES`) */
@@ -48,10 +28,6 @@ export interface LimitSettings {
   readonly maxTokens: number;
   /** Directives in one operation. @default 20 (`MAX_DIRECTIVES`) */
   readonly maxDirectives: number;
-  /** Cost: every field counts 1, times the size of each list around it. @default 5000 (`MAX_COST`) */
-  readonly maxCost: number;
-  /** Size assumed for a list whose arguments do not bound it (`Order.items`). @default 10 (`COST_DEFAULT_LIST_SIZE`) */
-  readonly defaultListSize: number;
   /** Largest request body (security/body-limit.ts): 413 past it. @default 102400 (`MAX_BODY_BYTES`) */
   readonly maxBodyBytes: number;
   /** Operations in one array-batched request; 0: batching refused. @default 0 (`MAX_BATCH`) */
@@ -105,127 +81,8 @@ export function useOperationLimits(limits: LimitSettings): Plugin[] {
     maxDepthPlugin({ ...reportAs('depth', limits.maxDepth), ignoreIntrospection: true, flattenFragments: true }),
     maxAliasesPlugin(reportAs('aliases', limits.maxAliases)),
     maxDirectivesPlugin(reportAs('directives', limits.maxDirectives)),
-    useCostLimit(limits),
     useStreamArguments(),
   ] as Plugin[];
-}
-
-/**
- * A list of objects whose arguments do not say how long it is counts `defaultListSize`
- * times; a list of scalars counts once (its items are not fetched one by one).
- */
-function listEstimator(defaultListSize: number): ComplexityEstimator {
-  return ({ type, field, childComplexity }) => {
-    // Introspection is bounded by the schema, not by the data: free.
-    if (type.name.startsWith('__') || field.name.startsWith('__')) return 0;
-    const outer: GraphQLOutputType = isNonNullType(field.type) ? field.type.ofType : field.type;
-    const many = isListType(outer) && !isLeafType(getNamedType(field.type));
-    return (1 + childComplexity) * (many ? defaultListSize : 1);
-  };
-}
-
-/**
- * The cost is computed with the variables, before anything runs. graphql-query-complexity
- * coerces them as execution would, so variables that do not fit the operation are refused
- * here, with `BAD_USER_INPUT` (graphql-js gives them no code).
- *
- * Its walk of the operation is remembered for each document (yoga keeps the parsed documents)
- * and the values of the variables that can change the cost: those inside the arguments of a
- * field with `@complexity` multipliers and of a directive (`@include`, `@skip`). A profile
- * asking for another user's id costs the same, and is not walked again (6 % of the CPU at
- * saturation); its variables are still coerced, so that bad ones are refused the same way.
- * A list of scalars counts by its length alone (a multiplier is a list's length, or a number):
- * fifty other user ids cost what fifty did (3 % of the CPU of `users(ids:)` with fifty).
- */
-function useCostLimit(limits: LimitSettings): Plugin {
-  const estimators = [directiveEstimator({ name: 'complexity' }), listEstimator(limits.defaultListSize)];
-  const known = new WeakMap<DocumentNode, Map<string, OperationCosts>>();
-  return {
-    onExecute({ args, setResultAndStopExecution }) {
-      // envelop types the execution's arguments as `any`: these are graphql-js's.
-      const { schema, document, operationName, variableValues } = args as ExecutionArgs;
-      const operation = getOperationAST(document, operationName);
-      // An unknown operation name is execution's to report.
-      if (operation == null) return;
-      const variables = (variableValues ?? {}) as Record<string, unknown>;
-      let byOperation = known.get(document);
-      if (byOperation === undefined) known.set(document, (byOperation = new Map<string, OperationCosts>()));
-      let operationCosts = byOperation.get(operationName ?? '');
-      if (operationCosts === undefined)
-        byOperation.set(
-          operationName ?? '',
-          (operationCosts = { variables: costVariables(schema, document), costs: new LRUCache({ max: 100 }) }),
-        );
-      const { costs } = operationCosts;
-      // The values of the variables that change the cost, as one string; a list of scalars by its length.
-      const key =
-        operationCosts.variables.length === 0
-          ? ''
-          : JSON.stringify(
-              Object.fromEntries(operationCosts.variables.map((name) => [name, variables[name] ?? null])),
-              scalarListsAsLengths,
-            );
-      let cost = costs.get(key);
-      if (cost !== undefined) {
-        const { errors } = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
-        const error = errors?.at(-1);
-        if (error !== undefined) return setResultAndStopExecution({ errors: [badVariables(error.message, error.nodes)] });
-      } else {
-        try {
-          cost = getComplexity({ schema, query: document, variables, ...(operationName == null ? {} : { operationName }), estimators });
-        } catch (error) {
-          if (!(error instanceof GraphQLError)) throw error;
-          // Its other refusal: fragments that expand past its node budget, far past any cost limit.
-          if (error.message.startsWith(TOO_MANY_NODES))
-            return setResultAndStopExecution({ errors: [limitExceeded('cost', limits.maxCost)] });
-          return setResultAndStopExecution({ errors: [badVariables(error.message, error.nodes)] });
-        }
-        costs.set(key, cost);
-      }
-      if (cost > limits.maxCost) setResultAndStopExecution({ errors: [limitExceeded('cost', limits.maxCost, cost)] });
-    },
-  };
-}
-
-/** `JSON.stringify`'s replacer for a cost key: a list of scalars (ids) stands for its length, which is all a cost reads of it. */
-function scalarListsAsLengths(_key: string, value: unknown): unknown {
-  if (!Array.isArray(value) || value.some((item) => typeof item === 'object' && item !== null)) return value;
-  return { listOfScalars: value.length };
-}
-
-/** The costs of one operation of a document (the last 100), by the values of the variables that change it. */
-interface OperationCosts {
-  readonly variables: readonly string[];
-  readonly costs: LRUCache<string, number>;
-}
-
-/** The variables of a document that can change its cost: in a multiplied field's arguments, or in a directive's. */
-function costVariables(schema: GraphQLSchema, document: DocumentNode): string[] {
-  const names = new Set<string>();
-  const collect = (node: ASTNode) =>
-    visit(node, {
-      Variable: (variable) => {
-        names.add(variable.name.value);
-      },
-    });
-  const typeInfo = new TypeInfo(schema);
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Field: (field) => {
-        const multiplied = typeInfo
-          .getFieldDef()
-          ?.astNode?.directives?.some(
-            (directive) => directive.name.value === 'complexity' && directive.arguments?.some((arg) => arg.name.value === 'multipliers'),
-          );
-        if (multiplied === true) field.arguments?.forEach(collect);
-      },
-      Directive: (directive) => {
-        directive.arguments?.forEach(collect);
-      },
-    }),
-  );
-  return [...names].sort();
 }
 
 /**
@@ -262,6 +119,3 @@ function useStreamArguments(): Plugin {
     },
   };
 }
-
-/** graphql-query-complexity's message when an operation expands past 10,000 nodes. */
-const TOO_MANY_NODES = 'Query exceeds the maximum allowed number of nodes';

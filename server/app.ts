@@ -33,6 +33,7 @@ import { assignRequestId } from '../security/request-id.js';
 import { TokenVerifier, useAuthentication } from '../security/authentication.js';
 import { useExposure } from '../security/exposure.js';
 import { documentCaches, useOperationLimits } from '../security/operation-limits.js';
+import { COST_HEADER, useDemandControl } from '../security/demand-control.js';
 import { useCodedRefusals } from '../security/coded-refusals.js';
 import { useGetParameters } from '../security/get-parameters.js';
 import { useErrorHygiene } from '../security/error-hygiene.js';
@@ -114,7 +115,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     // Ours instead (security/body-limit.ts): yoga's counts every body, declared length or not.
     maxRequestBodySize: false,
     // Only the origins CORS_ORIGINS names; no headers at all for any other (security/cors.ts).
-    cors: corsOptions(config.cors, [UPSTREAM_CALLS_HEADER]),
+    cors: corsOptions(config.cors, [UPSTREAM_CALLS_HEADER, COST_HEADER]),
     // `onError` (execution/error-modes.ts), beside the four standard parameters.
     extraParamNames: [ON_ERROR_PARAMETER],
     // Yoga's caches of parsed documents, bounded by memory; validation results are kept by the pipeline's last stage.
@@ -207,8 +208,17 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
       {
         name: 'operation limits',
         acts: ['parse', 'validate', 'execute'],
-        why: 'the body size, tokens, depth, aliases, directives, and the cost with the variables, before the first resolver',
+        why: 'the body size, tokens, depth, aliases and directives, before the first resolver',
         plugins: useOperationLimits(limits),
+      },
+      {
+        name: 'demand control',
+        acts: ['execute'],
+        after: ['operation limits'],
+        why:
+          "the operation's cost estimated with its variables before the first resolver, refused above MAX_COST (or measured); " +
+          'its actual cost counted as lists resolve',
+        plugins: [useDemandControl(limits, metrics, logger)],
       },
       {
         name: 'served operation types',
@@ -236,7 +246,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
       {
         name: 'telemetry',
         acts: ['execute', 'result'],
-        after: ['error modes', 'error hygiene', 'operation limits'],
+        after: ['error modes', 'error hygiene', 'operation limits', 'demand control'],
         why:
           'one span, metrics and one log line per operation: it reads the mode the error modes decided as the operation started, ' +
           'the codes error hygiene left, and counts an operation the limits refused before it ran as refused, not executed',

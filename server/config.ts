@@ -291,6 +291,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxTokens: read(env, 'MAX_TOKENS', integer(10, 1_000_000), 1000),
       maxDirectives: read(env, 'MAX_DIRECTIVES', integer(0, 100_000), 20),
       maxCost: read(env, 'MAX_COST', integer(1, 1_000_000_000), 5000),
+      costMode: read(env, 'COST_MODE', z.enum(['enforce', 'measure']), 'enforce'),
       defaultListSize: read(env, 'COST_DEFAULT_LIST_SIZE', integer(1, 10_000), 10),
       maxBodyBytes: read(env, 'MAX_BODY_BYTES', integer(256, 1 << 30), 100 * 1024),
       maxBatch: read(env, 'MAX_BATCH', integer(0, 1000), 0),

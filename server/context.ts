@@ -22,6 +22,7 @@ import type { OrderSaga } from '../place-order/order-saga.js';
 import { UPSTREAM_CALLS_HEADER } from '../telemetry/upstream-call-list.js';
 import { viewerOf, type Viewer } from '../security/authentication.js';
 import { errorHandlingFor } from '../execution/error-modes.js';
+import type { OperationCost } from '../security/demand-control.js';
 
 /**
  * The context of one GraphQL request. Its `scope` says who made the request (its id, their
@@ -36,6 +37,8 @@ export interface GraphContext extends ScopedContext {
   readonly orderSaga: OrderSaga;
   /** The verified caller (security/authentication.ts); `undefined` when authentication is off. */
   readonly viewer: Viewer | undefined;
+  /** The operation's cost, set by demand control before it runs (security/demand-control.ts); its lists add their lengths. */
+  cost: OperationCost | undefined;
 }
 
 export function createContext(
@@ -70,6 +73,7 @@ export function createContext(
     inventory: new InventoryDataSource(upstreams.inventory, scope),
     orderSaga,
     viewer: viewerOf(request),
+    cost: undefined,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
 import { UPSTREAM_CALLS_HEADER } from '../telemetry/upstream-call-list.js';
+import { COST_HEADER } from '../security/demand-control.js';
 import { ON_ERROR_HEADER, type ErrorMode } from '../errors/error-mode.js';
 import { readGraphQLFiles } from './project-files.js';
 
@@ -40,6 +41,8 @@ export function graphiqlOptions(options: { upstreamCallList: boolean; authentica
   const headers: Record<string, string> = {
     // Shows each answer's upstream calls (service, route, start, duration) in its extensions: the fan-out at a glance.
     ...(options.upstreamCallList ? { [UPSTREAM_CALLS_HEADER]: '1' } : {}),
+    // Shows each answer's cost (estimated, actual, the limit) in its extensions.
+    [COST_HEADER]: '1',
     // Where the token goes; until it is pasted, every operation answers UNAUTHENTICATED.
     ...(options.authentication ? { authorization: 'Bearer <paste the output of: npm run token -- u1>' } : {}),
   };

@@ -8,12 +8,16 @@ import { buildSubgraphSchema, printSubgraphSchema, type GraphQLResolverMap } fro
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import {
   defaultFieldResolver,
+  getNamedType,
+  isCompositeType,
+  isListType,
+  isNonNullType,
   parse,
-  type ConstDirectiveNode,
   type GraphQLFieldConfig,
+  type GraphQLOutputType,
   type GraphQLSchema,
-  type ObjectTypeDefinitionNode,
 } from 'graphql';
+import { countingListLength } from '../security/demand-control.js';
 import { ownerRules } from '../security/authorization.js';
 import { badUserInput } from '../errors/graph-errors.js';
 import { MAX_BATCH_SIZE } from '../datasources/http-datasource.js';
@@ -21,16 +25,9 @@ import { resolvers } from '../resolvers/index.js';
 import { readGraphQLFiles } from './project-files.js';
 
 /**
- * `_entities` costs what `users(ids:)` costs: what it selects, once per representation. Declared
- * as the SDL declares it for its own fields (security/operation-limits.ts reads `@complexity`).
- */
-const COST_PER_REPRESENTATION: readonly ConstDirectiveNode[] = (
-  parse('type Query { _entities: Int @complexity(value: 1, multipliers: ["representations"]) }').definitions[0] as ObjectTypeDefinitionNode
-).fields![0]!.directives!;
-
-/**
  * The schema the graph serves, its resolvers wrapped in one pass: the `@ownerOnly` rule
- * (security/authorization.ts) on the fields it guards, and the limits of `_entities`.
+ * (security/authorization.ts) on the fields it guards, the limits of `_entities`, and every list
+ * of objects telling the operation's actual cost how long it came back (security/demand-control.ts).
  */
 export function subgraphSchema(): GraphQLSchema {
   const typeDefs = parse([...readGraphQLFiles('schema').values()].join('\n'));
@@ -39,7 +36,8 @@ export function subgraphSchema(): GraphQLSchema {
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
       const guarded = ownerRule(field, fieldName, typeName);
-      return typeName === schema.getQueryType()?.name && fieldName === '_entities' ? withEntityLimits(guarded) : guarded;
+      const limited = typeName === schema.getQueryType()?.name && fieldName === '_entities' ? withEntityLimits(guarded) : guarded;
+      return isListOfObjects(limited.type) ? countingListLength(limited, limited.resolve ?? defaultFieldResolver) : limited;
     },
   });
 }
@@ -52,9 +50,6 @@ function withEntityLimits(field: GraphQLFieldConfig<unknown, unknown>): GraphQLF
   const resolve = field.resolve ?? defaultFieldResolver;
   return {
     ...field,
-    ...(field.astNode
-      ? { astNode: { ...field.astNode, directives: [...(field.astNode.directives ?? []), ...COST_PER_REPRESENTATION] } }
-      : {}),
     resolve: (source, args: { representations: readonly unknown[] }, context, info) => {
       const count = args.representations.length;
       if (count > MAX_BATCH_SIZE)
@@ -91,6 +86,12 @@ function representationProblem(representation: unknown, index: number): Error | 
     return fail(`names ${JSON.stringify(typename).slice(0, 80)}, not an entity of this subgraph (${[...ENTITY_TYPES].join(', ')}).`);
   if (typeof id !== 'string') return fail(`has no id string: ${typename} is resolved by its key "id", an ID sent as a string.`);
   return undefined;
+}
+
+/** A list whose items are objects: what its length adds to an operation's cost. */
+function isListOfObjects(type: GraphQLOutputType): boolean {
+  const outer = isNonNullType(type) ? type.ofType : type;
+  return isListType(outer) && isCompositeType(getNamedType(outer));
 }
 
 /** The SDL a router composes (what `_service { sdl }` answers). */

@@ -12,6 +12,7 @@ import type { CacheResult } from '../datasources/upstream-cache.js';
 import type { ServiceName } from '../errors/service-name.js';
 import type { Upstream } from '../datasources/upstream.js';
 import type { OperationInfo, OperationSummary } from './operation-record.js';
+import type { CostMode, CostObserver } from '../security/demand-control.js';
 
 /**
  * A label whose values come from clients (operation names) or libraries (error codes): a
@@ -48,10 +49,13 @@ function beforeTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
+/** Operation costs: from a single read to past any sensible MAX_COST. */
+const COST_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000];
+
 /** Seconds: from a cache hit to a call that ran out of a 10 s budget. */
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export class GraphMetrics implements CallObserver {
+export class GraphMetrics implements CallObserver, CostObserver {
   private readonly registry = new Registry();
   private readonly operationNames = new BoundedLabel(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 100);
   private readonly errorCodes = new BoundedLabel(/^[A-Z][A-Z0-9_]{0,47}$/, 50);
@@ -78,6 +82,26 @@ export class GraphMetrics implements CallObserver {
     'Time to execute a GraphQL operation.',
     ['operation', 'type'],
     DURATION_BUCKETS,
+  );
+
+  private readonly estimatedCost = new CellHistogram(
+    'graphql_operation_cost_estimated',
+    'Cost of an operation estimated before it ran (@cost, @listSize; MAX_COST), by name.',
+    ['operation'],
+    COST_BUCKETS,
+  );
+
+  private readonly actualCost = new CellHistogram(
+    'graphql_operation_cost_actual',
+    'Cost of an operation once it ran: the estimate with each list at the length it came back with, by name.',
+    ['operation'],
+    COST_BUCKETS,
+  );
+
+  private readonly costOverLimit = new CellCounter(
+    'graphql_operation_cost_over_limit_total',
+    'Operations estimated above MAX_COST, by name and COST_MODE: refused (enforce) or let through and logged (measure).',
+    ['operation', 'mode'],
   );
 
   private readonly errors = new CellCounter('graphql_errors_total', 'Errors in GraphQL answers, by extensions.code.', ['code']);
@@ -143,6 +167,9 @@ export class GraphMetrics implements CallObserver {
     this.halts,
     this.haltCancelledCalls,
     this.operationDuration,
+    this.estimatedCost,
+    this.actualCost,
+    this.costOverLimit,
     this.errors,
     this.upstreamCalls,
     this.upstreamDuration,
@@ -266,8 +293,12 @@ export class GraphMetrics implements CallObserver {
   operationStarted({ name, type, errorMode }: OperationInfo): (summary: OperationSummary) => void {
     const operation = name === undefined ? 'anonymous' : this.operationNames.value(name);
     const started = performance.now();
-    return ({ outcome, errorCodes, halt }) => {
+    return ({ outcome, errorCodes, halt, cost }) => {
       this.operationDuration.observe([operation, type], (performance.now() - started) / 1000);
+      if (cost !== undefined) {
+        this.estimatedCost.observe([operation], cost.estimated);
+        this.actualCost.observe([operation], cost.actual);
+      }
       this.operations.inc([operation, type, outcome, errorMode]);
       for (const code of errorCodes) this.errors.inc([this.errorCodes.value(code)]);
       if (halt !== undefined) {
@@ -275,6 +306,11 @@ export class GraphMetrics implements CallObserver {
         this.haltCancelledCalls.inc([operation], halt.cancelledCalls);
       }
     };
+  }
+
+  /** An operation estimated above `MAX_COST`: refused (enforce) or let through (measure). */
+  overLimit(name: string | undefined, mode: CostMode): void {
+    this.costOverLimit.inc([name === undefined ? 'anonymous' : this.operationNames.value(name), mode]);
   }
 
   /** Errors of a request that never reached execution (parse, validation). */

@@ -18,4 +18,6 @@ export interface OperationSummary {
   readonly errorCodes: readonly string[];
   /** `HALT`, when the operation halted: how many upstream calls the halt cut short. */
   readonly halt?: { readonly cancelledCalls: number };
+  /** Its cost (security/demand-control.ts): estimated before it ran, and actual once its lists came back. */
+  readonly cost?: { readonly estimated: number; readonly actual: number };
 }

@@ -8,6 +8,7 @@ import { getOperationAST, type ExecutionArgs } from 'graphql';
 import { isAsyncIterable } from '@graphql-tools/utils';
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import type { ScopedContext } from '../datasources/request-scope.js';
+import type { CostContext } from '../security/demand-control.js';
 import { errorCodes, partErrors } from '../errors/graph-errors.js';
 import type { GraphMetrics } from './metrics.js';
 import type { OperationInfo, OperationSummary } from './operation-record.js';
@@ -21,7 +22,7 @@ export function useOperationTelemetry({
   tracing: GraphTracing;
   metrics: GraphMetrics;
   logger: YogaLogger;
-}): Plugin<ScopedContext> {
+}): Plugin<ScopedContext & CostContext> {
   const executed = new WeakSet<Request>();
   return {
     // Whatever was answered without executing (authentication, rate limit, parse, validation,
@@ -36,17 +37,20 @@ export function useOperationTelemetry({
       // envelop types the execution's arguments as `any`: these are graphql-js's.
       const { document, operationName } = args as ExecutionArgs;
       const ast = getOperationAST(document, operationName);
-      const { scope, request, onError } = args.contextValue;
+      const context = args.contextValue;
+      const { scope, request, onError } = context;
       // Decided by now (execution/error-modes.ts runs before this plugin).
       const operation: OperationInfo = { name: ast?.name?.value, type: ast?.operation ?? 'unknown', errorMode: onError.mode };
       const endSpan = tracing.operationStarted(operation, request.headers, scope);
       const endMetrics = metrics.operationStarted(operation);
       const end = (codes: readonly string[], hasData: boolean) => {
         const { halted } = onError;
+        const cost = context.cost === undefined ? undefined : { estimated: context.cost.estimated, actual: context.cost.actual };
         const summary: OperationSummary = {
           outcome: codes.length === 0 ? 'success' : hasData ? 'partial' : 'error',
           errorCodes: codes,
           ...(halted === undefined ? {} : { halt: { cancelledCalls: halted.cancelledCalls } }),
+          ...(cost === undefined ? {} : { cost }),
         };
         endSpan(summary);
         endMetrics(summary);
@@ -57,6 +61,7 @@ export function useOperationTelemetry({
           onError: operation.errorMode,
           durationMs: Math.round((performance.now() - started) * 10) / 10,
           errors: codes,
+          ...(cost === undefined ? {} : { cost }),
           ...(halted === undefined ? {} : { halted: true, cancelledCalls: halted.cancelledCalls }),
         });
       };

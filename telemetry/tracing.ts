@@ -122,8 +122,13 @@ export class GraphTracing implements CallObserver {
       incoming,
     );
     scope.trace.parent = trace.setSpan(incoming, span);
-    return ({ outcome, errorCodes, halt }) => {
+    return ({ outcome, errorCodes, halt, cost }) => {
       span.setAttribute('graphql.outcome', outcome);
+      // Apollo Router's attribute names for the same figures.
+      if (cost !== undefined) {
+        span.setAttribute('cost.estimated', cost.estimated);
+        span.setAttribute('cost.actual', cost.actual);
+      }
       if (halt !== undefined) {
         span.setAttribute('graphql.halted', true);
         span.setAttribute('graphql.halt.cancelled_calls', halt.cancelledCalls);

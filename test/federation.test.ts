@@ -84,7 +84,8 @@ describe('_entities', () => {
     const strict = await start({}, { MAX_COST: '200' });
     expect((await strict.graph.query(USER_ENTITIES, many(10))).body.errors).toBeUndefined();
     const costly = await strict.graph.query(USER_ENTITIES, many(100));
-    expect(costly.body.errors?.[0]?.extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'cost' });
+    // 1 for each representation and 12 for what it selects: 130 with 10, 1300 with 100.
+    expect(costly.body.errors?.[0]?.extensions).toEqual({ code: 'COST_ESTIMATED_TOO_EXPENSIVE', estimated: 1300, limit: 200 });
     expect([plain.fakes.personal.requests.length, strict.fakes.personal.requests.length]).toEqual([0, 1]);
   });
 });

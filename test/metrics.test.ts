@@ -115,7 +115,9 @@ describe('/metrics', () => {
     await graph.query('{ me { id } }', {}, token);
     const metrics = await scrape(graph);
     expect(sample(metrics, 'graphql_errors_total', { code: 'UNAUTHENTICATED' })).toBe(1);
-    expect(sample(metrics, 'graphql_errors_total', { code: 'OPERATION_LIMIT_EXCEEDED' })).toBe(2);
+    expect(sample(metrics, 'graphql_errors_total', { code: 'OPERATION_LIMIT_EXCEEDED' })).toBe(1);
+    expect(sample(metrics, 'graphql_errors_total', { code: 'COST_ESTIMATED_TOO_EXPENSIVE' })).toBe(1);
+    expect(sample(metrics, 'graphql_operation_cost_over_limit_total', { operation: 'anonymous', mode: 'enforce' })).toBe(1);
     expect(sample(metrics, 'graphql_errors_total', { code: 'RATE_LIMITED' })).toBe(1);
   });
 
