@@ -3,17 +3,21 @@
  * errors at the right path, limits), then real federation tooling: this subgraph composed with
  * a second one written here (`reviews`: extends `User`, references `Order`) by
  * @theguild/federation-composition, served through Hive Gateway's runtime in-process, and
- * queried across both.
+ * queried across both; and composed by Apollo's composition and Hive's, whose supergraphs keep
+ * the subgraph's `@cost` and `@listSize` for a router's demand control.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { composeServices as composeWithApollo } from '@apollo/composition';
 import { composeServices } from '@theguild/federation-composition';
-import { parse } from 'graphql';
+import { buildSchema, getOperationAST, parse, print, visit } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { afterEach, describe, expect, it } from 'vitest';
 import { subgraphSdl } from '../server/subgraph.js';
+import { readGraphQLFiles } from '../server/project-files.js';
+import { CostModel } from '../security/operation-cost.js';
 import { json, type Handler } from './support/fake-upstream.js';
 import { graphHarness } from './support/harness.js';
 import { bearer, HMAC_AUTH, hmacToken } from './support/tokens.js';
@@ -205,5 +209,52 @@ describe('behind a gateway (Hive Gateway, composed with @theguild/federation-com
     expect(body.errors.length).toBeGreaterThan(0);
     expect(body.errors[0]!.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', service: 'professional' });
     expect(body.errors[0]!.path).toEqual(['latestReviews', expect.any(Number), 'author', 'professional']);
+  });
+});
+
+describe("demand control through a router: the supergraph keeps the subgraph's @cost and @listSize", () => {
+  /** Every application of the cost directives in an SDL, as `Type.field @directive(args)` lines. */
+  function costDirectives(sdl: string): string[] {
+    const found: string[] = [];
+    let type = '';
+    visit(parse(sdl), {
+      ObjectTypeDefinition: (node) => void (type = node.name.value),
+      ObjectTypeExtension: (node) => void (type = node.name.value),
+      FieldDefinition: (node) => {
+        for (const directive of node.directives ?? [])
+          if (['cost', 'listSize'].includes(directive.name.value)) found.push(`${type}.${node.name.value} ${print(directive)}`);
+      },
+    });
+    return found.sort();
+  }
+  const subgraphs = () => [
+    { name: 'users-orders', typeDefs: parse(subgraphSdl()), url: 'http://users-orders.invalid/graphql' },
+    { name: 'reviews', typeDefs: parse(REVIEWS_SDL), url: 'http://reviews.invalid/graphql' },
+  ];
+
+  it.each([
+    ['Apollo (@apollo/composition)', () => composeWithApollo(subgraphs()).supergraphSdl],
+    [
+      'Hive (@theguild/federation-composition)',
+      () => {
+        const composed = composeServices(subgraphs());
+        return 'supergraphSdl' in composed ? composed.supergraphSdl : undefined;
+      },
+    ],
+  ])('%s', (_, compose) => {
+    const supergraph = compose();
+    expect(supergraph).toBeDefined();
+    const ours = costDirectives(subgraphSdl());
+    expect(ours.length).toBeGreaterThanOrEqual(10);
+    expect(costDirectives(supergraph!)).toEqual(ours);
+    // A router estimating our operations on the supergraph gets what the graph gets itself.
+    const own = new CostModel(buildSchema(subgraphSdl(), { assumeValidSDL: true }), 10);
+    const routers = new CostModel(buildSchema(supergraph!, { assumeValidSDL: true }), 10);
+    for (const [name, text] of readGraphQLFiles('operations')) {
+      const document = parse(text);
+      const operation = getOperationAST(document)!;
+      const variables = { id: 'u1', input: { userId: 'u1', items: [{ productId: 'p1', quantity: 1 }], idempotencyKey: 'k' } };
+      expect(routers.estimate(document, operation, variables).estimated, name).toBe(own.estimate(document, operation, variables).estimated);
+    }
   });
 });
