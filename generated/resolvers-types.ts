@@ -39,6 +39,8 @@ export type Mutation = {
    * with other input is a `userErrors` entry `IDEMPOTENCY_KEY_REUSED`. Keys are kept for
    * `IDEMPOTENCY_TTL_MS` (24 h by default). A key whose first attempt failed for an upstream
    * outage answers with that failure again: use a new key to try again.
+   *
+   * Costs 10 (writes to three services) beside the mutation's own 10, 1 for its input and 1 a line, plus what it selects.
    */
   placeOrder: PlaceOrderPayload;
 };
@@ -63,7 +65,7 @@ export type Order = {
   status: OrderStatus;
   /** Total price in cents of `currency`. */
   totalCents: Scalars['Int']['output'];
-  /** The user who placed the order; `null` when the personal service does not know them. */
+  /** The user who placed the order; `null` when the personal service does not know them. Costs 5 (a read of the personal service), plus what it selects. */
   user?: Maybe<User>;
 };
 
@@ -79,7 +81,7 @@ export type OrderConnection = {
 /** One line of an order. */
 export type OrderItem = {
   __typename?: 'OrderItem';
-  /** Units in stock right now, from the inventory service; `null` when unknown or when inventory fails. */
+  /** Units in stock right now, from the inventory service; `null` when unknown or when inventory fails. Costs 5 (a read of the inventory service, batched across lines). */
   available?: Maybe<Scalars['Int']['output']>;
   /** The product ordered, as an entity for the subgraph that owns products (this graph knows its `id` only). */
   product: Product;
@@ -183,18 +185,21 @@ export type Query = {
   /**
    * The signed-in user: the user whose id is the token's `sub`. `null` with an
    * `UNAUTHENTICATED` error when authentication is off, since nobody is signed in then.
+   * Costs 5 (a read of the personal service), plus what it selects.
    */
   me?: Maybe<User>;
-  /** One order by id. `null` (without an error) when the orders service does not know the id. */
+  /** One order by id. `null` (without an error) when the orders service does not know the id. Costs 5 (a read of the orders service), plus what it selects. */
   order?: Maybe<Order>;
   /**
    * One user by id. `null` (without an error) when the personal service does not know the id.
    * The user's other fields are fetched concurrently with the personal record.
+   * Costs 5 (a read of the personal service), plus what it selects.
    */
   user?: Maybe<User>;
   /**
    * Several users at once, in the order of `ids`: `null` at the place of an unknown id.
    * At most 100 ids; duplicates are fetched once. Every nested field is batched across the list.
+   * Costs 5 and what it selects, once per id (a router, which cannot count the ids, assumes 100).
    */
   users: Array<Maybe<User>>;
 };
@@ -228,6 +233,7 @@ export type User = {
    * `first` is between 1 and 100; `after` is the `endCursor` of the previous page.
    * `null` with an error when the orders service fails, and (nullable for this reason of its own)
    * with `FORBIDDEN` when they are not the caller's to see.
+   * Costs 5 (a read of the orders service), plus `first` times what each order selects.
    */
   orders?: Maybe<OrderConnection>;
   /** Personal details, from the personal service: `null` only when that service failed (with an error). */
@@ -235,6 +241,7 @@ export type User = {
   /**
    * Professional profile, from the professional service.
    * `null` without an error when the user has no profile; `null` with an error when the service fails.
+   * Costs 5 (a read of the professional service), plus what it selects.
    */
   professional?: Maybe<ProfessionalInfo>;
 };

@@ -3,9 +3,10 @@
  * GraphQL Cost Directives (security/operation-cost.ts): each rule against a worked example on a
  * small schema of its own, whose arithmetic the test spells out.
  */
-import { buildSchema, getOperationAST, getVariableValues, parse } from 'graphql';
+import { buildSchema, getOperationAST, getVariableValues, isObjectType, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { CostInputError, CostModel, CostWalkTooLong, MAX_FIELDS_WALKED } from '../security/operation-cost.js';
+import { subgraphSchema } from '../server/subgraph.js';
 
 const SCHEMA = buildSchema(`
   directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
@@ -146,5 +147,22 @@ describe('the cost of an operation (IBM cost directives, as Apollo Router comput
     const document = parse('{ shelf(first: 4) { books { author { name } } } books { id } }');
     const { lists } = model.estimate(document, getOperationAST(document)!, {});
     expect(Object.fromEntries(lists)).toEqual({ 'shelf.books': { size: 4, perItem: 2 }, books: { size: 10, perItem: 1 } });
+  });
+});
+
+describe("the graph's own weights", () => {
+  it('every field with a @cost says what it costs in the description GraphiQL shows', () => {
+    const schema = subgraphSchema();
+    const graphModel = new CostModel(schema, 10);
+    const weighted: [string, number, string][] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (!isObjectType(type) || type.name.startsWith('__')) continue;
+      for (const field of Object.values(type.getFields())) {
+        const weight = graphModel.weightOf(field);
+        if (weight !== undefined) weighted.push([`${type.name}.${field.name}`, weight, field.description ?? '']);
+      }
+    }
+    expect(weighted.length).toBeGreaterThanOrEqual(9);
+    for (const [coordinate, weight, description] of weighted) expect(description, coordinate).toContain(`Costs ${weight}`);
   });
 });
