@@ -1,9 +1,10 @@
 /**
  * `npm run bench` (first part): the graph against its physical floor, against a hand-written
  * fan-out server (bench/fanout/: the same upstream calls with undici, JSON in and out, no
- * GraphQL engine) and against the reference a team would pick instead (Apollo Server 5 with
- * @apollo/datasource-rest, in bench/apollo/), in the same run, interleaved, against the same
- * demo services.
+ * GraphQL engine) and against the references a team would pick instead (Apollo Server 5 with
+ * @apollo/datasource-rest, in bench/apollo/; Mercurius bare, bench/mercurius/, and with the
+ * guarantees a Fastify team would add, bench/mercurius-guarded/: the fair one for CPU), in the
+ * same run, interleaved, against the same demo services.
  *
  * S1 profile `user(id) { personal professional orders(first: 5) }`, random ids
  * S2 `users(ids: 50 random ids) { personal professional }`
@@ -95,6 +96,7 @@ function isError(status: number, text: string): boolean {
 
 const startApollo = () => startReference('Apollo', { env: demo.urlEnv, cpu: SERVER_CPU });
 const startMercurius = () => startReference('Mercurius', { env: demo.urlEnv, cpu: SERVER_CPU });
+const startGuardedMercurius = () => startReference('Mercurius+guarantees', { env: demo.urlEnv, cpu: SERVER_CPU });
 const startFanout = () => startReference('fan-out', { env: demo.urlEnv, cpu: SERVER_CPU });
 
 /**
@@ -320,7 +322,7 @@ async function deferred(graph: Server): Promise<void> {
 const chosen = process.env.BENCH_SCENARIOS?.split(',');
 const servers: Server[] = [];
 try {
-  servers.push(await startGraph(), await startApollo(), await startMercurius(), await startFanout());
+  servers.push(await startGraph(), await startApollo(), await startMercurius(), await startGuardedMercurius(), await startFanout());
   console.log(
     `demo services at ${LATENCY_MS} ms a call; servers in production mode, each pinned to CPU ${SERVER_CPU}; ` +
       `load generator and demo services on CPU 0`,

@@ -12,7 +12,6 @@ import type { CacheResult } from '../datasources/upstream-cache.js';
 import type { ServiceName } from '../errors/service-name.js';
 import type { Upstream } from '../datasources/upstream.js';
 import type { OperationInfo, OperationSummary } from './operation-record.js';
-import type { CostMode, CostObserver } from '../security/demand-control.js';
 
 /**
  * A label whose values come from clients (operation names) or libraries (error codes): a
@@ -55,7 +54,7 @@ const COST_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 
 /** Seconds: from a cache hit to a call that ran out of a 10 s budget. */
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export class GraphMetrics implements CallObserver, CostObserver {
+export class GraphMetrics implements CallObserver {
   private readonly registry = new Registry();
   private readonly operationNames = new BoundedLabel(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 100);
   private readonly errorCodes = new BoundedLabel(/^[A-Z][A-Z0-9_]{0,47}$/, 50);
@@ -309,7 +308,7 @@ export class GraphMetrics implements CallObserver, CostObserver {
   }
 
   /** An operation estimated above `MAX_COST`: refused (enforce) or let through (measure). */
-  overLimit(name: string | undefined, mode: CostMode): void {
+  overLimit(name: string | undefined, mode: 'enforce' | 'measure'): void {
     this.costOverLimit.inc([name === undefined ? 'anonymous' : this.operationNames.value(name), mode]);
   }
 

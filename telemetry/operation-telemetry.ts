@@ -8,11 +8,15 @@ import { getOperationAST, type ExecutionArgs } from 'graphql';
 import { isAsyncIterable } from '@graphql-tools/utils';
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import type { ScopedContext } from '../datasources/request-scope.js';
-import type { CostContext } from '../security/demand-control.js';
 import { errorCodes, partErrors } from '../errors/graph-errors.js';
 import type { GraphMetrics } from './metrics.js';
 import type { OperationInfo, OperationSummary } from './operation-record.js';
 import type { GraphTracing } from './tracing.js';
+
+/** The operation's cost, as demand control leaves it on the context (security/demand-control.ts). */
+interface CostOnContext {
+  readonly cost?: { readonly estimated: number; readonly actual: number } | undefined;
+}
 
 export function useOperationTelemetry({
   tracing,
@@ -22,7 +26,7 @@ export function useOperationTelemetry({
   tracing: GraphTracing;
   metrics: GraphMetrics;
   logger: YogaLogger;
-}): Plugin<ScopedContext & CostContext> {
+}): Plugin<ScopedContext & CostOnContext> {
   const executed = new WeakSet<Request>();
   return {
     // Whatever was answered without executing (authentication, rate limit, parse, validation,

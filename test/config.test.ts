@@ -66,6 +66,7 @@ describe('public endpoint settings', () => {
       maxTokens: 1000,
       maxDirectives: 20,
       maxCost: 5000,
+      costMode: 'enforce',
       defaultListSize: 10,
       maxBodyBytes: 102_400,
       maxBatch: 0,

@@ -65,6 +65,8 @@ describe('logs', () => {
         onError: 'PROPAGATE',
         durationMs: expect.any(Number),
         errors: ['UPSTREAM_UNAVAILABLE'],
+        // user 5, personal 1, professional 5 (security/operation-cost.ts); no list.
+        cost: { estimated: 11, actual: 11 },
       },
     ]);
     const text = JSON.stringify(lines);

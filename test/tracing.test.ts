@@ -46,6 +46,9 @@ describe('tracing', () => {
       'graphql.operation.type': 'query',
       'graphql.operation.name': 'Profile',
       'graphql.outcome': 'success',
+      // user 5, personal 1, professional 5, orders 5 and 5 orders of 1; u1 has 2.
+      'cost.estimated': 21,
+      'cost.actual': 18,
     });
     const children = spans().filter((s) => s.parentSpanContext?.spanId === operation.spanContext().spanId);
     const calls = children.filter((s) => s.attributes['upstream.service'] !== undefined);

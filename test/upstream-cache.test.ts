@@ -186,6 +186,13 @@ describe('the upstream cache: whose answer it is', () => {
     ]);
   });
 
+  it('while authentication is off, requests without credentials share one anonymous scope, apart from any with them', async () => {
+    const { fakes, graph } = await setup({ personal: answering(USERS.u1, PRIVATE) });
+    for (const headers of [{}, {}, { authorization: 'Bearer alice' }, {}, { authorization: 'Bearer alice' }] as Record<string, string>[])
+      expect((await graph.query(PERSONAL_QUERY, {}, headers)).body).toEqual(NAME);
+    expect(fakes.personal.requests.map((r) => r.headers.authorization)).toEqual([undefined, 'Bearer alice']);
+  });
+
   it('shares an answer marked public, even to a request with credentials (RFC 9111 3.5)', async () => {
     const { fakes, graph } = await setup({ personal: answering(USERS.u1, { 'cache-control': 'public, max-age=60' }) });
     await graph.query(PERSONAL_QUERY, {}, { authorization: 'Bearer alice' });
