@@ -77,6 +77,8 @@ export interface App {
   drain(): void;
   /** Reads the manifests of persisted operations again (SIGHUP): the number of operations, or a rejection that left the last set. */
   reloadPersistedOperations(): Promise<number>;
+  /** The manifests of persisted operations read, and how many operations they hold now. */
+  persistedOperations(): { readonly files: readonly string[]; readonly count: number };
   /** Stops the queue worker, closes the store and the upstream pools; call after the HTTP server has finished its requests. */
   close(): Promise<void>;
 }
@@ -103,7 +105,8 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
   const schema = subgraphSchema();
   const { auth, limits, exposure } = config;
   const verifier = auth.jwtSecret === undefined && auth.jwksUrl === undefined ? undefined : new TokenVerifier(auth);
-  const persisted = persistedDocuments([ownPersistedDocumentsPath(), ...(exposure.persistedOperationsFiles ?? [])], logger);
+  const manifests = [ownPersistedDocumentsPath(), ...(exposure.persistedOperationsFiles ?? [])];
+  const persisted = persistedDocuments(manifests, logger);
   const rateLimiter = createRateLimiter(config.rateLimit, { url: orders.redisUrl, prefix: orders.redisPrefix }, logger);
 
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }>({
@@ -307,6 +310,7 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
       draining = true;
     },
     reloadPersistedOperations: () => persisted.reload(),
+    persistedOperations: () => ({ files: manifests, count: persisted.all().size }),
     close: async () => {
       await orderSaga.stop();
       await store.close();

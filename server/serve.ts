@@ -52,9 +52,24 @@ if (!(await app.connected(5000))) logger.warn('Redis is not reachable yet: rate 
 
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
-  logger.info(`GraphQL on http://localhost:${port}/graphql (GraphiQL in a browser)`);
-  if (demo !== undefined) logger.info(`upstreams: the embedded demo services (${Object.values(demo.urls).join(', ')})`);
+  logger.info(`GraphQL on http://localhost:${port}/graphql${config.exposure.graphiql ? ' (GraphiQL in a browser)' : ''}`);
+  logger.info(
+    demo === undefined
+      ? `upstreams: ${SERVICE_NAMES.map((service) => `${service} ${withoutCredentials(urls[service])}`).join(', ')}`
+      : `upstreams: the embedded demo services (${Object.values(demo.urls).join(', ')})`,
+  );
+  const persisted = app.persistedOperations();
+  logger.info(`persisted operations: ${persisted.count} from ${persisted.files.join(', ')}`);
 });
+
+/** A URL as a log line may show it: its user and password, if any, replaced. */
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.username === '' && parsed.password === '') return url;
+  parsed.username = '***';
+  parsed.password = '';
+  return parsed.href;
+}
 
 let stopping = false;
 function shutdown(signal: string): void {

@@ -61,6 +61,29 @@ describe('the server process', () => {
     expect((await fetch(getUrl, { headers: { 'x-graphql-yoga-csrf': '1' } })).status).toBe(405);
   });
 
+  it('says at start what is on: GraphiQL only when served, each upstream without its credentials, the persisted operations', async () => {
+    fakes = await startContractFakes();
+    const withCredentials = Object.fromEntries(
+      Object.entries(fakes.urls).map(([service, url]) => [service, url.replace('http://', 'http://reader:s3cret@')]),
+    );
+    const started = await startServerProcess(urlEnv(withCredentials));
+    server = started.server;
+    const upstreams = await server.waitFor(/upstreams: (.*)/);
+    const persisted = await server.waitFor(/persisted operations: (\d+) from (.*persisted-documents\.json)/);
+    expect(server.output()).not.toContain('GraphiQL');
+    expect(server.output()).not.toContain('s3cret');
+    for (const service of SERVICE_NAMES) expect(upstreams[1]).toContain(`${service} http://***@127.0.0.1:`);
+    expect(Number(persisted[1])).toBeGreaterThan(0);
+
+    const local = await startServerProcess({ ...urlEnv(fakes.urls), GRAPHIQL: 'on' });
+    try {
+      expect(local.server.output()).toMatch(/GraphQL on http:\/\/localhost:\d+\/graphql \(GraphiQL in a browser\)/);
+    } finally {
+      local.server.child.kill('SIGKILL');
+      await local.server.exited;
+    }
+  });
+
   it('on SIGTERM stops listening, finishes the request in flight, then exits 0', async () => {
     const arrived = deferred();
     const release = deferred();
