@@ -78,27 +78,56 @@ describe('check:schema', () => {
 describe('npm run check:schema', () => {
   const root = fileURLToPath(new URL('..', import.meta.url));
 
-  it('reads the schema the server would serve: an edit of schema/ is caught before codegen runs (finding 11)', async () => {
-    // A scratch copy of the project (its own node_modules linked), so that schema/ can be edited.
+  /** A scratch copy of the project (its own node_modules linked), so that schema/ and contracts/ can be edited. */
+  function scratchCopy(): string {
     const copy = mkdtempSync(join(tmpdir(), 'schema-check-'));
+    const skipped = new Set(['node_modules', '.git', 'dist', 'bench']);
+    cpSync(root, copy, { recursive: true, filter: (source) => !skipped.has(source.slice(root.length).split('/')[0] ?? '') });
+    symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
+    return copy;
+  }
+
+  /** Runs one of the project's commands in `copy`: its exit code and output. */
+  async function run(copy: string, script: string): Promise<{ code: number; stdout: string }> {
+    return promisify(execFile)(process.execPath, ['--import', 'tsx', script], { cwd: copy, env: { PATH: process.env.PATH ?? '' } }).then(
+      ({ stdout }) => ({ code: 0, stdout }),
+      (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+    );
+  }
+
+  it('npm run release:schema: refused while check:schema finds a break; then schema/ is released, no break intended', async () => {
+    const copy = scratchCopy();
     try {
-      const skipped = new Set(['node_modules', '.git', 'dist', 'bench']);
-      cpSync(root, copy, { recursive: true, filter: (source) => !skipped.has(source.slice(root.length).split('/')[0] ?? '') });
-      symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
+      const file = join(copy, 'schema', 'user.graphql');
+      const sdl = readFileSync(file, 'utf8');
+      const released = join(copy, 'contracts', 'graph.released.graphql');
+      const before = readFileSync(released, 'utf8');
+      writeFileSync(file, sdl.replace('  "City of residence, when known."\n  city: String\n', ''));
+      expect((await run(copy, 'server/schema-release-command.ts')).code).toBe(1);
+      expect(readFileSync(released, 'utf8')).toBe(before);
+
+      writeFileSync(file, sdl);
+      const release = await run(copy, 'server/schema-release-command.ts');
+      expect(release.code).toBe(0);
+      expect(readFileSync(released, 'utf8')).toContain('@cost(weight: 5)');
+      expect(readFileSync(join(copy, 'contracts', 'graph.intended-breaks.json'), 'utf8')).toBe('[]\n');
+      const check = await run(copy, 'server/schema-check-command.ts');
+      expect([check.code, check.stdout]).toEqual([0, expect.stringContaining('check:schema: no breaking change')]);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('reads the schema the server would serve: an edit of schema/ is caught before codegen runs (finding 11)', async () => {
+    const copy = scratchCopy();
+    try {
       const file = join(copy, 'schema', 'user.graphql');
       const sdl = readFileSync(file, 'utf8');
       expect(sdl).toContain('  "City of residence, when known."\n  city: String\n');
       writeFileSync(file, sdl.replace('  "City of residence, when known."\n  city: String\n', ''));
-      const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'server/schema-check-command.ts'], {
-        cwd: copy,
-        env: { PATH: process.env.PATH ?? '' },
-      });
-      const failed = (await run.then(
-        () => undefined,
-        (error: unknown) => error,
-      )) as { code: number; stdout: string } | undefined;
-      expect(failed?.code).toBe(1);
-      expect(failed?.stdout).toContain(
+      const failed = await run(copy, 'server/schema-check-command.ts');
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toContain(
         "breaking: Field 'city' was removed from object type 'PersonalInfo' (FIELD_REMOVED at PersonalInfo.city)",
       );
     } finally {
