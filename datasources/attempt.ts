@@ -72,9 +72,9 @@ export interface UpstreamResponse {
  * that is not JSON, or not the promised shape, fails the attempt as `UPSTREAM_BAD_RESPONSE`,
  * which the circuit breaker counts (a service answering garbage is sick, whatever its status says).
  */
-export function withJson(response: UpstreamResponse, fail: Fail, answer?: z.ZodType<unknown>): UpstreamResponse {
+export function withJson(response: UpstreamResponse, errorOf: ErrorOf, answer?: z.ZodType<unknown>): UpstreamResponse {
   if (response.json !== undefined || !isJsonAnswer(response.status, response.body)) return response;
-  const json = checkedJson(response.status, response.route, response.body, fail, answer);
+  const json = checkedJson(response.status, response.route, response.body, errorOf, answer);
   return answer === undefined ? { ...response, json } : { ...response, json, checkedBy: answer };
 }
 
@@ -84,8 +84,8 @@ function isJsonAnswer(status: number, body: Buffer): boolean {
 }
 
 /** The body's JSON, checked against `answer` when there is one; else the attempt's failure. */
-function checkedJson(status: number, route: string, body: Buffer, fail: Fail, answer: z.ZodType<unknown> | undefined): unknown {
-  const bad = (cause: unknown) => fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause }, route);
+function checkedJson(status: number, route: string, body: Buffer, errorOf: ErrorOf, answer: z.ZodType<unknown> | undefined): unknown {
+  const bad = (cause: unknown) => errorOf('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause }, route);
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
@@ -107,8 +107,8 @@ export interface AttemptTarget {
   readonly maxResponseBytes: number;
 }
 
-/** Builds (and logs) the error of a failed attempt. */
-export type Fail = (code: UpstreamErrorCode, details: UpstreamErrorDetails, route: string) => UpstreamError;
+/** Builds the client-facing error of a failed attempt (`CallPipeline.errorOf`; `HttpDataSource.loggedError` logs it too). */
+export type ErrorOf = (code: UpstreamErrorCode, details: UpstreamErrorDetails, route: string) => UpstreamError;
 
 class ResponseTooLargeError extends Error {
   override readonly name = 'ResponseTooLargeError';
@@ -135,13 +135,13 @@ export function attempt(
   request: UpstreamRequest,
   headers: Readonly<Record<string, string>>,
   limits: CallLimits,
-  fail: Fail,
+  errorOf: ErrorOf,
   end: AttemptEnd,
 ): void {
-  if (limits.signal.aborted) return end.failed(fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted' }, request.route));
+  if (limits.signal.aborted) return end.failed(errorOf('UPSTREAM_UNAVAILABLE', { failure: 'aborted' }, request.route));
   const left = limits.deadline - Date.now();
-  if (left <= 0) return end.failed(fail('UPSTREAM_TIMEOUT', { failure: 'deadline' }, request.route));
-  const exchange = new Exchange(target, request, limits, fail, left, end);
+  if (left <= 0) return end.failed(errorOf('UPSTREAM_TIMEOUT', { failure: 'deadline' }, request.route));
+  const exchange = new Exchange(target, request, limits, errorOf, left, end);
   try {
     target.dispatcher.dispatch(
       {
@@ -180,7 +180,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     private readonly target: AttemptTarget,
     private readonly request: UpstreamRequest,
     private readonly limits: CallLimits,
-    private readonly fail: Fail,
+    private readonly errorOf: ErrorOf,
     /** What is left of the operation's budget (ms). */
     private readonly left: number,
     end: AttemptEnd,
@@ -232,7 +232,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.over();
-    const { chunks, request, fail } = this;
+    const { chunks, request, errorOf } = this;
     const status = this.status ?? 0;
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.size);
     if (status >= 500 || status === 429) {
@@ -244,7 +244,7 @@ class Exchange implements Dispatcher.DispatchHandler {
         retryAfterMs: retryAfter(this.headers),
         cause: errorDetail(body),
       } as const;
-      this.failed(fail(status === 429 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_UNAVAILABLE', refusal, request.route));
+      this.failed(errorOf(status === 429 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_UNAVAILABLE', refusal, request.route));
       return;
     }
     const { route, answer } = request;
@@ -253,7 +253,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     try {
       // The answer made once, its JSON read and checked within the attempt (see `withJson`).
       response = isJsonAnswer(status, body)
-        ? { status, route, body, headers, cacheHit: false, json: checkedJson(status, route, body, fail, answer), checkedBy: answer }
+        ? { status, route, body, headers, cacheHit: false, json: checkedJson(status, route, body, errorOf, answer), checkedBy: answer }
         : { status, route, body, headers, cacheHit: false, json: undefined, checkedBy: undefined };
     } catch (error) {
       this.failed(error as UpstreamError);
@@ -266,24 +266,24 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
     this.over();
-    const { request, fail, status, lateMs, limitMs } = this;
+    const { request, errorOf, status, lateMs, limitMs } = this;
     const route = request.route;
     if (error instanceof ResponseTooLargeError) {
-      this.failed(fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause: error }, route));
+      this.failed(errorOf('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status, cause: error }, route));
     } else if (this.limits.signal.aborted) {
-      this.failed(fail('UPSTREAM_UNAVAILABLE', { failure: 'aborted', cause: error }, route));
+      this.failed(errorOf('UPSTREAM_UNAVAILABLE', { failure: 'aborted', cause: error }, route));
     } else if (lateMs !== undefined) {
       const ranOutOfBudget = this.left < this.target.timeoutMs;
       // The service's own time limit fired late: whatever the service did meanwhile could not be
       // read. The time was ours, and must not count against its circuit (the graph is overloaded).
       if (!ranOutOfBudget && lateMs > loopLagToleranceMs(limitMs)) {
-        this.failed(fail('UPSTREAM_UNAVAILABLE', { failure: 'overloaded', upstreamStatus: status, cause: error }, route));
+        this.failed(errorOf('UPSTREAM_UNAVAILABLE', { failure: 'overloaded', upstreamStatus: status, cause: error }, route));
       } else {
         const failure = ranOutOfBudget ? 'deadline' : 'timeout';
-        this.failed(fail('UPSTREAM_TIMEOUT', { failure, upstreamStatus: status, cause: error }, route));
+        this.failed(errorOf('UPSTREAM_TIMEOUT', { failure, upstreamStatus: status, cause: error }, route));
       }
     } else {
-      this.failed(fail('UPSTREAM_UNAVAILABLE', { failure: 'connection', upstreamStatus: status, cause: error }, route));
+      this.failed(errorOf('UPSTREAM_UNAVAILABLE', { failure: 'connection', upstreamStatus: status, cause: error }, route));
     }
   }
 

@@ -6,18 +6,18 @@
  *   1. cache     a GET answered by the service's cache while an entry allows, or joined to the same
  *                read in flight; a write bumps the versions of what it changes, so that nothing
  *                cached before it is served after (upstream-cache.ts). The rest runs on a miss.
- *   2. retry     a call safe to repeat (GET, DELETE, a write with an `Idempotency-Key`), after a
- *                transient failure, while the retry budget and the operation's deadline allow
- *                (the policy decides: call-policy.ts `retry`)
- *   3. observe   each attempt told to metrics, traces and the request's call list as it starts and
+ *   2. observe   each attempt told to metrics, traces and the request's call list as it starts and
  *                ends (call-observer.ts)
- *   4. breaker   the circuit breaker (circuit-breaker.ts, with the policy's window), then
- *   5. limit     the adaptive concurrency limit, a line bounded by deadlines (adaptive-limit.ts)
- *   6. attempt   one HTTP exchange: its time limit and size cap, the answer's JSON and shape
+ *   3. breaker   the circuit breaker (circuit-breaker.ts, with the policy's window), then
+ *   4. limit     the adaptive concurrency limit, a line bounded by deadlines (adaptive-limit.ts)
+ *   5. attempt   one HTTP exchange: its time limit and size cap, the answer's JSON and shape
  *                (attempt.ts), its failure an `UpstreamError`
- *
+ *   6. retry     once an attempt has failed, another from step 2 for a call safe to repeat (GET,
+ *                DELETE, a write with an `Idempotency-Key`) after a transient failure, while the
+ *                retry budget and the operation's deadline allow (call-policy.ts `retry`)
+
  * When every attempt has failed, a GET may still be answered by a stale entry of the cache
- * (`stale-if-error`, step 1 again), and the failure is logged once, with how each attempt failed.
+ * (`stale-if-error`, the cache of step 1 again), and the failure is logged once, with how each attempt failed.
  *
  * A call is one object (`Call`) and one promise: each step is a synchronous question or a call
  * told when its attempt ended, not an `await` with a promise and a suspended frame of its own.
@@ -27,7 +27,7 @@ import type { YogaLogger } from 'graphql-yoga';
 import { z } from 'zod';
 import type { ServiceName } from '../errors/service-name.js';
 import { UpstreamError, type UpstreamFailure } from '../errors/upstream-error.js';
-import { attempt, type AttemptEnd, type AttemptTarget, type Fail, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
+import { attempt, type AttemptEnd, type AttemptTarget, type ErrorOf, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
 import { NO_HEADERS, UNOBSERVED, type CallHandle, type CallObserver } from './call-observer.js';
 import { LimitRejected } from './adaptive-limit.js';
 import { CallPolicy, limitOutcome, verdictOf, type Retry } from './call-policy.js';
@@ -55,7 +55,7 @@ const NO_EXTRA_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 export class CallPipeline {
   /** The client-facing error of one attempt; the call logs it once it is over. */
-  readonly failure: Fail = (code, details) => new UpstreamError(code, this.parts.service, details);
+  readonly errorOf: ErrorOf = (code, details) => new UpstreamError(code, this.parts.service, details);
 
   constructor(readonly parts: PipelineParts) {}
 
@@ -147,7 +147,7 @@ class Call implements AttemptEnd {
     const { service, policy, observer } = this.pipeline.parts;
     const { scope } = caller;
     this.n += 1;
-    // 3. observe
+    // 2. observe
     this.observed = observer.callStarted({
       service,
       route: request.route,
@@ -160,10 +160,10 @@ class Call implements AttemptEnd {
     this.started = performance.now();
     this.concurrencyLimit = policy.concurrency.limit;
     this.admittedAt = undefined;
-    // 4. breaker
+    // 3. breaker
     this.pass = policy.breaker.enter();
     if (this.pass === undefined) return this.ended(this.refusal('circuit-open', policy.breaker.retryAfterMs()));
-    // 5. limit: a free slot now, else a place in line.
+    // 4. limit: a free slot now, else a place in line.
     if (policy.concurrency.tryTake()) return this.send();
     policy.concurrency.wait(scope).then(
       () => this.send(),
@@ -177,10 +177,10 @@ class Call implements AttemptEnd {
   /** The client-facing error of an attempt the circuit or the line did not let through. */
   private refusal(failure: 'circuit-open' | 'overloaded' | 'deadline' | 'aborted', retryAfterMs?: number): UpstreamError {
     const code = failure === 'deadline' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE';
-    return this.pipeline.failure(code, { failure, retryAfterMs }, this.request.route);
+    return this.pipeline.errorOf(code, { failure, retryAfterMs }, this.request.route);
   }
 
-  /** 6. attempt */
+  /** 5. attempt */
   private send(): void {
     const { request, caller, observed, extraHeaders } = this;
     const { target } = this.pipeline.parts;
@@ -190,7 +190,7 @@ class Call implements AttemptEnd {
     let headers = observed.headers === NO_HEADERS ? own : { ...observed.headers, ...own };
     if (extraHeaders !== NO_EXTRA_HEADERS) headers = { ...headers, ...extraHeaders };
     try {
-      attempt(target, request, headers, caller.scope, this.pipeline.failure, this);
+      attempt(target, request, headers, caller.scope, this.pipeline.errorOf, this);
     } catch (error) {
       // Not an exchange's failure (those are told to `failed`): a bug of ours, ended as one.
       this.ended(error);
@@ -227,7 +227,7 @@ class Call implements AttemptEnd {
       this.finish(bug);
       return;
     }
-    // 2. retry: another attempt, when the policy allows one.
+    // 6. retry: another attempt, when the policy allows one.
     const retry = policy.retry(this.repeatable, error, this.n, caller.scope, this.backoff);
     if (retry === undefined) {
       this.finish(error);

@@ -14,7 +14,7 @@ import DataLoader from 'dataloader';
 import { z } from 'zod';
 import type { ServiceName } from '../errors/service-name.js';
 import type { UpstreamError } from '../errors/upstream-error.js';
-import { withJson, type Fail, type ItemsOfAnswer, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
+import { withJson, type ErrorOf, type ItemsOfAnswer, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
 import type { Caller } from './call-pipeline.js';
 import { errorDetail } from './error-body.js';
 import type { RequestScope } from './request-scope.js';
@@ -169,7 +169,7 @@ export abstract class HttpDataSource implements Caller {
       if (typeof id === 'string')
         found.set(
           id,
-          this.fail(
+          this.loggedError(
             'UPSTREAM_BAD_RESPONSE',
             { failure: 'bad-response', upstreamStatus: response.status, cause: item.error },
             response.route,
@@ -323,9 +323,9 @@ export abstract class HttpDataSource implements Caller {
   /** The success's JSON as `schema` says, checked once: within the attempt when the request named it as its `answer`. */
   protected parse<T>(response: UpstreamResponse, schema: z.ZodType<T>): T {
     if (response.checkedBy === schema) return response.json as T;
-    const parsed = schema.safeParse(withJson(response, this.fail).json);
+    const parsed = schema.safeParse(withJson(response, this.loggedError).json);
     if (!parsed.success)
-      throw this.fail(
+      throw this.loggedError(
         'UPSTREAM_BAD_RESPONSE',
         { failure: 'bad-response', upstreamStatus: response.status, cause: parsed.error },
         response.route,
@@ -336,13 +336,13 @@ export abstract class HttpDataSource implements Caller {
   /** The error for an answer that is not a success (5xx and 429 never get here: see attempt.ts). */
   protected statusError({ status, route, body }: UpstreamResponse): UpstreamError {
     if (status >= 400)
-      return this.fail('UPSTREAM_REJECTED', { failure: 'status', upstreamStatus: status, cause: errorDetail(body) }, route);
-    return this.fail('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status }, route);
+      return this.loggedError('UPSTREAM_REJECTED', { failure: 'status', upstreamStatus: status, cause: errorDetail(body) }, route);
+    return this.loggedError('UPSTREAM_BAD_RESPONSE', { failure: 'bad-response', upstreamStatus: status }, route);
   }
 
   /** The client-facing error of a call's answer (its status, its body), logged now: the call is over. */
-  protected readonly fail: Fail = (code, details, route) => {
-    const error = this.upstream.pipeline.failure(code, details, route);
+  protected readonly loggedError: ErrorOf = (code, details, route) => {
+    const error = this.upstream.pipeline.errorOf(code, details, route);
     this.upstream.pipeline.logFailure(error, route, [], this.scope.requestId);
     return error;
   };
