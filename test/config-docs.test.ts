@@ -6,12 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { declaredSettings } from '../server/config.js';
+import { SERVICE_NAMES } from '../errors/service-name.js';
 
 const root = new URL('..', import.meta.url);
 const declared = declaredSettings();
 
 /** `<SERVICE>_<NAME>`: the per-service overrides, documented once as `<NAME>`. */
-const OVERRIDE = /^(PERSONAL|PROFESSIONAL|ORDERS|INVENTORY|NOTIFICATIONS)_(?!API_URL$)/;
+const OVERRIDE = new RegExp(`^(${SERVICE_NAMES.map((s) => s.toUpperCase()).join('|')})_(?!API_URL$)`);
 
 /** A default as the documentation writes it: `unset`, `on`/`off`, or the value. */
 function documented(name: string): string {
@@ -35,7 +36,10 @@ function readmeDefaults(): Map<string, string> {
   for (const line of section.split('\n')) {
     if (!line.startsWith('| `')) continue;
     const [names, defaults] = line.split(' | ').map((cell) => cell.replace(/^\| /, ''));
-    const variables = [...names!.matchAll(/`([^`]+)`/g)].map((match) => match[1]!);
+    // `<SERVICE>_API_URL`: one variable per service of errors/service-name.ts.
+    const variables = [...names!.matchAll(/`([^`]+)`/g)]
+      .map((match) => match[1]!)
+      .flatMap((name) => (name === '<SERVICE>_API_URL' ? SERVICE_NAMES.map((service) => `${service.toUpperCase()}_API_URL`) : [name]));
     // The per-service table's header names its rows `<NAME>`: UPSTREAM_<NAME> for every service.
     if (variables[0] === '<NAME>') {
       prefix = 'UPSTREAM_';

@@ -10,6 +10,7 @@ import { writeFakes } from './support/write-fakes.js';
 import { bearer, HMAC_AUTH, hmacToken } from './support/tokens.js';
 import { graphHarness } from './support/harness.js';
 import type { GraphServer } from './support/graph.js';
+import { SERVICE_NAMES } from '../errors/service-name.js';
 
 const setup = graphHarness();
 
@@ -77,7 +78,7 @@ describe('/metrics', () => {
       'dataloader_batch_size_sum{loader="personal.users"} 4',
       'dataloader_batch_size_count{loader="personal.users"} 2',
     ]);
-    for (const service of ['personal', 'professional', 'orders', 'inventory', 'notifications']) {
+    for (const service of SERVICE_NAMES) {
       expect(sample(metrics, 'upstream_circuit_state', { service })).toBe(0);
     }
     // The adaptive concurrency limits: where they start, for the services not called yet.

@@ -132,7 +132,7 @@ describe('configuration', () => {
 
   it('refuses a bad URL', async () => {
     server = spawnServer({
-      ...urlEnv({ personal: 'x', professional: 'x', orders: 'x', inventory: 'x', notifications: 'x' }),
+      ...urlEnv(Object.fromEntries(SERVICE_NAMES.map((s) => [s, 'x']))),
       PERSONAL_API_URL: 'ftp://example',
     });
     expect(await server.exited).toBe(2);
@@ -142,7 +142,8 @@ describe('configuration', () => {
   it('refuses a mix of real and demo services', async () => {
     server = spawnServer({ PERSONAL_API_URL: 'http://127.0.0.1:9' });
     expect(await server.exited).toBe(2);
-    expect(server.output()).toContain('PROFESSIONAL_API_URL, ORDERS_API_URL, INVENTORY_API_URL, NOTIFICATIONS_API_URL must be set as well');
+    const others = SERVICE_NAMES.filter((s) => s !== 'personal').map((s) => `${s.toUpperCase()}_API_URL`);
+    expect(server.output()).toContain(`${others.join(', ')} must be set as well`);
   });
 });
 
