@@ -3,7 +3,12 @@
  * (the guide must quote them exactly), compiled with the project (tsc) and run here against a
  * real graph with Apollo Client 4 and urql.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createApolloClient, createPersistedApolloClient } from '../examples/frontend/apollo.js';
 import { graphErrors } from '../examples/frontend/errors.js';
@@ -28,6 +33,68 @@ describe('docs/frontend.md', () => {
       expect({ file, quoted: blocks.includes(readFileSync(new URL(file, folder), 'utf8')) }).toEqual({ file, quoted: true });
     expect(blocks).toHaveLength(files.length);
   });
+});
+
+describe("the guide's codegen config, in a frontend project of its own", () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+
+  /** Runs a script of this project's node_modules in `cwd`: its exit code and output. */
+  const run = (cwd: string, script: string, args: string[]) =>
+    promisify(execFile)(process.execPath, [join(root, 'node_modules', script), ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '' },
+    }).then(
+      ({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, output: error.stdout + error.stderr }),
+    );
+
+  it('takes the SDL from a running graph (no checkout of this repository) and generates code that type-checks under nodenext', async () => {
+    const { graph } = await start();
+    const answer = await graph.query('{ _service { sdl } }');
+    const sdl = (answer.body.data as { _service: { sdl: string } })._service.sdl;
+    const app = mkdtempSync(join(tmpdir(), 'frontend-'));
+    try {
+      mkdirSync(join(app, 'src'));
+      symlinkSync(join(root, 'node_modules'), join(app, 'node_modules'));
+      writeFileSync(join(app, 'schema.graphql'), sdl);
+      const guide = readFileSync(new URL('../examples/frontend/codegen.ts', import.meta.url), 'utf8');
+      expect(guide).toContain("schema: '../rest-graph/generated/schema.graphql'");
+      writeFileSync(join(app, 'codegen.ts'), guide.replace("schema: '../rest-graph/generated/schema.graphql'", "schema: 'schema.graphql'"));
+      writeFileSync(join(app, 'src', 'profile.graphql'), readFileSync(new URL('../operations/profile.graphql', import.meta.url), 'utf8'));
+      writeFileSync(
+        join(app, 'src', 'page.ts'),
+        [
+          "import { ProfileDocument, type ProfileQuery } from './gql/graphql.js';",
+          "import { graphql } from './gql/index.js';",
+          // errorHandlingClient: the @semanticNonNull `personal` is typed non-null.
+          'export const name = (data: ProfileQuery): string | undefined => data.user?.personal.name;',
+          'export const documents = [ProfileDocument, graphql(`query Small { me { id } }`)];',
+          '',
+        ].join('\n'),
+      );
+      writeFileSync(join(app, 'package.json'), JSON.stringify({ type: 'module' }));
+      writeFileSync(
+        join(app, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            module: 'nodenext',
+            moduleResolution: 'nodenext',
+            target: 'es2022',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: true,
+          },
+          include: ['src'],
+        }),
+      );
+      const codegen = await run(app, '@graphql-codegen/cli/cjs/bin.js', ['--config', 'codegen.ts']);
+      expect(codegen.code, codegen.output).toBe(0);
+      const types = await run(app, 'typescript/bin/tsc', ['-p', '.']);
+      expect(types.code, types.output).toBe(0);
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('Apollo Client 4', () => {

@@ -5,6 +5,8 @@ const config: CodegenConfig = {
   // The printed schema (it carries the @semanticNonNull marks); or the endpoint: 'http://localhost:4000/graphql'.
   schema: '../rest-graph/generated/schema.graphql',
   documents: ['src/**/*.tsx', 'src/**/*.graphql'],
+  // ES module imports with their `.js` (what `"moduleResolution": "nodenext"` and bundlers both take).
+  emitLegacyCommonJSImports: false,
   generates: {
     'src/gql/': {
       preset: 'client',
