@@ -5,13 +5,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createHttpServer } from './http-server.js';
 import { createYoga, type YogaLogger } from 'graphql-yoga';
-import { useDeferStream } from '../execution/defer-stream.js';
 import { Upstream, type Upstreams } from '../datasources/upstream.js';
 import { RedisCacheTier } from '../datasources/cache-redis-tier.js';
 import { adminRoutes } from '../place-order/dead-letter-routes.js';
 import { GraphMetrics } from '../telemetry/metrics.js';
-import { useOperationTelemetry } from '../telemetry/operation-telemetry.js';
-import { useUpstreamCallList } from '../telemetry/upstream-call-list.js';
 import { GraphTracing } from '../telemetry/tracing.js';
 import { observers, type CallObserver } from '../datasources/call-observer.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -22,7 +19,6 @@ import { SqliteSagaStore } from '../place-order/sqlite-saga-store.js';
 import { SERVICE_NAMES, type ServiceName } from '../errors/service-name.js';
 import { createContext } from './context.js';
 import { processRoutes, type Route } from './http-routes.js';
-import { pluginsInOrder } from './pipeline.js';
 import { graphiqlOptions } from './graphiql.js';
 import { graphiqlPage } from './graphiql-page.js';
 import { ownPersistedDocumentsPath } from './project-files.js';
@@ -30,24 +26,15 @@ import { subgraphSchema } from './subgraph.js';
 import { PersistedDocuments } from '../security/persisted-operations.js';
 import { ConfigError, type Config } from './config.js';
 import { assignRequestId } from '../security/request-id.js';
-import { TokenVerifier, useAuthentication } from '../security/authentication.js';
-import { useExposure } from '../security/exposure.js';
-import { documentCaches, useOperationLimits } from '../security/operation-limits.js';
-import { COST_HEADER, useDemandControl } from '../security/demand-control.js';
-import { useCodedRefusals } from '../security/coded-refusals.js';
-import { useGetParameters } from '../security/get-parameters.js';
-import { useErrorHygiene } from '../security/error-hygiene.js';
+import { TokenVerifier } from '../security/authentication.js';
+import { documentCaches } from '../security/operation-limits.js';
+import { COST_HEADER } from '../security/demand-control.js';
 import { createRateLimiter } from '../security/rate-limit.js';
-import { useErrorModes } from '../execution/error-modes.js';
-import { useValidationCache } from '../execution/validation-cache.js';
-import { useCompiledExecution } from '../execution/compiled-execution.js';
 import { ON_ERROR_PARAMETER } from '../errors/error-mode.js';
-import { useServiceCapabilities } from '../execution/service-capabilities.js';
-import { useServedOperationTypes } from '../execution/operation-types.js';
-import { corsOptions, useVaryOnOrigin } from '../security/cors.js';
-import { useAnswerCacheHeaders } from '../security/answer-cache-headers.js';
+import { corsOptions } from '../security/cors.js';
 import { UPSTREAM_CALLS_HEADER } from '../telemetry/upstream-call-list.js';
 import { fastPath } from './fast-path.js';
+import { graphPlugins } from './plugin-list.js';
 
 const GRAPHQL_ENDPOINT = '/graphql';
 
@@ -131,144 +118,8 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
     renderGraphiQL: graphiqlPage(config.upstreamCallList ? ['upstream-calls-plugin.js'] : []),
     // Never echo a thrown bug's message or stack, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
-    // The request pipeline, phase by phase: which plugin acts where, and why there (server/pipeline.ts).
-    plugins: pluginsInOrder([
-      {
-        name: 'coded refusals',
-        acts: ['response'],
-        why: "yoga's bodiless refusals (404, 405, 406, 415) get a JSON body with a code; it acts on the response, wherever listed",
-        plugins: [useCodedRefusals()],
-      },
-      {
-        name: 'vary on origin',
-        acts: ['response'],
-        why: "answers vary by Origin, for caches (CORS itself is yoga's `cors` option)",
-        plugins: [useVaryOnOrigin()],
-      },
-      {
-        name: 'answer cache headers',
-        acts: ['response'],
-        why:
-          'Cache-Control: private, no-store and Vary: Authorization: ' +
-          "no cache between the graph and its client keeps one caller's answer for another",
-        plugins: [useAnswerCacheHeaders()],
-      },
-      {
-        name: 'GET parameters',
-        acts: ['parse'],
-        why: "a GET request's variables and extensions must be JSON objects; its documentId and onError join the parameters",
-        plugins: [useGetParameters()],
-      },
-      {
-        name: 'compiled execution',
-        acts: ['execute'],
-        why: 'a query runs compiled (graphql-jit) where the standard executor is not needed: no @defer, no introspection, PROPAGATE',
-        plugins: [
-          useCompiledExecution({
-            enabled: config.compiledExecution,
-            afterUses: config.compiledExecutionAfter,
-            compiled: () => metrics.compiledOperation(),
-          }),
-        ],
-      },
-      {
-        name: 'error modes',
-        acts: ['parse', 'execute'],
-        after: ['GET parameters'],
-        why:
-          'reads and checks onError (parameter, else header) before anything runs, including the one of a GET request, ' +
-          'and decides the mode as the operation starts (execution/error-modes.ts)',
-        plugins: [useErrorModes()],
-      },
-      {
-        name: 'error hygiene',
-        acts: ['result'],
-        why: "the last look at an answer's errors: no suggestions in production, no library internals, a code on every one",
-        plugins: [useErrorHygiene({ hideSuggestions: !exposure.introspection })],
-      },
-      {
-        name: 'authentication',
-        acts: ['parse'],
-        why: 'verifies the token before anything reads the request; a refusal ends the parameter hooks, and counts against the IP',
-        plugins: [useAuthentication(verifier, rateLimiter.chargeRefusal)],
-      },
-      {
-        name: 'rate limit',
-        acts: ['parse'],
-        after: ['authentication'],
-        why: 'counts per verified subject, which authentication stores, else per IP; a refusal ends the parameter hooks',
-        plugins: [rateLimiter.plugin],
-      },
-      {
-        name: 'exposure',
-        acts: ['request', 'parse', 'validate'],
-        after: ['authentication', 'rate limit'],
-        why:
-          'persisted operations and automatic persisted queries (a refused caller registers and learns nothing), ' +
-          'CSRF prevention, introspection and the subgraph SDL where they are off',
-        plugins: useExposure(exposure, persisted),
-      },
-      {
-        name: 'operation limits',
-        acts: ['parse', 'validate', 'execute'],
-        why: 'the body size, tokens, depth, aliases and directives, before the first resolver',
-        plugins: useOperationLimits(limits),
-      },
-      {
-        name: 'demand control',
-        acts: ['execute'],
-        after: ['operation limits'],
-        why:
-          "the operation's cost estimated with its variables before the first resolver, refused above MAX_COST (or measured); " +
-          'its actual cost counted as lists resolve',
-        plugins: [useDemandControl(limits, metrics, logger)],
-      },
-      {
-        name: 'served operation types',
-        acts: ['validate'],
-        why: 'a subscription is refused while the document is validated',
-        plugins: [useServedOperationTypes()],
-      },
-      {
-        name: 'service capabilities',
-        acts: ['validate', 'execute'],
-        after: ['compiled execution'],
-        why: '`{ __service { capabilities } }` answers from a small schema of its own, in production too: its executor has the last word',
-        plugins: [
-          useServiceCapabilities([
-            { identifier: 'graphql.onError', description: 'The onError request parameter (PROPAGATE, NULL, HALT) is honoured.' },
-          ]),
-        ],
-      },
-      {
-        name: 'defer and stream',
-        acts: ['validate', 'execute'],
-        why: '@defer and @stream: the fast fields first, the slow ones as they come (incremental delivery)',
-        plugins: [useDeferStream()],
-      },
-      {
-        name: 'telemetry',
-        acts: ['execute', 'result'],
-        after: ['error modes', 'error hygiene', 'operation limits', 'demand control'],
-        why:
-          'one span, metrics and one log line per operation: it reads the mode the error modes decided as the operation started, ' +
-          'the codes error hygiene left, and counts an operation the limits refused before it ran as refused, not executed',
-        plugins: [useOperationTelemetry({ tracing, metrics, logger })],
-      },
-      {
-        name: 'upstream call list',
-        acts: ['execute'],
-        why: "the calls of the request in the answer's extensions, when asked for",
-        plugins: [useUpstreamCallList()],
-      },
-      {
-        name: 'validation cache',
-        acts: ['validate'],
-        after: ['exposure', 'operation limits', 'served operation types', 'service capabilities', 'defer and stream'],
-        why: "a document's validation result is kept with it, keyed by the rules the stages before it added: it must come after every one",
-        plugins: [useValidationCache()],
-      },
-    ]),
+    // The request pipeline, phase by phase: which plugin acts where, and why there (server/plugin-list.ts).
+    plugins: graphPlugins({ config, metrics, tracing, logger, verifier, rateLimiter, persisted }),
     context: ({ request, params }) => createContext(upstreams, orderSaga, request, params as Record<string, unknown>, config),
   });
 

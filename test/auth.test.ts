@@ -24,6 +24,18 @@ describe('authentication', () => {
     expect(fakes.personal.requests).toHaveLength(0);
   });
 
+  it("refuses before anything reads the request's parameters: 401, not a bad onError's 400 or an unknown hash's answer", async () => {
+    const { graph } = await start({}, HMAC_AUTH);
+    const refusals = [
+      await graph.query(PROFILE, {}, {}, { onError: 'SOMETIMES' }),
+      await graph.query(PROFILE, {}, { 'x-graph-on-error': 'SOMETIMES' }),
+      await graph.query('', {}, {}, { extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } }),
+    ];
+    expect(refusals.map(({ status, body }) => [status, body.errors?.map((e) => e.extensions?.code)])).toEqual(
+      refusals.map(() => [401, ['UNAUTHENTICATED']]),
+    );
+  });
+
   it.each([
     ['an expired token', () => hmacToken('u1', { expiresIn: -120 }), 'The token has expired.'],
     [
