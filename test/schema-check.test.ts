@@ -4,11 +4,10 @@
  * its reason passes, and an operation a frontend sends that no longer validates is named.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { scratchCopy } from './support/scratch-copy.js';
 import { describe, expect, it } from 'vitest';
 import { checkSchema } from '../server/schema-check.js';
 
@@ -76,17 +75,6 @@ describe('check:schema', () => {
 });
 
 describe('npm run check:schema', () => {
-  const root = fileURLToPath(new URL('..', import.meta.url));
-
-  /** A scratch copy of the project (its own node_modules linked), so that schema/ and contracts/ can be edited. */
-  function scratchCopy(): string {
-    const copy = mkdtempSync(join(tmpdir(), 'schema-check-'));
-    const skipped = new Set(['node_modules', '.git', 'dist', 'bench']);
-    cpSync(root, copy, { recursive: true, filter: (source) => !skipped.has(source.slice(root.length).split('/')[0] ?? '') });
-    symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
-    return copy;
-  }
-
   /** Runs one of the project's commands in `copy`: its exit code and output. */
   async function run(copy: string, script: string): Promise<{ code: number; stdout: string }> {
     return promisify(execFile)(process.execPath, ['--import', 'tsx', script], { cwd: copy, env: { PATH: process.env.PATH ?? '' } }).then(
@@ -96,7 +84,7 @@ describe('npm run check:schema', () => {
   }
 
   it('npm run release:schema: refused while check:schema finds a break; then schema/ is released, no break intended', async () => {
-    const copy = scratchCopy();
+    const copy = scratchCopy('schema-check-');
     try {
       const file = join(copy, 'schema', 'user.graphql');
       const sdl = readFileSync(file, 'utf8');
@@ -119,7 +107,7 @@ describe('npm run check:schema', () => {
   });
 
   it('reads the schema the server would serve: an edit of schema/ is caught before codegen runs (finding 11)', async () => {
-    const copy = scratchCopy();
+    const copy = scratchCopy('schema-check-');
     try {
       const file = join(copy, 'schema', 'user.graphql');
       const sdl = readFileSync(file, 'utf8');

@@ -7,25 +7,16 @@
  * read the list of services pass with six.
  */
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { scratchCopy } from './support/scratch-copy.js';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const fixtures = join(root, 'test', 'fixtures', 'sixth-service');
 const exec = promisify(execFile);
-
-/** A scratch copy of the project (its own node_modules linked). */
-function scratchCopy(): string {
-  const copy = mkdtempSync(join(tmpdir(), 'sixth-service-'));
-  const skipped = new Set(['node_modules', '.git', 'dist', 'bench']);
-  cpSync(root, copy, { recursive: true, filter: (source) => !skipped.has(source.slice(root.length).split('/')[0] ?? '') });
-  symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
-  return copy;
-}
 
 /** Replaces `before` (which must be there) in one of the copy's files. */
 function edit(copy: string, file: string, before: string, after: string): void {
@@ -112,7 +103,7 @@ async function served(copy: string, use: (url: string) => Promise<void>): Promis
 
 describe('adding a sixth service, as the README says', () => {
   it('loyalty: the documented steps and codegen only; it type-checks, serves, checks, passes the tests that list services', async () => {
-    const copy = scratchCopy();
+    const copy = scratchCopy('sixth-service-');
     try {
       addLoyalty(copy);
       const codegen = await run(copy, ['node_modules/.bin/graphql-codegen', '--config', 'codegen.ts']);
