@@ -3,6 +3,8 @@
  * embedded demo services: the example tabs run, and the "Upstream calls" panel draws the
  * answer's calls, one bar per attempt, the failed ones marked, and those the cache answered.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { hasBrowser, launchBrowser } from './support/browser.js';
@@ -56,6 +58,21 @@ describe.skipIf(!hasBrowser)('GraphiQL', () => {
       expect(professional.every(([, outcome]) => outcome === 'status')).toBe(true);
       expect(await page.locator('.upstream-call-failed').count()).toBe(professional.length);
       expect(partial.filter(([service]) => service !== 'professional').every(([, outcome]) => outcome === 'ok')).toBe(true);
+
+      // Each row shows its route and status whole (they wrap: nothing is cut short), and its details on a click.
+      const row = page.locator('.upstream-call-failed').first();
+      const cut = await page
+        .locator('.upstream-call-route, .upstream-call-status')
+        .evaluateAll((cells) => cells.filter((cell) => cell.scrollWidth > cell.clientWidth).length);
+      expect(cut).toBe(0);
+      expect(await row.locator('.upstream-call-route').textContent()).toContain('/profiles/{userId}');
+      expect(await row.locator('.upstream-call-status').textContent()).toContain('HTTP 503');
+      expect(await page.locator('.upstream-call-details').count()).toBe(0);
+      await row.click();
+      await expect
+        .poll(() => row.locator('.upstream-call-details').textContent(), POLL)
+        .toMatch(/^professional GET \/profiles\/\{userId\}, attempt 1: HTTP 503, status, limit \d+; started at/);
+      await page.locator('.upstream-calls').screenshot({ path: process.env.GRAPHIQL_SCREENSHOT ?? join(tmpdir(), 'upstream-calls.png') });
 
       // The profile again: the demo services' answers may be reused, and the panel says which calls the cache answered.
       await run(page, 0, 'Profile');

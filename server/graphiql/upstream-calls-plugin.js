@@ -2,8 +2,8 @@
 /**
  * GraphiQL plugin "Upstream calls": the last answer's upstream calls as a waterfall, one bar
  * per attempt on a shared time axis (ms since the request began), coloured by service, with
- * route, attempt, status or outcome, batch size, cache hit and the concurrency limit; a
- * failed attempt is marked. Retries show as bars of the same call one after another, and the
+ * route, attempt, status or outcome, batch size, cache hit and the concurrency limit, in full
+ * (they wrap), the rest on a click; a failed attempt is marked. Retries show as bars of the same call one after another, and the
  * fan-out as bars that overlap. Served with GraphiQL by the process itself (no CDN); it runs
  * in the browser with the React GraphiQL's bundle puts on `globalThis`.
  *
@@ -106,8 +106,14 @@
     const calls = [...answer.calls].sort((a, b) => a.startMs - b.startMs);
     const end = Math.max(1, ...calls.map((call) => call.startMs + call.durationMs));
     const failed = calls.filter((call) => call.outcome !== 'ok').length;
+    const attempts = calls.filter((call) => call.attempt > 0).length;
+    const cached = calls.length - attempts;
     const summary =
-      `${calls.length} attempt${calls.length === 1 ? '' : 's'} in ${Math.round(end)} ms` + (failed > 0 ? `, ${failed} failed` : '');
+      `${attempts} attempt${attempts === 1 ? '' : 's'}` +
+      (cached > 0 ? `, ${cached} read${cached === 1 ? '' : 's'} answered by the cache` : '') +
+      ` in ${Math.round(end)} ms` +
+      (failed > 0 ? `, ${failed} failed` : '') +
+      ' (click a call for its details)';
     return panel(
       h('p', { style: muted }, summary + (answer.streaming ? ' so far…' : '')),
       h(Axis, { end }),
@@ -143,6 +149,7 @@
   }
 
   function Bar({ call, end }) {
+    const [open, setOpen] = React.useState(false);
     const ok = call.outcome === 'ok';
     const colour = SERVICE_COLOURS[call.service] ?? '#64748b';
     const flags = [
@@ -153,49 +160,69 @@
       call.attempt === 0 ? null : `limit ${call.concurrencyLimit}`,
     ].filter((flag) => flag !== null);
     const attempt = call.attempt === 0 ? 'no attempt' : `attempt ${call.attempt}`;
-    const title =
+    const details =
       `${call.service} ${call.method} ${call.route}, ${attempt}: ${flags.join(', ')}; ` +
       `started at ${call.startMs} ms, took ${call.durationMs} ms`;
     const status = ok ? (call.status ?? 'ok') : call.outcome === 'status' ? `HTTP ${call.status}` : call.outcome;
     const extras = (call.batchSize === null ? '' : ` · ×${call.batchSize}`) + (call.cacheHit ? ` · cache (${call.cache ?? 'memory'})` : '');
+    const toggle = () => setOpen((was) => !was);
+    // Routes and statuses wrap rather than being cut short: a row grows as tall as its text.
+    const wraps = { overflowWrap: 'anywhere' };
     return h(
       'div',
       {
         className: `upstream-call${ok ? '' : ' upstream-call-failed'}`,
         'data-service': call.service,
         'data-outcome': call.outcome,
-        title,
-        style: { display: 'flex', alignItems: 'center', gap: '0.5em', margin: '0.3em 0', fontSize: '0.8em' },
+        title: details,
+        role: 'button',
+        tabIndex: 0,
+        'aria-expanded': String(open),
+        onClick: toggle,
+        onKeyDown: (event) => {
+          if (event.key === 'Enter' || event.key === ' ') {
+            event.preventDefault();
+            toggle();
+          }
+        },
+        style: { margin: '0.3em 0', fontSize: '0.8em', cursor: 'pointer' },
       },
       h(
         'div',
-        { style: { width: '32%', overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } },
-        h('strong', { style: { color: colour } }, call.service),
-        call.attempt > 1 ? h('span', { style: muted }, ` #${call.attempt}`) : null,
-        ` ${call.route}`,
+        { style: { display: 'flex', alignItems: 'center', gap: '0.5em' } },
+        h(
+          'div',
+          { className: 'upstream-call-route', style: { width: '32%', ...wraps } },
+          h('strong', { style: { color: colour } }, call.service),
+          call.attempt > 1 ? h('span', { style: muted }, ` #${call.attempt}`) : null,
+          ' ',
+          // A route wraps after a slash where it can (<wbr>), anywhere else only where it must.
+          ...call.route.split('/').flatMap((part, i) => (i === 0 ? [part] : [h('wbr', { key: i }), `/${part}`])),
+        ),
+        h(
+          'div',
+          { style: { position: 'relative', flex: 1, height: '1.3em', background: 'hsla(var(--color-neutral), 0.07)', borderRadius: 3 } },
+          h('div', {
+            className: 'upstream-call-bar',
+            style: {
+              position: 'absolute',
+              left: `${(call.startMs / end) * 100}%`,
+              width: `max(2px, ${(call.durationMs / end) * 100}%)`,
+              top: 2,
+              bottom: 2,
+              borderRadius: 2,
+              background: ok ? colour : `repeating-linear-gradient(45deg, #dc2626, #dc2626 4px, ${colour} 4px, ${colour} 8px)`,
+              outline: ok ? 'none' : '2px solid #dc2626',
+            },
+          }),
+        ),
+        h(
+          'div',
+          { className: 'upstream-call-status', style: { width: '26%', ...wraps, color: ok ? undefined : '#dc2626' } },
+          `${Math.round(call.durationMs)} ms · ${status}${extras}`,
+        ),
       ),
-      h(
-        'div',
-        { style: { position: 'relative', flex: 1, height: '1.3em', background: 'hsla(var(--color-neutral), 0.07)', borderRadius: 3 } },
-        h('div', {
-          className: 'upstream-call-bar',
-          style: {
-            position: 'absolute',
-            left: `${(call.startMs / end) * 100}%`,
-            width: `max(2px, ${(call.durationMs / end) * 100}%)`,
-            top: 2,
-            bottom: 2,
-            borderRadius: 2,
-            background: ok ? colour : `repeating-linear-gradient(45deg, #dc2626, #dc2626 4px, ${colour} 4px, ${colour} 8px)`,
-            outline: ok ? 'none' : '2px solid #dc2626',
-          },
-        }),
-      ),
-      h(
-        'div',
-        { style: { width: '26%', whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', color: ok ? undefined : '#dc2626' } },
-        `${Math.round(call.durationMs)} ms · ${status}${extras}`,
-      ),
+      open ? h('div', { className: 'upstream-call-details', style: { ...muted, ...wraps, margin: '0.2em 0 0.5em 0.5em' } }, details) : null,
     );
   }
 
