@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { scratchCopy } from './support/scratch-copy.js';
+import { remember } from './support/spawned.js';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -76,11 +77,13 @@ async function run(copy: string, args: string[], env: Record<string, string> = {
 
 /** The copy's server in development mode on a port of its own, until `use` is done with its URL. */
 async function served(copy: string, use: (url: string) => Promise<void>): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: copy,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', STATE_DB_PATH: ':memory:', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = remember(
+    spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      cwd: copy,
+      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', STATE_DB_PATH: ':memory:', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     let output = '';

@@ -13,6 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { remember } from './spawned.js';
 
 export interface RedisServer {
   readonly url: string;
@@ -47,12 +48,10 @@ export async function startRedis(port?: number, args: readonly string[] = []): P
   if (!hasRedis) throw new Error(MISSING_REDIS);
   const chosen = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'graph-redis-'));
-  const child: ChildProcess = spawn(
-    REDIS_SERVER_BIN,
-    ['--port', String(chosen), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...args],
-    {
+  const child: ChildProcess = remember(
+    spawn(REDIS_SERVER_BIN, ['--port', String(chosen), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    }),
   );
   let output = '';
   await new Promise<void>((resolve, reject) => {

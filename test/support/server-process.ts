@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { remember } from './spawned.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -41,22 +42,24 @@ export function spawnServer(env: Record<string, string>, options: SpawnOptions =
   // The build runs as `npm start` runs it (package.json), young generation size included.
   // (A benchmark that pins its server to a CPU starts the build with bench/built-graph.ts.)
   const args = options.built === true ? ['--max-semi-space-size=64', 'dist/server/main.js'] : ['--import', 'tsx', 'server/main.ts'];
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    // Only what the test gives, so that the machine's own *_API_URL cannot leak in; state in a
-    // fresh folder unless the test names a file (to restart on the same one). Every request of
-    // a test or bench comes from one IP: the rate limit is off unless the caller sets it.
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'info',
-      STATE_DB_PATH: freshStatePath(),
-      RATE_LIMIT_REQUESTS: '0',
-      DEMO_CONTRACT_CHECK: 'on',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = remember(
+    spawn(process.execPath, args, {
+      cwd: root,
+      // Only what the test gives, so that the machine's own *_API_URL cannot leak in; state in a
+      // fresh folder unless the test names a file (to restart on the same one). Every request of
+      // a test or bench comes from one IP: the rate limit is off unless the caller sets it.
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'info',
+        STATE_DB_PATH: freshStatePath(),
+        RATE_LIMIT_REQUESTS: '0',
+        DEMO_CONTRACT_CHECK: 'on',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let output = '';
   const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   const onData = (chunk: Buffer) => {
