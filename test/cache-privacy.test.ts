@@ -192,6 +192,7 @@ describe('the upstream cache and privacy', () => {
         } finally {
           await Promise.all([...replicas, uncached].map((graph) => graph.close()));
           await fakes.close();
+          await redis?.stop();
         }
       },
     );
