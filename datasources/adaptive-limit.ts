@@ -9,13 +9,13 @@
  *
  * Latency counts only past `slowMs` (three quarters of the service's time limit), not relative to a
  * baseline: a latency measured in this process includes its own event-loop delay, and under
- * saturation a baseline rule shrank healthy services' limits to the floor (S1 at 64 clients:
- * 972 -> 609 requests/s, every limit at 4), the graph's overload blamed on the services again.
+ * saturation a baseline rule shrank healthy services' limits to the floor (bench/README.md), the
+ * graph's overload blamed on the services again.
  *
  * Calls past the limit wait in line, in order, each until a slot frees or its own deadline
  * (or client) ends it; `maxQueue` caps the line as a guard of memory. One timer serves the whole
- * line, due at its earliest deadline: with fifty calls a request waiting at 64 clients, a timer
- * each was 1.7 % of the CPU (the users-list bench). The limit starts at the
+ * line, due at its earliest deadline: a timer a waiting call showed in the users-list profile
+ * (bench/README.md). The limit starts at the
  * smaller of the ceiling and `initialLimit`. Shared by every request of the process.
  */
 

@@ -3,10 +3,11 @@
  *
  * V8 captures the stack at every `new Error`, and graphql-js 16's `GraphQLError` captures it a
  * second time (`Error.captureStackTrace`) unless it copies its original error's, which it reads,
- * and V8 then formats: 28 µs a `GraphQLError` on this machine, 63 µs with a fresh original error
- * (graphql/graphql-js#2800; graphql-js 17 no longer copies it). An upstream that fails fifty
+ * and V8 then formats: the costliest part of making an error, twice over with a fresh original
+ * error (graphql/graphql-js#2800; graphql-js 17 no longer copies it). An upstream that fails fifty
  * fields of an answer made about five of them a field (ours, the located error, Yoga's two copies
- * as it serializes): 60 % of the CPU of `users(ids:)` with the professional service down.
+ * as it serializes): most of the CPU of `users(ids:)` with the professional service down
+ * (bench/README.md).
  *
  * Made so: an upstream's failure (`UpstreamError`), the graph's own coded errors (graph-errors.ts:
  * refusals, bad input, limits), the error modes' non-null errors, the located errors of a compiled

@@ -3,8 +3,8 @@
  * before (its parsed document comes from the document cache) is not validated again.
  *
  * Yoga's cache does the same, keyed by the names of the rules joined into one string: some
- * forty rule names copied, joined and hashed on every request, 1.8 % of the profile query's
- * CPU. Here the key is the same, the rules' names in order: a plugin may add a rule for some
+ * forty rule names copied, joined and hashed on every request (the profile query's profile showed
+ * it). Here the key is the same, the rules' names in order: a plugin may add a rule for some
  * requests only (envelop#1598, for the introspection refusal), and the graphql-armor plugins make
  * new rule functions on every request, so their identity says nothing. It is walked through a
  * tree of maps whose keys are the names themselves, with no string built; graphql-js's own rules,

@@ -13,8 +13,8 @@
  * routes and methods; none acts on such a request) and the promise-helpers chains between the
  * phases. Any other request goes to Yoga untouched, decided from its headers before its body is read.
  *
- * Measured (bench/README.md): 0.87 x the CPU per request of the profile query; the operation's
- * phases of its own, 0.94-0.98 x S1 and 0.87-0.92 x S3 more. Skipping the
+ * What it saves, and what running the operation's phases itself saves, is measured in
+ * bench/README.md ("The read path" and the fast path's runs). Skipping the
  * request-parse and result phases instead would have saved more and broken the production
  * introspection refusal, which Yoga decides in `onRequestParse`. `test/fast-path.test.ts` holds
  * both paths to the same answers: status, headers and body, byte for byte, and the same log lines

@@ -10,8 +10,8 @@
  * The redaction is a pino formatter (`redacted`), not pino's `redact` paths: to reach a field at
  * any depth those need wildcards (`*.token`), and under a wildcard path pino 10's redactor
  * (@pinojs/redact 0.4.0) runs every value of every line through each path, parsing the path again
- * each time, primitives included: 5.3 of the 7.7 µs a line cost (measured apart, the operation's
- * line), for two levels of depth. The formatter looks at each key once, eight levels deep, and
+ * each time, primitives included: most of what a line cost (bench/README.md), for two levels of
+ * depth. The formatter looks at each key once, eight levels deep, and
  * copies only what it censors.
  */
 import type { YogaLogger } from 'graphql-yoga';
@@ -66,7 +66,7 @@ let secondPrefix = '';
 
 /**
  * pino's `isoTime` (`,"time":"2026-12-03T02:10:11.123Z"`), with the date and time formatted once
- * a second and the milliseconds added: `toISOString` costs 1.0-1.5 µs, a quarter of a line.
+ * a second and the milliseconds added: `toISOString` a line was a good part of a line's cost.
  */
 export function isoTime(now = Date.now()): string {
   const ms = now % 1000;
@@ -91,8 +91,8 @@ export function createGraphLogger(level: LogLevel, destination?: DestinationStre
       // An error's own fields (a library's error may carry the request it failed on) are redacted as it is serialized.
       serializers: { err: (error: Error) => redacted(stdSerializers.err(error)) },
     },
-    // Asynchronous: a line a request is not a write system call a request (2 % of the CPU at
-    // saturation); lines written meanwhile go out together. pino flushes it on exit.
+    // Asynchronous: a line a request is not a write system call a request (a cost the saturation
+    // profile showed); lines written meanwhile go out together. pino flushes it on exit.
     target ?? pino.destination({ fd: 1, sync: false }),
   );
   const method =
