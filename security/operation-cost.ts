@@ -35,7 +35,7 @@ import {
   Kind,
   OperationTypeNode,
   valueFromAST,
-  type ArgumentNode,
+  type ConstDirectiveNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -119,11 +119,7 @@ export class CostModel {
 
   /** `@cost(weight:)` on a field, argument, input field or type. */
   weightOf(element: GraphQLField<unknown, unknown> | GraphQLArgument | GraphQLInputField | GraphQLNamedType): number | undefined {
-    if (!this.weights.has(element)) {
-      const directive = element.astNode?.directives?.find((d) => d.name.value === 'cost');
-      const weight = directive?.arguments?.find((a) => a.name.value === 'weight')?.value;
-      this.weights.set(element, weight?.kind === Kind.INT ? Number(weight.value) : undefined);
-    }
+    if (!this.weights.has(element)) this.weights.set(element, this.applied('cost', element.astNode)?.weight as number | undefined);
     return this.weights.get(element);
   }
 
@@ -134,37 +130,14 @@ export class CostModel {
   }
 
   listSizeOf(field: GraphQLField<unknown, unknown>): ListSize | undefined {
-    if (!this.listSizes.has(field)) {
-      const directive = field.astNode?.directives?.find((d) => d.name.value === 'listSize');
-      const args = new Map((directive?.arguments ?? []).map((a) => [a.name.value, literal(a)]));
-      this.listSizes.set(
-        field,
-        directive === undefined
-          ? undefined
-          : {
-              assumedSize: args.get('assumedSize') as number | undefined,
-              slicingArguments: args.get('slicingArguments') as string[] | undefined,
-              sizedFields: args.get('sizedFields') as string[] | undefined,
-              requireOneSlicingArgument: (args.get('requireOneSlicingArgument') as boolean | undefined) ?? true,
-            },
-      );
-    }
+    if (!this.listSizes.has(field)) this.listSizes.set(field, this.applied('listSize', field.astNode) as ListSize | undefined);
     return this.listSizes.get(field);
   }
-}
 
-/** A directive argument's literal as plain JSON (the SDL's values are constants). */
-function literal(argument: ArgumentNode): unknown {
-  const value = argument.value;
-  switch (value.kind) {
-    case Kind.INT:
-      return Number(value.value);
-    case Kind.BOOLEAN:
-      return value.value;
-    case Kind.LIST:
-      return value.values.map((item) => (item.kind === Kind.STRING ? item.value : undefined));
-    default:
-      return undefined;
+  /** The arguments of the cost directive `name` where `node` applies it, defaults filled in (graphql-js coerces them). */
+  private applied(name: 'cost' | 'listSize', node: { readonly directives?: readonly ConstDirectiveNode[] } | null | undefined) {
+    const directive = this.schema.getDirective(name);
+    return directive == null || node == null ? undefined : getDirectiveValues(directive, node);
   }
 }
 

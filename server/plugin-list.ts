@@ -29,7 +29,7 @@ import type { GraphTracing } from '../telemetry/tracing.js';
 import { useOperationTelemetry } from '../telemetry/operation-telemetry.js';
 import { useUpstreamCallList } from '../telemetry/upstream-call-list.js';
 import type { Config } from './config.js';
-import { pluginsInOrder, type PipelinePlugin } from './pipeline.js';
+import { pluginsInOrder, type PipelinePlugin, type Stage } from './pipeline.js';
 
 /** What the stages are built from: the settings and the process's parts they report to or read. */
 export interface PluginParts {
@@ -42,10 +42,14 @@ export interface PluginParts {
   readonly persisted: PersistedDocuments;
 }
 
-export function graphPlugins({ config, metrics, tracing, logger, verifier, rateLimiter, persisted }: PluginParts): PipelinePlugin[] {
+export function graphPlugins(parts: PluginParts): PipelinePlugin[] {
+  return pluginsInOrder([...whoAndWhat(parts), ...theDocument(), ...theAnswer(parts), ...theResponse()]);
+}
+
+/** Parse: who asks (nothing reads a request's parameters before it is authenticated), how often, what; and what it may cost. */
+function whoAndWhat({ config, metrics, logger, verifier, rateLimiter, persisted }: PluginParts): Stage[] {
   const { limits, exposure } = config;
-  return pluginsInOrder([
-    // Parse: who asks (nothing reads a request's parameters before it is authenticated), how often, what.
+  return [
     {
       name: 'authentication',
       acts: ['parse'],
@@ -112,7 +116,12 @@ export function graphPlugins({ config, metrics, tracing, logger, verifier, rateL
         'its actual cost counted as lists resolve',
       plugins: [useDemandControl(limits, metrics, logger)],
     },
-    // Validate: what the document may be, the result kept with it.
+  ];
+}
+
+/** Validate: what the document may be, and the result kept with it (after every stage that adds a rule). */
+function theDocument(): Stage[] {
+  return [
     {
       name: 'served operation types',
       acts: ['validate'],
@@ -136,12 +145,24 @@ export function graphPlugins({ config, metrics, tracing, logger, verifier, rateL
       why: '@defer and @stream: the fast fields first, the slow ones as they come (incremental delivery)',
       plugins: [useDeferStream()],
     },
-    // Result: the answer's errors and what is told about the operation.
+    {
+      name: 'validation cache',
+      acts: ['validate'],
+      after: ['exposure', 'operation limits', 'served operation types', 'service capabilities', 'defer and stream'],
+      why: "a document's validation result is kept with it, keyed by the rules the stages before it added: it must come after every one",
+      plugins: [useValidationCache()],
+    },
+  ];
+}
+
+/** Result: the answer's errors and what is told about the operation. */
+function theAnswer({ config, metrics, tracing, logger }: PluginParts): Stage[] {
+  return [
     {
       name: 'error hygiene',
       acts: ['result'],
       why: "the last look at an answer's errors: no suggestions in production, no library internals, a code on every one",
-      plugins: [useErrorHygiene({ hideSuggestions: !exposure.introspection })],
+      plugins: [useErrorHygiene({ hideSuggestions: !config.exposure.introspection })],
     },
     {
       name: 'telemetry',
@@ -158,14 +179,12 @@ export function graphPlugins({ config, metrics, tracing, logger, verifier, rateL
       why: "the calls of the request in the answer's extensions, when asked for",
       plugins: [useUpstreamCallList()],
     },
-    {
-      name: 'validation cache',
-      acts: ['validate'],
-      after: ['exposure', 'operation limits', 'served operation types', 'service capabilities', 'defer and stream'],
-      why: "a document's validation result is kept with it, keyed by the rules the stages before it added: it must come after every one",
-      plugins: [useValidationCache()],
-    },
-    // Response: headers and bodies of what goes back.
+  ];
+}
+
+/** Response: headers and bodies of what goes back. */
+function theResponse(): Stage[] {
+  return [
     {
       name: 'coded refusals',
       acts: ['response'],
@@ -186,5 +205,5 @@ export function graphPlugins({ config, metrics, tracing, logger, verifier, rateL
         "no cache between the graph and its client keeps one caller's answer for another",
       plugins: [useAnswerCacheHeaders()],
     },
-  ]);
+  ];
 }
