@@ -21,7 +21,7 @@ import { createContext } from './context.js';
 import { processRoutes, type Route } from './http-routes.js';
 import { graphiqlOptions } from './graphiql.js';
 import { graphiqlPage } from './graphiql-page.js';
-import { ownPersistedDocumentsPath } from './project-files.js';
+import { ownPersistedDocumentsPath, projectPath } from './project-files.js';
 import { subgraphSchema } from './subgraph.js';
 import { PersistedDocuments } from '../security/persisted-operations.js';
 import { ConfigError, type Config } from './config.js';
@@ -33,7 +33,8 @@ import { createRateLimiter } from '../security/rate-limit.js';
 import { ON_ERROR_PARAMETER } from '../errors/error-mode.js';
 import { corsOptions } from '../security/cors.js';
 import { UPSTREAM_CALLS_HEADER } from '../telemetry/upstream-call-list.js';
-import { fastPath } from './fast-path.js';
+import { fastPath, type FastPathListener } from './fast-path.js';
+import { pinnedVersions, type Yoga } from './yoga-internals.js';
 import { graphPlugins } from './plugin-list.js';
 
 const GRAPHQL_ENDPOINT = '/graphql';
@@ -71,67 +72,16 @@ export interface App {
 }
 
 export function createApp({ config, urls, logger, extraRoutes, spanExporter }: AppOptions): App {
-  const { orders } = config;
-  const store: SagaStore =
-    orders.redisUrl === undefined
-      ? new SqliteSagaStore({ path: orders.stateDbPath, ttlMs: orders.idempotencyTtlMs, pollMs: orders.pollMs })
-      : new RedisSagaStore({
-          url: orders.redisUrl,
-          prefix: orders.redisPrefix,
-          ttlMs: orders.idempotencyTtlMs,
-          commandTimeoutMs: Math.min(1000, config.requestTimeoutMs),
-        });
-  const metrics = new GraphMetrics({ upstreams: () => Object.values(upstreams), queueDepth: () => store.pending() });
-  const tracing = new GraphTracing({ otlpEndpoint: config.otlpEndpoint, exporter: spanExporter });
-  const observer = observers(metrics, tracing);
-  const { upstreams, sharedCache } = upstreamsOf(config, urls, logger, observer);
-  const orderSaga = new OrderSaga(upstreams, store, { ...orders, requestTimeoutMs: config.requestTimeoutMs }, logger, metrics);
-  orderSaga.start();
-
-  // A Federation v2 subgraph schema, which also serves the graph's own endpoint (server/subgraph.ts).
-  const schema = subgraphSchema();
-  const { auth, limits, exposure } = config;
-  const verifier = auth.jwtSecret === undefined && auth.jwksUrl === undefined ? undefined : new TokenVerifier(auth);
-  const manifests = [ownPersistedDocumentsPath(), ...(exposure.persistedOperationsFiles ?? [])];
+  const { store, metrics, tracing, upstreams, sharedCache, orderSaga } = backendsOf(config, urls, logger, spanExporter);
+  const verifier = config.auth.jwtSecret === undefined && config.auth.jwksUrl === undefined ? undefined : new TokenVerifier(config.auth);
+  const manifests = [ownPersistedDocumentsPath(), ...(config.exposure.persistedOperationsFiles ?? [])];
   const persisted = persistedDocuments(manifests, logger);
-  const rateLimiter = createRateLimiter(config.rateLimit, { url: orders.redisUrl, prefix: orders.redisPrefix }, logger);
-
-  const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }>({
-    schema,
-    logging: logger,
-    graphqlEndpoint: GRAPHQL_ENDPOINT,
-    landingPage: false,
-    batching: limits.maxBatch === 0 ? false : { limit: limits.maxBatch },
-    // Ours instead (security/body-limit.ts): yoga's counts every body, declared length or not.
-    maxRequestBodySize: false,
-    // Only the origins CORS_ORIGINS names; no headers at all for any other (security/cors.ts).
-    cors: corsOptions(config.cors, [UPSTREAM_CALLS_HEADER, COST_HEADER]),
-    // `onError` (execution/error-modes.ts), beside the four standard parameters.
-    extraParamNames: [ON_ERROR_PARAMETER],
-    // Yoga's caches of parsed documents, bounded by memory; validation results are kept by the pipeline's last stage.
-    parserAndValidationCache: { ...documentCaches(limits.documentCacheBytes), validationCache: false },
-    graphiql: exposure.graphiql
-      ? graphiqlOptions({ upstreamCallList: config.upstreamCallList, authentication: verifier !== undefined })
-      : false,
-    // GraphiQL served whole from this process, so that it works where no CDN can be reached,
-    // with the upstream calls drawn where the list is on.
-    renderGraphiQL: graphiqlPage(config.upstreamCallList ? ['upstream-calls-plugin.js'] : []),
-    // Never echo a thrown bug's message or stack, whatever NODE_ENV says.
-    maskedErrors: { isDev: false },
-    // The request pipeline, phase by phase: which plugin acts where, and why there (server/plugin-list.ts).
-    plugins: graphPlugins({ config, metrics, tracing, logger, verifier, rateLimiter, persisted }),
-    context: ({ request, params }) => createContext(upstreams, orderSaga, request, params as Record<string, unknown>, config),
-  });
-
-  // The common request (POST of JSON) through Yoga's phases without its Fetch adapter; Yoga serves the rest.
-  const fast = config.fastPath
-    ? fastPath(yoga, {
-        endpoint: GRAPHQL_ENDPOINT,
-        maxBodyBytes: limits.maxBodyBytes,
-        logError: (error) => logger.error(error),
-        taken: () => metrics.fastPath(),
-      })
-    : () => false;
+  const rateLimiter = createRateLimiter(config.rateLimit, { url: config.orders.redisUrl, prefix: config.orders.redisPrefix }, logger);
+  const plugins = graphPlugins({ config, metrics, tracing, logger, verifier, rateLimiter, persisted });
+  const yoga = yogaOf(config, logger, plugins, verifier !== undefined, (request, params) =>
+    createContext(upstreams, orderSaga, request, params, config),
+  );
+  const fast = fastPathOf(yoga, config, logger, metrics);
 
   let draining = false;
   const purge = (service: string, path: string | undefined) =>
@@ -171,6 +121,86 @@ export function createApp({ config, urls, logger, extraRoutes, spanExporter }: A
       await sharedCache?.close();
     },
   };
+}
+
+type GraphYoga = Yoga<{ req: IncomingMessage; res: ServerResponse }>;
+
+/** What lives as long as the process: the order store and saga, the metrics and traces, the upstreams. */
+function backendsOf(config: Config, urls: AppOptions['urls'], logger: YogaLogger, spanExporter: SpanExporter | undefined) {
+  const { orders } = config;
+  const store: SagaStore =
+    orders.redisUrl === undefined
+      ? new SqliteSagaStore({ path: orders.stateDbPath, ttlMs: orders.idempotencyTtlMs, pollMs: orders.pollMs })
+      : new RedisSagaStore({
+          url: orders.redisUrl,
+          prefix: orders.redisPrefix,
+          ttlMs: orders.idempotencyTtlMs,
+          commandTimeoutMs: Math.min(1000, config.requestTimeoutMs),
+        });
+  const metrics = new GraphMetrics({ upstreams: () => Object.values(upstreams), queueDepth: () => store.pending() });
+  const tracing = new GraphTracing({ otlpEndpoint: config.otlpEndpoint, exporter: spanExporter });
+  const { upstreams, sharedCache } = upstreamsOf(config, urls, logger, observers(metrics, tracing));
+  const orderSaga = new OrderSaga(upstreams, store, { ...orders, requestTimeoutMs: config.requestTimeoutMs }, logger, metrics);
+  orderSaga.start();
+  return { store, metrics, tracing, upstreams, sharedCache, orderSaga };
+}
+
+/** Yoga over the subgraph schema (server/subgraph.ts), with the request pipeline's plugins. */
+function yogaOf(
+  config: Config,
+  logger: YogaLogger,
+  plugins: ReturnType<typeof graphPlugins>,
+  authentication: boolean,
+  context: (request: Request, params: Record<string, unknown>) => ReturnType<typeof createContext>,
+): GraphYoga {
+  const { limits, exposure } = config;
+  return createYoga<{ req: IncomingMessage; res: ServerResponse }>({
+    // A Federation v2 subgraph schema, which also serves the graph's own endpoint.
+    schema: subgraphSchema(),
+    logging: logger,
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    landingPage: false,
+    batching: limits.maxBatch === 0 ? false : { limit: limits.maxBatch },
+    // Ours instead (security/body-limit.ts): yoga's counts every body, declared length or not.
+    maxRequestBodySize: false,
+    // Only the origins CORS_ORIGINS names; no headers at all for any other (security/cors.ts).
+    cors: corsOptions(config.cors, [UPSTREAM_CALLS_HEADER, COST_HEADER]),
+    // `onError` (execution/error-modes.ts), beside the four standard parameters.
+    extraParamNames: [ON_ERROR_PARAMETER],
+    // Yoga's caches of parsed documents, bounded by memory; validation results are kept by the pipeline's last stage.
+    parserAndValidationCache: { ...documentCaches(limits.documentCacheBytes), validationCache: false },
+    graphiql: exposure.graphiql ? graphiqlOptions({ upstreamCallList: config.upstreamCallList, authentication }) : false,
+    // GraphiQL served whole from this process, so that it works where no CDN can be reached,
+    // with the upstream calls drawn where the list is on.
+    renderGraphiQL: graphiqlPage(config.upstreamCallList ? ['upstream-calls-plugin.js'] : []),
+    // Never echo a thrown bug's message or stack, whatever NODE_ENV says.
+    maskedErrors: { isDev: false },
+    // The request pipeline, phase by phase: which plugin acts where, and why there (server/plugin-list.ts).
+    plugins,
+    context: ({ request, params }) => context(request, params as Record<string, unknown>),
+  });
+}
+
+/**
+ * The common request (POST of JSON) through Yoga's phases without its Fetch adapter (server/fast-path.ts);
+ * Yoga serves the rest, and every request when the fast path is off or cannot serve this Yoga (said once).
+ */
+function fastPathOf(yoga: GraphYoga, config: Config, logger: YogaLogger, metrics: GraphMetrics): FastPathListener {
+  const never: FastPathListener = () => false;
+  if (!config.fastPath) return never;
+  const fast = fastPath(
+    yoga,
+    {
+      endpoint: GRAPHQL_ENDPOINT,
+      maxBodyBytes: config.limits.maxBodyBytes,
+      logError: (error) => logger.error(error),
+      taken: () => metrics.fastPath(),
+    },
+    pinnedVersions(projectPath('package.json')),
+  );
+  if (typeof fast === 'function') return fast;
+  logger.warn(`fast path off: ${fast.off}; Yoga serves every request`);
+  return never;
 }
 
 /** Every service's process-lifetime `Upstream`, their caches sharing one Redis tier when `UPSTREAM_CACHE=redis`. */

@@ -1,11 +1,19 @@
 /**
  * What the fast path (fast-path.ts, operation-path.ts) reads of a Yoga instance beyond its public
- * API, in one place: the plugins, whose hooks it calls itself; Yoga's own lists of parameter and
- * execution-result hooks, its `handleParams`, its envelop (for the schema and a subscription), its
- * error masking and its logger. Read once, at start: a Yoga that keeps them elsewhere, or a plugin
- * the fast path could not serve as Yoga does (one that instruments the phases, or sets the schema
- * per request with `onEnveloped`), stops the server there with a message, never silently.
+ * API, in one function (`yogaInternals`): the plugins, whose hooks it calls itself; Yoga's own lists
+ * of parameter and execution-result hooks, its `handleParams`, its envelop (for the schema and a
+ * subscription), its error masking and its logger.
+ *
+ * Why read them at all: Yoga's public `handleRequest` for the same request costs markedly more CPU
+ * (bench/README.md, "The fast path"). Why it is safe: the versions of `graphql-yoga` and
+ * `@envelop/core` are pinned exactly in package.json, and the fast path serves only when the installed
+ * ones are those (`fastPathRefusal`). Another version, a Yoga that keeps these elsewhere, or a plugin
+ * the fast path could not serve as Yoga does (one that instruments the phases, or sets the schema per
+ * request with `onEnveloped`) turns it off: Yoga's own path serves every request, and the server
+ * says why once at start.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { ExecutionArgs, GraphQLSchema } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 
@@ -61,6 +69,39 @@ export interface YogaInternals {
   readonly logger: { debug: (message: string) => void; error: (error: unknown) => void };
 }
 
+/** Why the fast path must not serve this Yoga (Yoga's own path serves then), or undefined when it may. */
+export function fastPathRefusal<ServerContext extends object>(yoga: Yoga<ServerContext>, pinned: PinnedVersions): string | undefined {
+  const installed: PinnedVersions = { 'graphql-yoga': yoga.version, '@envelop/core': envelopVersionOf() };
+  for (const name of PINNED) {
+    if (!/^\d+\.\d+\.\d+$/.test(pinned[name])) return `${name} is not pinned to one version in package.json: ${pinned[name]}`;
+    if (installed[name] !== pinned[name])
+      return `${name} ${installed[name]} is installed, not ${pinned[name]}, the version package.json pins and the fast path was checked on`;
+  }
+  try {
+    yogaInternals(yoga);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** The libraries whose internals the fast path reads, each pinned to one version. */
+const PINNED = ['graphql-yoga', '@envelop/core'] as const;
+export type PinnedVersions = Readonly<Record<(typeof PINNED)[number], string>>;
+
+/** The versions a package.json gives the pinned libraries. */
+export function pinnedVersions(packageJsonPath: string): PinnedVersions {
+  const { dependencies = {} } = JSON.parse(readFileSync(packageJsonPath, 'utf8')) as { dependencies?: Record<string, string> };
+  return { 'graphql-yoga': dependencies['graphql-yoga'] ?? 'absent', '@envelop/core': dependencies['@envelop/core'] ?? 'absent' };
+}
+
+/** The version of the envelop Yoga itself loads (resolved from Yoga's own folder). */
+function envelopVersionOf(): string {
+  const fromYoga = createRequire(createRequire(import.meta.url).resolve('graphql-yoga'));
+  return (JSON.parse(readFileSync(fromYoga.resolve('@envelop/core/package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The one read of Yoga's non-public fields; throws when they are not there as the pinned version has them. */
 export function yogaInternals<ServerContext extends object>(yoga: Yoga<ServerContext>): YogaInternals {
   const { plugins, onParamsHooks, onExecutionResultHooks, handleParams, getEnveloped, maskedErrorsOpts, logger } = yoga as unknown as Omit<
     YogaInternals,
@@ -71,11 +112,11 @@ export function yogaInternals<ServerContext extends object>(yoga: Yoga<ServerCon
   };
   // (Through `unknown`: `Array.isArray` would narrow a readonly list to `any[]`.)
   if (![plugins, onParamsHooks, onExecutionResultHooks].every((list: unknown) => Array.isArray(list)))
-    throw new Error('fast path: yoga keeps its hooks elsewhere (see server/yoga-internals.ts)');
-  if (maskedErrorsOpts === null) throw new Error('fast path: yoga masks no errors');
+    throw new Error('yoga keeps its hooks elsewhere (see server/yoga-internals.ts)');
+  if (maskedErrorsOpts === null) throw new Error('yoga masks no errors');
   const present = plugins.filter((plugin): plugin is PluginHooks => plugin != null);
   if (present.some((plugin) => plugin.onEnveloped !== undefined || plugin.instrumentation !== undefined))
-    throw new Error('fast path: a plugin sets the schema per request or instruments the phases; set FAST_PATH=off');
+    throw new Error('a plugin sets the schema per request or instruments the phases');
   return { plugins: present, onParamsHooks, onExecutionResultHooks, handleParams, getEnveloped, maskedErrorsOpts, logger };
 }
 

@@ -6,13 +6,12 @@
  * the field from the document's example, `check:upstreams` finds it compatible, and the tests that
  * read the list of services pass with six.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { scratchCopy } from './support/scratch-copy.js';
-import { remember } from './support/spawned.js';
+import { scratchCopy, servedCopy as served } from './support/scratch-copy.js';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -73,35 +72,6 @@ async function run(copy: string, args: string[], env: Record<string, string> = {
     ({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, output: error.stdout + error.stderr }),
   );
-}
-
-/** The copy's server in development mode on a port of its own, until `use` is done with its URL. */
-async function served(copy: string, use: (url: string) => Promise<void>): Promise<void> {
-  const child = remember(
-    spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-      cwd: copy,
-      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', STATE_DB_PATH: ':memory:', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    let output = '';
-    const port = await new Promise<string>((resolve, reject) => {
-      const read = (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /GraphQL on http:\/\/localhost:(\d+)\/graphql/.exec(output);
-        if (match !== null) resolve(match[1]!);
-      };
-      child.stdout.on('data', read);
-      child.stderr.on('data', read);
-      void exited.then(() => reject(new Error(`the copy's server exited:\n${output}`)));
-    });
-    await use(`http://127.0.0.1:${port}`);
-  } finally {
-    child.kill('SIGKILL');
-    await exited;
-  }
 }
 
 describe('adding a sixth service, as the README says', () => {
