@@ -185,7 +185,62 @@ const pathList = commaList.pipe(z.array(z.string()).min(1, 'at least one path'))
 const originList = commaList.pipe(z.array(corsOrigin));
 
 export function loadConfig(env: Env = process.env): Config {
-  /** A per-service setting: `<SERVICE>_<NAME>`, else `UPSTREAM_<NAME>`, else the default. */
+  const upstreams = upstreamsOf(env);
+  const demo = onlyDemoOrOnlyReal(upstreams);
+  const requestTimeoutMs = read(env, 'REQUEST_TIMEOUT_MS', integer(1, 600_000), 10_000);
+  const { upstreamCache, upstreamCacheRedis } = upstreamCacheOf(env);
+  const orders = ordersOf(env, requestTimeoutMs);
+  if (env.NODE_ENV?.trim() === '') throw new ConfigError('NODE_ENV is set but blank: set it to production, or unset it');
+  const production = env.NODE_ENV === 'production';
+  const auth = authOf(env);
+  const cors = corsOf(env, production);
+  const onOff = onOffIn(env);
+
+  return Object.freeze({
+    auth,
+    cors,
+    limits: limitsOf(env),
+    exposure: exposureOf(env, production),
+    rateLimit: Object.freeze({
+      requests: read(env, 'RATE_LIMIT_REQUESTS', integer(0, 100_000_000), 0),
+      windowS: read(env, 'RATE_LIMIT_WINDOW_S', integer(1, 86_400), 60),
+      trustProxy: onOff('TRUST_PROXY', false),
+    }),
+    http: Object.freeze({
+      headersTimeoutMs: read(env, 'HEADERS_TIMEOUT_MS', integer(100, 600_000), 10_000),
+      bodyTimeoutMs: read(env, 'BODY_TIMEOUT_MS', integer(100, 3_600_000), 30_000),
+      maxConnections: read(env, 'MAX_CONNECTIONS', integer(1, 1_000_000), 10_000),
+    }),
+    port: read(env, 'PORT', integer(0, 65_535), 4000),
+    host: read(env, 'HOST', z.string().min(1), '0.0.0.0'),
+    logLevel: read(env, 'LOG_LEVEL', z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
+    shutdownGraceMs: read(env, 'SHUTDOWN_GRACE_MS', integer(0, 600_000), 10_000),
+    requestTimeoutMs,
+    demo,
+    demoLatencyMs: read(env, 'DEMO_LATENCY_MS', integer(0, 60_000), 0),
+    demoCacheHeaders: onOff('DEMO_CACHE_HEADERS', true),
+    demoControls: onOff('DEMO_CONTROLS', !production),
+    demoContractCheck: onOff('DEMO_CONTRACT_CHECK', false),
+    upstreams: Object.freeze(upstreams),
+    orders,
+    otlpEndpoint: read<string | undefined>(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', urlValue, undefined),
+    upstreamCallList: onOff('UPSTREAM_CALL_LIST', !production),
+    compiledExecution: onOff('COMPILED_EXECUTION', true),
+    compiledExecutionAfter: read(env, 'COMPILED_EXECUTION_AFTER', integer(0, 1_000_000), 2),
+    fastPath: onOff('FAST_PATH', true),
+    upstreamCache,
+    upstreamCacheRedis,
+    adminToken: read<string | undefined>(env, 'ADMIN_TOKEN', z.string().min(16, 'at least 16 characters'), undefined),
+  });
+}
+
+/** `on` or `off`, as a boolean. */
+function onOffIn(env: Env): (name: string, fallback: boolean) => boolean {
+  return (name, fallback) => read(env, name, z.enum(['on', 'off']), fallback ? 'on' : 'off') === 'on';
+}
+
+/** Each service's settings: `<SERVICE>_<NAME>`, else `UPSTREAM_<NAME>`, else the default. */
+function upstreamsOf(env: Env): Record<ServiceName, UpstreamSettings> {
   const perService = <T>(service: ServiceName, name: string, schema: z.ZodType<T>, fallback: T): T =>
     read(env, `${service.toUpperCase()}_${name}`, schema, read(env, `UPSTREAM_${name}`, schema, fallback));
 
@@ -217,15 +272,25 @@ export function loadConfig(env: Env = process.env): Config {
     });
   }
 
-  // Mixing real services with demo ones would silently serve made-up data in production.
+  return upstreams;
+}
+
+/**
+ * True when no service's URL is set (the embedded demo services serve); every URL or none, since
+ * mixing real services with demo ones would silently serve made-up data in production.
+ */
+function onlyDemoOrOnlyReal(upstreams: Record<ServiceName, UpstreamSettings>): boolean {
   const missing = SERVICE_NAMES.filter((s) => upstreams[s].url === undefined);
-  const demo = missing.length === SERVICE_NAMES.length;
-  if (!demo && missing.length > 0) {
+  if (missing.length === SERVICE_NAMES.length) return true;
+  if (missing.length > 0) {
     const names = missing.map((s) => `${s.toUpperCase()}_API_URL`).join(', ');
     throw new ConfigError(`${names} must be set as well: set every *_API_URL, or none to run on the embedded demo services`);
   }
+  return false;
+}
 
-  const requestTimeoutMs = read(env, 'REQUEST_TIMEOUT_MS', integer(1, 600_000), 10_000);
+/** Where upstream answers are kept: off, this process's memory, or memory before a Redis shared by the replicas. */
+function upstreamCacheOf(env: Env): Pick<Config, 'upstreamCache' | 'upstreamCacheRedis'> {
   const redisUrlValue = z.url({ protocol: /^rediss?$/ });
   const cacheRedisUrl = read<string | undefined>(env, 'UPSTREAM_CACHE_REDIS_URL', redisUrlValue, env.REDIS_URL?.trim() || undefined);
   const upstreamCache = read(env, 'UPSTREAM_CACHE', z.enum(['off', 'memory', 'redis']), cacheRedisUrl === undefined ? 'memory' : 'redis');
@@ -236,6 +301,11 @@ export function loadConfig(env: Env = process.env): Config {
     upstreamCache === 'redis' && cacheRedisUrl !== undefined
       ? Object.freeze({ url: cacheRedisUrl, maxBytes: cacheRedisMaxBytes })
       : undefined;
+  return { upstreamCache, upstreamCacheRedis };
+}
+
+/** placeOrder's state: where sagas and idempotency keys live, the email queue's retries, a run's lease. */
+function ordersOf(env: Env, requestTimeoutMs: number): OrderSettings {
   const orders: OrderSettings = Object.freeze({
     stateDbPath: read(env, 'STATE_DB_PATH', z.string().min(1), 'data/graph.sqlite'),
     redisUrl: read<string | undefined>(env, 'REDIS_URL', z.url({ protocol: /^rediss?$/ }), undefined),
@@ -255,10 +325,11 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
-  const onOff = (name: string, fallback: boolean): boolean => read(env, name, z.enum(['on', 'off']), fallback ? 'on' : 'off') === 'on';
-  if (env.NODE_ENV?.trim() === '') throw new ConfigError('NODE_ENV is set but blank: set it to production, or unset it');
-  const production = env.NODE_ENV === 'production';
+  return orders;
+}
 
+/** How tokens are verified, when they are. */
+function authOf(env: Env): AuthSettings {
   const auth: AuthSettings = Object.freeze({
     jwtSecret: read<string | undefined>(env, 'AUTH_JWT_SECRET', z.string().min(32, 'at least 32 characters'), undefined),
     jwksUrl: read<string | undefined>(env, 'AUTH_JWKS_URL', z.url({ protocol: /^https?$/ }), undefined),
@@ -272,9 +343,14 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('AUTH_JWT_SECRET and AUTH_JWKS_URL are both set: tokens are verified with one kind of key, set only one');
   }
 
+  return auth;
+}
+
+/** Which origins may read answers in a browser. */
+function corsOf(env: Env, production: boolean): CorsSettings {
   const cors: CorsSettings = Object.freeze({
     origins: read(env, 'CORS_ORIGINS', originList, production ? [] : [...LOCAL_ORIGINS]),
-    credentials: onOff('CORS_CREDENTIALS', false),
+    credentials: onOffIn(env)('CORS_CREDENTIALS', false),
   });
   if (cors.credentials && cors.origins.includes('*')) {
     throw new ConfigError(
@@ -282,60 +358,36 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
+  return cors;
+}
+
+/** What an operation may be: its shape, its cost, its body, a batch; and the document caches' memory. */
+function limitsOf(env: Env): Config['limits'] {
   return Object.freeze({
-    auth,
-    cors,
-    limits: Object.freeze({
-      maxDepth: read(env, 'MAX_DEPTH', integer(1, 1000), 10),
-      maxAliases: read(env, 'MAX_ALIASES', integer(0, 100_000), 15),
-      maxTokens: read(env, 'MAX_TOKENS', integer(10, 1_000_000), 1000),
-      maxDirectives: read(env, 'MAX_DIRECTIVES', integer(0, 100_000), 20),
-      maxCost: read(env, 'MAX_COST', integer(1, 1_000_000_000), 5000),
-      costMode: read(env, 'COST_MODE', z.enum(['enforce', 'measure']), 'enforce'),
-      defaultListSize: read(env, 'COST_DEFAULT_LIST_SIZE', integer(1, 10_000), 10),
-      maxBodyBytes: read(env, 'MAX_BODY_BYTES', integer(256, 1 << 30), 100 * 1024),
-      maxBatch: read(env, 'MAX_BATCH', integer(0, 1000), 0),
-      documentCacheBytes: read(env, 'DOCUMENT_CACHE_BYTES', integer(1 << 20, 1 << 34), 64 * 1024 * 1024),
-    }),
-    exposure: Object.freeze({
-      production,
-      introspection: onOff('INTROSPECTION', !production),
-      subgraphSdl: onOff('SUBGRAPH_SDL', !production),
-      graphiql: onOff('GRAPHIQL', !production),
-      csrfPrevention: onOff('CSRF_PREVENTION', production),
-      persistedOperationsOnly: onOff('PERSISTED_OPERATIONS_ONLY', false),
-      persistedOperationsFiles: read<string[] | undefined>(env, 'PERSISTED_OPERATIONS_FILE', pathList, undefined),
-    }),
-    rateLimit: Object.freeze({
-      requests: read(env, 'RATE_LIMIT_REQUESTS', integer(0, 100_000_000), 0),
-      windowS: read(env, 'RATE_LIMIT_WINDOW_S', integer(1, 86_400), 60),
-      trustProxy: onOff('TRUST_PROXY', false),
-    }),
-    http: Object.freeze({
-      headersTimeoutMs: read(env, 'HEADERS_TIMEOUT_MS', integer(100, 600_000), 10_000),
-      bodyTimeoutMs: read(env, 'BODY_TIMEOUT_MS', integer(100, 3_600_000), 30_000),
-      maxConnections: read(env, 'MAX_CONNECTIONS', integer(1, 1_000_000), 10_000),
-    }),
-    port: read(env, 'PORT', integer(0, 65_535), 4000),
-    host: read(env, 'HOST', z.string().min(1), '0.0.0.0'),
-    logLevel: read(env, 'LOG_LEVEL', z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
-    shutdownGraceMs: read(env, 'SHUTDOWN_GRACE_MS', integer(0, 600_000), 10_000),
-    requestTimeoutMs,
-    demo,
-    demoLatencyMs: read(env, 'DEMO_LATENCY_MS', integer(0, 60_000), 0),
-    demoCacheHeaders: onOff('DEMO_CACHE_HEADERS', true),
-    demoControls: onOff('DEMO_CONTROLS', !production),
-    demoContractCheck: onOff('DEMO_CONTRACT_CHECK', false),
-    upstreams: Object.freeze(upstreams),
-    orders,
-    otlpEndpoint: read<string | undefined>(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', urlValue, undefined),
-    upstreamCallList: onOff('UPSTREAM_CALL_LIST', !production),
-    compiledExecution: onOff('COMPILED_EXECUTION', true),
-    compiledExecutionAfter: read(env, 'COMPILED_EXECUTION_AFTER', integer(0, 1_000_000), 2),
-    fastPath: onOff('FAST_PATH', true),
-    upstreamCache,
-    upstreamCacheRedis,
-    adminToken: read<string | undefined>(env, 'ADMIN_TOKEN', z.string().min(16, 'at least 16 characters'), undefined),
+    maxDepth: read(env, 'MAX_DEPTH', integer(1, 1000), 10),
+    maxAliases: read(env, 'MAX_ALIASES', integer(0, 100_000), 15),
+    maxTokens: read(env, 'MAX_TOKENS', integer(10, 1_000_000), 1000),
+    maxDirectives: read(env, 'MAX_DIRECTIVES', integer(0, 100_000), 20),
+    maxCost: read(env, 'MAX_COST', integer(1, 1_000_000_000), 5000),
+    costMode: read(env, 'COST_MODE', z.enum(['enforce', 'measure']), 'enforce'),
+    defaultListSize: read(env, 'COST_DEFAULT_LIST_SIZE', integer(1, 10_000), 10),
+    maxBodyBytes: read(env, 'MAX_BODY_BYTES', integer(256, 1 << 30), 100 * 1024),
+    maxBatch: read(env, 'MAX_BATCH', integer(0, 1000), 0),
+    documentCacheBytes: read(env, 'DOCUMENT_CACHE_BYTES', integer(1 << 20, 1 << 34), 64 * 1024 * 1024),
+  });
+}
+
+/** What the endpoint shows of itself: introspection, the SDL, GraphiQL, CSRF prevention, persisted operations. */
+function exposureOf(env: Env, production: boolean): Config['exposure'] {
+  const onOff = onOffIn(env);
+  return Object.freeze({
+    production,
+    introspection: onOff('INTROSPECTION', !production),
+    subgraphSdl: onOff('SUBGRAPH_SDL', !production),
+    graphiql: onOff('GRAPHIQL', !production),
+    csrfPrevention: onOff('CSRF_PREVENTION', production),
+    persistedOperationsOnly: onOff('PERSISTED_OPERATIONS_ONLY', false),
+    persistedOperationsFiles: read<string[] | undefined>(env, 'PERSISTED_OPERATIONS_FILE', pathList, undefined),
   });
 }
 

@@ -11,7 +11,8 @@
  * script wraps to read a copy of every operation's answer (`extensions.upstreamCalls`, and in
  * a `@defer`/`@stream` answer each part's, added up as they come).
  */
-(function () {
+// A block of its own: nothing it declares reaches the page's global scope.
+{
   const h = React.createElement;
   const SERVICE_COLOURS = {
     personal: '#2563eb',
@@ -81,15 +82,15 @@
 
   const muted = { color: 'hsla(var(--color-neutral), var(--alpha-secondary))' };
 
-  function Icon() {
+  const Icon = function Icon() {
     return h(
       'svg',
       { viewBox: '0 0 24 24', width: '1em', height: '1em', fill: 'none', stroke: 'currentColor', strokeWidth: 2, strokeLinecap: 'round' },
       h('path', { d: 'M3 5h7M6 10h10M5 15h5M9 20h12' }),
     );
-  }
+  };
 
-  function UpstreamCalls() {
+  const UpstreamCalls = function UpstreamCalls() {
     const answer = React.useSyncExternalStore(subscribe, () => last);
     const panel = (...children) =>
       h(
@@ -119,9 +120,9 @@
       h(Axis, { end }),
       ...calls.map((call, index) => h(Bar, { call, end, key: index })),
     );
-  }
+  };
 
-  function Axis({ end }) {
+  const Axis = function Axis({ end }) {
     const ticks = [0, 0.5, 1];
     return h(
       'div',
@@ -146,9 +147,9 @@
         ),
       ),
     );
-  }
+  };
 
-  function Bar({ call, end }) {
+  const Bar = function Bar({ call, end }) {
     const [open, setOpen] = React.useState(false);
     const ok = call.outcome === 'ok';
     const colour = SERVICE_COLOURS[call.service] ?? '#64748b';
@@ -224,7 +225,7 @@
       ),
       open ? h('div', { className: 'upstream-call-details', style: { ...muted, ...wraps, margin: '0.2em 0 0.5em 0.5em' } }, details) : null,
     );
-  }
+  };
 
   window.graphPlugins = [...(window.graphPlugins ?? []), { title: 'Upstream calls', icon: Icon, content: UpstreamCalls }];
-})();
+}
