@@ -21,6 +21,7 @@
 
 import { onAbort } from './on-abort.js';
 import type { CallLimits } from './request-scope.js';
+import type { Verdict } from './verdict.js';
 
 export interface AdaptiveLimitOptions {
   /** The limit never falls below this. */
@@ -36,9 +37,6 @@ export interface AdaptiveLimitOptions {
   /** A call slower than this (ms) counts as dropped: the service is struggling. */
   readonly slowMs: number;
 }
-
-/** How a call ended, for the limit: `ok` (its latency counts), `dropped` by the service, or `ignored` (nothing learnt). */
-export type CallOutcome = 'ok' | 'dropped' | 'ignored';
 
 /** Why a call was not let through: the line is full, or its deadline or client ended its wait. */
 export class LimitRejected extends Error {
@@ -157,14 +155,19 @@ export class AdaptiveLimit {
     if (kept > 0) this.armFor(next);
   };
 
-  /** A call that held a slot ended, `latencyMs` after it was let through: the limit learns from it, the slot goes to the next in line. */
-  release(outcome: CallOutcome, latencyMs: number): void {
+  /**
+   * A call that held a slot ended, `latencyMs` after it was let through (undefined: a latency that
+   * says nothing of the service, a cache's answer): the limit learns from it, the slot goes to the
+   * next in line.
+   */
+  release(verdict: Verdict, latencyMs: number | undefined): void {
     const { floor, ceiling, backoffRatio = 0.9, slowMs } = this.options;
     const inUse = this.inFlightCount * 2 >= this.limitValue;
     this.inFlightCount -= 1;
-    if (outcome === 'dropped' || (outcome === 'ok' && latencyMs > slowMs)) {
+    const timed = verdict === 'ok' && latencyMs !== undefined;
+    if (verdict === 'fault' || (timed && latencyMs > slowMs)) {
       this.limitValue = Math.max(floor, this.limitValue * backoffRatio);
-    } else if (outcome === 'ok' && inUse) {
+    } else if (timed && inUse) {
       this.limitValue = Math.min(ceiling, this.limitValue + 1);
     }
     while (this.line.length > 0 && this.inFlightCount < this.limit) {

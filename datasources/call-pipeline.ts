@@ -30,8 +30,9 @@ import { UpstreamError, type UpstreamFailure } from '../errors/upstream-error.js
 import { attempt, type AttemptEnd, type AttemptTarget, type ErrorOf, type UpstreamRequest, type UpstreamResponse } from './attempt.js';
 import { NO_HEADERS, UNOBSERVED, type CallHandle, type CallObserver } from './call-observer.js';
 import { LimitRejected } from './adaptive-limit.js';
-import { CallPolicy, limitOutcome, verdictOf, type Retry } from './call-policy.js';
-import type { Pass, Verdict } from './circuit-breaker.js';
+import { CallPolicy, verdictOf, type Retry } from './call-policy.js';
+import type { Pass } from './circuit-breaker.js';
+import type { Verdict } from './verdict.js';
 import type { RequestScope } from './request-scope.js';
 import type { UpstreamCache } from './upstream-cache.js';
 
@@ -251,7 +252,7 @@ class Call implements AttemptEnd {
     const { service, policy } = pipeline.parts;
     const { scope } = caller;
     const now = performance.now();
-    if (admittedAt !== undefined) policy.concurrency.release(limitOutcome(verdict, cacheHit), now - admittedAt);
+    if (admittedAt !== undefined) policy.concurrency.release(verdict, cacheHit ? undefined : now - admittedAt);
     if (pass !== undefined) policy.breaker.leave(pass, verdict);
     this.observed.end({ status, outcome, cacheHit });
     scope.callLog?.push({

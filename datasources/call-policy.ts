@@ -8,8 +8,9 @@
 import { CircuitState, ExponentialBackoff, fullJitterGenerator, type IBackoff } from 'cockatiel';
 import { UpstreamError, isServiceFault, isTransient } from '../errors/upstream-error.js';
 import type { ServiceName } from '../errors/service-name.js';
-import { AdaptiveLimit, type CallOutcome } from './adaptive-limit.js';
-import { CircuitBreaker, type Circuit, type Verdict } from './circuit-breaker.js';
+import { AdaptiveLimit } from './adaptive-limit.js';
+import { CircuitBreaker, type Circuit } from './circuit-breaker.js';
+import type { Verdict } from './verdict.js';
 import type { CallLimits } from './request-scope.js';
 import { RetryBudget } from './retry-budget.js';
 import { SlidingWindowBreaker } from './sliding-window-breaker.js';
@@ -107,14 +108,4 @@ export interface Retry {
  */
 export function verdictOf(error: unknown): Verdict {
   return error instanceof UpstreamError && isServiceFault(error) ? 'fault' : 'neither';
-}
-
-/**
- * How an attempt's end teaches the concurrency limit: a success (unless a cache hit, whose
- * latency says nothing of the service) or a failure of the service's; the graph's own failures
- * teach nothing.
- */
-export function limitOutcome(verdict: Verdict, cacheHit: boolean): CallOutcome {
-  if (verdict === 'ok') return cacheHit ? 'ignored' : 'ok';
-  return verdict === 'fault' ? 'dropped' : 'ignored';
 }

@@ -11,6 +11,7 @@
  * start to its answer (call-pipeline.ts).
  */
 import { CircuitState } from 'cockatiel';
+import type { Verdict } from './verdict.js';
 
 /**
  * What decides when the circuit opens: told of each counted call's end, with the circuit's state
@@ -27,12 +28,6 @@ export type Circuit = CircuitState.Closed | CircuitState.Open | CircuitState.Hal
 
 /** How an attempt let through went in: an ordinary call, or the half-open circuit's one trial. */
 export type Pass = 'closed' | 'trial';
-
-/**
- * How an attempt ended, for the circuit: well, with a fault of the service's (counted against it),
- * or neither (the graph's own failure, the client gone: nothing learnt).
- */
-export type Verdict = 'ok' | 'fault' | 'neither';
 
 /** Told of each change of state. */
 export interface CircuitEvents {

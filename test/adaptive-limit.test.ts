@@ -3,7 +3,8 @@
  * `performance.now()` both): how it grows, how it shrinks, and how its line behaves.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AdaptiveLimit, LimitRejected, type AdaptiveLimitOptions, type CallOutcome } from '../datasources/adaptive-limit.js';
+import { AdaptiveLimit, LimitRejected, type AdaptiveLimitOptions } from '../datasources/adaptive-limit.js';
+import type { Verdict } from '../datasources/verdict.js';
 import type { CallLimits } from '../datasources/request-scope.js';
 
 beforeEach(() => {
@@ -21,20 +22,20 @@ const within = (ms = 10_000, signal = new AbortController().signal) => ({ deadli
  * One call through the limit, as the call pipeline makes one: a slot at once (`tryTake`) or a place
  * in line (`wait`), then the slot given back (`release`) with how the call ended.
  */
-async function run<T>(limit: AdaptiveLimit, call: () => Promise<T>, limits: CallLimits, outcome: CallOutcome): Promise<T> {
+async function run<T>(limit: AdaptiveLimit, call: () => Promise<T>, limits: CallLimits, verdict: Verdict): Promise<T> {
   if (!limit.tryTake()) await limit.wait(limits);
   const started = performance.now();
   try {
     return await call();
   } finally {
-    limit.release(outcome, performance.now() - started);
+    limit.release(verdict, performance.now() - started);
   }
 }
 
-/** `count` calls at once, each taking `latencyMs` and ending as `outcome`; resolves when all have ended. */
-async function calls(limit: AdaptiveLimit, count: number, latencyMs: number, outcome: CallOutcome = 'ok'): Promise<void> {
+/** `count` calls at once, each taking `latencyMs` and ending with `verdict`; resolves when all have ended. */
+async function calls(limit: AdaptiveLimit, count: number, latencyMs: number, verdict: Verdict = 'ok'): Promise<void> {
   const all = Array.from({ length: count }, () =>
-    run(limit, () => new Promise<void>((resolve) => setTimeout(resolve, latencyMs)), within(), outcome).catch(() => undefined),
+    run(limit, () => new Promise<void>((resolve) => setTimeout(resolve, latencyMs)), within(), verdict).catch(() => undefined),
   );
   await vi.advanceTimersByTimeAsync(latencyMs);
   await Promise.all(all);
@@ -53,9 +54,9 @@ describe('the adaptive concurrency limit', () => {
 
   it('shrinks by the backoff ratio for each call the service dropped, down to the floor', async () => {
     const limit = limiter({ initialLimit: 20, floor: 4 });
-    await calls(limit, 1, 10, 'dropped');
+    await calls(limit, 1, 10, 'fault');
     expect(limit.limit).toBe(18);
-    for (let i = 0; i < 30; i++) await calls(limit, 1, 10, 'dropped');
+    for (let i = 0; i < 30; i++) await calls(limit, 1, 10, 'fault');
     expect(limit.limit).toBe(4);
   });
 
@@ -65,7 +66,7 @@ describe('the adaptive concurrency limit', () => {
     expect(limit.limit).toBe(10);
     await calls(limit, 1, 1001);
     expect(limit.limit).toBe(9);
-    await calls(limit, 1, 5000, 'ignored');
+    await calls(limit, 1, 5000, 'neither');
     expect(limit.limit).toBe(9);
   });
 
