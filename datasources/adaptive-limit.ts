@@ -9,13 +9,13 @@
  *
  * Latency counts only past `slowMs` (three quarters of the service's time limit), not relative to a
  * baseline: a latency measured in this process includes its own event-loop delay, and under
- * saturation a baseline rule shrank healthy services' limits to the floor (bench/README.md), the
+ * saturation a baseline rule shrank healthy services' limits to the floor (bench/JOURNAL.md), the
  * graph's overload blamed on the services again.
  *
  * Calls past the limit wait in line, in order, each until a slot frees or its own deadline
  * (or client) ends it; `maxQueue` caps the line as a guard of memory. One timer serves the whole
  * line, due at its earliest deadline: a timer a waiting call showed in the users-list profile
- * (bench/README.md). The limit starts at the
+ * (bench/JOURNAL.md). The limit starts at the
  * smaller of the ceiling and `initialLimit`. Shared by every request of the process.
  */
 

@@ -4,7 +4,7 @@
  * Every attempt listens to its request's signal (the client gone ends the exchange), and so does
  * every call waiting in a service's line. On an AbortSignal each listener costs an EventTarget
  * registration and removal (option checks, a listener object, a linked list), which the profile of
- * the users list, fifty calls a request, showed (bench/README.md). Here a signal gets one listener of its
+ * the users list, fifty calls a request, showed (bench/JOURNAL.md). Here a signal gets one listener of its
  * own, the first time a call asks, and the calls share it through a set.
  */
 

@@ -52,7 +52,7 @@ export type ErrorCode = UpstreamErrorCode | keyof typeof GRAPH_ERROR_CODES;
 export type HttpRefusalCode = ErrorCode | keyof typeof HTTP_REFUSAL_CODES;
 
 /**
- * Every `extensions.code` a client can meet, with what it means: the README's table of error
+ * Every `extensions.code` a client can meet, with what it means: docs/errors.md's table of error
  * codes lists the same, and the typed client publishes them as a union (codegen.ts). Clients
  * match on these strings; they never change meaning.
  */

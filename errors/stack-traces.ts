@@ -7,7 +7,7 @@
  * error (graphql/graphql-js#2800; graphql-js 17 no longer copies it). An upstream that fails fifty
  * fields of an answer made about five of them a field (ours, the located error, Yoga's two copies
  * as it serializes): most of the CPU of `users(ids:)` with the professional service down
- * (bench/README.md).
+ * (bench/JOURNAL.md).
  *
  * Made so: an upstream's failure (`UpstreamError`), the graph's own coded errors (graph-errors.ts:
  * refusals, bad input, limits), the error modes' non-null errors, the located errors of a compiled

@@ -2,7 +2,7 @@
  * The request body's size limit (`MAX_BODY_BYTES`), in place of yoga's `maxRequestBodySize`.
  *
  * Yoga's pipes every body through a counting stream, declared length or not: a stream
- * pipeline per request, a cost the saturation profile showed (bench/README.md). A declared length needs no
+ * pipeline per request, a cost the saturation profile showed (bench/JOURNAL.md). A declared length needs no
  * counting: it is refused before the body is read when it is too large, and Node's HTTP
  * parser never reads past it (what follows is the next request on the connection). Only a
  * body without one (chunked) is counted as it comes, as yoga does, and refused as soon as it

@@ -417,8 +417,9 @@ export function loadDemoServicesConfig(env: Env = process.env): DemoServicesConf
 
 /**
  * Every variable the configuration reads, with the default it applies when the variable is
- * unset (the defaults' one place is the code above). The README's tables and the settings
- * types' `@default`s are checked against it (test/config-docs.test.ts).
+ * unset (the defaults' one place is the code above). The tables of docs/configuration.md, the
+ * README's main settings and the settings types' `@default`s are checked against it
+ * (test/config-docs.test.ts).
  */
 export function declaredSettings(): ReadonlyMap<string, unknown> {
   const declared = new Map<string, unknown>();

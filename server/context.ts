@@ -81,7 +81,7 @@ export function createContext(
  * The client's signal as a plain AbortSignal of the request's own. Yoga's request signal
  * (@whatwg-node/server) is a Proxy that turns every property read into a string search: the
  * listener each upstream attempt adds to it and removes again read it a dozen times, which the
- * profile of a profile query showed (bench/README.md). One listener per request on it, then plain reads.
+ * profile of a profile query showed (bench/JOURNAL.md). One listener per request on it, then plain reads.
  * The fast path's signal (server/fast-path.ts) is plain already, and is used as it is.
  */
 function ownSignal(client: AbortSignal): AbortSignal {

@@ -14,7 +14,7 @@
  * phases. Any other request goes to Yoga untouched, decided from its headers before its body is read.
  *
  * What it saves, and what running the operation's phases itself saves, is measured in
- * bench/README.md ("The read path" and the fast path's runs). Skipping the
+ * bench/JOURNAL.md ("The read path" and the fast path's runs). Skipping the
  * request-parse and result phases instead would have saved more and broken the production
  * introspection refusal, which Yoga decides in `onRequestParse`. `test/fast-path.test.ts` holds
  * both paths to the same answers: status, headers and body, byte for byte, and the same log lines

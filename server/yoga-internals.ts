@@ -5,7 +5,7 @@
  * subscription), its error masking and its logger.
  *
  * Why read them at all: Yoga's public `handleRequest` for the same request costs markedly more CPU
- * (bench/README.md, "The fast path"). Why it is safe: the versions of `graphql-yoga` and
+ * (docs/benchmark.md, "The fast path"). Why it is safe: the versions of `graphql-yoga` and
  * `@envelop/core` are pinned exactly in package.json, and the fast path serves only when the installed
  * ones are those (`fastPathRefusal`). Another version, a Yoga that keeps these elsewhere, or a plugin
  * the fast path could not serve as Yoga does (one that instruments the phases, or sets the schema per

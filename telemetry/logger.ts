@@ -10,7 +10,7 @@
  * The redaction is a pino formatter (`redacted`), not pino's `redact` paths: to reach a field at
  * any depth those need wildcards (`*.token`), and under a wildcard path pino 10's redactor
  * (@pinojs/redact 0.4.0) runs every value of every line through each path, parsing the path again
- * each time, primitives included: most of what a line cost (bench/README.md), for two levels of
+ * each time, primitives included: most of what a line cost (bench/JOURNAL.md), for two levels of
  * depth. The formatter looks at each key once, eight levels deep, and
  * copies only what it censors.
  */

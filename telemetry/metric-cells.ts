@@ -2,7 +2,7 @@
  * Counters and histograms for the request path, in the Prometheus text format.
  *
  * prom-client's `inc` and `observe` check the labels, sort their names and join them into a
- * key on every call, a dozen times a request (what that cost is in bench/README.md, measured with
+ * key on every call, a dozen times a request (what that cost is in bench/JOURNAL.md, measured with
  * them made no-ops). Here a series is a cell found
  * through one map per label, keyed by the label value itself: no key string is built, and an
  * observation is a few additions. The exposition is prom-client's: the same lines in the same

@@ -1,7 +1,8 @@
 /**
  * The defaults have one place, the code that reads the environment (server/config.ts). What
- * the README's configuration tables and the settings types' `@default`s say is checked
- * against it, variable by variable, so that neither can drift from what the server does.
+ * the configuration tables of docs/configuration.md, the README's main settings and the settings
+ * types' `@default`s say is checked against it, variable by variable, so that none can drift from
+ * what the server does.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -26,11 +27,13 @@ function evaluate(text: string): string {
   return sum === null ? text : String(Number(declared.get(sum[1]!)) + Number(sum[2]));
 }
 
-/** Variable → the default the README's configuration tables give it. */
-function readmeDefaults(): Map<string, string> {
-  const readme = readFileSync(new URL('README.md', root), 'utf8');
-  const start = readme.indexOf('\n## Configuration');
-  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+/** Variable → the default the tables of a page (or of one of its sections) give it. */
+function tableDefaults(page: string, heading?: string): Map<string, string> {
+  const text = readFileSync(new URL(page, root), 'utf8');
+  const start = heading === undefined ? 0 : text.indexOf(`\n## ${heading}\n`);
+  if (start < 0) throw new Error(`${page} has no section "${heading}"`);
+  const end = heading === undefined ? -1 : text.indexOf('\n## ', start + 1);
+  const section = end < 0 ? text.slice(start) : text.slice(start, end);
   const found = new Map<string, string>();
   let prefix = '';
   for (const line of section.split('\n')) {
@@ -82,10 +85,16 @@ function jsdocDefaults(): Map<string, string> {
 describe('the documented defaults', () => {
   const variables = [...declared.keys()].filter((name) => !OVERRIDE.test(name)).sort();
 
-  it('the README lists every variable the server reads, with the default it applies, and no other', () => {
-    const readme = readmeDefaults();
-    expect([...readme.keys()].sort()).toEqual(variables);
-    for (const name of variables) expect({ name, default: readme.get(name) }).toEqual({ name, default: documented(name) });
+  it('docs/configuration.md lists every variable the server reads, with the default it applies, and no other', () => {
+    const page = tableDefaults('docs/configuration.md');
+    expect([...page.keys()].sort()).toEqual(variables);
+    for (const name of variables) expect({ name, default: page.get(name) }).toEqual({ name, default: documented(name) });
+  });
+
+  it("the README's main settings are settings the server reads, with the default it applies", () => {
+    const main = tableDefaults('README.md', 'Main settings');
+    expect(main.size).toBeGreaterThanOrEqual(8);
+    for (const [name, value] of main) expect({ name, default: value }).toEqual({ name, default: documented(name) });
   });
 
   it('each settings type documents the default the server applies', () => {

@@ -1,6 +1,6 @@
 /**
- * "Adding a sixth service" (README) is what it says: on a scratch copy of the project, the
- * README's steps for a `loyalty` service (its OpenAPI document, its name in the list, a datasource
+ * "Adding a sixth service" (docs/contracts.md) is what it says: on a scratch copy of the project, the
+ * page's steps for a `loyalty` service (its OpenAPI document, its name in the list, a datasource
  * and its line in the context, a field and its resolver), then `npm run codegen`, and nothing
  * else edited: the project type-checks, starts with a sixth embedded demo service that answers
  * the field from the document's example, `check:upstreams` finds it compatible, and the tests that
@@ -26,7 +26,7 @@ function edit(copy: string, file: string, before: string, after: string): void {
   writeFileSync(path, text.replace(before, after));
 }
 
-/** The README's steps, each file as a team would write it. */
+/** The page's steps, each file as a team would write it. */
 function addLoyalty(copy: string): void {
   cpSync(join(fixtures, 'loyalty.openapi.yaml'), join(copy, 'contracts', 'loyalty.openapi.yaml'));
   edit(copy, 'errors/service-name.ts', "'notifications'] as const", "'notifications', 'loyalty'] as const");
@@ -74,7 +74,7 @@ async function run(copy: string, args: string[], env: Record<string, string> = {
   );
 }
 
-describe('adding a sixth service, as the README says', () => {
+describe('adding a sixth service, as docs/contracts.md says', () => {
   it('loyalty: the documented steps and codegen only; it type-checks, serves, checks, passes the tests that list services', async () => {
     const copy = scratchCopy('sixth-service-');
     try {
