@@ -17,8 +17,8 @@
  *   COMPARE_BODY='{"query":"{ user(id: \"u1\") { orders(first: 1000) { nodes { id } } } }"}' \
  *     npx tsx bench/compare-builds.ts - dist-before dist 8 5 32
  *
- * Runs on this machine differ by 10-20 % round to round: a change smaller than that needs
- * more rounds before its ratio means anything. The order alternates (A B, B A, ...) and each
+ * Runs on a shared machine differ round to round (bench/README.md says by how much here): a small
+ * change needs more rounds before its ratio means anything. The order alternates (A B, B A, ...) and each
  * round's own ratio is reported with how many rounds favour B: drift within a run cancels there.
  */
 import { once } from 'node:events';
@@ -44,10 +44,12 @@ function start(side: string): Promise<BuiltGraph> {
   return startBuiltGraph({ entry: `${dist}/server/main.js`, env: { ...demo.urlEnv, ...settingsOf(settings) } });
 }
 const servers = [await start(a), await start(b)];
-for (const s of servers) await closedLoop({ url: s.url, seconds: 5, connections: clients, body });
+// `COMPARE_WARMUP` seconds of load each before the first round (V8 keeps optimizing well after the first seconds).
+const warmup = Number(process.env.COMPARE_WARMUP ?? 5);
+for (const s of servers) await closedLoop({ url: s.url, seconds: warmup, connections: clients, body });
 const res: number[][] = [[], []];
-// A B, then B A: the machine drifts within a run (a round here has cost from 0.8 to 1.6 ms for one
-// build), and a fixed order would hand the drift to one side.
+// A B, then B A: the machine drifts within a run (one build's rounds can differ by half again), and
+// a fixed order would hand the drift to one side.
 for (let r = 0; r < rounds; r++)
   for (const i of r % 2 === 0 ? [0, 1] : [1, 0]) {
     const s = servers[i]!;

@@ -3,7 +3,7 @@
  * `GRAPH_ENTRY=dist-before/server/main.js`) answers one read scenario's requests one at a time
  * over the demo services, with bench/promise-counter.ts preloaded. A count, not a time: the same
  * build gives the same figure on every run, whatever else the machine does, where the CPU time of a
- * request moves by 20 % between runs. Each promise is an allocation and a turn of the promise queue.
+ * request moves from run to run. Each promise is an allocation and a turn of the promise queue.
  *
  *   npm run build && npx tsx bench/promises.ts S1 [requests]
  */

@@ -41,10 +41,9 @@ const CONNECTIONS = 32;
 const LOOP_SIZES = [32, 64];
 const ROUNDS = 2;
 /**
- * Closed loop each server gets before a scenario's first round. V8 is still optimizing well after
- * the first seconds: in back-to-back 8 s closed loops of S1 (32 clients), the graph's CPU a request
- * went 1.045, 0.691, 0.657, then 0.60-0.69 ms from the fourth on, Mercurius' 0.799, 0.547, 0.558,
- * then 0.47-0.51; with 8 s of warm-up, a first round measured a server still compiling itself.
+ * Closed loop each server gets before a scenario's first round: V8 is still optimizing well after
+ * the first seconds, and a shorter warm-up measured a server still compiling itself in its first
+ * round (the back-to-back loops that showed it are in JOURNAL.md, "The log line the benchmark did not write").
  */
 const WARMUP_SECONDS = 30;
 const FLOOR_RUNS = 40;
