@@ -26,7 +26,16 @@ import { sendNodeResponse } from '@whatwg-node/server';
 import { declaredWithin } from '../security/body-limit.js';
 import { withoutStackTraces } from '../errors/stack-traces.js';
 import { OperationPath } from './operation-path.js';
-import { fastPathRefusal, hooksOf, yogaInternals, type Params, type PinnedVersions, type Result, type Yoga } from './yoga-internals.js';
+import {
+  hooksOf,
+  versionRefusal,
+  yogaInternals,
+  type Params,
+  type PinnedVersions,
+  type Result,
+  type Yoga,
+  type YogaInternals,
+} from './yoga-internals.js';
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse; waitUntil: (promise: Promise<unknown> | void) => void };
 type Parser = (request: Request) => Params | Params[] | Response | Promise<Params | Params[] | Response>;
@@ -60,9 +69,14 @@ export function fastPath<Context extends object>(
   settings: FastPathSettings,
   pinned: PinnedVersions,
 ): FastPathListener | { readonly off: string } {
-  const off = fastPathRefusal(yoga, pinned);
+  const off = versionRefusal(yoga, pinned);
   if (off !== undefined) return { off };
-  return new FastPath(yoga, settings).listener;
+  try {
+    // Yoga's plugins and the rest of what this path runs as Yoga does, read once.
+    return new FastPath(yoga, yogaInternals(yoga), settings).listener;
+  } catch (error) {
+    return { off: (error as Error).message };
+  }
 }
 
 /**
@@ -79,14 +93,13 @@ class FastPath<Context extends object> {
 
   constructor(
     yoga: Yoga<Context>,
+    internals: YogaInternals,
     private readonly settings: FastPathSettings,
   ) {
-    // Yoga's plugins and the rest of what this path runs as Yoga does, read once.
-    const internals = yogaInternals(yoga);
     this.parseHooks = hooksOf(internals.plugins, 'onRequestParse');
     this.resultHooks = hooksOf(internals.plugins, 'onResultProcess');
     this.responseHooks = hooksOf(internals.plugins, 'onResponse');
-    if (this.resultHooks.length === 0) throw new Error('fast path: yoga has no result processors');
+    if (this.resultHooks.length === 0) throw new Error('yoga has no result processors');
     this.fetchAPI = yoga.fetchAPI;
     this.operationPath = new OperationPath(internals, yoga.fetchAPI);
   }

@@ -7,7 +7,7 @@
  * Why read them at all: Yoga's public `handleRequest` for the same request costs markedly more CPU
  * (docs/benchmark.md, "The fast path"). Why it is safe: the versions of `graphql-yoga` and
  * `@envelop/core` are pinned exactly in package.json, and the fast path serves only when the installed
- * ones are those (`fastPathRefusal`). Another version, a Yoga that keeps these elsewhere, or a plugin
+ * ones are those (`versionRefusal`). Another version, a Yoga that keeps these elsewhere, or a plugin
  * the fast path could not serve as Yoga does (one that instruments the phases, or sets the schema per
  * request with `onEnveloped`) turns it off: Yoga's own path serves every request, and the server
  * says why once at start.
@@ -69,20 +69,15 @@ export interface YogaInternals {
   readonly logger: { debug: (message: string) => void; error: (error: unknown) => void };
 }
 
-/** Why the fast path must not serve this Yoga (Yoga's own path serves then), or undefined when it may. */
-export function fastPathRefusal<ServerContext extends object>(yoga: Yoga<ServerContext>, pinned: PinnedVersions): string | undefined {
+/** Why the fast path must not serve these versions (Yoga's own path serves then), or undefined when it may. */
+export function versionRefusal<ServerContext extends object>(yoga: Yoga<ServerContext>, pinned: PinnedVersions): string | undefined {
   const installed: PinnedVersions = { 'graphql-yoga': yoga.version, '@envelop/core': envelopVersionOf() };
   for (const name of PINNED) {
     if (!/^\d+\.\d+\.\d+$/.test(pinned[name])) return `${name} is not pinned to one version in package.json: ${pinned[name]}`;
     if (installed[name] !== pinned[name])
       return `${name} ${installed[name]} is installed, not ${pinned[name]}, the version package.json pins and the fast path was checked on`;
   }
-  try {
-    yogaInternals(yoga);
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
+  return undefined;
 }
 
 /** The libraries whose internals the fast path reads, each pinned to one version. */

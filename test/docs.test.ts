@@ -19,7 +19,13 @@ const PAGES = [
   ...readdirSync(join(projectRoot, 'docs')).map((name) => `docs/${name}`),
 ].filter((page) => page.endsWith('.md'));
 
-const text = (page: string) => readFileSync(join(projectRoot, page), 'utf8');
+const read = new Map<string, string>();
+/** A page's text, read once however many links point into it. */
+const text = (page: string): string => {
+  let found = read.get(page);
+  if (found === undefined) read.set(page, (found = readFileSync(join(projectRoot, page), 'utf8')));
+  return found;
+};
 
 /** A heading's anchor as GitHub makes it. */
 function slug(heading: string): string {

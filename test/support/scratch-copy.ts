@@ -3,12 +3,11 @@
  * this project's node_modules linked), for a test that edits the project's own files and runs its
  * commands there. The caller removes it.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { remember } from './spawned.js';
+import { startServerProcess } from './server-process.js';
 
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -25,29 +24,11 @@ export function scratchCopy(prefix: string): string {
  * `output` is what it has printed so far.
  */
 export async function servedCopy(copy: string, use: (url: string, output: () => string) => Promise<void>): Promise<void> {
-  const child = remember(
-    spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-      cwd: copy,
-      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', STATE_DB_PATH: ':memory:', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let output = '';
+  const { server, url } = await startServerProcess({ NODE_ENV: 'development', STATE_DB_PATH: ':memory:' }, { cwd: copy });
   try {
-    const port = await new Promise<string>((resolve, reject) => {
-      const read = (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /GraphQL on http:\/\/localhost:(\d+)\/graphql/.exec(output);
-        if (match !== null) resolve(match[1]!);
-      };
-      child.stdout.on('data', read);
-      child.stderr.on('data', read);
-      void exited.then(() => reject(new Error(`the copy's server exited:\n${output}`)));
-    });
-    await use(`http://127.0.0.1:${port}`, () => output);
+    await use(url, () => server.output());
   } finally {
-    child.kill('SIGKILL');
-    await exited;
+    server.child.kill('SIGKILL');
+    await server.exited;
   }
 }

@@ -24,6 +24,8 @@ export interface ServerProcess {
 export interface SpawnOptions {
   /** Run the build (`dist/`, as `npm start` does) rather than the sources through tsx. */
   readonly built?: boolean;
+  /** The project to run: this one, or a scratch copy of it (test/support/scratch-copy.ts). */
+  readonly cwd?: string;
 }
 
 /**
@@ -44,7 +46,7 @@ export function spawnServer(env: Record<string, string>, options: SpawnOptions =
   const args = options.built === true ? ['--max-semi-space-size=64', 'dist/server/main.js'] : ['--import', 'tsx', 'server/main.ts'];
   const child = remember(
     spawn(process.execPath, args, {
-      cwd: root,
+      cwd: options.cwd ?? root,
       // Only what the test gives, so that the machine's own *_API_URL cannot leak in; state in a
       // fresh folder unless the test names a file (to restart on the same one). Every request of
       // a test or bench comes from one IP: the rate limit is off unless the caller sets it.
