@@ -11,6 +11,11 @@
  *
  *   npx tsx bench/compare-builds.ts S1 dist:COMPILED_EXECUTION=off dist
  *
+ * A side may be a reference instead (bench/references.ts), for the graph against it in more rounds
+ * than the scenarios run (after `npm install --prefix bench/mercurius-guarded`):
+ *
+ *   npx tsx bench/compare-builds.ts S3 Mercurius+guarantees dist 12
+ *
  * `COMPARE_BODY` sends one request body of its own instead of the scenario's (whose name is then
  * only a label), e.g. a flood of bad input:
  *
@@ -26,6 +31,7 @@ import { readBodies } from './bodies.js';
 import { startDemoProcess } from './demo-process.js';
 import { closedLoop, cpuSeconds, pin, median } from './load.js';
 import { settingsOf, startBuiltGraph, type BuiltGraph } from './built-graph.js';
+import { REFERENCES, startReference, type ReferenceName } from './references.js';
 const [scenario = 'S1', a = 'dist-old', b = 'dist', roundsArg = '4', secondsArg = '8', clientsArg = '64'] = process.argv.slice(2);
 // `COMPARE_BODY` compares the builds on one request body of its own instead (e.g. a flood of bad input).
 const own = process.env.COMPARE_BODY;
@@ -36,8 +42,15 @@ const rounds = Number(roundsArg),
 pin(0);
 const demo = await startDemoProcess(20);
 pin(0, demo.pid);
-/** `dist` or `dist:NAME=value,NAME=value`: a build, and settings of its own (to compare a setting on one build). */
-function start(side: string): Promise<BuiltGraph> {
+/**
+ * `dist` or `dist:NAME=value,NAME=value`: a build, and settings of its own (to compare a setting on
+ * one build); or a reference's name (`Mercurius+guarantees`), to measure the graph against it.
+ */
+async function start(side: string): Promise<BuiltGraph> {
+  if (side in REFERENCES) {
+    const { child, endpoint } = await startReference(side as ReferenceName, { env: demo.urlEnv, cpu: 1 });
+    return { child, url: endpoint };
+  }
   // Split at the first colon only: a setting's value may hold more (a URL).
   const colon = side.indexOf(':');
   const [dist, settings] = colon < 0 ? [side, ''] : [side.slice(0, colon), side.slice(colon + 1)];

@@ -60,6 +60,19 @@ export function redacted<T>(value: T, depth = 0): T {
   return (copy ?? value) as T;
 }
 
+/**
+ * Lines go out in writes of about this many bytes: a write system call for every line was most of
+ * what a request's line cost under load (bench/JOURNAL.md, "Log lines in batches"), and
+ * asynchronous writes alone batch only the lines logged while a write is in flight.
+ */
+const LINES_BUFFERED_BYTES = 4096;
+/**
+ * Lines wait at most this long for a batch to fill: a quiet server's lines still reach the log
+ * within a moment. pino writes what is left when the process exits (a crash, `process.exit`, the
+ * end of a shutdown); only a kill -9 loses what the batch held.
+ */
+const LINES_FLUSHED_AFTER_MS = 100;
+
 let second: number | undefined;
 /** `2026-12-03T02:10:11.`: the ISO date and time of `second`, to the dot. */
 let secondPrefix = '';
@@ -91,9 +104,7 @@ export function createGraphLogger(level: LogLevel, destination?: DestinationStre
       // An error's own fields (a library's error may carry the request it failed on) are redacted as it is serialized.
       serializers: { err: (error: Error) => redacted(stdSerializers.err(error)) },
     },
-    // Asynchronous: a line a request is not a write system call a request (a cost the saturation
-    // profile showed); lines written meanwhile go out together. pino flushes it on exit.
-    target ?? pino.destination({ fd: 1, sync: false }),
+    target ?? pino.destination({ fd: 1, sync: false, minLength: LINES_BUFFERED_BYTES, periodicFlush: LINES_FLUSHED_AFTER_MS }),
   );
   const method =
     (name: YogaLevel) =>

@@ -111,6 +111,27 @@ describe('the server process', () => {
     expect(await server.exited).toBe(0);
   });
 
+  it('writes every log line in order, while quiet and at exit: lines go out in batches, none lost', async () => {
+    fakes = await startContractFakes();
+    const started = await startServerProcess(urlEnv(fakes.urls));
+    server = started.server;
+    const names = Array.from({ length: 40 }, (_, i) => `Op${i}`);
+    for (const name of names) expect((await post(started.url, `query ${name} { user(id: "u1") { id } }`)).status).toBe(200);
+    // A quiet server's last line still reaches the log, with nothing after it to fill a batch.
+    await server.waitFor(/"operation":"Op39"/);
+    await post(started.url, 'query Last { user(id: "u1") { id } }');
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg: string; operation?: string });
+    expect(lines.filter((line) => line.msg === 'graphql operation').map((line) => line.operation)).toEqual([...names, 'Last']);
+    expect(lines.at(-1)!.msg).toBe('stopped');
+  });
+
   it('stops on SIGTERM when whoever read its log has gone (a broken stdout pipe)', async () => {
     fakes = await startContractFakes();
     const started = await startServerProcess(urlEnv(fakes.urls));
