@@ -49,8 +49,8 @@ export async function startBuiltGraph(options: {
     },
   );
   const START = /GraphQL on http:\/\/localhost:(\d+)/;
-  const { ready, lines } = await linesUntil(child.stdout, (line) => START.test(line));
-  if (!ready) throw new Error(`the graph did not start:\n${lines.join('\n')}`);
+  const { ready, lines } = await linesUntil(child, (line) => START.test(line));
+  if (!ready) throw new Error(`the graph did not log its start line (a LOG_LEVEL above info hides it):\n${lines.join('\n')}`);
   const port = START.exec(lines.at(-1)!)![1]!;
   return { child, url: `http://127.0.0.1:${port}/graphql` };
 }

@@ -36,7 +36,7 @@ export async function startDemoProcess(latencyMs: number, cacheHeaders = false):
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const urlEnv: Record<string, string> = {};
-  await linesUntil(child.stdout, (line) => {
+  await linesUntil(child, (line) => {
     const [name, url] = line.split('=');
     if (name !== undefined && url !== undefined) urlEnv[name] = url;
     return Object.keys(urlEnv).length === SERVICE_NAMES.length;

@@ -44,7 +44,7 @@ export async function startReference(
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  const { ready, lines } = await linesUntil(child.stdout, (line) => line.startsWith(`${announce} `));
+  const { ready, lines } = await linesUntil(child, (line) => line.startsWith(`${announce} `));
   if (!ready) throw new Error(`${name} did not start`);
   const endpoint = lines
     .at(-1)!
