@@ -4,9 +4,9 @@
  * would stall the child). A `for await` over the stream itself destroys it at `break`: a graph's
  * next log line then meets a closed pipe (EPIPE), and pino stops writing for good at the first.
  *
- * The child never outlives the benchmark, however that ends (a failed start, a thrown error): it is
- * killed when the benchmark's process exits, or is stopped by SIGINT or SIGTERM. One that never says it is ready (a graph with
- * `LOG_LEVEL=warn` does not log its start line) is killed after `STARTUP_LIMIT_MS`.
+ * The child never outlives the benchmark, however that ends (a failed start, a thrown error, SIGINT
+ * or SIGTERM): it is killed when the benchmark's process exits. One that never says it is ready (a
+ * graph with `LOG_LEVEL=warn` does not log its start line) is killed after `STARTUP_LIMIT_MS`.
  */
 import type { ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
