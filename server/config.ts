@@ -194,7 +194,6 @@ export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === 'production';
   const auth = authOf(env);
   const cors = corsOf(env, production);
-  const onOff = onOffIn(env);
 
   return Object.freeze({
     auth,
@@ -204,7 +203,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimit: Object.freeze({
       requests: read(env, 'RATE_LIMIT_REQUESTS', integer(0, 100_000_000), 0),
       windowS: read(env, 'RATE_LIMIT_WINDOW_S', integer(1, 86_400), 60),
-      trustProxy: onOff('TRUST_PROXY', false),
+      trustProxy: onOff(env, 'TRUST_PROXY', false),
     }),
     http: Object.freeze({
       headersTimeoutMs: read(env, 'HEADERS_TIMEOUT_MS', integer(100, 600_000), 10_000),
@@ -218,25 +217,25 @@ export function loadConfig(env: Env = process.env): Config {
     requestTimeoutMs,
     demo,
     demoLatencyMs: read(env, 'DEMO_LATENCY_MS', integer(0, 60_000), 0),
-    demoCacheHeaders: onOff('DEMO_CACHE_HEADERS', true),
-    demoControls: onOff('DEMO_CONTROLS', !production),
-    demoContractCheck: onOff('DEMO_CONTRACT_CHECK', false),
+    demoCacheHeaders: onOff(env, 'DEMO_CACHE_HEADERS', true),
+    demoControls: onOff(env, 'DEMO_CONTROLS', !production),
+    demoContractCheck: onOff(env, 'DEMO_CONTRACT_CHECK', false),
     upstreams: Object.freeze(upstreams),
     orders,
     otlpEndpoint: read<string | undefined>(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', urlValue, undefined),
-    upstreamCallList: onOff('UPSTREAM_CALL_LIST', !production),
-    compiledExecution: onOff('COMPILED_EXECUTION', true),
+    upstreamCallList: onOff(env, 'UPSTREAM_CALL_LIST', !production),
+    compiledExecution: onOff(env, 'COMPILED_EXECUTION', true),
     compiledExecutionAfter: read(env, 'COMPILED_EXECUTION_AFTER', integer(0, 1_000_000), 2),
-    fastPath: onOff('FAST_PATH', true),
+    fastPath: onOff(env, 'FAST_PATH', true),
     upstreamCache,
     upstreamCacheRedis,
     adminToken: read<string | undefined>(env, 'ADMIN_TOKEN', z.string().min(16, 'at least 16 characters'), undefined),
   });
 }
 
-/** `on` or `off`, as a boolean. */
-function onOffIn(env: Env): (name: string, fallback: boolean) => boolean {
-  return (name, fallback) => read(env, name, z.enum(['on', 'off']), fallback ? 'on' : 'off') === 'on';
+/** The setting `name`, `on` or `off`, as a boolean. */
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  return read(env, name, z.enum(['on', 'off']), fallback ? 'on' : 'off') === 'on';
 }
 
 /** Each service's settings: `<SERVICE>_<NAME>`, else `UPSTREAM_<NAME>`, else the default. */
@@ -350,7 +349,7 @@ function authOf(env: Env): AuthSettings {
 function corsOf(env: Env, production: boolean): CorsSettings {
   const cors: CorsSettings = Object.freeze({
     origins: read(env, 'CORS_ORIGINS', originList, production ? [] : [...LOCAL_ORIGINS]),
-    credentials: onOffIn(env)('CORS_CREDENTIALS', false),
+    credentials: onOff(env, 'CORS_CREDENTIALS', false),
   });
   if (cors.credentials && cors.origins.includes('*')) {
     throw new ConfigError(
@@ -379,14 +378,13 @@ function limitsOf(env: Env): Config['limits'] {
 
 /** What the endpoint shows of itself: introspection, the SDL, GraphiQL, CSRF prevention, persisted operations. */
 function exposureOf(env: Env, production: boolean): Config['exposure'] {
-  const onOff = onOffIn(env);
   return Object.freeze({
     production,
-    introspection: onOff('INTROSPECTION', !production),
-    subgraphSdl: onOff('SUBGRAPH_SDL', !production),
-    graphiql: onOff('GRAPHIQL', !production),
-    csrfPrevention: onOff('CSRF_PREVENTION', production),
-    persistedOperationsOnly: onOff('PERSISTED_OPERATIONS_ONLY', false),
+    introspection: onOff(env, 'INTROSPECTION', !production),
+    subgraphSdl: onOff(env, 'SUBGRAPH_SDL', !production),
+    graphiql: onOff(env, 'GRAPHIQL', !production),
+    csrfPrevention: onOff(env, 'CSRF_PREVENTION', production),
+    persistedOperationsOnly: onOff(env, 'PERSISTED_OPERATIONS_ONLY', false),
     persistedOperationsFiles: read<string[] | undefined>(env, 'PERSISTED_OPERATIONS_FILE', pathList, undefined),
   });
 }

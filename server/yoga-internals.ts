@@ -87,7 +87,7 @@ export type PinnedVersions = Readonly<Record<(typeof PINNED)[number], string>>;
 /** The versions a package.json gives the pinned libraries. */
 export function pinnedVersions(packageJsonPath: string): PinnedVersions {
   const { dependencies = {} } = JSON.parse(readFileSync(packageJsonPath, 'utf8')) as { dependencies?: Record<string, string> };
-  return { 'graphql-yoga': dependencies['graphql-yoga'] ?? 'absent', '@envelop/core': dependencies['@envelop/core'] ?? 'absent' };
+  return Object.fromEntries(PINNED.map((name) => [name, dependencies[name] ?? 'absent'])) as PinnedVersions;
 }
 
 /** The version of the envelop Yoga itself loads (resolved from Yoga's own folder). */
