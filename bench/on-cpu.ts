@@ -12,9 +12,9 @@
  * only what ran, in which thread; a sample in native or kernel code is charged to the innermost
  * JavaScript function on its stack, so a package's figure includes the natives it calls.
  *
- * `PROFILE_SERVER=Mercurius+guarantees` (or another reference of bench/references.ts) samples that
- * reference instead. Needs `perf` (Debian: `linux-perf`) and the right to sample (root, or
- * `kernel.perf_event_paranoid` at most 1).
+ * `PROFILE_SERVER=Mercurius+guarantees` samples that reference instead; `PROFILE_ENV` and
+ * `GRAPH_ENTRY` as bench/profile.ts takes them (bench/server-under-study.ts). Needs `perf`
+ * (Debian: `linux-perf`) and the right to sample (root, or `kernel.perf_event_paranoid` at most 1).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -25,9 +25,8 @@ import { createInterface } from 'node:readline';
 import { readBodies } from './bodies.js';
 import { startDemoProcess } from './demo-process.js';
 import { closedLoop, cpuSeconds, pin } from './load.js';
-import { startBuiltGraph } from './built-graph.js';
 import { placeOf } from './code-location.js';
-import { REFERENCES, startReference, type ReferenceName } from './references.js';
+import { referenceUnderStudy, startServerUnderStudy } from './server-under-study.js';
 
 const scenario = (process.argv[2] ?? 'S3') as keyof typeof readBodies;
 const seconds = Number(process.argv[3] ?? 10);
@@ -35,9 +34,7 @@ const clients = Number(process.argv[4] ?? 64);
 const body = readBodies[scenario];
 if (body === undefined) throw new Error(`no scenario ${scenario}: S1, S2 or S3`);
 if (spawnSync('perf', ['--version']).status !== 0) throw new Error('perf is not installed (Debian: apt-get install linux-perf)');
-const reference = process.env.PROFILE_SERVER;
-if (reference !== undefined && !(reference in REFERENCES))
-  throw new Error(`PROFILE_SERVER=${reference}: one of ${Object.keys(REFERENCES).join(', ')}`);
+const reference = referenceUnderStudy();
 
 const { cpuMs, samples } = await sampled();
 report(await samplesByPlace(samples), cpuMs);
@@ -49,13 +46,7 @@ async function sampled(): Promise<{ cpuMs: number; samples: string }> {
   pin(0, demo.pid);
   // JIT-compiled functions by name in perf's samples (the map file V8 writes for perf).
   const nodeArgs = ['--perf-basic-prof-only-functions', '--interpreted-frames-native-stack', '--no-compact-code-space'];
-  const { child, url } =
-    reference === undefined
-      ? await startBuiltGraph({ nodeArgs, env: demo.urlEnv })
-      : await startReference(reference as ReferenceName, { env: demo.urlEnv, cpu: 1, nodeArgs }).then(({ child, endpoint }) => ({
-          child,
-          url: endpoint,
-        }));
+  const { child, url } = await startServerUnderStudy(demo.urlEnv, nodeArgs);
   await closedLoop({ url, seconds: Number(process.env.PROFILE_WARM ?? 20), connections: clients, body });
   const samples = join(mkdtempSync(join(tmpdir(), 'graph-on-cpu-')), 'perf.data');
   const before = cpuSeconds(child.pid!);

@@ -23,8 +23,7 @@ import { join } from 'node:path';
 import { readBodies } from './bodies.js';
 import { startDemoProcess } from './demo-process.js';
 import { closedLoop, cpuSeconds, pin } from './load.js';
-import { settingsOf, startBuiltGraph } from './built-graph.js';
-import { REFERENCES, startReference, type ReferenceName } from './references.js';
+import { startServerUnderStudy } from './server-under-study.js';
 import { frameOf, placeOf, type CallFrame } from './code-location.js';
 
 const scenario = (process.argv[2] ?? 'S1') as keyof typeof readBodies;
@@ -43,20 +42,7 @@ const demo = await startDemoProcess(20);
 pin(0, demo.pid);
 const dir = mkdtempSync(join(tmpdir(), 'graph-profile-'));
 const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
-const reference = process.env.PROFILE_SERVER;
-if (reference !== undefined && !(reference in REFERENCES))
-  throw new Error(`PROFILE_SERVER=${reference}: one of ${Object.keys(REFERENCES).join(', ')}`);
-const { child, url } =
-  reference === undefined
-    ? await startBuiltGraph({
-        nodeArgs,
-        env: { ...demo.urlEnv, ...settingsOf(process.env.PROFILE_ENV ?? '') },
-        ...(process.env.GRAPH_ENTRY === undefined ? {} : { entry: process.env.GRAPH_ENTRY }),
-      })
-    : await startReference(reference as ReferenceName, { env: demo.urlEnv, cpu: 1, nodeArgs }).then(({ child, endpoint }) => ({
-        child,
-        url: endpoint,
-      }));
+const { child, url } = await startServerUnderStudy(demo.urlEnv, nodeArgs);
 // Warm-up, then the measured loop.
 await closedLoop({ url, seconds: Number(process.env.PROFILE_WARM ?? 4), connections: clients, body });
 const before = cpuSeconds(child.pid!);
